@@ -1,0 +1,150 @@
+// Request/resource specifications of the public contract (shared/design/API.md).
+// The same zod schemas validate HTTP bodies, NATS payloads and generate the OpenAPI document.
+import { z } from 'zod';
+
+export const Id = z.string().min(1).max(64);
+export const Name = z.string().trim().min(1).max(80).regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'letters, digits, . _ - and spaces');
+
+export const DrsPolicy = z.strictObject({
+  enabled: z.boolean(),
+  automation: z.enum(['manual', 'automatic']).default('manual'),
+  threshold: z.number().int().min(1).max(5).default(3),
+});
+export const DpmPolicy = z.strictObject({
+  enabled: z.boolean(),
+  automation: z.enum(['manual', 'automatic']).default('manual'),
+  lowPercent: z.number().min(1).max(99).default(45),
+  highPercent: z.number().min(1).max(100).default(81),
+});
+export const HaPolicy = z.strictObject({
+  enabled: z.boolean(),
+  hostFailuresTolerated: z.number().int().min(0).max(127).default(1),
+  failureDetectionSeconds: z.number().int().min(10).max(3600).default(30),
+  isolationResponse: z.enum(['power-off', 'leave-running']).default('power-off'),
+});
+export const ImcBaseline = z.union([
+  z.strictObject({ level: z.string().min(1) }),
+  z.strictObject({ features: z.array(z.string().min(1)).min(1) }),
+]);
+
+export const ClusterSpec = z.strictObject({
+  name: Name,
+  imcBaseline: ImcBaseline.optional(),
+  cpuOvercommitRatio: z.number().min(1).max(32).default(4),
+  memoryOvercommit: z.boolean().default(false),
+  memoryOvercommitRatio: z.number().min(1).max(4).default(1.5),
+  drs: DrsPolicy.optional(),
+  dpm: DpmPolicy.optional(),
+  ha: HaPolicy.optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+});
+export type ClusterSpec = z.infer<typeof ClusterSpec>;
+export const ClusterPatch = ClusterSpec.partial().omit({ name: true }).extend({ name: Name.optional() }).strict();
+export type ClusterPatch = z.infer<typeof ClusterPatch>;
+
+export const CpuSpec = z.strictObject({
+  sockets: z.number().int().min(1).max(16),
+  coresPerSocket: z.number().int().min(1).max(256),
+  threadsPerCore: z.number().int().min(1).max(8),
+  mhz: z.number().int().min(100).max(10000),
+  vendor: z.enum(['intel', 'amd', 'ibm', 'other']),
+  model: z.string().min(1).max(120),
+  arch: z.enum(['x86', 'powerpc']).default('x86'),
+  features: z.array(z.string().min(1).max(40)).max(400).default([]),
+});
+export type CpuSpec = z.infer<typeof CpuSpec>;
+
+export const HypervisorSpec = z.strictObject({
+  type: z.enum(['type1', 'type2']),
+  mode: z.enum(['hardware-assisted', 'full', 'paravirtual']),
+  product: z.enum(['kvm', 'xen']).default('kvm'),
+});
+export type HypervisorSpec = z.infer<typeof HypervisorSpec>;
+
+export const PciDeviceSpec = z.strictObject({
+  kind: z.enum(['gpu', 'nic', 'disk']),
+  model: z.string().min(1).max(120),
+  vgpuProfiles: z.array(z.string().min(1)).optional(),
+});
+export type PciDeviceSpec = z.infer<typeof PciDeviceSpec>;
+
+export const DatastoreSpec = z.strictObject({
+  name: z.string().min(1).max(80),
+  kind: z.enum(['shared', 'local']).default('shared'),
+  capacityGiB: z.number().int().min(1).default(10240),
+});
+export type DatastoreSpec = z.infer<typeof DatastoreSpec>;
+
+export const HostSpec = z.strictObject({
+  name: Name,
+  cpu: CpuSpec,
+  memoryMiB: z.number().int().min(512).max(64 * 1024 * 1024),
+  numaNodes: z.number().int().min(1).max(16).default(1),
+  hypervisor: HypervisorSpec,
+  hugePagesMiB: z.number().int().min(0).multipleOf(2).default(0),
+  pciDevices: z.array(PciDeviceSpec).max(32).default([]),
+  datastores: z.array(DatastoreSpec).max(64).default([{ name: 'shared-ds', kind: 'shared', capacityGiB: 10240 }]),
+  migrationNetworkGbps: z.union([z.literal(1), z.literal(10)]).default(10),
+});
+export type HostSpec = z.infer<typeof HostSpec>;
+
+export const GuestOs = z.strictObject({
+  family: z.enum(['linux', 'windows']),
+  distro: z.string().min(1).max(40).optional(),
+  version: z.string().min(1).max(40),
+});
+export type GuestOs = z.infer<typeof GuestOs>;
+
+export const DiskSpec = z.strictObject({
+  sizeGiB: z.number().int().min(1).max(65536),
+  bus: z.enum(['ide', 'sata', 'scsi', 'virtio', 'xen']),
+  datastore: z.string().min(1).optional(),
+});
+export type DiskSpec = z.infer<typeof DiskSpec>;
+export const NicSpec = z.strictObject({ model: z.enum(['e1000', 'virtio', 'sriov']) });
+export type NicSpec = z.infer<typeof NicSpec>;
+export const GpuSpec = z.strictObject({ mode: z.enum(['passthrough', 'vgpu']), profile: z.string().min(1).optional() });
+export type GpuSpec = z.infer<typeof GpuSpec>;
+
+export const WorkloadProfile = z.strictObject({
+  cpuDemandMhz: z.number().min(0).max(1_000_000).default(500),
+  activeMemoryMiB: z.number().min(0).default(256),
+  dirtyRateMiBps: z.number().min(0).max(100_000).default(10),
+  iops: z.number().min(0).max(10_000_000).default(100),
+  ioSizeKiB: z.number().min(0.5).max(16384).default(8),
+  readRatio: z.number().min(0).max(1).default(0.7),
+  pattern: z.enum(['constant', 'diurnal', 'spiky']).default('constant'),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+});
+export type WorkloadProfile = z.infer<typeof WorkloadProfile>;
+
+export const VmSpec = z.strictObject({
+  name: Name,
+  clusterId: Id,
+  vcpus: z.number().int().min(1).max(768),
+  memoryMiB: z.number().int().min(16).max(24 * 1024 * 1024),
+  guestOs: GuestOs,
+  toolsInstalled: z.boolean().default(false),
+  disks: z.array(DiskSpec).min(0).max(60).default([]),
+  floppies: z.array(z.strictObject({ media: z.enum(['virtio-drivers']) })).max(2).default([]),
+  nics: z.array(NicSpec).max(10).default([]),
+  numa: z.strictObject({ nodes: z.number().int().min(1).max(16).optional(), policy: z.enum(['strict', 'preferred']).default('preferred') }).optional(),
+  gpus: z.array(GpuSpec).max(8).default([]),
+  hugePages: z.boolean().default(false),
+  cpuShares: z.number().int().min(1).max(1_000_000).default(1000),
+  cpuReservationMhz: z.number().min(0).default(0),
+  cpuLimitMhz: z.number().min(1).optional(),
+  memoryReservationMiB: z.number().int().min(0).default(0),
+  ha: z.strictObject({ enabled: z.boolean(), priority: z.enum(['low', 'medium', 'high']).default('medium') }).optional(),
+  workload: WorkloadProfile.optional(),
+  powerOn: z.boolean().default(false),
+});
+export type VmSpec = z.infer<typeof VmSpec>;
+
+export const RuleSpec = z.strictObject({
+  name: Name,
+  kind: z.enum(['vm-affinity', 'vm-anti-affinity', 'vm-host-must', 'vm-host-should', 'vm-host-must-not']),
+  vms: z.array(Id).min(1).max(8000),
+  hosts: z.array(Id).max(128).optional(),
+});
+export type RuleSpec = z.infer<typeof RuleSpec>;
