@@ -1,3 +1,10 @@
 export * from './shared/decider.js';
 export * from './shared/prng.js';
 export * from './shared/workload.js';
+export * as cpu from './cpu/index.js';
+export * as placement from './placement/index.js';
+export * as memory from './memory/index.js';
+export * as io from './io/index.js';
+export * as migration from './migration/index.js';
+export * as ha from './ha/index.js';
+export * as inventory from './inventory/index.js';

@@ -22,3 +22,18 @@ export type InventoryEvent =
   | EventOf<'RuleCreated', { ruleId: string; clusterId: string; spec: RuleSpec }>
   | EventOf<'RuleDeleted', { ruleId: string; clusterId: string }>
   | EventOf<'ClockAdvanced', { tick: number; simTime: number; tickSeconds: number }>;
+
+/** Where a VM runs. Placement (saga) emits VmPlaced; every later move (live/cold migration, HA restart) emits VmRelocated.
+ *  Every service that keeps per-host accounting follows these two plus VmDeleted / VmCreationFailed. */
+export interface NumaPlacement {
+  /** NUMA node indexes of the host used by the VM (vNUMA spread when more than one) */
+  nodes: number[];
+  /** MiB of the VM's memory on each of those nodes, same order */
+  memoryMiBPerNode: number[];
+  /** vCPUs on each of those nodes, same order */
+  vcpusPerNode: number[];
+}
+export type PlacementEvent =
+  | EventOf<'VmPlaced', { vmId: string; clusterId: string; hostId: string; numa: NumaPlacement; brokenShouldRules: string[]; reason: string }>
+  | EventOf<'VmPlacementReleased', { vmId: string; clusterId: string; hostId: string; reason: string }>
+  | EventOf<'VmRelocated', { vmId: string; clusterId: string; fromHostId: string; toHostId: string; numa: NumaPlacement; reason: 'live-migration' | 'cold-migration' | 'ha-restart' | 'import' }>;
