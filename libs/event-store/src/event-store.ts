@@ -1,0 +1,255 @@
+// The one event-store API: append (optimistic concurrency, idempotent event ids), read a stream,
+// read all in global order, subscribe, snapshots. PostgreSQL is the truth; notifications only ring a bell.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { DataSource } from 'typeorm';
+import { ConcurrencyError, VirtsimError, type EventMetadata, type RecordedEvent } from '@virtsim/contracts';
+import { UpcasterChain } from './upcasters.js';
+
+export interface NewEvent {
+  type: string;
+  data: unknown;
+  /** supply a deterministic id to make a retried command idempotent */
+  eventId?: string;
+  metadata?: EventMetadata;
+}
+
+export type ExpectedVersion = number | 'any';
+
+export interface AppendBatch {
+  streamId: string;
+  /** 0 = the stream must not exist yet */
+  expectedVersion: ExpectedVersion;
+  events: NewEvent[];
+}
+
+export interface AppendResult {
+  positions: number[];
+  /** stream id -> version after the append */
+  versions: Record<string, number>;
+  lastPosition: number;
+}
+
+export interface ReadFilter {
+  types?: string[];
+  streamId?: string;
+  streamPrefix?: string;
+}
+
+/** Anything that must hear about commits: the NATS doorbell, metrics. Called after COMMIT. */
+export interface AppendListener {
+  (events: RecordedEvent[]): void;
+}
+
+// One advisory lock serializes appends, so that position order is commit order: a reader that has
+// seen position N has seen every committed event below N. The tx_id < xmin filter in readAll guards
+// the same property should any writer ever bypass the lock.
+const APPEND_LOCK = 727_001;
+
+const SELECT_COLUMNS = `position, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at`;
+
+interface Row {
+  position: string | number;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date | string;
+}
+
+export class EventStore {
+  private readonly bell = new EventEmitter();
+  private readonly listeners: AppendListener[] = [];
+
+  constructor(readonly dataSource: DataSource, readonly upcasters = new UpcasterChain()) {
+    this.bell.setMaxListeners(0);
+  }
+
+  onAppended(listener: AppendListener): () => void {
+    this.listeners.push(listener);
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
+  }
+
+  /** ring the local bell (a remote notification arrived); subscriptions re-read the log */
+  ring(position = 0): void {
+    this.bell.emit('ring', position);
+  }
+
+  onRing(cb: (position: number) => void): () => void {
+    this.bell.on('ring', cb);
+    return () => this.bell.off('ring', cb);
+  }
+
+  async append(batches: AppendBatch | AppendBatch[], metadata: EventMetadata = {}): Promise<AppendResult> {
+    const list = (Array.isArray(batches) ? batches : [batches]).filter((b) => b.events.length > 0);
+    if (list.length === 0) return { positions: [], versions: {}, lastPosition: 0 };
+    const rows = this.toRows(list, metadata);
+    const qr = this.dataSource.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      await qr.query(`SELECT pg_advisory_xact_lock($1)`, [APPEND_LOCK]);
+      const versions = await this.checkVersions(qr, list);
+      assignVersions(rows, versions);
+      const inserted: { position: string }[] = await qr.query(
+        `INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
+         RETURNING position, recorded_at`,
+        [rows.map((r) => r.streamId), rows.map((r) => r.streamVersion), rows.map((r) => r.eventId),
+          rows.map((r) => r.type), rows.map((r) => r.schemaVersion), rows.map((r) => JSON.stringify(r.data)),
+          rows.map((r) => JSON.stringify(r.metadata))],
+      );
+      await qr.commitTransaction();
+      const positions = inserted.map((r) => Number(r.position));
+      this.announce(rows, inserted as unknown as { position: string; recorded_at: Date }[]);
+      return { positions, versions: finalVersions(rows), lastPosition: positions[positions.length - 1] };
+    } catch (err) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction();
+      if (isUniqueViolation(err, 'events_event_id_uq')) return this.alreadyAppended(rows);
+      // a retried command with explicit ids meets its own earlier append as a version conflict
+      if (err instanceof ConcurrencyError && rows.some((r) => r.explicitId)) return this.alreadyAppended(rows, err);
+      if (isUniqueViolation(err, 'events_stream_version_uq')) throw new ConcurrencyError(list[0].streamId, Number(list[0].expectedVersion), -1);
+      throw err;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  async readStream(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+      [streamId, fromVersion],
+    );
+    return rows.map((r) => this.toRecorded(r));
+  }
+
+  /** events after `afterPosition` in global order; never returns an event past one not yet visible */
+  async readAll(afterPosition: number, limit = 1000, filter: ReadFilter = {}): Promise<RecordedEvent[]> {
+    const where = [`position > $1`, `tx_id < pg_snapshot_xmin(pg_current_snapshot())`];
+    const params: unknown[] = [afterPosition, limit];
+    if (filter.types?.length) where.push(`type = ANY($${params.push(filter.types)})`);
+    if (filter.streamId) where.push(`stream_id = $${params.push(filter.streamId)}`);
+    if (filter.streamPrefix) where.push(`stream_id LIKE $${params.push(escapeLike(filter.streamPrefix) + '%')}`);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT $2`,
+      params,
+    );
+    return rows.map((r) => this.toRecorded(r));
+  }
+
+  async headPosition(): Promise<number> {
+    const [row] = await this.dataSource.query(`SELECT coalesce(max(position), 0) AS p FROM events`);
+    return Number(row.p);
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    const [row] = await this.dataSource.query(`SELECT coalesce(max(stream_version), 0) AS v FROM events WHERE stream_id = $1`, [streamId]);
+    return Number(row.v);
+  }
+
+  async saveSnapshot(consumer: string, position: number, state: unknown, hash: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO snapshots (consumer, position, state, hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (consumer) DO UPDATE SET position = EXCLUDED.position, state = EXCLUDED.state, hash = EXCLUDED.hash, saved_at = now()`,
+      [consumer, position, JSON.stringify(state), hash],
+    );
+  }
+
+  async loadSnapshot<S>(consumer: string): Promise<{ position: number; state: S; hash: string } | null> {
+    const [row] = await this.dataSource.query(`SELECT position, state, hash FROM snapshots WHERE consumer = $1`, [consumer]);
+    return row ? { position: Number(row.position), state: row.state as S, hash: row.hash } : null;
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private toRows(list: AppendBatch[], metadata: EventMetadata) {
+    return list.flatMap((b) => b.events.map((e) => ({
+      streamId: b.streamId,
+      streamVersion: 0,
+      eventId: e.eventId ?? randomUUID(),
+      explicitId: e.eventId !== undefined,
+      type: e.type,
+      schemaVersion: this.upcasters.versionOf(e.type),
+      data: e.data,
+      metadata: { ...metadata, ...e.metadata },
+    })));
+  }
+
+  private async checkVersions(qr: { query(sql: string, p: unknown[]): Promise<any> }, list: AppendBatch[]): Promise<Map<string, number>> {
+    const ids = [...new Set(list.map((b) => b.streamId))];
+    const found: { stream_id: string; v: number }[] = await qr.query(
+      `SELECT stream_id, max(stream_version) AS v FROM events WHERE stream_id = ANY($1) GROUP BY stream_id`, [ids]);
+    const current = new Map(ids.map((id) => [id, 0]));
+    for (const r of found) current.set(r.stream_id, Number(r.v));
+    for (const b of list) {
+      const actual = current.get(b.streamId)!;
+      if (b.expectedVersion !== 'any' && b.expectedVersion !== actual) {
+        throw new ConcurrencyError(b.streamId, b.expectedVersion, actual);
+      }
+    }
+    return current;
+  }
+
+  private async alreadyAppended(rows: { eventId: string; streamId: string }[], original?: Error): Promise<AppendResult> {
+    const found: { event_id: string; position: string; stream_id: string; stream_version: number }[] = await this.dataSource.query(
+      `SELECT event_id, position, stream_id, stream_version FROM events WHERE event_id = ANY($1) ORDER BY position`,
+      [rows.map((r) => r.eventId)]);
+    if (found.length !== rows.length) {
+      if (original) throw original;
+      throw new VirtsimError('conflict', 'some of these event ids are already stored, others are not', { rule: 'idempotency' });
+    }
+    const versions: Record<string, number> = {};
+    for (const f of found) versions[f.stream_id] = Math.max(versions[f.stream_id] ?? 0, f.stream_version);
+    const positions = found.map((f) => Number(f.position));
+    return { positions, versions, lastPosition: positions[positions.length - 1] };
+  }
+
+  private announce(rows: ReturnType<EventStore['toRows']>, inserted: { position: string; recorded_at: Date }[]): void {
+    const events: RecordedEvent[] = rows.map((r, i) => ({
+      position: Number(inserted[i].position), streamId: r.streamId, streamVersion: r.streamVersion, eventId: r.eventId,
+      type: r.type, schemaVersion: r.schemaVersion, data: r.data, metadata: r.metadata,
+      recordedAt: new Date(inserted[i].recorded_at).toISOString(),
+    }));
+    this.bell.emit('ring', events[events.length - 1].position);
+    for (const l of this.listeners) {
+      try { l(events); } catch { /* a listener never fails an append that is already committed */ }
+    }
+  }
+
+  private toRecorded(r: Row): RecordedEvent {
+    const { version, data } = this.upcasters.upcast(r.type, r.schema_version, r.data);
+    return {
+      position: Number(r.position), streamId: r.stream_id, streamVersion: r.stream_version, eventId: r.event_id,
+      type: r.type, schemaVersion: version, data, metadata: r.metadata,
+      recordedAt: new Date(r.recorded_at).toISOString(),
+    };
+  }
+}
+
+function assignVersions(rows: { streamId: string; streamVersion: number }[], current: Map<string, number>) {
+  const next = new Map(current);
+  for (const r of rows) {
+    const v = next.get(r.streamId)! + 1;
+    next.set(r.streamId, v);
+    r.streamVersion = v;
+  }
+}
+
+function finalVersions(rows: { streamId: string; streamVersion: number }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) out[r.streamId] = r.streamVersion;
+  return out;
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const d = e.driverError ?? e;
+  return d.code === '23505' && d.constraint === constraint;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);

@@ -1,0 +1,4 @@
+export * from './event-store.js';
+export * from './subscription.js';
+export * from './upcasters.js';
+export * from './data-source.js';
