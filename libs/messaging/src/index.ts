@@ -1,0 +1,5 @@
+export * from './subjects.js';
+export * from './nats-transport.js';
+export * from './in-process-transport.js';
+export * from './request.js';
+export * from './doorbell.js';

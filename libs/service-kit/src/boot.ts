@@ -1,0 +1,88 @@
+// Starting one service: its projection first (snapshot + catch up), then its NestJS handlers on the
+// process's transport, and, when it owns an HTTP port, /health and /metrics (plus the app's controllers).
+import { Global, Module, type DynamicModule, type INestApplication, type INestMicroservice, type Type } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import type { ServiceName } from '@virtsim/messaging';
+import { CommandRunner } from './command-runner.js';
+import { VirtsimErrorFilter } from './errors.js';
+import { HealthController } from './health.js';
+import { HandlerMetricsInterceptor } from './interceptors.js';
+import { PinoNestLogger, serviceLogger } from './logger.js';
+import { Projection, type ProjectionDef } from './projection.js';
+import { Runtime } from './runtime.js';
+import { ServiceContext } from './service-context.js';
+
+export interface ServiceDefinition<S> {
+  name: ServiceName;
+  projection: ProjectionDef<S>;
+  /** the app's NestJS module: message handlers (and HTTP controllers for vrm) */
+  module: Type<unknown> | DynamicModule;
+}
+
+export interface HttpOptions {
+  port: number;
+  configure?: (app: INestApplication) => void | Promise<void>;
+}
+
+export interface RunningService<S> {
+  ctx: ServiceContext<S>;
+  app: INestApplication | INestMicroservice;
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, http?: HttpOptions): Promise<RunningService<S>> {
+  const log = serviceLogger(def.name);
+  const projection = new Projection(def.projection, rt.store, {
+    snapshotEvery: rt.config.VIRTSIM_SNAPSHOT_EVERY,
+    onError: (err) => log.error({ err }, 'projection error'),
+  });
+  await projection.start();
+  rt.projections.set(def.projection.name, projection as Projection<unknown>);
+  const ctx = new ServiceContext<S>(def.name, rt, projection, new CommandRunner(rt.store, projection), log);
+
+  @Global()
+  @Module({
+    providers: [{ provide: Runtime, useValue: rt }, { provide: ServiceContext, useValue: ctx }],
+    exports: [Runtime, ServiceContext],
+  })
+  class KitModule {}
+
+  @Module({
+    imports: [TerminusModule, KitModule, def.module],
+    controllers: http ? [HealthController] : [],
+    providers: [
+      { provide: APP_FILTER, useClass: VirtsimErrorFilter },
+      { provide: APP_INTERCEPTOR, useClass: HandlerMetricsInterceptor },
+    ],
+  })
+  class ServiceRoot {}
+
+  const logger = new PinoNestLogger(log);
+  let app: INestApplication | INestMicroservice;
+  let url: string | null = null;
+  if (http) {
+    const web = await NestFactory.create<INestApplication>(ServiceRoot, { logger, bodyParser: false, abortOnError: false });
+    await http.configure?.(web);
+    web.connectMicroservice({ strategy: rt.serverFor(def.name) }, { inheritAppConfig: true });
+    await web.startAllMicroservices();
+    await web.listen(http.port, '0.0.0.0');
+    const addr = web.getHttpServer().address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : http.port}`;
+    app = web;
+  } else {
+    const micro = await NestFactory.createMicroservice(ServiceRoot, { strategy: rt.serverFor(def.name), logger: logger as never, abortOnError: false });
+    await micro.listen();
+    app = micro;
+  }
+  log.info({ transport: rt.transport, position: projection.position, url }, `${def.name} started`);
+  return {
+    ctx, app, url,
+    stop: async () => {
+      await app.close();
+      await projection.stop({ snapshot: true });
+      rt.projections.delete(def.projection.name);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// GET /health (terminus: database, NATS, projections caught up) and GET /metrics (Prometheus).
+import { Controller, Get, Header } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { registry } from './metrics.js';
+import { Runtime } from './runtime.js';
+
+@Controller()
+export class HealthController {
+  constructor(private readonly health: HealthCheckService, private readonly indicators: HealthIndicatorService, private readonly runtime: Runtime) {}
+
+  @Get('health')
+  @HealthCheck()
+  check() {
+    return this.health.check([
+      async () => {
+        const s = this.indicators.check('database');
+        return (await this.runtime.databaseUp()) ? s.up({ embedded: this.runtime.config.embedded }) : s.down({ message: 'database unreachable' });
+      },
+      async () => {
+        const s = this.indicators.check('messaging');
+        return this.runtime.natsUp() ? s.up({ transport: this.runtime.transport }) : s.down({ message: 'NATS connection closed' });
+      },
+      async () => {
+        const s = this.indicators.check('projections');
+        const status: Record<string, { position: number; lag: number; caughtUp: boolean }> = {};
+        for (const [name, p] of this.runtime.projections) status[name] = { position: p.position, lag: await p.lag(), caughtUp: p.caughtUp };
+        const behind = Object.entries(status).filter(([, v]) => !v.caughtUp && v.lag > 0).map(([k]) => k);
+        return behind.length === 0 ? s.up(status) : s.down({ ...status, message: `catching up: ${behind.join(', ')}` });
+      },
+    ]);
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  metrics() {
+    return registry.metrics();
+  }
+}
