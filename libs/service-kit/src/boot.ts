@@ -11,6 +11,7 @@ import { HandlerMetricsInterceptor } from './interceptors.js';
 import { PinoNestLogger, serviceLogger } from './logger.js';
 import { Projection, type ProjectionDef } from './projection.js';
 import { Runtime } from './runtime.js';
+import { stateHandlersFor } from './state-handlers.js';
 import { ServiceContext } from './service-context.js';
 
 export interface ServiceDefinition<S> {
@@ -51,7 +52,7 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
 
   @Module({
     imports: [TerminusModule, KitModule, def.module],
-    controllers: http ? [HealthController] : [],
+    controllers: [stateHandlersFor(def.name), ...(http ? [HealthController] : [])],
     providers: [
       { provide: APP_FILTER, useClass: VirtsimErrorFilter },
       { provide: APP_INTERCEPTOR, useClass: HandlerMetricsInterceptor },

@@ -10,3 +10,4 @@ export * from './service-context.js';
 export * from './health.js';
 export * from './boot.js';
 export * from './embedded-db.js';
+export * from './state-handlers.js';
