@@ -1,1 +1,41 @@
-export {};
+// Placement decision events, owned by the scheduler (placement, DRS, DPM).
+// Where a VM runs (VmPlaced, VmPlacementReleased, VmRelocated, NumaPlacement) is in inventory.ts as PlacementEvent;
+// this file holds the scheduler's own decisions and recommendations: PlacementDecisionEvent.
+import type { EventOf } from './envelope.js';
+
+/** Host filters of the placement pipeline, in the fixed order they run. */
+export type PlacementFilterName =
+  | 'excluded' | 'power' | 'maintenance' | 'vcpus' | 'cpu-capacity' | 'memory' | 'huge-pages'
+  | 'numa' | 'rules' | 'imc' | 'devices' | 'datastores';
+
+/** How many hosts one filter rejected; each host counts only under its first rejecting filter. */
+export interface PlacementFilterRejection { filter: PlacementFilterName; rejected: number }
+
+export type DrsMoveReason = 'maintenance-evacuation' | 'must-rule' | 'should-rule' | 'load-balance';
+
+/** Why DRS recommends a move: the audit trail of B2. Imbalance = standard deviation of host CPU loads (0..1). */
+export interface DrsMoveRationale {
+  imbalanceBefore: number;
+  imbalanceAfter: number;
+  /** imbalanceBefore - imbalanceAfter */
+  benefit: number;
+  /** migration cost in the same unit as benefit (see drs.ts: per GiB of memory to copy) */
+  cost: number;
+  /** 1 mandatory (must rules, maintenance) .. 5 smallest gain; applied when priority <= cluster threshold */
+  priority: number;
+  reason: DrsMoveReason;
+  /** the rule corrected, for must-rule / should-rule moves */
+  ruleId: string | null;
+}
+
+/** Where cluster CPU utilization sits relative to the DPM band lowPercent..highPercent. */
+export type DpmBand = 'below' | 'within' | 'above';
+
+export interface DpmEvacuation { vmId: string; toHostId: string }
+
+export type PlacementDecisionEvent =
+  | EventOf<'PlacementRefused', { vmId: string; clusterId: string; filters: PlacementFilterRejection[]; reason: string }>
+  | EventOf<'DrsRecommendationMade', { clusterId: string; vmId: string; fromHostId: string; toHostId: string; simTime: number; rationale: DrsMoveRationale }>
+  | EventOf<'DpmBandChanged', { clusterId: string; band: DpmBand; since: number; utilizationPercent: number }>
+  | EventOf<'DpmHostPowerOffRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; evacuations: DpmEvacuation[]; reason: string }>
+  | EventOf<'DpmHostPowerOnRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; reason: string }>;

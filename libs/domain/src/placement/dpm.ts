@@ -1,0 +1,135 @@
+// DPM (F10): power hosts off when the cluster is idle, on when it is busy. Call once per simulated tick.
+//
+//   evaluateDpm(state, options) -> { utilizationPercent, band, events }
+//     events: DpmBandChanged when utilization crosses into another band (the state keeps band + since),
+//             DpmHostPowerOffRecommended after `belowSeconds` (default 2,400 s = 40 min) below lowPercent,
+//             DpmHostPowerOnRecommended after `aboveSeconds` (default 300 s = 5 min) above highPercent.
+//     Feed the events back through evolvePlacement: a recommendation restarts the band timer (hysteresis).
+//
+// Utilization = entitled CPU MHz of active VMs / MHz of usable hosts (CPU only; memory is kept by admission).
+// Power-off candidate = usable host with fewest VMs, then least demand, then name, id; it is chosen only if
+// every VM on it can be placed elsewhere (placement filters, must rules kept, no passthrough VM), the rest stays
+// at or under highPercent, and HA admission control still holds: with the hostFailuresTolerated largest
+// remaining hosts gone, the others still hold the CPU demand and the configured memory.
+// Power-on candidate = the smallest standby host that brings utilization back under highPercent, else the
+// largest. Hosts in maintenance are never chosen (HA.md 7).
+import type { DpmBand, DpmEvacuation, PlacementDecisionEvent } from '@virtsim/contracts';
+import { attachVm, scratchCopy } from './accounting.js';
+import { clusterLoad } from './drs-load.js';
+import { byNameThenId, clusterPolicy, isUsable, memoryCapacityMiB, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
+import { placeVm } from './place.js';
+
+export interface DpmOptions {
+  clusterId: string;
+  simTime: number;
+  demandMhz?: Readonly<Record<string, number>>;
+  migrations?: readonly InFlightMigration[];
+  lowPercent?: number;
+  highPercent?: number;
+  belowSeconds?: number;
+  aboveSeconds?: number;
+  hostFailuresTolerated?: number;
+}
+
+export interface DpmResult { utilizationPercent: number; band: DpmBand; events: PlacementDecisionEvent[] }
+
+export const DPM_BELOW_SECONDS = 40 * 60;
+export const DPM_ABOVE_SECONDS = 5 * 60;
+
+interface ClusterDemand { demandMhz: number; usable: PlacementHost[]; mhzByHost: Record<string, number> }
+
+function clusterDemand(state: PlacementState, options: DpmOptions): ClusterDemand {
+  const load = clusterLoad(state, options.clusterId, options.demandMhz);
+  const demandMhz = Object.values(load.mhz).reduce((a, b) => a + b, 0);
+  return { demandMhz, usable: load.hostIds.map((id) => state.hosts[id]!), mhzByHost: load.mhz };
+}
+
+const percent = (demand: number, capacity: number) => (capacity > 0 ? Math.round((demand / capacity) * 10000) / 100 : 100);
+
+/** HA admission control (slot-free "host failures tolerated"): capacity left after losing the F largest hosts. */
+function admissionHolds(state: PlacementState, hosts: PlacementHost[], demandMhz: number, failures: number): boolean {
+  if (hosts.length <= failures) return false;
+  const policy = clusterPolicy(state.clusters[hosts[0]!.clusterId]!);
+  const withoutLargest = (values: number[]) => values.sort((a, b) => b - a).slice(failures).reduce((a, b) => a + b, 0);
+  const cpu = withoutLargest(hosts.map((h) => h.mhz));
+  const memory = withoutLargest(hosts.map((h) => memoryCapacityMiB(h, policy)));
+  const configured = hosts.reduce((a, h) => a + h.alloc.memoryMiB, 0);
+  return cpu >= demandMhz && memory >= configured;
+}
+
+/** Where each VM of the host would go, or null when one of them fits nowhere else. */
+function planEvacuation(state: PlacementState, host: PlacementHost, migrations: readonly InFlightMigration[]): { evacuations: DpmEvacuation[]; after: PlacementState } | null {
+  const scratch = scratchCopy(state);
+  scratch.hosts[host.id] = { ...scratch.hosts[host.id]!, maintenance: true };
+  const vms = Object.values(state.vms).filter((v) => v.hostId === host.id)
+    .sort((a, b) => b.spec.memoryMiB - a.spec.memoryMiB || (a.id < b.id ? -1 : 1));
+  const evacuations: DpmEvacuation[] = [];
+  for (const vm of vms) {
+    if (vm.gpus.some((g) => g.mode === 'passthrough')) return null;
+    try {
+      const d = placeVm(scratch, { vmId: vm.id, spec: vm.spec, migrations });
+      attachVm(scratch, vm.id, d.hostId, d.numa, d.gpus);
+      evacuations.push({ vmId: vm.id, toHostId: d.hostId });
+    } catch {
+      return null;
+    }
+  }
+  return { evacuations, after: scratch };
+}
+
+function powerOffCandidate(state: PlacementState, options: DpmOptions, cd: ClusterDemand, high: number, failures: number) {
+  const order = [...cd.usable].sort((a, b) => a.alloc.vmCount - b.alloc.vmCount || cd.mhzByHost[a.id]! - cd.mhzByHost[b.id]! || byNameThenId(a, b));
+  const capacity = cd.usable.reduce((a, h) => a + h.mhz, 0);
+  for (const host of order) {
+    const rest = capacity - host.mhz;
+    if (rest <= 0 || percent(cd.demandMhz, rest) > high) continue;
+    const plan = planEvacuation(state, host, options.migrations ?? []);
+    if (!plan) continue;
+    const remaining = cd.usable.filter((h) => h.id !== host.id).map((h) => plan.after.hosts[h.id]!);
+    if (!admissionHolds(state, remaining, cd.demandMhz, failures)) continue;
+    return { host, evacuations: plan.evacuations };
+  }
+  return null;
+}
+
+function powerOnCandidate(state: PlacementState, clusterId: string, cd: ClusterDemand, high: number): PlacementHost | null {
+  const standby = state.clusters[clusterId]!.hostIds.map((id) => state.hosts[id]!)
+    .filter((h) => h.power === 'standby' && !h.maintenance && h.available)
+    .sort((a, b) => a.mhz - b.mhz || byNameThenId(a, b));
+  if (standby.length === 0) return null;
+  const capacity = cd.usable.reduce((a, h) => a + h.mhz, 0);
+  return standby.find((h) => percent(cd.demandMhz, capacity + h.mhz) <= high)
+    ?? [...standby].sort((a, b) => b.mhz - a.mhz || byNameThenId(a, b))[0]!;
+}
+
+export function evaluateDpm(state: PlacementState, options: DpmOptions): DpmResult {
+  const cluster = state.clusters[options.clusterId];
+  if (!cluster) return { utilizationPercent: 0, band: 'within', events: [] };
+  const policy = clusterPolicy(cluster);
+  const low = options.lowPercent ?? policy.dpmLowPercent;
+  const high = options.highPercent ?? policy.dpmHighPercent;
+  const cd = clusterDemand(state, options);
+  const utilizationPercent = percent(cd.demandMhz, cd.usable.reduce((a, h) => a + h.mhz, 0));
+  const band: DpmBand = utilizationPercent < low ? 'below' : utilizationPercent > high ? 'above' : 'within';
+  const { clusterId, simTime } = options;
+  if (band !== cluster.dpm.band) {
+    return { utilizationPercent, band, events: [{ type: 'DpmBandChanged', data: { clusterId, band, since: simTime, utilizationPercent } }] };
+  }
+  const elapsed = simTime - cluster.dpm.since;
+  const events: PlacementDecisionEvent[] = [];
+  if (band === 'below' && elapsed >= (options.belowSeconds ?? DPM_BELOW_SECONDS)) {
+    const c = powerOffCandidate(state, options, cd, high, options.hostFailuresTolerated ?? policy.hostFailuresTolerated);
+    if (c) {
+      const reason = `cluster CPU at ${utilizationPercent}% < ${low}% for ${elapsed} s: ${c.host.name} can be evacuated`;
+      events.push({ type: 'DpmHostPowerOffRecommended', data: { clusterId, hostId: c.host.id, simTime, utilizationPercent, evacuations: c.evacuations, reason } });
+    }
+  }
+  if (band === 'above' && elapsed >= (options.aboveSeconds ?? DPM_ABOVE_SECONDS)) {
+    const h = powerOnCandidate(state, clusterId, cd, high);
+    if (h) {
+      const reason = `cluster CPU at ${utilizationPercent}% > ${high}% for ${elapsed} s`;
+      events.push({ type: 'DpmHostPowerOnRecommended', data: { clusterId, hostId: h.id, simTime, utilizationPercent, reason } });
+    }
+  }
+  return { utilizationPercent, band, events };
+}

@@ -1,0 +1,84 @@
+// DRS load metrics (F9): host CPU load, cluster imbalance, recommendation priority, migration cost.
+//
+// Host load = sum of its active VMs' CPU entitlement / host MHz. Entitlement of a VM = its demand (the caller's
+// map, else its workload's nominal cpuDemandMhz, else 500 MHz), capped by vCPUs x core MHz and by its limit,
+// raised to its reservation. Imbalance = population standard deviation of the loads of usable hosts: the
+// "current host load standard deviation" of vSphere DRS (Gulati et al., "VMware Distributed Resource
+// Management: Design, Implementation, and Lessons Learned", VMware Technical Journal 1(1), 2012).
+import type { VmSpec, VmState } from '@virtsim/contracts';
+import { DEFAULT_WORKLOAD } from '../shared/workload.js';
+import { isUsable, type PlacementHost, type PlacementState, type PlacementVm } from './model.js';
+
+/** VM states whose CPU counts toward host load. */
+export const ACTIVE_VM_STATES: readonly VmState[] = ['starting', 'running', 'migrating', 'stopping'];
+
+export function vmEntitlementMhz(spec: VmSpec, host: PlacementHost, demandMhz?: number): number {
+  const demand = demandMhz ?? spec.workload?.cpuDemandMhz ?? DEFAULT_WORKLOAD.cpuDemandMhz;
+  const cap = Math.min(spec.vcpus * host.spec.cpu.mhz, spec.cpuLimitMhz ?? Infinity);
+  return Math.max(spec.cpuReservationMhz ?? 0, Math.min(demand, cap));
+}
+
+export interface ClusterLoad {
+  /** usable hosts in decision order (name, id) */
+  hostIds: string[];
+  /** entitled MHz per host id (usable hosts and hosts in maintenance) */
+  mhz: Record<string, number>;
+  /** active VMs per host id, sorted by id */
+  vmsByHost: Record<string, string[]>;
+}
+
+/** One O(VMs) pass over the cluster. */
+export function clusterLoad(state: PlacementState, clusterId: string, demandMhz: Readonly<Record<string, number>> = {}): ClusterLoad {
+  const cluster = state.clusters[clusterId];
+  const hostIds = (cluster?.hostIds ?? []).filter((id) => isUsable(state.hosts[id]!));
+  const mhz: Record<string, number> = {};
+  const vmsByHost: Record<string, string[]> = {};
+  for (const id of cluster?.hostIds ?? []) { mhz[id] = 0; vmsByHost[id] = []; }
+  for (const vm of Object.values(state.vms)) {
+    if (vm.clusterId !== clusterId || vm.hostId === null || !ACTIVE_VM_STATES.includes(vm.state)) continue;
+    const host = state.hosts[vm.hostId];
+    if (!host || mhz[host.id] === undefined) continue;
+    mhz[host.id]! += vmEntitlementMhz(vm.spec, host, demandMhz[vm.id]);
+    vmsByHost[host.id]!.push(vm.id);
+  }
+  for (const id of Object.keys(vmsByHost)) vmsByHost[id]!.sort();
+  return { hostIds, mhz, vmsByHost };
+}
+
+export function standardDeviation(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
+}
+
+export const hostLoadOf = (state: PlacementState, load: ClusterLoad, hostId: string): number =>
+  load.mhz[hostId]! / Math.max(1, state.hosts[hostId]!.mhz);
+
+export const imbalanceOf = (state: PlacementState, load: ClusterLoad): number =>
+  standardDeviation(load.hostIds.map((id) => hostLoadOf(state, load, id)));
+
+/** vSphere's classic mapping (Epping & Denneman, "vSphere Clustering Deepdive"): priority =
+ *  6 - ceil(imbalance / (0.1 x sqrt(hosts))), clamped to 2..5 for load balancing (1 is for mandatory moves).
+ *  A move is recommended when priority <= threshold, so threshold t tolerates an imbalance up to
+ *  (5 - t) x 0.1 x sqrt(hosts): 3 hosts, threshold 3 -> 0.346; threshold 5 -> any imbalance; 1 -> none. */
+export function balancePriority(imbalance: number, hosts: number): number {
+  const step = 0.1 * Math.sqrt(Math.max(1, hosts));
+  return Math.min(5, Math.max(2, 6 - Math.ceil(imbalance / step - 1e-9)));
+}
+
+export const targetImbalance = (threshold: number, hosts: number): number => Math.max(0, 5 - threshold) * 0.1 * Math.sqrt(Math.max(1, hosts));
+
+/** Imbalance units charged per GiB a migration copies. A 4 GiB VM dirtying 10 MiB/s over 10 Gb/s copies
+ *  ~4.03 GiB -> cost 0.008: a move must cut the load standard deviation by more than that. */
+export const DEFAULT_COST_PER_GIB = 0.002;
+
+/** Memory a live migration copies: the memory once plus what the guest dirties meanwhile (pre-copy, F8). */
+export function migrationCopyMiB(vm: PlacementVm, from: PlacementHost, to: PlacementHost, dirtyRateMiBps?: number): number {
+  const gbps = Math.min(from.spec.migrationNetworkGbps ?? 10, to.spec.migrationNetworkGbps ?? 10);
+  const bandwidthMiBps = (gbps * 1e9) / 8 / 1048576;
+  const dirty = dirtyRateMiBps ?? vm.spec.workload?.dirtyRateMiBps ?? DEFAULT_WORKLOAD.dirtyRateMiBps;
+  const seconds = vm.spec.memoryMiB / bandwidthMiBps;
+  return vm.spec.memoryMiB + dirty * seconds;
+}
+
+export const migrationCost = (copyMiB: number, costPerGiB = DEFAULT_COST_PER_GIB): number => (copyMiB / 1024) * costPerGiB;

@@ -1,0 +1,182 @@
+// DRS pass (F9): recommendations to live-migrate VMs, run by the caller every 300 simulated seconds.
+//
+//   recommendDrs(state, options) -> DrsRecommendation[]      (pure: plans on a scratch copy of the state)
+//   drsRecommendationEvents(recs, clusterId, simTime) -> DrsRecommendationMade[]
+//
+// Order of a pass, each move planned on the state left by the previous ones:
+//   priority 1  evacuate running VMs from powered-on hosts in maintenance; fix must-rule violations
+//   priority 2  bring VMs back to their vm-host-should hosts once one fits (HA.md 5)     [threshold >= 2]
+//   2..5        greedy load balancing while balancePriority(imbalance) <= threshold, at most maxMoves:
+//               for each running VM on the most loaded hosts and each less loaded target that passes the
+//               placement filters, net = (imbalance reduction) - migration cost; take the best net > 0.
+// Mandatory and rule moves are not limited by maxMoves: they are corrections, not optimisations.
+// VMs with a passthrough GPU (tied to their host, I4) and VMs already migrating are never moved.
+import type { DrsMoveReason, DrsMoveRationale, EventOf, PlacementDecisionEvent } from '@virtsim/contracts';
+import { attachVm, scratchCopy } from './accounting.js';
+import {
+  balancePriority, clusterLoad, DEFAULT_COST_PER_GIB, hostLoadOf, imbalanceOf, migrationCopyMiB, migrationCost, vmEntitlementMhz, type ClusterLoad,
+} from './drs-load.js';
+import { checkHost, type FilterContext } from './filters.js';
+import { clusterPolicy, round3, type InFlightMigration, type PlacementState } from './model.js';
+import { placeVm } from './place.js';
+import { ruleViolations } from './rules.js';
+
+export interface DrsOptions {
+  clusterId: string;
+  simTime: number;
+  /** vmId -> current CPU demand in MHz (e.g. workloadAt(...).cpuDemandMhz); default: workload nominal */
+  demandMhz?: Readonly<Record<string, number>>;
+  /** vmId -> page dirty rate in MiB/s; default: workload nominal */
+  dirtyRateMiBps?: Readonly<Record<string, number>>;
+  migrations?: readonly InFlightMigration[];
+  /** 1..5, default the cluster's drs.threshold (3) */
+  threshold?: number;
+  /** load-balancing moves per pass, default 8 */
+  maxMoves?: number;
+  costPerGiB?: number;
+  /** how many of the most loaded hosts give up VMs per step, default 4 (bounds the search at 8,000 VMs) */
+  sourceHosts?: number;
+}
+
+export interface DrsRecommendation { vmId: string; fromHostId: string; toHostId: string; rationale: DrsMoveRationale }
+
+interface Pass { state: PlacementState; load: ClusterLoad; options: DrsOptions; recs: DrsRecommendation[]; moving: Set<string> }
+
+function canMove(pass: Pass, vmId: string): boolean {
+  const vm = pass.state.vms[vmId];
+  return !!vm && vm.state === 'running' && !pass.moving.has(vmId) && !vm.gpus.some((g) => g.mode === 'passthrough');
+}
+
+/** Apply a move to the scratch state and the load table, and record it. */
+function move(pass: Pass, vmId: string, toHostId: string, reason: DrsMoveReason, priority: number, ruleId: string | null, numa?: Parameters<typeof attachVm>[3]): void {
+  const { state, load, options } = pass;
+  const vm = state.vms[vmId]!;
+  const from = state.hosts[vm.hostId!]!;
+  const to = state.hosts[toHostId]!;
+  const before = imbalanceOf(state, load);
+  const mhz = vmEntitlementMhz(vm.spec, from, options.demandMhz?.[vmId]);
+  const cost = migrationCost(migrationCopyMiB(vm, from, to, options.dirtyRateMiBps?.[vmId]), options.costPerGiB);
+  attachVm(state, vmId, toHostId, numa ?? null);
+  load.mhz[from.id]! -= mhz;
+  load.mhz[to.id]! += mhz;
+  load.vmsByHost[from.id] = load.vmsByHost[from.id]!.filter((id) => id !== vmId);
+  load.vmsByHost[to.id] = [...load.vmsByHost[to.id]!, vmId].sort();
+  pass.moving.add(vmId);
+  const after = imbalanceOf(state, load);
+  pass.recs.push({
+    vmId, fromHostId: from.id, toHostId,
+    rationale: { imbalanceBefore: round3(before), imbalanceAfter: round3(after), benefit: round3(before - after), cost: round3(cost), priority, reason, ruleId },
+  });
+}
+
+/** Re-place a VM with the normal placement pipeline; false when no host fits (the violation stays). */
+function replace(pass: Pass, vmId: string, reason: DrsMoveReason, priority: number, ruleId: string | null, opts: { preferHost?: string; excludeHosts?: string[] } = {}): boolean {
+  const vm = pass.state.vms[vmId]!;
+  try {
+    const d = placeVm(pass.state, { vmId, spec: vm.spec, migrations: pass.options.migrations, ...opts });
+    move(pass, vmId, d.hostId, reason, priority, ruleId, d.numa);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function mandatoryMoves(pass: Pass): void {
+  const { state, options } = pass;
+  for (const hostId of state.clusters[options.clusterId]!.hostIds) {
+    const host = state.hosts[hostId]!;
+    if (!host.maintenance || host.power !== 'on') continue;
+    for (const vmId of [...pass.load.vmsByHost[hostId]!]) if (canMove(pass, vmId)) replace(pass, vmId, 'maintenance-evacuation', 1, null);
+  }
+  for (const v of ruleViolations(state, options.clusterId)) {
+    if (v.severity !== 'must') continue;
+    for (const vmId of v.vmIds) if (canMove(pass, vmId)) replace(pass, vmId, 'must-rule', 1, v.ruleId, { preferHost: v.hostId ?? undefined });
+  }
+}
+
+function shouldRuleReturns(pass: Pass): void {
+  const { state, options } = pass;
+  const hostIds = state.clusters[options.clusterId]!.hostIds;
+  for (const v of ruleViolations(state, options.clusterId)) {
+    if (v.severity !== 'should') continue;
+    const allowed = new Set(state.rules[v.ruleId]!.spec.hosts ?? []);
+    for (const vmId of v.vmIds) {
+      if (canMove(pass, vmId)) replace(pass, vmId, 'should-rule', 2, v.ruleId, { excludeHosts: hostIds.filter((h) => !allowed.has(h)) });
+    }
+  }
+}
+
+interface Candidate { vmId: string; toHostId: string; net: number }
+
+/** Best single move by net gain, or null. Filters run only for moves that beat the best so far. */
+function bestBalancingMove(pass: Pass): Candidate | null {
+  const { state, load, options } = pass;
+  const n = load.hostIds.length;
+  const loads = load.hostIds.map((id) => hostLoadOf(state, load, id));
+  const sum = loads.reduce((a, b) => a + b, 0);
+  const sumSq = loads.reduce((a, b) => a + b * b, 0);
+  const sd = (s: number, q: number) => Math.sqrt(Math.max(0, q / n - (s / n) ** 2));
+  const current = sd(sum, sumSq);
+  const mean = sum / n;
+  const index = new Map(load.hostIds.map((id, i) => [id, i]));
+  const sources = [...load.hostIds].filter((id) => loads[index.get(id)!]! > mean)
+    .sort((a, b) => loads[index.get(b)!]! - loads[index.get(a)!]! || index.get(a)! - index.get(b)!)
+    .slice(0, options.sourceHosts ?? 4);
+  const policy = clusterPolicy(state.clusters[options.clusterId]!);
+  let best: Candidate | null = null;
+  for (const src of sources) {
+    const from = state.hosts[src]!;
+    const ls = loads[index.get(src)!]!;
+    for (const vmId of load.vmsByHost[src]!) {
+      if (!canMove(pass, vmId)) continue;
+      const vm = state.vms[vmId]!;
+      const mhz = vmEntitlementMhz(vm.spec, from, options.demandMhz?.[vmId]);
+      const ctx: FilterContext = { state, vmId, spec: vm.spec, policy, excluded: new Set([src]), migrations: options.migrations ?? [] };
+      for (const dst of load.hostIds) {
+        const to = state.hosts[dst]!;
+        const lt = loads[index.get(dst)!]!;
+        if (lt >= ls) continue;
+        const ls2 = ls - mhz / from.mhz;
+        const lt2 = lt + mhz / to.mhz;
+        const after = sd(sum - ls - lt + ls2 + lt2, sumSq - ls * ls - lt * lt + ls2 * ls2 + lt2 * lt2);
+        const cost = migrationCost(migrationCopyMiB(vm, from, to, options.dirtyRateMiBps?.[vmId]), options.costPerGiB ?? DEFAULT_COST_PER_GIB);
+        const net = current - after - cost;
+        if (net <= 1e-9 || (best && net <= best.net + 1e-12)) continue;
+        if (checkHost(ctx, to).ok) best = { vmId, toHostId: dst, net };
+      }
+    }
+  }
+  return best;
+}
+
+function balance(pass: Pass, threshold: number): void {
+  const maxMoves = pass.options.maxMoves ?? 8;
+  for (let moves = 0; moves < maxMoves; moves++) {
+    const priority = balancePriority(imbalanceOf(pass.state, pass.load), pass.load.hostIds.length);
+    if (priority > threshold) return;
+    const best = bestBalancingMove(pass);
+    if (!best) return;
+    move(pass, best.vmId, best.toHostId, 'load-balance', priority, null);
+  }
+}
+
+export function recommendDrs(state: PlacementState, options: DrsOptions): DrsRecommendation[] {
+  const cluster = state.clusters[options.clusterId];
+  if (!cluster) return [];
+  const scratch = scratchCopy(state);
+  const pass: Pass = {
+    state: scratch, load: clusterLoad(scratch, options.clusterId, options.demandMhz), options, recs: [],
+    moving: new Set((options.migrations ?? []).map((m) => m.vmId)),
+  };
+  const threshold = options.threshold ?? clusterPolicy(cluster).drsThreshold;
+  mandatoryMoves(pass);
+  if (threshold >= 2) {
+    shouldRuleReturns(pass);
+    if (pass.load.hostIds.length > 1) balance(pass, threshold);
+  }
+  return pass.recs;
+}
+
+export function drsRecommendationEvents(recs: readonly DrsRecommendation[], clusterId: string, simTime: number): Extract<PlacementDecisionEvent, EventOf<'DrsRecommendationMade', unknown>>[] {
+  return recs.map((r) => ({ type: 'DrsRecommendationMade', data: { clusterId, vmId: r.vmId, fromHostId: r.fromHostId, toHostId: r.toHostId, simTime, rationale: r.rationale } }));
+}

@@ -1,0 +1,78 @@
+// Host filters of the placement pipeline, run in a fixed order; a host is reported under its first rejection.
+//   excluded -> power -> maintenance -> vcpus -> cpu-capacity -> memory -> huge-pages -> numa -> rules -> imc
+//   -> devices -> datastores
+// Every check reads the host's incremental aggregates only: O(rules of the VM + NUMA nodes + GPUs) per host.
+import type { NumaPlacement, PlacementFilterName, VmSpec } from '@virtsim/contracts';
+import { hugePagesDemandMiB } from './accounting.js';
+import { assignGpus } from './devices.js';
+import { memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
+import { numaPlacementFor } from './numa.js';
+import { breaksMustRule } from './rules.js';
+
+export const PLACEMENT_FILTERS: readonly PlacementFilterName[] = [
+  'excluded', 'power', 'maintenance', 'vcpus', 'cpu-capacity', 'memory', 'huge-pages', 'numa', 'rules', 'imc', 'devices', 'datastores',
+];
+
+export interface FilterContext {
+  state: PlacementState;
+  vmId: string;
+  spec: VmSpec;
+  policy: ClusterPolicy;
+  excluded: ReadonlySet<string>;
+  migrations: readonly InFlightMigration[];
+}
+
+export type HostCheck =
+  | { ok: true; numa: NumaPlacement; gpus: GpuAssignment[] }
+  | { ok: false; filter: PlacementFilterName };
+
+const fail = (filter: PlacementFilterName): HostCheck => ({ ok: false, filter });
+
+/** P1: vCPUs may be overcommitted up to the cluster ratio; MHz reservations never are. */
+function cpuFits(host: PlacementHost, spec: VmSpec, policy: ClusterPolicy): boolean {
+  const a = host.alloc;
+  return a.vcpus + spec.vcpus <= host.threads * policy.cpuOvercommitRatio
+    && a.reservedMhz + (spec.cpuReservationMhz ?? 0) <= host.mhz;
+}
+
+/** M4: configured memory up to usable memory (x ratio with overcommit); reservations never overcommitted. */
+function memoryFits(host: PlacementHost, spec: VmSpec, policy: ClusterPolicy): boolean {
+  const a = host.alloc;
+  return a.memoryMiB + spec.memoryMiB <= memoryCapacityMiB(host, policy)
+    && a.reservedMemoryMiB + (spec.memoryReservationMiB ?? 0) <= host.usableMemoryMiB;
+}
+
+/** M3: a VM asking for huge pages needs a pool; on a pool host every VM draws from it, pinned, never overcommitted. */
+function hugePagesFit(host: PlacementHost, spec: VmSpec): boolean {
+  const pool = host.spec.hugePagesMiB ?? 0;
+  if (spec.hugePages && pool === 0) return false;
+  return host.alloc.hugePagesMiB + hugePagesDemandMiB(host, spec) <= pool;
+}
+
+/** F11: the host's CPU must offer every feature of the cluster's IMC baseline. */
+const imcFits = (host: PlacementHost, features: readonly string[]): boolean =>
+  features.every((f) => host.spec.cpu.features?.includes(f));
+
+function datastoresReachable(host: PlacementHost, spec: VmSpec): boolean {
+  const names = (host.spec.datastores ?? []).map((d) => d.name);
+  return (spec.disks ?? []).every((d) => d.datastore === undefined || names.includes(d.datastore));
+}
+
+export function checkHost(ctx: FilterContext, host: PlacementHost): HostCheck {
+  const { spec, policy } = ctx;
+  if (ctx.excluded.has(host.id)) return fail('excluded');
+  if (host.power !== 'on' || !host.available) return fail('power');
+  if (host.maintenance) return fail('maintenance');
+  if (spec.vcpus > host.threads) return fail('vcpus');
+  if (!cpuFits(host, spec, policy)) return fail('cpu-capacity');
+  if (!memoryFits(host, spec, policy)) return fail('memory');
+  if (!hugePagesFit(host, spec)) return fail('huge-pages');
+  const numa = numaPlacementFor(host, spec);
+  if (!numa) return fail('numa');
+  if (breaksMustRule(ctx.state, ctx.vmId, host.id, ctx.migrations) !== null) return fail('rules');
+  if (!imcFits(host, policy.imcFeatures)) return fail('imc');
+  const gpus = assignGpus(host.spec, host.alloc.gpus, spec.gpus ?? []);
+  if (!gpus) return fail('devices');
+  if (!datastoresReachable(host, spec)) return fail('datastores');
+  return { ok: true, numa, gpus };
+}

@@ -1,0 +1,163 @@
+// Cluster placement state: the scheduler's view of hosts, their allocations, VMs and rule groups.
+//
+// Shape (plain JSON, snapshot- and hash-friendly):
+//   clusters[clusterId] = policy (overcommit ratios, IMC baseline, DRS/DPM/HA policy) + sorted hostIds + DPM timers
+//   hosts[hostId]       = spec, power, maintenance, available (HA), derived capacity, incremental allocation
+//   vms[vmId]           = spec, lifecycle state, hostId, NUMA placement, GPU slots taken
+//   rules[ruleId]       = spec + per-host count of placed members (so rule filters never scan the members)
+//   vmRules[vmId]       = ids of the rules naming the VM (sorted)
+// Capacity is computed here from HostSpec on purpose (P1), not taken from the cpu context.
+import type { ClusterSpec, DpmBand, HostPowerState, HostSpec, NumaPlacement, RuleSpec, VmSpec, VmState } from '@virtsim/contracts';
+
+export interface GpuSlot {
+  /** index of the device in HostSpec.pciDevices */
+  pciIndex: number;
+  /** VM holding the whole GPU (passthrough), or null */
+  owner: string | null;
+  /** vGPU profile this GPU currently serves (one profile per GPU), or null */
+  profile: string | null;
+  /** VMs holding a vGPU slice, sorted */
+  vms: string[];
+}
+
+export interface HostAllocation {
+  vmCount: number;
+  vcpus: number;
+  reservedMhz: number;
+  memoryMiB: number;
+  reservedMemoryMiB: number;
+  hugePagesMiB: number;
+  numaVcpus: number[];
+  numaMemoryMiB: number[];
+  gpus: GpuSlot[];
+}
+
+export interface PlacementHost {
+  id: string;
+  clusterId: string;
+  name: string;
+  spec: HostSpec;
+  power: HostPowerState;
+  maintenance: boolean;
+  /** false while HA considers the host failed or isolated (setHostAvailable) */
+  available: boolean;
+  threads: number;
+  /** threads x core MHz (P1: 32 x 2600 = 83,200 MHz) */
+  mhz: number;
+  /** memory left for VMs after the hypervisor / host OS share */
+  usableMemoryMiB: number;
+  alloc: HostAllocation;
+}
+
+export interface GpuAssignment { pciIndex: number; mode: 'passthrough' | 'vgpu'; profile: string | null }
+
+export interface PlacementVm {
+  id: string;
+  clusterId: string;
+  spec: VmSpec;
+  state: VmState;
+  hostId: string | null;
+  numa: NumaPlacement | null;
+  gpus: GpuAssignment[];
+  brokenShouldRules: string[];
+}
+
+export interface PlacementRule {
+  id: string;
+  clusterId: string;
+  spec: RuleSpec;
+  /** placed members per host id (keys with 0 are deleted) */
+  hostCounts: Record<string, number>;
+}
+
+export interface DpmTimers { band: DpmBand; since: number }
+
+export interface PlacementCluster {
+  id: string;
+  spec: ClusterSpec;
+  /** hosts sorted by name then id: the deterministic iteration order of every decision */
+  hostIds: string[];
+  dpm: DpmTimers;
+}
+
+export interface PlacementState {
+  clusters: Record<string, PlacementCluster>;
+  hosts: Record<string, PlacementHost>;
+  vms: Record<string, PlacementVm>;
+  rules: Record<string, PlacementRule>;
+  vmRules: Record<string, string[]>;
+}
+
+/** A live migration in flight: anti-affinity treats both ends as taken until it ends (HA.md 5). */
+export interface InFlightMigration { vmId: string; sourceHostId: string; targetHostId: string }
+
+export const initialPlacementState = (): PlacementState => ({ clusters: {}, hosts: {}, vms: {}, rules: {}, vmRules: {} });
+
+export const hostThreads = (spec: HostSpec): number => spec.cpu.sockets * spec.cpu.coresPerSocket * spec.cpu.threadsPerCore;
+
+/** Memory the virtualization layer keeps for itself. Modelled values, not vendor constants:
+ *  type 2: the host OS takes its own share (C6): 10 %, at least 2 GiB;
+ *  xen: Dom0 runs the back-ends (I3): 2 %, at least 1 GiB;
+ *  kvm type 1: host kernel + QEMU device models: 2 %, at least 512 MiB. */
+export function hostMemoryOverheadMiB(spec: HostSpec): number {
+  if (spec.hypervisor.type === 'type2') return Math.max(2048, Math.round(spec.memoryMiB * 0.1));
+  if (spec.hypervisor.product === 'xen') return Math.max(1024, Math.round(spec.memoryMiB * 0.02));
+  return Math.max(512, Math.round(spec.memoryMiB * 0.02));
+}
+
+const numaNodesOf = (spec: HostSpec): number => Math.max(1, spec.numaNodes ?? 1);
+
+export function emptyAllocation(spec: HostSpec): HostAllocation {
+  const nodes = numaNodesOf(spec);
+  const gpus: GpuSlot[] = [];
+  (spec.pciDevices ?? []).forEach((d, pciIndex) => { if (d.kind === 'gpu') gpus.push({ pciIndex, owner: null, profile: null, vms: [] }); });
+  return {
+    vmCount: 0, vcpus: 0, reservedMhz: 0, memoryMiB: 0, reservedMemoryMiB: 0, hugePagesMiB: 0,
+    numaVcpus: new Array<number>(nodes).fill(0), numaMemoryMiB: new Array<number>(nodes).fill(0), gpus,
+  };
+}
+
+export function newHost(hostId: string, clusterId: string, spec: HostSpec): PlacementHost {
+  const threads = hostThreads(spec);
+  return {
+    id: hostId, clusterId, name: spec.name, spec, power: 'on', maintenance: false, available: true,
+    threads, mhz: threads * spec.cpu.mhz, usableMemoryMiB: Math.max(0, spec.memoryMiB - hostMemoryOverheadMiB(spec)),
+    alloc: emptyAllocation(spec),
+  };
+}
+
+/** NUMA node size: the host's threads and memory split evenly across its nodes. */
+export const numaNodeSize = (host: PlacementHost) => {
+  const nodes = numaNodesOf(host.spec);
+  return { nodes, threads: host.threads / nodes, memoryMiB: host.spec.memoryMiB / nodes };
+};
+
+export const byNameThenId = (a: { name: string; id: string }, b: { name: string; id: string }): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/** Cluster policy with the ClusterSpec defaults applied (events may carry a spec parsed without defaults). */
+export function clusterPolicy(cluster: PlacementCluster) {
+  const s = cluster.spec;
+  const imc = s.imcBaseline && 'features' in s.imcBaseline ? s.imcBaseline.features : [];
+  return {
+    cpuOvercommitRatio: s.cpuOvercommitRatio ?? 4,
+    memoryOvercommit: s.memoryOvercommit ?? false,
+    memoryOvercommitRatio: s.memoryOvercommitRatio ?? 1.5,
+    imcFeatures: imc,
+    drsThreshold: s.drs?.threshold ?? 3,
+    dpmLowPercent: s.dpm?.lowPercent ?? 45,
+    dpmHighPercent: s.dpm?.highPercent ?? 81,
+    hostFailuresTolerated: s.ha?.enabled ? (s.ha.hostFailuresTolerated ?? 1) : 0,
+  };
+}
+export type ClusterPolicy = ReturnType<typeof clusterPolicy>;
+
+/** A host that may receive VMs: powered on, up, not in maintenance (HA.md 7). */
+export const isUsable = (h: PlacementHost): boolean => h.power === 'on' && h.available && !h.maintenance;
+
+/** Memory a VM takes from a host's capacity: overcommit allows configured memory up to ratio x usable. */
+export function memoryCapacityMiB(host: PlacementHost, policy: ClusterPolicy): number {
+  return host.usableMemoryMiB * (policy.memoryOvercommit ? policy.memoryOvercommitRatio : 1);
+}
+
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000;

@@ -1,0 +1,99 @@
+// Initial placement and re-placement of one VM (P1, P4, F6, F11, F12).
+//
+//   placeVm(state, request) -> PlacementDecision           throws VirtsimError:
+//     not-found 'cluster' | unprocessable 'placement.noHost' with details.filters [{filter, rejected}] (HTTP 422)
+//   vmPlacedEvent(decision, reason) -> VmPlaced
+//
+// Hosts pass the filters of filters.ts; among survivors, hosts that break the fewest vm-host-should rules win
+// (a should rule is broken only when nothing else fits), then preferHost if it survived, then the weigher:
+//   'balance' (default): least loaded after placement, load = max(vCPU share of overcommit capacity,
+//                        memory share of memory capacity)
+//   'pack':              most loaded after placement (consolidation, frees hosts for DPM)
+// Ties by host name then id (HA.md 9). A VM that is already placed is being re-placed: its current host is
+// excluded. Cost: O(hosts x (VM's rules + NUMA nodes + GPUs)), no scan of VMs.
+import { notFound, unprocessable, type EventOf, type NumaPlacement, type PlacementEvent, type PlacementFilterRejection, type VmSpec } from '@virtsim/contracts';
+import { checkHost, PLACEMENT_FILTERS, type FilterContext } from './filters.js';
+import { byNameThenId, clusterPolicy, memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
+import { brokenShouldRules } from './rules.js';
+
+export type PlacementWeigher = 'balance' | 'pack';
+
+export interface PlaceVmRequest {
+  vmId: string;
+  spec: VmSpec;
+  excludeHosts?: readonly string[];
+  preferHost?: string;
+  weigher?: PlacementWeigher;
+  migrations?: readonly InFlightMigration[];
+}
+
+export interface PlacementDecision {
+  vmId: string;
+  clusterId: string;
+  hostId: string;
+  numa: NumaPlacement;
+  gpus: GpuAssignment[];
+  brokenShouldRules: string[];
+  /** load of the chosen host after placement (0..1+) */
+  loadAfter: number;
+}
+
+/** Host load once the VM is on it: the scarcer of vCPU and memory capacity. */
+export function loadAfterPlacement(host: PlacementHost, spec: Pick<VmSpec, 'vcpus' | 'memoryMiB'>, policy: ClusterPolicy): number {
+  const cpu = (host.alloc.vcpus + spec.vcpus) / (host.threads * policy.cpuOvercommitRatio);
+  const memCap = memoryCapacityMiB(host, policy);
+  const mem = memCap > 0 ? (host.alloc.memoryMiB + spec.memoryMiB) / memCap : 1;
+  return Math.max(cpu, mem);
+}
+
+interface Candidate { host: PlacementHost; numa: NumaPlacement; gpus: GpuAssignment[]; broken: string[]; load: number }
+
+function pickCandidate(candidates: Candidate[], request: PlaceVmRequest): Candidate {
+  const fewest = Math.min(...candidates.map((c) => c.broken.length));
+  const best = candidates.filter((c) => c.broken.length === fewest);
+  const preferred = best.find((c) => c.host.id === request.preferHost);
+  if (preferred) return preferred;
+  const sign = request.weigher === 'pack' ? -1 : 1;
+  const EPS = 1e-9;
+  return best.sort((a, b) => (Math.abs(a.load - b.load) > EPS ? sign * (a.load - b.load) : byNameThenId(a.host, b.host)))[0]!;
+}
+
+export function placeVm(state: PlacementState, request: PlaceVmRequest): PlacementDecision {
+  const { vmId, spec } = request;
+  const cluster = state.clusters[spec.clusterId];
+  if (!cluster) throw notFound('cluster', spec.clusterId);
+  const policy = clusterPolicy(cluster);
+  const excluded = new Set(request.excludeHosts ?? []);
+  const current = state.vms[vmId]?.hostId;
+  if (current) excluded.add(current);
+  const ctx: FilterContext = { state, vmId, spec, policy, excluded, migrations: request.migrations ?? [] };
+  const rejected = new Map<string, number>();
+  const candidates: Candidate[] = [];
+  for (const hostId of cluster.hostIds) {
+    const host = state.hosts[hostId]!;
+    const check = checkHost(ctx, host);
+    if (!check.ok) {
+      rejected.set(check.filter, (rejected.get(check.filter) ?? 0) + 1);
+      continue;
+    }
+    candidates.push({ host, numa: check.numa, gpus: check.gpus, broken: brokenShouldRules(state, vmId, hostId), load: loadAfterPlacement(host, spec, policy) });
+  }
+  if (candidates.length === 0) throw noHost(vmId, spec, cluster.hostIds.length, rejected);
+  const chosen = pickCandidate(candidates, request);
+  return {
+    vmId, clusterId: spec.clusterId, hostId: chosen.host.id, numa: chosen.numa, gpus: chosen.gpus,
+    brokenShouldRules: chosen.broken, loadAfter: Math.round(chosen.load * 1e4) / 1e4,
+  };
+}
+
+function noHost(vmId: string, spec: VmSpec, hosts: number, rejected: Map<string, number>) {
+  const filters: PlacementFilterRejection[] = PLACEMENT_FILTERS.filter((f) => rejected.has(f)).map((f) => ({ filter: f, rejected: rejected.get(f)! }));
+  const summary = filters.map((f) => `${f.filter}: ${f.rejected}`).join(', ') || 'the cluster has no hosts';
+  return unprocessable('placement.noHost', `no host can take VM ${spec.name} (${vmId}) of ${hosts} hosts; rejected by ${summary}`, {
+    vmId, clusterId: spec.clusterId, hosts, filters,
+  });
+}
+
+export function vmPlacedEvent(d: PlacementDecision, reason: string): Extract<PlacementEvent, EventOf<'VmPlaced', unknown>> {
+  return { type: 'VmPlaced', data: { vmId: d.vmId, clusterId: d.clusterId, hostId: d.hostId, numa: d.numa, brokenShouldRules: d.brokenShouldRules, reason } };
+}

@@ -1,0 +1,210 @@
+import { VirtsimError } from '@virtsim/contracts';
+import { evolvePlacement } from './evolve.js';
+import { placementDecider } from './decider.js';
+import { clusterCreated, given, hostAdded, ruleCreated, runningVm, vmPlaced, vmRequested, vmSpec } from './fixtures.spec.js';
+import { placeVm } from './place.js';
+
+/** The refusal of placeVm, or a failure when it placed the VM. */
+function refusal(fn: () => unknown): VirtsimError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof VirtsimError) return e;
+    throw e;
+  }
+  throw new Error('expected placement to be refused');
+}
+
+const sixteenVcpuVms = (hostId: string, count: number) =>
+  Array.from({ length: count }, (_, i) => runningVm(`${hostId}-vm${i}`, hostId, { vcpus: 16, memoryMiB: 2048 })).flat();
+
+describe('placeVm capacity filters (P1, M3, M4)', () => {
+  it('host 2x8x2 = 32 threads, ratio 4 -> 128 vCPUs; the 129th vCPU is rejected by cpu-capacity (422)', () => {
+    const state = given(clusterCreated({ cpuOvercommitRatio: 4 }), hostAdded('h1'), sixteenVcpuVms('h1', 8));
+    expect(state.hosts.h1!.alloc.vcpus).toBe(128);
+    const err = refusal(() => placeVm(state, { vmId: 'v129', spec: vmSpec('v129', { vcpus: 1 }) }));
+    expect(err.code).toBe('unprocessable');
+    expect(err.details.rule).toBe('placement.noHost');
+    expect(err.details.filters).toEqual([{ filter: 'cpu-capacity', rejected: 1 }]);
+    expect(err.message).toContain('v129');
+  });
+
+  it('127 vCPUs allocated of 128: a 1-vCPU VM still fits', () => {
+    const state = given(clusterCreated(), hostAdded('h1'), sixteenVcpuVms('h1', 7), runningVm('v15', 'h1', { vcpus: 15 }));
+    expect(placeVm(state, { vmId: 'v1', spec: vmSpec('v1', { vcpus: 1 }) }).hostId).toBe('h1');
+  });
+
+  it('a 33-vCPU VM never fits a 32-thread host, whatever the ratio: rejected by vcpus', () => {
+    const state = given(clusterCreated({ cpuOvercommitRatio: 32 }), hostAdded('h1'));
+    expect(refusal(() => placeVm(state, { vmId: 'big', spec: vmSpec('big', { vcpus: 33 }) })).details.filters).toEqual([{ filter: 'vcpus', rejected: 1 }]);
+  });
+
+  it('CPU reservations are never overcommitted: 83,200 MHz host, 80,000 reserved, 3,201 more rejected, 3,200 fits', () => {
+    const state = given(clusterCreated(), hostAdded('h1'), runningVm('r1', 'h1', { cpuReservationMhz: 80_000 }));
+    expect(refusal(() => placeVm(state, { vmId: 'x', spec: vmSpec('x', { cpuReservationMhz: 3201 }) })).details.filters)
+      .toEqual([{ filter: 'cpu-capacity', rejected: 1 }]);
+    expect(placeVm(state, { vmId: 'y', spec: vmSpec('y', { cpuReservationMhz: 3200 }) }).hostId).toBe('h1');
+  });
+
+  it('no overcommit: 256 GiB kvm host keeps 2% (5,243 MiB) -> 256,901 MiB fits, 256,902 MiB is rejected by memory', () => {
+    const state = given(clusterCreated(), hostAdded('h1', { numaNodes: 1 }));
+    expect(state.hosts.h1!.usableMemoryMiB).toBe(256_901);
+    expect(placeVm(state, { vmId: 'a', spec: vmSpec('a', { memoryMiB: 256_901 }) }).hostId).toBe('h1');
+    expect(refusal(() => placeVm(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 256_902 }) })).details.filters)
+      .toEqual([{ filter: 'memory', rejected: 1 }]);
+  });
+
+  it('overcommit 1.5: 200 GiB placed + 150 GiB = 358,400 MiB <= 1.5 x 256,901 fits; a 200 GiB reservation on top does not', () => {
+    const state = given(clusterCreated({ memoryOvercommit: true, memoryOvercommitRatio: 1.5 }), hostAdded('h1', { numaNodes: 1 }),
+      runningVm('a', 'h1', { memoryMiB: 204_800, memoryReservationMiB: 102_400 }));
+    expect(placeVm(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 153_600 }) }).hostId).toBe('h1');
+    expect(refusal(() => placeVm(state, { vmId: 'c', spec: vmSpec('c', { memoryMiB: 153_600, memoryReservationMiB: 204_800 }) })).details.filters)
+      .toEqual([{ filter: 'memory', rejected: 1 }]);
+  });
+
+  it('huge pages: a VM asking for them skips hosts without a pool; an 8,192 MiB pool takes one 8 GiB VM, not a second', () => {
+    const state = given(clusterCreated(), hostAdded('plain'), hostAdded('huge', { hugePagesMiB: 8192 }));
+    const d = placeVm(state, { vmId: 'hp', spec: vmSpec('hp', { hugePages: true, memoryMiB: 8192 }) });
+    expect(d.hostId).toBe('huge');
+    evolvePlacement(state, vmRequested('hp', { hugePages: true, memoryMiB: 8192 }));
+    evolvePlacement(state, vmPlaced('hp', 'huge', 2, 8192));
+    expect(state.hosts.huge!.alloc.hugePagesMiB).toBe(8192);
+    expect(refusal(() => placeVm(state, { vmId: 'hp2', spec: vmSpec('hp2', { hugePages: true, memoryMiB: 2 * 1024 }) })).details.filters)
+      .toEqual([{ filter: 'huge-pages', rejected: 2 }]);
+  });
+
+  it('each host is counted once, under its first rejecting filter, in pipeline order', () => {
+    const state = given(
+      clusterCreated({ imcBaseline: { features: ['avx2'] } }),
+      hostAdded('a-standby'), { type: 'HostPoweredOff', data: { hostId: 'a-standby', clusterId: 'c1', reason: 'dpm', standby: true } },
+      hostAdded('b-maint'), { type: 'HostMaintenanceEntered', data: { hostId: 'b-maint', clusterId: 'c1' } },
+      hostAdded('c-small', { cpu: { sockets: 1, coresPerSocket: 2, threadsPerCore: 1, mhz: 2600, vendor: 'intel', model: 'x', arch: 'x86', features: ['avx2'] } }),
+      hostAdded('d-old', { cpu: { sockets: 2, coresPerSocket: 8, threadsPerCore: 2, mhz: 2600, vendor: 'intel', model: 'x', arch: 'x86', features: ['sse4_2'] } }),
+      hostAdded('e-nods', { datastores: [{ name: 'other', kind: 'shared', capacityGiB: 10 }] }),
+    );
+    const err = refusal(() => placeVm(state, { vmId: 'v', spec: vmSpec('v', { vcpus: 4, disks: [{ sizeGiB: 10, bus: 'virtio', datastore: 'shared-ds' }] }) }));
+    expect(err.details).toMatchObject({ hosts: 5, filters: [
+      { filter: 'power', rejected: 1 }, { filter: 'maintenance', rejected: 1 }, { filter: 'vcpus', rejected: 1 },
+      { filter: 'imc', rejected: 1 }, { filter: 'datastores', rejected: 1 },
+    ] });
+  });
+
+  it('unknown cluster -> not-found', () => {
+    expect(refusal(() => placeVm(given(), { vmId: 'v', spec: vmSpec('v') })).code).toBe('not-found');
+  });
+});
+
+describe('placeVm weighers and tie-break (HA.md 9)', () => {
+  const loaded = () => given(clusterCreated(), hostAdded('h-a'), hostAdded('h-b'), hostAdded('h-c'),
+    runningVm('x1', 'h-a', { vcpus: 8 }), runningVm('x2', 'h-b', { vcpus: 16 }));
+
+  it('balance: least loaded after placement wins (h-c: 2/128 vCPUs) ', () => {
+    expect(placeVm(loaded(), { vmId: 'v', spec: vmSpec('v') }).hostId).toBe('h-c');
+  });
+
+  it('pack: most loaded host that fits wins (h-b: 18/128 vCPUs)', () => {
+    expect(placeVm(loaded(), { vmId: 'v', spec: vmSpec('v'), weigher: 'pack' }).hostId).toBe('h-b');
+  });
+
+  it('three empty hosts: ties go to the first host name', () => {
+    const state = given(clusterCreated(), hostAdded('zz'), hostAdded('aa'), hostAdded('mm'));
+    expect(placeVm(state, { vmId: 'v', spec: vmSpec('v') }).hostId).toBe('aa');
+  });
+
+  it('preferHost wins when it passes every filter', () => {
+    expect(placeVm(loaded(), { vmId: 'v', spec: vmSpec('v'), preferHost: 'h-b' }).hostId).toBe('h-b');
+  });
+
+  it('excludeHosts are counted under the excluded filter', () => {
+    const state = given(clusterCreated(), hostAdded('h1'));
+    expect(refusal(() => placeVm(state, { vmId: 'v', spec: vmSpec('v'), excludeHosts: ['h1'] })).details.filters).toEqual([{ filter: 'excluded', rejected: 1 }]);
+  });
+});
+
+describe('placeVm rule groups (F12)', () => {
+  const three = () => [clusterCreated(), hostAdded('h1'), hostAdded('h2'), hostAdded('h3')];
+
+  it('affinity: the VM joins its group on h3 although h1 is emptier', () => {
+    const state = given(three(), runningVm('web1', 'h3'), ruleCreated('aff', { kind: 'vm-affinity', vms: ['web1', 'web2'] }), vmRequested('web2'));
+    expect(placeVm(state, { vmId: 'web2', spec: vmSpec('web2') }).hostId).toBe('h3');
+  });
+
+  it('anti-affinity: members on h1 and h2 leave only h3', () => {
+    const state = given(three(), runningVm('db1', 'h1'), runningVm('db2', 'h2'), ruleCreated('anti', { kind: 'vm-anti-affinity', vms: ['db1', 'db2', 'db3'] }));
+    expect(placeVm(state, { vmId: 'db3', spec: vmSpec('db3') }).hostId).toBe('h3');
+  });
+
+  it('anti-affinity counts a migrating member\'s source host as taken until the move ends (HA.md 5)', () => {
+    const state = given(three(), runningVm('db1', 'h1'), ruleCreated('anti', { kind: 'vm-anti-affinity', vms: ['db1', 'db2'] }));
+    evolvePlacement(state, { type: 'VmRelocated', data: { vmId: 'db1', clusterId: 'c1', fromHostId: 'h1', toHostId: 'h2', numa: { nodes: [0], vcpusPerNode: [2], memoryMiBPerNode: [4096] }, reason: 'live-migration' } });
+    const migrations = [{ vmId: 'db1', sourceHostId: 'h1', targetHostId: 'h2' }];
+    expect(placeVm(state, { vmId: 'db2', spec: vmSpec('db2'), migrations }).hostId).toBe('h3');
+    const err = refusal(() => placeVm(state, { vmId: 'db2', spec: vmSpec('db2'), migrations, excludeHosts: ['h3'] }));
+    expect(err.details.filters).toEqual([{ filter: 'excluded', rejected: 1 }, { filter: 'rules', rejected: 2 }]);
+  });
+
+  it('vm-host-must keeps the VM on h2; vm-host-must-not removes h1 and h2', () => {
+    const must = given(three(), ruleCreated('must', { kind: 'vm-host-must', vms: ['v'], hosts: ['h2'] }));
+    expect(placeVm(must, { vmId: 'v', spec: vmSpec('v') }).hostId).toBe('h2');
+    const mustNot = given(three(), ruleCreated('not', { kind: 'vm-host-must-not', vms: ['v'], hosts: ['h1', 'h2'] }));
+    expect(placeVm(mustNot, { vmId: 'v', spec: vmSpec('v') }).hostId).toBe('h3');
+  });
+
+  it('vm-host-should prefers h3 even when loaded, and is broken only when h3 cannot take the VM', () => {
+    const state = given(three(), runningVm('busy', 'h3', { vcpus: 32 }), ruleCreated('should', { kind: 'vm-host-should', vms: ['v'], hosts: ['h3'] }));
+    const kept = placeVm(state, { vmId: 'v', spec: vmSpec('v') });
+    expect(kept).toMatchObject({ hostId: 'h3', brokenShouldRules: [] });
+    evolvePlacement(state, { type: 'HostMaintenanceEntered', data: { hostId: 'h3', clusterId: 'c1' } });
+    expect(placeVm(state, { vmId: 'v', spec: vmSpec('v') })).toMatchObject({ hostId: 'h1', brokenShouldRules: ['should'] });
+  });
+});
+
+describe('placeVm devices (I4, I6, F3)', () => {
+  const gpuHost = () => hostAdded('g1', { pciDevices: [{ kind: 'gpu', model: 'T4', vgpuProfiles: ['grid-4q'] }, { kind: 'nic', model: 'x710' }] });
+
+  it('grid-4q = 4 slices per GPU: four vGPU VMs fit one T4, the fifth is rejected by devices', () => {
+    const state = given(clusterCreated(), gpuHost());
+    for (let i = 1; i <= 4; i++) {
+      const spec = vmSpec(`v${i}`, { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] });
+      const d = placeVm(state, { vmId: `v${i}`, spec });
+      expect(d.hostId).toBe('g1');
+      evolvePlacement(state, vmRequested(`v${i}`, { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }));
+      evolvePlacement(state, vmPlaced(`v${i}`, 'g1'));
+    }
+    expect(state.hosts.g1!.alloc.gpus).toEqual([{ pciIndex: 0, owner: null, profile: 'grid-4q', vms: ['v1', 'v2', 'v3', 'v4'] }]);
+    expect(refusal(() => placeVm(state, { vmId: 'v5', spec: vmSpec('v5', { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }) })).details.filters)
+      .toEqual([{ filter: 'devices', rejected: 1 }]);
+  });
+
+  it('passthrough needs a GPU with no vGPU slices: one vGPU VM blocks it; releasing it frees the GPU', () => {
+    const state = given(clusterCreated(), gpuHost(), vmRequested('vg', { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }), vmPlaced('vg', 'g1'));
+    const pt = vmSpec('pt', { gpus: [{ mode: 'passthrough' }] });
+    expect(refusal(() => placeVm(state, { vmId: 'pt', spec: pt })).details.filters).toEqual([{ filter: 'devices', rejected: 1 }]);
+    evolvePlacement(state, { type: 'VmPlacementReleased', data: { vmId: 'vg', clusterId: 'c1', hostId: 'g1', reason: 'deleted' } });
+    expect(placeVm(state, { vmId: 'pt', spec: pt }).gpus).toEqual([{ pciIndex: 0, mode: 'passthrough', profile: null }]);
+  });
+});
+
+describe('placement decider (given events / when PlaceVm / then VmPlaced)', () => {
+  it('PlaceVm -> VmPlaced on the emptier host; evolving it adds 4 vCPUs and 8,192 MiB to that host', () => {
+    const state = given(clusterCreated(), hostAdded('h1'), hostAdded('h2'), runningVm('old', 'h1'), vmRequested('new', { vcpus: 4, memoryMiB: 8192 }));
+    const events = placementDecider.decide({ type: 'PlaceVm', vmId: 'new', spec: vmSpec('new', { vcpus: 4, memoryMiB: 8192 }) }, state);
+    expect(events).toEqual([{ type: 'VmPlaced', data: { vmId: 'new', clusterId: 'c1', hostId: 'h2', numa: { nodes: [0], vcpusPerNode: [4], memoryMiBPerNode: [8192] }, brokenShouldRules: [], reason: 'initial placement' } }]);
+    const after = events.reduce(placementDecider.evolve, state);
+    expect(after.hosts.h2!.alloc).toMatchObject({ vmCount: 1, vcpus: 4, memoryMiB: 8192, numaVcpus: [4, 0], numaMemoryMiB: [8192, 0] });
+  });
+
+  it('ReleaseVm of an unplaced VM -> conflict placement.notPlaced', () => {
+    const state = given(clusterCreated(), hostAdded('h1'), vmRequested('v'));
+    expect(() => placementDecider.decide({ type: 'ReleaseVm', vmId: 'v', reason: 'x' }, state)).toThrow(/not placed/);
+  });
+
+  it('VmRelocated h1 -> h2 moves 2 vCPUs of accounting; VmDeleted returns them', () => {
+    const state = given(clusterCreated(), hostAdded('h1'), hostAdded('h2'), runningVm('v', 'h1'));
+    evolvePlacement(state, { type: 'VmRelocated', data: { vmId: 'v', clusterId: 'c1', fromHostId: 'h1', toHostId: 'h2', numa: { nodes: [1], vcpusPerNode: [2], memoryMiBPerNode: [4096] }, reason: 'ha-restart' } });
+    expect([state.hosts.h1!.alloc.vcpus, state.hosts.h2!.alloc.vcpus, state.hosts.h2!.alloc.numaVcpus]).toEqual([0, 2, [0, 2]]);
+    evolvePlacement(state, { type: 'VmDeleted', data: { vmId: 'v', clusterId: 'c1', hostId: 'h2' } });
+    expect(state.hosts.h2!.alloc).toMatchObject({ vmCount: 0, vcpus: 0, memoryMiB: 0, numaVcpus: [0, 0] });
+    expect(state.vms.v).toBeUndefined();
+  });
+});
