@@ -1,0 +1,80 @@
+// A VM's virtual devices built from its spec on a host (I1-I6): mode, guest name, XenStore id and the
+// host PCI function behind passthrough / vGPU devices.
+//   disks: ide, sata, scsi -> emulated by QEMU; virtio, xen -> paravirtual ring (class vbd)
+//   floppies -> emulated (vbd, fd0)
+//   NICs: e1000 -> emulated; virtio -> paravirtual (vif); sriov -> a VF assigned by passthrough (pci)
+//   GPUs: passthrough -> a whole GPU (pci); vgpu -> a slice of a GPU (vgpu)
+// A 'xen' bus disk needs Xen's blkback, so it is refused on a kvm host. IDE has 4 positions.
+import { unprocessable, type DiskSpec, type IoDevice, type IoDeviceMode, type NicSpec, type VmSpec } from '@virtsim/contracts';
+import { pciRequests, planPci, type PciAllocation } from './host-pci.js';
+import { floppyDevId, floppyName, gpuName, nameDisks, nicName } from './naming.js';
+import type { IoHostState } from './state.js';
+
+const IDE_POSITIONS = 4;
+
+export const diskMode = (bus: DiskSpec['bus']): IoDeviceMode => (bus === 'virtio' || bus === 'xen' ? 'virtio' : 'emulated');
+export const nicMode = (model: NicSpec['model']): IoDeviceMode => (model === 'virtio' ? 'virtio' : model === 'sriov' ? 'passthrough' : 'emulated');
+
+const device = (d: Omit<IoDevice, 'pciIndex' | 'hostModel' | 'vgpuProfile' | 'frontend' | 'backend'>): IoDevice => ({
+  ...d, pciIndex: null, hostModel: null, vgpuProfile: null, frontend: 'Initialising', backend: 'InitWait',
+});
+
+function checkBuses(vmId: string, spec: VmSpec, host: IoHostState): void {
+  if (host.product !== 'xen' && spec.disks.some((d) => d.bus === 'xen')) {
+    throw unprocessable('io.busUnsupported', `VM ${vmId}: a xen bus disk needs a xen host, host ${host.hostId} runs ${host.product}`, { vmId, hostId: host.hostId });
+  }
+  const ide = spec.disks.filter((d) => d.bus === 'ide').length;
+  if (ide > IDE_POSITIONS) {
+    throw unprocessable('io.ideChannelsFull', `VM ${vmId}: ${ide} IDE disks, IDE has 2 channels x master/slave = ${IDE_POSITIONS}`, { vmId, ide });
+  }
+}
+
+/** Devices of the spec, still unbound to host PCI functions (see bindPci). */
+export function specDevices(vmId: string, spec: VmSpec, host: IoHostState): IoDevice[] {
+  checkBuses(vmId, spec, host);
+  const family = spec.guestOs.family;
+  const names = nameDisks(spec.disks, family, host.product);
+  const disks = spec.disks.map((d, i) =>
+    device({ deviceId: `disk-${i}`, kind: 'disk', model: d.bus, mode: diskMode(d.bus), guestName: names[i].guestName, deviceClass: 'vbd', devId: names[i].devId }));
+  const floppies = spec.floppies.map((_, i) =>
+    device({ deviceId: `floppy-${i}`, kind: 'floppy', model: 'floppy', mode: 'emulated', guestName: floppyName(i, family), deviceClass: 'vbd', devId: floppyDevId(i) }));
+  let pciSeq = 0;
+  let vgpuSeq = 0;
+  const nics = spec.nics.map((n, i) => {
+    const mode = nicMode(n.model);
+    const pci = mode === 'passthrough';
+    return device({ deviceId: `nic-${i}`, kind: 'nic', model: n.model, mode, guestName: nicName(i, family), deviceClass: pci ? 'pci' : 'vif', devId: pci ? pciSeq++ : i });
+  });
+  const gpus = spec.gpus.map((g, i) => ({
+    ...device({ deviceId: `gpu-${i}`, kind: 'gpu', model: g.mode, mode: g.mode, guestName: gpuName(i, family), deviceClass: g.mode === 'vgpu' ? 'vgpu' : 'pci', devId: g.mode === 'vgpu' ? vgpuSeq++ : pciSeq++ }),
+    vgpuProfile: g.mode === 'vgpu' ? g.profile ?? null : null,
+  }));
+  return [...disks, ...floppies, ...nics, ...gpus];
+}
+
+const bound = (d: IoDevice, a: PciAllocation | undefined): IoDevice =>
+  a ? { ...d, pciIndex: a.pciIndex, hostModel: a.hostModel, vgpuProfile: a.profile } : d;
+
+/** Bind host PCI functions to the devices, all or nothing; throws the allocation refusal. */
+export function bindPci(devices: readonly IoDevice[], host: IoHostState, equivalent: boolean): IoDevice[] {
+  const plan = planPci(host, pciRequests(devices, equivalent));
+  if (!plan.ok) throw plan.error;
+  const byDevice = new Map(plan.allocations.map((a) => [a.deviceId, a]));
+  return devices.map((d) => bound(d, byDevice.get(d.deviceId)));
+}
+
+/** A VM's devices re-homed on another host: disk names follow the target's product (vd <-> xvd),
+ *  host PCI bindings are dropped (bindPci binds equivalents on the target). */
+export function rehomed(vmId: string, devices: readonly IoDevice[], family: 'linux' | 'windows', host: IoHostState): IoDevice[] {
+  const disks = devices.filter((d) => d.kind === 'disk');
+  if (host.product !== 'xen' && disks.some((d) => d.model === 'xen')) {
+    throw unprocessable('io.busUnsupported', `VM ${vmId}: a xen bus disk needs a xen host, host ${host.hostId} runs ${host.product}`, { vmId, hostId: host.hostId });
+  }
+  const names = nameDisks(disks.map((d) => ({ bus: d.model as DiskSpec['bus'] })), family, host.product);
+  const byId = new Map(disks.map((d, i) => [d.deviceId, names[i]]));
+  return devices.map((d) => {
+    const name = byId.get(d.deviceId);
+    const renamed = name ? { ...d, guestName: name.guestName, devId: name.devId } : d;
+    return d.pciIndex === null ? renamed : { ...renamed, pciIndex: null, hostModel: d.hostModel };
+  });
+}

@@ -1,0 +1,71 @@
+// Guest device names (I5) and XenStore device ids.
+//
+// Linux names a disk after the driver that owns its bus, one letter sequence per driver:
+//   ide -> /dev/hda, hdb...  (IDE has 2 channels x master/slave = 4 devices)
+//   sata and scsi -> ONE shared sequence /dev/sda, sdb... (both are driven by the SCSI disk layer, sd)
+//   virtio -> /dev/vda...
+//   xen -> /dev/xvda...
+// Choice for a virtio disk on a xen-product host: Dom0's blkback serves it as a Xen PV disk, so the guest
+// sees xen-blkfront and names it /dev/xvdX, in the same sequence as 'xen' bus disks.
+// Windows numbers disks in configuration order, whatever the bus: 'Disk 0', 'Disk 1'...
+// NICs: Linux eth0, eth1...; Windows 'Ethernet', 'Ethernet 2', 'Ethernet 3'...
+import type { DiskSpec } from '@virtsim/contracts';
+
+export type GuestFamily = 'linux' | 'windows';
+export type HypervisorProduct = 'kvm' | 'xen';
+
+/** Bijective base-26 letters as Linux assigns them: 0 -> a, 25 -> z, 26 -> aa, 27 -> ab. */
+export function driveLetters(index: number): string {
+  let n = index + 1;
+  let s = '';
+  while (n > 0) {
+    n -= 1;
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26);
+  }
+  return s;
+}
+
+/** The Linux disk driver prefix a bus ends up under on a host product. */
+export function linuxDiskPrefix(bus: DiskSpec['bus'], product: HypervisorProduct): 'hd' | 'sd' | 'vd' | 'xvd' {
+  if (bus === 'ide') return 'hd';
+  if (bus === 'sata' || bus === 'scsi') return 'sd';
+  if (bus === 'virtio') return product === 'xen' ? 'xvd' : 'vd';
+  return 'xvd';
+}
+
+export interface NamedDisk { guestName: string; devId: number }
+
+/** Names and XenStore vbd ids of a VM's disks, in configuration order. */
+export function nameDisks(disks: readonly Pick<DiskSpec, 'bus'>[], family: GuestFamily, product: HypervisorProduct): NamedDisk[] {
+  const next: Record<string, number> = {};
+  return disks.map((disk, i) => {
+    const prefix = linuxDiskPrefix(disk.bus, product);
+    const n = next[prefix] ?? 0;
+    next[prefix] = n + 1;
+    const guestName = family === 'windows' ? `Disk ${i}` : `/dev/${prefix}${driveLetters(n)}`;
+    return { guestName, devId: vbdDevId(prefix, n) };
+  });
+}
+
+/** Xen vbd-interface encoding (xen docs/misc/vbd-interface.txt): xvd major 202, sd major 8 (disk << 4),
+ *  hd majors 3 / 22 with the slave at minor 64; disks >= 16 use the extended form (1 << 28) | disk << 8.
+ *  virtio-blk has a dynamic major on Linux; 252 is what it usually gets. */
+export function vbdDevId(prefix: 'hd' | 'sd' | 'vd' | 'xvd', n: number): number {
+  if (prefix === 'hd') return ((n < 2 ? 3 : 22) << 8) | ((n % 2) * 64);
+  if (n >= 16) return (1 << 28) | (n << 8);
+  const major = prefix === 'sd' ? 8 : prefix === 'vd' ? 252 : 202;
+  return (major << 8) | (n << 4);
+}
+
+export const nicName = (index: number, family: GuestFamily): string =>
+  family === 'windows' ? (index === 0 ? 'Ethernet' : `Ethernet ${index + 1}`) : `eth${index}`;
+
+export const floppyName = (index: number, family: GuestFamily): string =>
+  family === 'windows' ? `${String.fromCharCode(65 + index)}:` : `/dev/fd${index}`;
+
+export const gpuName = (index: number, family: GuestFamily): string =>
+  family === 'windows' ? `Display adapter ${index + 1}` : `/dev/dri/card${index}`;
+
+/** Floppies are vbds too (major 2, fd0 = 512). */
+export const floppyDevId = (index: number): number => (2 << 8) | index;
