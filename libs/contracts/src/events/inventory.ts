@@ -37,3 +37,29 @@ export type PlacementEvent =
   | EventOf<'VmPlaced', { vmId: string; clusterId: string; hostId: string; numa: NumaPlacement; brokenShouldRules: string[]; reason: string }>
   | EventOf<'VmPlacementReleased', { vmId: string; clusterId: string; hostId: string; reason: string }>
   | EventOf<'VmRelocated', { vmId: string; clusterId: string; fromHostId: string; toHostId: string; numa: NumaPlacement; reason: 'live-migration' | 'cold-migration' | 'ha-restart' | 'import' }>;
+
+/** Steps of the VM creation saga (F13), in execution order. `power-on` runs only when the spec asks for it. */
+export type VmCreationStep = 'validate' | 'place' | 'reserve-memory' | 'attach-devices' | 'power-on';
+
+/** Progress of a VM creation saga, keyed by vmId (one creation per VM). VmCreationRequested starts it;
+ *  VmCreated / VmCreationFailed end it. A step is recorded as requested BEFORE the request goes out, so a
+ *  restarted vrm knows which steps may have happened without a recorded outcome. */
+export type VmCreationSagaEvent =
+  | EventOf<'VmCreationStepRequested', { vmId: string; clusterId: string; step: VmCreationStep; attempt: number }>
+  | EventOf<'VmCreationStepCompleted', { vmId: string; clusterId: string; step: VmCreationStep; hostId: string | null }>
+  /** `uncertain`: the step may have taken effect (timeout, no answer): it is compensated too. */
+  | EventOf<'VmCreationStepFailed', { vmId: string; clusterId: string; step: VmCreationStep; reason: string; uncertain: boolean }>
+  | EventOf<'VmCreationCompensationRequested', { vmId: string; clusterId: string; step: VmCreationStep; attempt: number }>
+  | EventOf<'VmCreationStepCompensated', { vmId: string; clusterId: string; step: VmCreationStep }>;
+
+/** Long operations (API 202 + task). A batch task (POST /vms:batch) lists its children; its progress is n of m. */
+export type VrmTaskRunState = 'queued' | 'running' | 'succeeded' | 'failed';
+export interface VrmTaskError { code: string; message: string; details: Record<string, unknown> }
+export type VrmTaskEvent =
+  | EventOf<'TaskCreated', { taskId: string; kind: string; target: string | null; parentId: string | null; childIds: string[] }>
+  | EventOf<'TaskProgressed', { taskId: string; progress: number; message: string | null }>
+  | EventOf<'TaskSucceeded', { taskId: string; result: unknown }>
+  | EventOf<'TaskFailed', { taskId: string; error: VrmTaskError }>;
+
+/** Everything the vrm appends or follows for its own read side. */
+export type VrmEvent = InventoryEvent | PlacementEvent | VmCreationSagaEvent | VrmTaskEvent;

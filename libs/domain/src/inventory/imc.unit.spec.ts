@@ -1,0 +1,33 @@
+import { IMC_LEVELS, imcFeatures, imcVendor, missingFeatures } from './imc.js';
+import { refusal } from './inventory.fixtures.js';
+
+describe('IMC levels', () => {
+  const intel = ['merom', 'penryn', 'nehalem', 'westmere', 'sandybridge', 'ivybridge', 'haswell', 'broadwell', 'skylake', 'cascadelake', 'icelake'];
+
+  it('each Intel level contains the one before it: merom (ssse3) ... icelake (avx512_vnni, gfni)', () => {
+    for (let i = 1; i < intel.length; i++) {
+      expect(missingFeatures(imcFeatures(intel[i - 1]!), imcFeatures(intel[i]!))).toEqual([]);
+      expect(imcFeatures(intel[i]!).length).toBeGreaterThan(imcFeatures(intel[i - 1]!).length);
+    }
+    expect(imcFeatures('merom')).toContain('ssse3');
+    expect(imcFeatures('merom')).not.toContain('sse4_1');
+    expect(imcFeatures('icelake')).toEqual(expect.arrayContaining(['avx512_vnni', 'gfni', 'aes', 'sse4_2']));
+  });
+
+  it('AMD levels opteron_g1..g5 then epyc, which drops fma4 / xop / tbm (Zen removed them)', () => {
+    expect(Object.keys(IMC_LEVELS).filter((k) => IMC_LEVELS[k]!.vendor === 'amd')).toEqual(['opteron_g1', 'opteron_g2', 'opteron_g3', 'opteron_g4', 'opteron_g5', 'epyc']);
+    expect(imcFeatures('opteron_g5')).toEqual(expect.arrayContaining(['fma4', 'xop', 'tbm']));
+    expect(imcFeatures('epyc')).not.toEqual(expect.arrayContaining(['fma4']));
+    expect(imcFeatures('epyc')).toEqual(expect.arrayContaining(['avx2', 'sha_ni', 'sse4a']));
+  });
+
+  it('a raw feature list baseline is deduplicated and sorted, with no vendor', () => {
+    expect(imcFeatures({ features: ['sse2', 'avx', 'sse2'] })).toEqual(['avx', 'sse2']);
+    expect(imcVendor({ features: ['sse2'] })).toBeNull();
+    expect(imcVendor({ level: 'epyc' })).toBe('amd');
+  });
+
+  it('an unknown level is invalid', () => {
+    expect(refusal(() => imcFeatures('pentium4')).code).toBe('invalid');
+  });
+});
