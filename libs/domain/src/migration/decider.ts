@@ -1,0 +1,132 @@
+// The migration decider: requests (with their preconditions), cancel, host failure, tick.
+//
+// API:
+//   migrationDecider: Decider<MigrationState, MigrationCommand, MigrationEvent>
+//   hostFailed(state, hostId, at): MigrationEvent[]       target failed -> RolledBack; source failed -> Aborted
+//                                                         (HA owns the VM); queued ones -> Cancelled
+//   cancelMigration(state, migrationId, at, reason?): MigrationEvent[]
+//
+// A request starts at once when every link it crosses has a free slot, else it queues (FIFO per link).
+import { conflict, notFound } from '@virtsim/contracts';
+import type { MigrationEvent, MigrationLink, MigrationPreCopyOptions, MigrationRequestedData } from '@virtsim/contracts';
+import type { Decider } from '../shared/decider.js';
+import { datastoreLink, hostMigrationLink } from './bandwidth.js';
+import { advanceMigrations, unthrottle, type MigrationTickInputs } from './engine.js';
+import { preCopyOptions } from './precopy.js';
+import {
+  checkColdMigration, checkLiveMigration, checkStorageMigration, coldCopyMiB,
+  type MigrationHostFacts, type MigrationVmFacts, type TargetCapacity,
+} from './preconditions.js';
+import {
+  applyMigrationEvent, evolveMigration, initialMigrationState, startQueuedMigrations, type MigrationState,
+} from './state.js';
+
+export type MigrationCommand =
+  | { type: 'RequestLiveMigration'; migrationId: string; vm: MigrationVmFacts; source: MigrationHostFacts; target: MigrationHostFacts; capacity: TargetCapacity; options?: Partial<MigrationPreCopyOptions>; at: number }
+  | { type: 'RequestColdMigration'; migrationId: string; vm: MigrationVmFacts; source: MigrationHostFacts; target: MigrationHostFacts; capacity: TargetCapacity; configMiB?: number; at: number }
+  | { type: 'RequestStorageMigration'; migrationId: string; vm: MigrationVmFacts; sourceDatastoreId: string; targetDatastoreId: string; storageBandwidthMiBps?: number; at: number }
+  | { type: 'CancelMigration'; migrationId: string; reason?: string; at: number }
+  | { type: 'AdvanceMigrations'; simTime: number; tickSeconds: number; inputs: MigrationTickInputs }
+  | { type: 'HostFailed'; hostId: string; at: number };
+
+export const migrationDecider: Decider<MigrationState, MigrationCommand, MigrationEvent> = {
+  initialState: initialMigrationState,
+  evolve: evolveMigration,
+  decide(command, state) {
+    switch (command.type) {
+      case 'RequestLiveMigration': {
+        checkLiveMigration(command);
+        const links = [hostMigrationLink(command.source.id, command.source.migrationNetworkGbps), hostMigrationLink(command.target.id, command.target.migrationNetworkGbps)];
+        return request(state, requested(command, 'live', links, { memoryMiB: command.vm.memoryMiB, copyMiB: 0, options: preCopyOptions(command.options) }));
+      }
+      case 'RequestColdMigration': {
+        checkColdMigration(command);
+        const links = [hostMigrationLink(command.source.id, command.source.migrationNetworkGbps), hostMigrationLink(command.target.id, command.target.migrationNetworkGbps)];
+        return request(state, requested(command, 'cold', links, { memoryMiB: command.vm.memoryMiB, copyMiB: coldCopyMiB(command.vm.disksGiB, command.configMiB) }));
+      }
+      case 'RequestStorageMigration': {
+        checkStorageMigration(command);
+        const { vm, sourceDatastoreId, targetDatastoreId } = command;
+        const links = [datastoreLink(sourceDatastoreId, command.storageBandwidthMiBps), datastoreLink(targetDatastoreId, command.storageBandwidthMiBps)];
+        const host = vm.hostId ?? '';
+        return request(state, {
+          ...base(command.migrationId, vm, 'storage', links, command.at),
+          sourceHostId: host, targetHostId: host, targetClusterId: vm.clusterId, sourceDatastoreId, targetDatastoreId,
+          copyMiB: coldCopyMiB(vm.disksGiB, 0),
+        });
+      }
+      case 'CancelMigration': return cancelMigration(state, command.migrationId, command.at, command.reason);
+      case 'AdvanceMigrations': return advanceMigrations(state, command.simTime, command.tickSeconds, command.inputs);
+      case 'HostFailed': return hostFailed(state, command.hostId, command.at);
+    }
+  },
+};
+
+type MoveCommand = Extract<MigrationCommand, { type: 'RequestLiveMigration' | 'RequestColdMigration' }>;
+
+function base(migrationId: string, vm: MigrationVmFacts, kind: MigrationRequestedData['kind'], links: MigrationLink[], at: number): MigrationRequestedData {
+  return {
+    migrationId, vmId: vm.id, vmName: vm.name, kind, clusterId: vm.clusterId, targetClusterId: vm.clusterId,
+    sourceHostId: vm.hostId ?? '', targetHostId: vm.hostId ?? '', sourceDatastoreId: null, targetDatastoreId: null,
+    memoryMiB: vm.memoryMiB, copyMiB: 0, workload: vm.workload ?? null, options: preCopyOptions(), links, requestedAt: at,
+  };
+}
+
+function requested(c: MoveCommand, kind: 'live' | 'cold', links: MigrationLink[], extra: Partial<MigrationRequestedData>): MigrationRequestedData {
+  return { ...base(c.migrationId, c.vm, kind, links, c.at), sourceHostId: c.source.id, targetHostId: c.target.id, targetClusterId: c.target.clusterId, ...extra };
+}
+
+function request(state: MigrationState, data: MigrationRequestedData): MigrationEvent[] {
+  if (state.migrations[data.migrationId]) {
+    throw conflict('migration.id', `migration ${data.migrationId} already exists`, { migrationId: data.migrationId });
+  }
+  const busy = state.byVm[data.vmId];
+  if (busy) {
+    throw conflict('migration.in-progress', `VM ${data.vmName} (${data.vmId}) is already being migrated (migration ${busy}): wait for it or cancel it`, { vmId: data.vmId, migrationId: busy });
+  }
+  return withQueueStarts(state, data.requestedAt, [{ type: 'MigrationRequested', data }]);
+}
+
+/** Applies `first` to a draft, then starts whatever the freed or new slots allow. */
+function withQueueStarts(state: MigrationState, at: number, first: MigrationEvent[]): MigrationEvent[] {
+  const draft: MigrationState = { migrations: { ...state.migrations }, queue: [...state.queue], byVm: { ...state.byVm } };
+  const events: MigrationEvent[] = [];
+  const emit = (e: MigrationEvent): void => {
+    const id = e.data.migrationId;
+    if (draft.migrations[id]) draft.migrations[id] = { ...draft.migrations[id]!, rounds: [...draft.migrations[id]!.rounds] };
+    applyMigrationEvent(draft, e);
+    events.push(e);
+  };
+  first.forEach(emit);
+  startQueuedMigrations(draft, at, emit);
+  return events;
+}
+
+export function cancelMigration(state: MigrationState, migrationId: string, at: number, reason = 'cancelled by user'): MigrationEvent[] {
+  const m = state.migrations[migrationId];
+  if (!m) throw notFound('migration', migrationId);
+  const events: MigrationEvent[] = [];
+  unthrottle(m, at, (e) => events.push(e));
+  const rolledBack = m.status === 'running';
+  const why = rolledBack ? `${reason}; VM ${m.request.vmName} stays on host ${m.request.sourceHostId}` : reason;
+  events.push({ type: 'MigrationCancelled', data: { migrationId, vmId: m.request.vmId, at, reason: why, rolledBack } });
+  return withQueueStarts(state, at, events);
+}
+
+export function hostFailed(state: MigrationState, hostId: string, at: number): MigrationEvent[] {
+  const events: MigrationEvent[] = [];
+  for (const id of Object.keys(state.migrations).sort()) {
+    const m = state.migrations[id]!;
+    const { sourceHostId, targetHostId, vmId, vmName } = m.request;
+    if (sourceHostId !== hostId && targetHostId !== hostId) continue;
+    unthrottle(m, at, (e) => events.push(e));
+    if (m.status === 'queued') {
+      events.push({ type: 'MigrationCancelled', data: { migrationId: id, vmId, at, reason: `host ${hostId} failed before the migration started`, rolledBack: false } });
+    } else if (sourceHostId === hostId) {
+      events.push({ type: 'MigrationAborted', data: { migrationId: id, vmId, sourceHostId, targetHostId, at, reason: `source host ${hostId} failed: VM ${vmName} is left to HA` } });
+    } else {
+      events.push({ type: 'MigrationRolledBack', data: { migrationId: id, vmId, sourceHostId, targetHostId, at, reason: `target host ${hostId} failed: VM ${vmName} keeps running on host ${sourceHostId}` } });
+    }
+  }
+  return events.length ? withQueueStarts(state, at, events) : [];
+}
