@@ -4,7 +4,7 @@ import { mkdir, readdir, writeFile, rm } from 'node:fs/promises';
 import { join, relative, dirname } from 'node:path';
 import { root, swcConfig } from './swc-config.mjs';
 
-const dirs = ['apps', 'libs', 'bench'];
+const dirs = ['apps', 'libs', 'bench', 'launcher'];
 const out = join(root, 'dist');
 
 async function* walk(dir) {

@@ -57,9 +57,8 @@ export class Subscription {
     const batch = this.options.batchSize ?? 2000;
     while (this.running) {
       this.rung = false;
-      let events: RecordedEvent[] = [];
       try {
-        events = await this.store.readAll(this.position, batch);
+        const events: RecordedEvent[] = await this.store.readAll(this.position, batch);
         if (events.length > 0) {
           await this.options.onEvents(events);
           this.position = events[events.length - 1].position;

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Composition root. `npm start` with no environment: every service in one process on embedded
+// PostgreSQL (PGlite) and the in-process transport, API on :8080. With DATABASE_URL and NATS_URL the
+// same services use PostgreSQL and NATS; VIRTSIM_SERVICE=<name> runs one service alone.
+import { ConfigError, loadConfig, rootLogger, Runtime, type RunningService } from '@virtsim/service-kit';
+import { SERVICES, type ServiceName } from '@virtsim/messaging';
+import { startService } from './services.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`virtsim: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = rootLogger(config.LOG_LEVEL);
+  const rt = await Runtime.create(config);
+  const names: ServiceName[] = config.VIRTSIM_SERVICE === 'all' ? [...SERVICES.filter((s) => s !== 'vrm'), 'vrm'] : [config.VIRTSIM_SERVICE];
+  const running: RunningService<unknown>[] = [];
+  for (const name of names) running.push(await startService(rt, name, config.VIRTSIM_SERVICE === 'all' ? 'vrm' : name));
+
+  const url = running.find((r) => r.url)?.url;
+  if (url) {
+    const line = `virtsim ${config.embedded ? 'embedded' : 'distributed'} (${rt.transport}) is up: API ${url}/api/v1  docs ${url}/api/v1/docs  health ${url}/health`;
+    process.stdout.write(line + '\n');
+    log.info({ url, services: names, embedded: config.embedded }, 'ready');
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    for (const r of running.reverse()) await r.stop().catch((err) => log.error({ err }, 'stop failed'));
+    await rt.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  rootLogger().fatal({ err }, 'start-up failed');
+  process.stderr.write(`virtsim: start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
