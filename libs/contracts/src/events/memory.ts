@@ -1,1 +1,50 @@
-export {};
+// Memory events, owned by memory-manager: per-host memory accounting (reserve / release / move / resize),
+// huge-page pool use, and the per-tick reclamation decisions (page sharing, ballooning, swapping).
+// Every reclamation event carries a MemoryRationale so the audit log (B2) says why it happened.
+import type { GuestOs } from '../specs.js';
+import type { EventOf } from './envelope.js';
+import type { NumaPlacement } from './inventory.js';
+
+/** Host free-memory state (Waldspurger, OSDI 2002 §6: thresholds 6% / 4% / 2% / 1% of host memory). */
+export type MemoryFreeState = 'high' | 'soft' | 'hard' | 'low';
+
+/** One contiguous run of a VM's guest-physical memory, in 2 MiB chunks: [gpaChunk, hostChunk, count]. */
+export type MemoryExtent = [number, number, number];
+
+/** Why a reclamation action happened: the host's free memory and state, and why this VM. */
+export interface MemoryRationale {
+  hostFreePercent: number;
+  hostState: MemoryFreeState;
+  why: string;
+}
+
+export type MemoryEvent =
+  | EventOf<'VmMemoryReserved', {
+      vmId: string; hostId: string; clusterId: string; memoryMiB: number; reservationMiB: number; overheadMiB: number;
+      vcpus: number; guestOs: GuestOs; toolsInstalled: boolean; wantsHugePages: boolean;
+      /** true when the host has a huge-page pool: the whole VM is backed by 2 MiB pages from it */
+      hugeBacked: boolean; numa: NumaPlacement; extents: MemoryExtent[]; reason: string;
+    }>
+  | EventOf<'VmMemoryReleased', { vmId: string; hostId: string; freedMiB: number; reason: string }>
+  | EventOf<'VmMemoryMoved', {
+      vmId: string; fromHostId: string; toHostId: string; overheadMiB: number; hugeBacked: boolean;
+      numa: NumaPlacement; extents: MemoryExtent[]; reason: string;
+    }>
+  | EventOf<'VmMemoryResized', {
+      vmId: string; hostId: string | null; fromMiB: number; toMiB: number; online: boolean; overheadMiB: number;
+      numa: NumaPlacement | null; extents: MemoryExtent[]; reason: string;
+    }>
+  | EventOf<'HostMemoryStateChanged', {
+      hostId: string; clusterId: string; from: MemoryFreeState; to: MemoryFreeState; freeMiB: number; freePercent: number;
+      why: string;
+    }>
+  | EventOf<'PagesShared', {
+      vmId: string; hostId: string; sharedMiB: number; previousMiB: number; zeroMiB: number; commonMiB: number;
+      osKey: string; peers: number; rationale: MemoryRationale;
+    }>
+  | EventOf<'BalloonInflated', { vmId: string; hostId: string; targetMiB: number; balloonedMiB: number; deltaMiB: number; rationale: MemoryRationale }>
+  | EventOf<'BalloonDeflated', { vmId: string; hostId: string; targetMiB: number; balloonedMiB: number; deltaMiB: number; rationale: MemoryRationale }>
+  | EventOf<'MemorySwappedOut', { vmId: string; hostId: string; swappedMiB: number; deltaMiB: number; slowdown: number; rationale: MemoryRationale }>
+  | EventOf<'MemorySwappedIn', { vmId: string; hostId: string; swappedMiB: number; deltaMiB: number; slowdown: number; rationale: MemoryRationale }>;
+
+export type MemoryEventType = MemoryEvent['type'];

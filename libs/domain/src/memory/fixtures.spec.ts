@@ -1,0 +1,64 @@
+// Test fixtures for the memory context (not a test file itself: jest runs *.unit.spec.ts only).
+import { HostSpec, VmSpec, type GuestOs, type MemoryEvent } from '@virtsim/contracts';
+import { decideMemory, type MemoryCommand } from './decide.js';
+import { evolveAll } from './evolve.js';
+import { singleNode } from './numa.js';
+import type { MemoryInputEvent, MemoryState } from './state.js';
+import { initialMemoryState } from './state.js';
+
+export const clusterCreated = (clusterId = 'c1', memoryOvercommit = true, memoryOvercommitRatio = 1.5): MemoryInputEvent => ({
+  type: 'ClusterCreated', data: { clusterId, spec: {
+    name: clusterId, cpuOvercommitRatio: 4, memoryOvercommit, memoryOvercommitRatio, seed: 7,
+  } },
+});
+
+export interface HostOpts { hugePagesMiB?: number; numaNodes?: number; mode?: 'hardware-assisted' | 'full' | 'paravirtual'; type?: 'type1' | 'type2'; features?: string[]; product?: 'kvm' | 'xen' }
+export function hostAdded(hostId: string, memoryMiB: number, o: HostOpts = {}, clusterId = 'c1'): MemoryInputEvent {
+  const spec = HostSpec.parse({
+    name: hostId, memoryMiB, numaNodes: o.numaNodes ?? 1, hugePagesMiB: o.hugePagesMiB ?? 0,
+    cpu: { sockets: 2, coresPerSocket: 16, threadsPerCore: 2, mhz: 2600, vendor: 'intel', model: 'Xeon', features: o.features ?? ['vmx', 'ept'] },
+    hypervisor: { type: o.type ?? 'type1', mode: o.mode ?? 'hardware-assisted', product: o.product ?? 'kvm' },
+  });
+  return { type: 'HostAdded', data: { hostId, clusterId, spec } };
+}
+
+export interface VmOpts { memoryMiB?: number; vcpus?: number; guestOs?: GuestOs; toolsInstalled?: boolean; hugePages?: boolean; reservationMiB?: number }
+export const linux = (version = '22.04', distro = 'ubuntu'): GuestOs => ({ family: 'linux', distro, version });
+export const windows = (version = '2019'): GuestOs => ({ family: 'windows', version });
+
+export function vmRequested(vmId: string, o: VmOpts = {}, clusterId = 'c1'): MemoryInputEvent {
+  const spec = VmSpec.parse({
+    name: vmId, clusterId, vcpus: o.vcpus ?? 1, memoryMiB: o.memoryMiB ?? 4096, guestOs: o.guestOs ?? linux(),
+    toolsInstalled: o.toolsInstalled ?? false, hugePages: o.hugePages ?? false, memoryReservationMiB: o.reservationMiB ?? 0,
+  });
+  return { type: 'VmCreationRequested', data: { vmId, spec } };
+}
+
+export const vmState = (vmId: string, to: 'running' | 'stopped', hostId: string | null = null): MemoryInputEvent => ({
+  type: 'VmStateChanged', data: { vmId, clusterId: 'c1', hostId, from: to === 'running' ? 'stopped' : 'running', to, reason: 'test' },
+});
+
+export const reserveCmd = (vmId: string, hostId: string, memoryMiB = 4096, o: { hugePages?: boolean; reservationMiB?: number; vcpus?: number } = {}): MemoryCommand => ({
+  type: 'ReserveVmMemory', vmId, hostId, memoryMiB, reservationMiB: o.reservationMiB ?? 0, hugePages: o.hugePages ?? false,
+  numa: singleNode(memoryMiB, o.vcpus ?? 1),
+});
+
+/** given events, when command: the state after the command's events are applied, plus those events. */
+export function run(state: MemoryState, command: MemoryCommand): { state: MemoryState; events: MemoryEvent[] } {
+  const events = decideMemory(command, state);
+  return { state: evolveAll(state, events), events };
+}
+
+export const given = (...events: MemoryInputEvent[]): MemoryState => evolveAll(initialMemoryState(), events);
+
+/** Create, reserve and power on a VM in one go. */
+export function withRunningVm(state: MemoryState, vmId: string, hostId: string, o: VmOpts = {}): MemoryState {
+  let s = evolveAll(state, [vmRequested(vmId, o)]);
+  s = run(s, reserveCmd(vmId, hostId, o.memoryMiB ?? 4096, { hugePages: o.hugePages, reservationMiB: o.reservationMiB, vcpus: o.vcpus })).state;
+  return evolveAll(s, [vmState(vmId, 'running', hostId)]);
+}
+
+export function catchError(f: () => unknown): { code?: string; message?: string; details?: Record<string, unknown> } {
+  try { f(); } catch (e) { return e as { code: string; message: string; details: Record<string, unknown> }; }
+  throw new Error('expected an error');
+}

@@ -1,0 +1,132 @@
+// Reclamation planning on one host (M4, F5): who gives memory back, how much, and why.
+// Idle memory is taken before active memory (idle memory tax, Waldspurger OSDI 2002 §5.3, ESX default
+// Mem.IdleTax 75%): phase 1 spreads the need over each VM's taxable idle memory (75% of memory - active,
+// less what it already gave), phase 2 over whatever else may still go. Nothing goes below a VM's reservation,
+// shared pages are never reclaimed (freeing one frees nothing), huge-page-backed VMs are never touched (M3).
+// Defaults (model choices): balloon at most 65% of a VM's memory (ESX Mem.CtlMaxPercent 65), inflate / deflate
+// 32 MiB/s per VM, swap-in 64 MiB/s per VM (pages come back as touched), swap-out as fast as needed
+// (the hypervisor pages out forcibly in hard / low).
+import type { MemoryFreeState } from '@virtsim/contracts';
+import { ESX_THRESHOLDS, type FreeStateThresholds } from './free-state.js';
+
+export interface ReclaimConfig {
+  thresholds: FreeStateThresholds;
+  maxBalloonPercent: number;
+  balloonRateMiBps: number;
+  swapInRateMiBps: number;
+  idleTaxPercent: number;
+}
+export const DEFAULT_RECLAIM_CONFIG: ReclaimConfig = {
+  thresholds: ESX_THRESHOLDS, maxBalloonPercent: 65, balloonRateMiBps: 32, swapInRateMiBps: 64, idleTaxPercent: 75,
+};
+
+/** A VM as the planner sees it this tick (normal-page, powered on). */
+export interface ReclaimVm {
+  vmId: string;
+  memoryMiB: number;
+  reservationMiB: number;
+  activeMiB: number;
+  sharedMiB: number;
+  balloonedMiB: number;
+  swappedMiB: number;
+  hasBalloonDriver: boolean;
+}
+
+export interface ReclaimStep { vmId: string; from: number; to: number; targetMiB: number; phase: 'idle' | 'active' | 'release' }
+
+/** Split `need` (whole MiB) over rooms in proportion, never more than a room. Shares are floored and the
+ *  few MiB left by the floors go to the first rooms in order (VMs come sorted by id), so a small need is
+ *  still met instead of rounding to nothing every tick. */
+export function distribute(need: number, rooms: readonly number[]): number[] {
+  const total = rooms.reduce((a, b) => a + b, 0);
+  if (need <= 0 || total <= 0) return rooms.map(() => 0);
+  if (total <= need) return [...rooms];
+  const shares = rooms.map((r) => Math.floor((need * r) / total));
+  let left = need - shares.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < shares.length && left > 0; i++) {
+    const give = Math.min(left, rooms[i]! - shares[i]!);
+    shares[i]! += give;
+    left -= give;
+  }
+  return shares;
+}
+
+/** Balloon driver: Linux ships virtio-balloon in the kernel; Windows needs the vendor Tools (F1). */
+export const hasBalloonDriver = (family: 'linux' | 'windows', toolsInstalled: boolean): boolean => family === 'linux' || toolsInstalled;
+
+/** 65% of a 16 GiB VM = 10,649.6 MiB -> 10,649 MiB (10.4 GiB). */
+export const balloonCapMiB = (memoryMiB: number, c: ReclaimConfig = DEFAULT_RECLAIM_CONFIG): number => Math.floor((memoryMiB * c.maxBalloonPercent) / 100);
+
+const taxableIdle = (v: ReclaimVm, c: ReclaimConfig): number =>
+  Math.max(0, Math.floor(((v.memoryMiB - v.activeMiB) * c.idleTaxPercent) / 100) - v.balloonedMiB - v.swappedMiB);
+const privateRoom = (v: ReclaimVm): number =>
+  Math.max(0, v.memoryMiB - v.reservationMiB - v.sharedMiB - v.balloonedMiB - v.swappedMiB);
+
+/** Two-phase (idle, then active) split of `need` over VMs whose hard caps are `caps`. */
+function idleFirst(need: number, vms: readonly ReclaimVm[], caps: readonly number[], c: ReclaimConfig): { amounts: number[]; phases: Array<'idle' | 'active'> } {
+  const idleRooms = vms.map((v, i) => Math.min(caps[i]!, taxableIdle(v, c)));
+  const first = distribute(need, idleRooms);
+  const left = need - first.reduce((a, b) => a + b, 0);
+  const second = distribute(left, caps.map((cap, i) => cap - first[i]!));
+  return { amounts: first.map((a, i) => a + second[i]!), phases: second.map((s) => (s > 0 ? 'active' : 'idle')) };
+}
+
+/** Balloon inflation toward the need: returns the steps and the MiB actually reclaimed this tick. */
+export function planBalloon(need: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { steps: ReclaimStep[]; reclaimed: number } {
+  const drivers = vms.filter((v) => v.hasBalloonDriver);
+  const caps = drivers.map((v) => Math.max(0, Math.min(balloonCapMiB(v.memoryMiB, c) - v.balloonedMiB, privateRoom(v))));
+  const { amounts, phases } = idleFirst(need, drivers, caps, c);
+  const rate = Math.floor(c.balloonRateMiBps * tickSeconds);
+  const steps: ReclaimStep[] = [];
+  let reclaimed = 0;
+  drivers.forEach((v, i) => {
+    const step = Math.min(amounts[i]!, rate);
+    if (step <= 0) return;
+    reclaimed += step;
+    steps.push({ vmId: v.vmId, from: v.balloonedMiB, to: v.balloonedMiB + step, targetMiB: v.balloonedMiB + amounts[i]!, phase: phases[i]! });
+  });
+  return { steps, reclaimed };
+}
+
+/** Hypervisor swap-out of what ballooning could not reclaim this tick (hard / low states). */
+export function planSwapOut(need: number, vms: readonly ReclaimVm[], c: ReclaimConfig): ReclaimStep[] {
+  const { amounts, phases } = idleFirst(need, vms, vms.map(privateRoom), c);
+  return vms.flatMap((v, i) => (amounts[i]! > 0
+    ? [{ vmId: v.vmId, from: v.swappedMiB, to: v.swappedMiB + amounts[i]!, targetMiB: v.swappedMiB + amounts[i]!, phase: phases[i]! }]
+    : []));
+}
+
+/** Give memory back when the host is high: swapped pages first (they cost most), then balloons. */
+export function planRelease(surplus: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { swapIn: ReclaimStep[]; deflate: ReclaimStep[] } {
+  const swapIn = releaseSteps(surplus, vms, (v) => v.swappedMiB, Math.floor(c.swapInRateMiBps * tickSeconds));
+  const used = swapIn.reduce((a, s) => a + s.from - s.to, 0);
+  const deflate = releaseSteps(surplus - used, vms, (v) => v.balloonedMiB, Math.floor(c.balloonRateMiBps * tickSeconds));
+  return { swapIn, deflate };
+}
+
+function releaseSteps(surplus: number, vms: readonly ReclaimVm[], held: (v: ReclaimVm) => number, rate: number): ReclaimStep[] {
+  const targets = distribute(surplus, vms.map(held));
+  return vms.flatMap((v, i) => {
+    const step = Math.min(targets[i]!, rate);
+    return step > 0 ? [{ vmId: v.vmId, from: held(v), to: held(v) - step, targetMiB: held(v) - targets[i]!, phase: 'release' as const }] : [];
+  });
+}
+
+/**
+ * Performance left to a VM, as a slowdown factor >= 1 (1 = none). Reclaimed pages are idle ones first; only
+ * reclaimed pages beyond the idle ones hit the working set. A swapped active page costs a disk read
+ * (~100 us vs ~100 ns DRAM, heavily amortised): a fully swapped working set runs 10x slower; a ballooned active
+ * page makes the guest page by itself, which it does better (2x). Idle swapped pages add 5% x swapped fraction.
+ */
+export function memorySlowdown(v: { memoryMiB: number; activeMiB: number; balloonedMiB: number; swappedMiB: number }): number {
+  const reclaimed = v.balloonedMiB + v.swappedMiB;
+  if (reclaimed <= 0 || v.memoryMiB <= 0) return 1;
+  const active = Math.max(1, Math.min(v.activeMiB, v.memoryMiB));
+  const hit = Math.max(0, reclaimed - (v.memoryMiB - active));
+  const swappedHit = (hit * v.swappedMiB) / reclaimed;
+  const balloonedHit = hit - swappedHit;
+  const f = 1 + (9 * swappedHit) / active + balloonedHit / active + (0.05 * v.swappedMiB) / v.memoryMiB;
+  return Math.round(f * 1000) / 1000;
+}
+
+export const isReclaiming = (s: MemoryFreeState): boolean => s !== 'high';

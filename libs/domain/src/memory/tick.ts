@@ -1,0 +1,134 @@
+// One simulated tick of host memory management, for every host of the state:
+//   1. page sharing (always): recompute each powered-on VM's shared pages from its content profile
+//   2. host free memory = VM capacity - (sum over powered-on VMs of memory - shared - ballooned - swapped)
+//      - single copies of shared pages - overheads; free % is of physical memory
+//   3. free-memory state (free-state.ts), then reclaim toward the high threshold: balloon in soft / hard / low,
+//      swap the rest in hard / low; in high give memory back (swap-in, then deflate) while free stays >= 6%
+// Returns events for changes only, each with its rationale; feed them to evolveAll. O(VMs) per tick.
+import type { MemoryEvent, MemoryFreeState, MemoryRationale } from '@virtsim/contracts';
+import { workloadAt } from '../shared/workload.js';
+import { ballooningAllowed, nextFreeState, swappingAllowed } from './free-state.js';
+import {
+  DEFAULT_RECLAIM_CONFIG, hasBalloonDriver, memorySlowdown, planBalloon, planRelease, planSwapOut, type ReclaimConfig, type ReclaimStep, type ReclaimVm,
+} from './reclaim.js';
+import { computeSharing, pageContentProfile } from './sharing.js';
+import { clusterPolicy, POWERED_ON, type MemHost, type MemoryState, type MemVm } from './state.js';
+
+export interface MemoryTickInput {
+  simTime: number;
+  tickSeconds: number;
+  /** active memory per VM (MiB); when absent it comes from the VM's workload profile via workloadAt */
+  activeMiB?: Record<string, number>;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+export function planMemoryTick(state: MemoryState, input: MemoryTickInput, config: ReclaimConfig = DEFAULT_RECLAIM_CONFIG): MemoryEvent[] {
+  const events: MemoryEvent[] = [];
+  for (const hostId of Object.keys(state.hosts).sort()) hostTick(state, state.hosts[hostId]!, input, config, events);
+  return events;
+}
+
+export function activeMemoryOf(v: MemVm, seed: number, input: Pick<MemoryTickInput, 'simTime' | 'activeMiB'>): number {
+  const a = input.activeMiB?.[v.vmId] ?? workloadAt(v.workload ?? undefined, v.vmId, seed, input.simTime).activeMemoryMiB;
+  return Math.min(v.memoryMiB, Math.max(0, Math.round(a)));
+}
+
+function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: ReclaimConfig, out: MemoryEvent[]): void {
+  const seed = clusterPolicy(state, h.clusterId).seed;
+  const on: MemVm[] = [];
+  for (const id of h.vmIds) {
+    const v = state.vms[id]!;
+    if (POWERED_ON.has(v.power)) on.push(v);
+    else if (v.sharedMiB || v.balloonedMiB || v.swappedMiB) resetOff(v, h, out);
+  }
+  const normal = on.filter((v) => !v.hugeBacked);
+  const active = normal.map((v) => activeMemoryOf(v, seed, input));
+  const sharing = computeSharing(normal.map((v, i) => ({
+    vmId: v.vmId, memoryMiB: v.memoryMiB, activeMiB: active[i]!, balloonedMiB: v.balloonedMiB, swappedMiB: v.swappedMiB,
+    profile: pageContentProfile(v.vmId, v.guestOs, seed),
+  })));
+  const vms: ReclaimVm[] = normal.map((v, i) => ({
+    vmId: v.vmId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, activeMiB: active[i]!, sharedMiB: sharing.perVm[i]!.sharedMiB,
+    balloonedMiB: v.balloonedMiB, swappedMiB: v.swappedMiB, hasBalloonDriver: hasBalloonDriver(v.guestOs.family, v.toolsInstalled),
+  }));
+  let consumed = sharing.copiesMiB;
+  for (const v of on) consumed += v.overheadMiB;
+  for (const v of vms) consumed += v.memoryMiB - v.sharedMiB - v.balloonedMiB - v.swappedMiB;
+  const free = h.capacityMiB - consumed;
+  const freePercent = (100 * free) / h.physicalMiB;
+  const next = nextFreeState(h.freeState, freePercent, c.thresholds);
+  if (next !== h.freeState) {
+    out.push({ type: 'HostMemoryStateChanged', data: {
+      hostId: h.hostId, clusterId: h.clusterId, from: h.freeState, to: next, freeMiB: Math.round(free), freePercent: round2(freePercent),
+      why: stateWhy(h.freeState, next, freePercent, c),
+    } });
+  }
+  const rationale = (why: string): MemoryRationale => ({ hostFreePercent: round2(freePercent), hostState: next, why });
+  normal.forEach((v, i) => {
+    const s = sharing.perVm[i]!;
+    if (s.sharedMiB === v.sharedMiB) return;
+    out.push({ type: 'PagesShared', data: {
+      vmId: v.vmId, hostId: h.hostId, sharedMiB: s.sharedMiB, previousMiB: v.sharedMiB, zeroMiB: s.zeroMiB, commonMiB: s.commonMiB,
+      osKey: pageContentProfile(v.vmId, v.guestOs, seed).osKey, peers: s.peers,
+      rationale: rationale(`${s.zeroMiB} MiB zero pages + ${s.commonMiB} MiB pages common with ${s.peers} VM(s) of the same guest OS`),
+    } });
+  });
+  reclaim(h, vms, free, next, input.tickSeconds, c, rationale, out);
+}
+
+function reclaim(h: MemHost, vms: ReclaimVm[], free: number, st: MemoryFreeState, dt: number, c: ReclaimConfig,
+  rationale: (why: string) => MemoryRationale, out: MemoryEvent[]): void {
+  const targetFree = (c.thresholds.high / 100) * h.physicalMiB;
+  const byId = new Map(vms.map((v) => [v.vmId, v]));
+  if (st === 'high') {
+    const surplus = Math.floor(free - targetFree);
+    if (surplus <= 0) return;
+    const { swapIn, deflate } = planRelease(surplus, vms, dt, c);
+    for (const s of swapIn) out.push(swapEvent('MemorySwappedIn', h, s, byId.get(s.vmId)!, rationale(`host back in high state: ${surplus} MiB above the ${c.thresholds.high}% threshold, swapped pages return first`)));
+    for (const s of deflate) out.push(balloonEvent('BalloonDeflated', h, s, rationale(`host back in high state: balloon gives back ${s.from - s.to} MiB (target ${s.targetMiB} MiB)`)));
+    return;
+  }
+  let need = Math.ceil(targetFree - free);
+  if (need <= 0 || !ballooningAllowed(st)) return;
+  const balloon = planBalloon(need, vms, dt, c);
+  for (const s of balloon.steps) {
+    const v = byId.get(s.vmId)!;
+    v.balloonedMiB = s.to;
+    out.push(balloonEvent('BalloonInflated', h, s, rationale(reclaimWhy('balloon', v, s, need, c))));
+  }
+  need -= balloon.reclaimed;
+  if (need <= 0 || !swappingAllowed(st)) return;
+  for (const s of planSwapOut(need, vms, c)) {
+    const v = byId.get(s.vmId)!;
+    out.push(swapEvent('MemorySwappedOut', h, s, v, rationale(reclaimWhy('swap', v, s, need, c))));
+  }
+}
+
+function reclaimWhy(kind: 'balloon' | 'swap', v: ReclaimVm, s: ReclaimStep, need: number, c: ReclaimConfig): string {
+  const idle = v.memoryMiB - v.activeMiB;
+  const which = s.phase === 'idle' ? `idle memory first (idle tax ${c.idleTaxPercent}%)` : 'idle memory exhausted, active memory taken';
+  return `host needs ${need} MiB to reach ${c.thresholds.high}% free; VM ${v.vmId} has ${idle} MiB idle of ${v.memoryMiB} MiB (active ${v.activeMiB}): ${which}; ${kind} ${s.from} -> ${s.to} MiB`;
+}
+
+function balloonEvent(type: 'BalloonInflated' | 'BalloonDeflated', h: MemHost, s: ReclaimStep, rationale: MemoryRationale): MemoryEvent {
+  return { type, data: { vmId: s.vmId, hostId: h.hostId, targetMiB: s.targetMiB, balloonedMiB: s.to, deltaMiB: Math.abs(s.to - s.from), rationale } };
+}
+
+function swapEvent(type: 'MemorySwappedOut' | 'MemorySwappedIn', h: MemHost, s: ReclaimStep, v: ReclaimVm, rationale: MemoryRationale): MemoryEvent {
+  const slowdown = memorySlowdown({ memoryMiB: v.memoryMiB, activeMiB: v.activeMiB, balloonedMiB: v.balloonedMiB, swappedMiB: s.to });
+  return { type, data: { vmId: s.vmId, hostId: h.hostId, swappedMiB: s.to, deltaMiB: Math.abs(s.to - s.from), slowdown, rationale } };
+}
+
+function resetOff(v: MemVm, h: MemHost, out: MemoryEvent[]): void {
+  const rationale: MemoryRationale = { hostFreePercent: 0, hostState: h.freeState, why: `VM ${v.vmId} is ${v.power}: it holds no host memory` };
+  if (v.sharedMiB) out.push({ type: 'PagesShared', data: { vmId: v.vmId, hostId: h.hostId, sharedMiB: 0, previousMiB: v.sharedMiB, zeroMiB: 0, commonMiB: 0, osKey: '', peers: 0, rationale } });
+  if (v.balloonedMiB) out.push({ type: 'BalloonDeflated', data: { vmId: v.vmId, hostId: h.hostId, targetMiB: 0, balloonedMiB: 0, deltaMiB: v.balloonedMiB, rationale } });
+  if (v.swappedMiB) out.push({ type: 'MemorySwappedIn', data: { vmId: v.vmId, hostId: h.hostId, swappedMiB: 0, deltaMiB: v.swappedMiB, slowdown: 1, rationale } });
+}
+
+function stateWhy(from: MemoryFreeState, to: MemoryFreeState, pct: number, c: ReclaimConfig): string {
+  const t = c.thresholds;
+  const actions: Record<MemoryFreeState, string> = { high: 'page sharing only', soft: 'page sharing + ballooning', hard: 'page sharing + ballooning + swapping', low: 'swapping, VMs above target blocked' };
+  return `free memory ${round2(pct)}% (thresholds high ${t.high}% / soft ${t.soft}% / hard ${t.hard}% / low ${t.low}%): ${from} -> ${to}, ${actions[to]}`;
+}
