@@ -43,7 +43,8 @@ describe('rule decider (F12)', () => {
   it('a second rule named r1 is refused naming it; deleting r1 frees the name', () => {
     const view = given(base);
     apply(view, create('r1', { kind: 'vm-affinity', vms: ['a', 'b'] }));
-    const error = refusal(() => decide({ ...create('r2', { kind: 'vm-affinity', vms: ['b', 'c'] }), spec: ruleSpec({ name: 'r1', kind: 'vm-affinity', vms: ['b', 'c'] }) }, view));
+    const duplicate: RuleCommand = { type: 'CreateRule', ruleId: 'r2', clusterId: 'c1', spec: ruleSpec({ name: 'r1', kind: 'vm-affinity', vms: ['b', 'c'] }) };
+    const error = refusal(() => decide(duplicate, view));
     expect(error.details.rule).toBe('rule.name');
     expect(error.message).toContain("'r1'");
     apply(view, { type: 'DeleteRule', ruleId: 'r1' });

@@ -240,7 +240,7 @@ function exposedFeatures(v: InventoryView, vm: VmView): string[] | null {
   const baseline = v.clusters[vm.clusterId]?.spec.imcBaseline;
   if (baseline) return imcFeatures(baseline);
   const host = vm.hostId === null ? undefined : v.hosts[vm.hostId];
-  return host ? [...host.spec.cpu.features].sort() : null;
+  return host ? host.spec.cpu.features : null;
 }
 
 function withoutUndefined<T extends object>(patch: T): Partial<T> {
