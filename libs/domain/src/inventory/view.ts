@@ -75,9 +75,11 @@ export interface InventoryView {
   hosts: Record<string, HostView>;
   vms: Record<string, VmView>;
   rules: Record<string, RuleView>;
+  /** the vrm's simulated clock, from ClockAdvanced */
+  clock: { tick: number; simTime: number };
 }
 
-export const emptyInventory = (): InventoryView => ({ clusters: {}, clusterNames: {}, hosts: {}, vms: {}, rules: {} });
+export const emptyInventory = (): InventoryView => ({ clusters: {}, clusterNames: {}, hosts: {}, vms: {}, rules: {}, clock: { tick: 0, simTime: 0 } });
 
 export const hostThreads = (spec: HostSpec): number => spec.cpu.sockets * spec.cpu.coresPerSocket * spec.cpu.threadsPerCore;
 
@@ -175,6 +177,7 @@ const HANDLERS: Handlers = {
     if (c.ruleNames[rule.spec.name] === d.ruleId) delete c.ruleNames[rule.spec.name];
     c.ruleCount--;
   },
+  ClockAdvanced: (v, d) => { v.clock = { tick: d.tick, simTime: d.simTime }; },
   VmPlaced: (v, d) => {
     const vm = v.vms[d.vmId];
     if (!vm) return;
