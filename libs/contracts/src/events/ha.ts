@@ -25,14 +25,16 @@ export type HaEvent =
   | EventOf<'VmsDownOnHost', HaBase & { hostId: string; vmIds: string[]; reason: string; staleCopies: boolean }>
   /** First missed network heartbeat only (not one per tick). lastHeartbeatAt: the tick it last answered. */
   | EventOf<'HostHeartbeatMissed', HaBase & { hostId: string; lastHeartbeatAt: number; datastoreHeartbeat: boolean }>
-  /** Heartbeats came back before the host was declared failed or isolated. */
-  | EventOf<'HostHeartbeatResumed', HaBase & { hostId: string; missedSeconds: number }>
+  /** Heartbeats came back before the host was declared failed or isolated. vmIds: its HA VMs that went down with
+   *  it (power-loss / hypervisor-crash), now queued for restart. */
+  | EventOf<'HostHeartbeatResumed', HaBase & { hostId: string; missedSeconds: number; vmIds: string[] }>
   | EventOf<'HostFailureDetected', HaBase & { hostId: string; missedSeconds: number; reason: string }>
   | EventOf<'HostIsolationDetected', HaBase & { hostId: string; missedSeconds: number; response: HaIsolationResponse; reason: string }>
   /** Every monitored host is cut off: nothing is fenced or restarted until one returns (HA.md 1). */
   | EventOf<'HaTotalIsolationDetected', HaBase & { hostIds: string[]; reason: string }>
   | EventOf<'HaTotalIsolationEnded', HaBase & { reason: string }>
-  | EventOf<'HostFenced', HaBase & { hostId: string; method: HaFenceMethod; reason: string }>
+  /** vmIds: the host's HA-enabled VMs, down, now queued for restart (restarts only ever follow this event). */
+  | EventOf<'HostFenced', HaBase & { hostId: string; method: HaFenceMethod; vmIds: string[]; reason: string }>
   | EventOf<'HostRecovered', HaBase & { hostId: string; downSeconds: number; reason: string }>
   /** A returning host's copy of a VM that HA restarted elsewhere (or still manages): powered off (HA.md 4). */
   | EventOf<'StaleVmCopyPoweredOff', HaBase & { vmId: string; hostId: string; runningOnHostId: string | null; reason: string }>

@@ -2,10 +2,11 @@
 import type { HaEvent, HaRestartCause } from '@virtsim/contracts';
 import { mutHost, mutVm, type HaDraft } from './draft.js';
 
-/** HA-enabled VMs of a host that are down become 'waiting': eligible for restart from now on. */
-function queueDownVms(d: HaDraft, hostId: string, cause: HaRestartCause): void {
-  for (const vm of Object.values(d.state.vms)) {
-    if (vm.hostId !== hostId || vm.status !== 'down' || !vm.haEnabled) continue;
+/** The listed HA VMs of a host, if still down there, become 'waiting': eligible for restart from now on. */
+function queueDownVms(d: HaDraft, hostId: string, vmIds: readonly string[], cause: HaRestartCause): void {
+  for (const vmId of vmIds) {
+    const vm = d.state.vms[vmId];
+    if (vm?.hostId !== hostId || vm.status !== 'down' || !vm.haEnabled) continue;
     Object.assign(mutVm(d, vm.vmId)!, { status: 'waiting', cause, waitReason: null });
   }
 }
@@ -20,12 +21,12 @@ function applyHostEvent(d: HaDraft, e: HaEvent): void {
     case 'HostHeartbeatMissed': Object.assign(h, { status: 'missing', missingSince: e.data.lastHeartbeatAt }); return;
     case 'HostHeartbeatResumed':
       Object.assign(h, { status: 'up', missingSince: null });
-      return queueDownVms(d, h.hostId, 'host-rebooted');
+      return queueDownVms(d, h.hostId, e.data.vmIds, 'host-rebooted');
     case 'HostFailureDetected': h.status = 'failed'; return;
     case 'HostIsolationDetected': h.status = 'isolated'; return;
     case 'HostFenced':
       h.fenced = true;
-      return queueDownVms(d, h.hostId, e.data.method === 'isolation-power-off' ? 'host-isolation' : 'host-failure');
+      return queueDownVms(d, h.hostId, e.data.vmIds, e.data.method === 'isolation-power-off' ? 'host-isolation' : 'host-failure');
     case 'HostRecovered': Object.assign(h, { status: 'up', missingSince: null, fenced: false }); return;
     case 'StaleVmCopyPoweredOff': h.staleCopies = h.staleCopies.filter((id) => id !== e.data.vmId); return;
     case 'VmsDownOnHost': {

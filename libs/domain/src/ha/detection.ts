@@ -4,7 +4,7 @@
 // The host is then fenced (HA.md 1) before any of its VMs may restart: restart.ts only takes VMs that
 // HostFenced (or a host that rebooted and heartbeats again) made 'waiting'.
 import type { HaFenceMethod } from '@virtsim/contracts';
-import { baseOf, emit, runningVmsOn, stateOf, type TickContext } from './tick-context.js';
+import { baseOf, emit, isDownWithHa, isRunning, stateOf, vmsOn, type TickContext } from './tick-context.js';
 import { sortedIds, type HaHost } from './state.js';
 
 /** What the host agents send this tick. powered: the host has power (a fault-free partition keeps it true). */
@@ -30,7 +30,7 @@ function emitFirstMiss(ctx: TickContext, host: HaHost, signal: HaHostSignal): vo
 }
 
 function fence(ctx: TickContext, host: HaHost, method: HaFenceMethod, reason: string): void {
-  const vmIds = runningVmsOn(stateOf(ctx), host.hostId);
+  const vmIds = vmsOn(ctx, host.hostId, isRunning);
   const staleCopies = method === 'datastore-locks-revoked';
   if (vmIds.length > 0) {
     const why = staleCopies
@@ -38,7 +38,8 @@ function fence(ctx: TickContext, host: HaHost, method: HaFenceMethod, reason: st
       : `isolation response power-off: isolated host ${host.name} powered its ${vmIds.length} VMs off`;
     emit(ctx, { type: 'VmsDownOnHost', data: { ...baseOf(ctx), hostId: host.hostId, vmIds, reason: why, staleCopies } });
   }
-  emit(ctx, { type: 'HostFenced', data: { ...baseOf(ctx), hostId: host.hostId, method, reason } });
+  const queued = vmsOn(ctx, host.hostId, isDownWithHa);
+  emit(ctx, { type: 'HostFenced', data: { ...baseOf(ctx), hostId: host.hostId, method, vmIds: queued, reason } });
 }
 
 function declareFailed(ctx: TickContext, host: HaHost, missed: number, signal: HaHostSignal): void {
@@ -63,7 +64,8 @@ function declareIsolated(ctx: TickContext, host: HaHost, missed: number): void {
 function heartbeatBack(ctx: TickContext, host: HaHost): void {
   const since = host.missingSince ?? ctx.simTime;
   if (host.status === 'missing') {
-    const data = { ...baseOf(ctx), hostId: host.hostId, missedSeconds: ctx.simTime - ctx.tickSeconds - since };
+    const vmIds = vmsOn(ctx, host.hostId, isDownWithHa);
+    const data = { ...baseOf(ctx), hostId: host.hostId, missedSeconds: ctx.simTime - ctx.tickSeconds - since, vmIds };
     return emit(ctx, { type: 'HostHeartbeatResumed', data });
   }
   if (host.status !== 'failed' && host.status !== 'isolated') return;

@@ -58,23 +58,32 @@ function ask(place: HaPlacer, req: HaRestartRequest, exclude: string[]): HaPlace
   return answer;
 }
 
-function choose(state: HaState, unit: Unit, place: HaPlacer, hostIds: string[], unavailable: Set<string>): Placed | Refusal {
+/** Exclusion lists, shared by all units of the tick (hostIds sorted, so are the lists). */
+interface Targets { hostIds: string[]; unavailable: Set<string>; down: string[]; allBut: Map<string, string[]> }
+
+function allBut(t: Targets, hostId: string): string[] {
+  let list = t.allBut.get(hostId);
+  if (!list) t.allBut.set(hostId, (list = t.hostIds.filter((id) => id !== hostId)));
+  return list;
+}
+
+function choose(state: HaState, unit: Unit, place: HaPlacer, t: Targets): Placed | Refusal {
+  const { hostIds, unavailable } = t;
   const home = state.hosts[unit.home];
-  const allButHome = hostIds.filter((id) => id !== unit.home);
   const pinned = unit.request.vms.map((vm) => localDatastoreOf(vm, home)).find((ds) => ds !== null);
   const homeUsable = home !== undefined && !unavailable.has(home.hostId);
   if (pinned) {
     const name = home?.name ?? unit.home;
     if (!homeUsable) return { waitKind: 'local-storage', reason: `disks on local datastore ${pinned} of host ${name}: waits for that host to return` };
-    const answer = ask(place, unit.request, allButHome);
+    const answer = ask(place, unit.request, allBut(t, unit.home));
     return 'hostId' in answer ? answer : { waitKind: 'no-host', reason: `host ${name} is back but cannot take it: ${answer.refused}` };
   }
   const tried = new Set(unit.request.vms.flatMap((vm) => vm.triedHosts));
   if (homeUsable && !tried.has(unit.home)) {
-    const answer = ask(place, unit.request, allButHome); // HA.md 3: back to the original host when it returns
+    const answer = ask(place, unit.request, allBut(t, unit.home)); // HA.md 3: back to the original host when it returns
     if ('hostId' in answer) return answer;
   }
-  const exclude = hostIds.filter((id) => unavailable.has(id) || tried.has(id));
+  const exclude = tried.size === 0 ? t.down : hostIds.filter((id) => unavailable.has(id) || tried.has(id));
   if (exclude.length === hostIds.length) return { waitKind: 'no-host', reason: `no running, untried host outside maintenance among ${hostIds.length}` };
   const answer = ask(place, unit.request, exclude);
   return 'hostId' in answer ? answer : { waitKind: 'no-host', reason: `no host can take it: ${answer.refused}` };
@@ -95,13 +104,15 @@ function planReason(req: HaRestartRequest, vm: HaVm, toHostId: string, broken: s
 
 export function runRestarts(ctx: TickContext, place: HaPlacer): void {
   const state = stateOf(ctx);
-  const waiting = Object.values(state.vms).filter((vm) => vm.status === 'waiting' && vm.hostId !== null).sort(byRecoveryOrder);
+  const waiting = [...new Set([...ctx.index.waiting, ...ctx.queued])].map((id) => state.vms[id])
+    .filter((vm): vm is HaVm => vm?.status === 'waiting' && vm.hostId !== null).sort(byRecoveryOrder);
   if (waiting.length === 0) return;
   const hostIds = sortedIds(state.hosts);
-  const unavailable = new Set(hostIds.filter((id) => !isRestartTarget(state.hosts[id]!)));
+  const down = hostIds.filter((id) => !isRestartTarget(state.hosts[id]!));
+  const targets: Targets = { hostIds, unavailable: new Set(down), down, allBut: new Map() };
   const restarts: { vm: HaVm; toHostId: string; cause: HaRestartCause }[] = [];
   for (const unit of unitsOf(waiting, affinityIndex(state))) {
-    const result = choose(state, unit, place, hostIds, unavailable);
+    const result = choose(state, unit, place, targets);
     const req = unit.request;
     for (const vm of req.vms) {
       if ('waitKind' in result) {

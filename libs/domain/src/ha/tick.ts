@@ -7,7 +7,7 @@ import { runDetection, type HaSignals } from './detection.js';
 import { draftOf } from './draft.js';
 import { runRestarts, type HaPlacer } from './restart.js';
 import { HA_DEFAULT_TICK_SECONDS, type HaState } from './state.js';
-import type { TickContext } from './tick-context.js';
+import { indexVms, type TickContext } from './tick-context.js';
 import { runVmMonitoring } from './vm-monitoring.js';
 
 export interface HaTick {
@@ -29,7 +29,7 @@ export function haTick(state: HaState, cmd: Omit<HaTick, 'type'>): HaTickResult 
     throw invalid(`HA tick needs a finite simTime and tickSeconds > 0 (got ${cmd.simTime}, ${tickSeconds})`);
   }
   if (!state.policy.enabled) return { events: [], state };
-  const ctx: TickContext = { d: draftOf(state), events: [], simTime: cmd.simTime, tickSeconds };
+  const ctx: TickContext = { d: draftOf(state), events: [], simTime: cmd.simTime, tickSeconds, index: indexVms(state), queued: [] };
   const totalIsolation = runDetection(ctx, cmd.signals);
   if (!totalIsolation) {
     runVmMonitoring(ctx);

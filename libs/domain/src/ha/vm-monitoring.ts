@@ -48,8 +48,9 @@ function handleFailure(ctx: TickContext, vm: HaVm): void {
 export function runVmMonitoring(ctx: TickContext): void {
   const state = stateOf(ctx);
   const due: HaVm[] = [];
-  for (const vm of Object.values(state.vms)) {
-    if (vm.status !== 'running' || !vm.hostId || !isDue(ctx, vm)) continue;
+  for (const vmId of ctx.index.faulted) {
+    const vm = state.vms[vmId];
+    if (!vm || vm.status !== 'running' || !vm.hostId || !isDue(ctx, vm)) continue;
     // A VM on a host in trouble is handled by host HA (its fault is cleared when the host takes it down).
     if (state.hosts[vm.hostId]?.status !== 'up') continue;
     due.push(vm);
