@@ -3,6 +3,7 @@
 //
 //   executeInstructionMix({host, guest, mix, mode?}) -> ExecutionResult     (mode defaults to the host's mode)
 //   compareCpuModes({host, guest, mix}) -> Record<ExecutionMode, ExecutionResult | CpuModeRefusal>
+//   checkCpuModeSupported(mode, host, guest) -> CpuModeMismatch | null     (predicate, for placement filters)
 //   assertCpuModeSupported(mode, host, guest)     throws conflict 'cpu.paravirtualGuest' | 'cpu.hardwareAssist'
 //
 // A mix is {kernel: {KEY: count}, user?: {KEY: count}} where KEY is a mnemonic of the host arch's catalogue
@@ -54,15 +55,24 @@ export interface ExecutionResult {
 export interface CpuModeRefusal { refused: { code: string; rule?: string; message: string } }
 
 const name = (id: string | undefined, what: string) => (id ? `${what} ${id}` : `the ${what}`);
-const hasHardwareAssist = (features: readonly string[] = []) => features.some((f) => /^(vmx|svm)$/i.test(f));
+export const hasHardwareAssist = (features: readonly string[] = []) => features.some((f) => /^(vmx|svm)$/i.test(f));
 
-export function assertCpuModeSupported(mode: ExecutionMode, host: CpuHostProfile, guest: CpuGuestProfile): void {
+export interface CpuModeMismatch { rule: 'cpu.paravirtualGuest' | 'cpu.hardwareAssist'; message: string }
+
+/** Predicate form (placement filters): why this guest cannot run in this mode on this host, or null. */
+export function checkCpuModeSupported(mode: ExecutionMode, host: CpuHostProfile, guest: CpuGuestProfile): CpuModeMismatch | null {
   if (mode === 'paravirtual' && guest.family === 'windows') {
-    throw conflict('cpu.paravirtualGuest', `${name(guest.vmId, 'VM')} runs Windows, whose kernel cannot be modified for paravirtualization on ${name(host.hostId, 'host')}`, { vmId: guest.vmId, hostId: host.hostId, guestFamily: guest.family });
+    return { rule: 'cpu.paravirtualGuest', message: `${name(guest.vmId, 'VM')} runs Windows, whose kernel cannot be modified for paravirtualization on ${name(host.hostId, 'host')}` };
   }
   if (mode === 'hardware-assisted' && !hasHardwareAssist(host.cpu.features)) {
-    throw conflict('cpu.hardwareAssist', `${name(host.hostId, 'host')} has no vmx or svm CPU feature, so hardware-assisted virtualization is impossible`, { hostId: host.hostId, vmId: guest.vmId });
+    return { rule: 'cpu.hardwareAssist', message: `${name(host.hostId, 'host')} has no vmx or svm CPU feature, so hardware-assisted virtualization is impossible` };
   }
+  return null;
+}
+
+export function assertCpuModeSupported(mode: ExecutionMode, host: CpuHostProfile, guest: CpuGuestProfile): void {
+  const mismatch = checkCpuModeSupported(mode, host, guest);
+  if (mismatch) throw conflict(mismatch.rule, mismatch.message, { vmId: guest.vmId, hostId: host.hostId, guestFamily: guest.family, mode });
 }
 
 function classify(arch: CpuArch, context: ExecutionContext, key: string, count: number): { cls: InstructionClass; key: string } {

@@ -8,3 +8,4 @@ export * from './executor.js';
 export * from './workload-mix.js';
 export * from './scheduler.js';
 export * from './sampling.js';
+export * from './host-view.js';

@@ -11,7 +11,8 @@
 // max(reservation, share) as in ESXi's entitlement: a reserved VM keeps its share of the rest too.
 // Admission (capacity.ts) keeps reservations within capacity; if they ever exceed it they are scaled down.
 // usage = entitlement (entitlement never exceeds demand).
-// ready % = unserved demand / demand + a time-slice contention term when the active vCPUs outnumber threads
+// ready % = unserved demand / demand (demand held back by a limit counts, like ESXi's "max limited" ready)
+// + a time-slice contention term when the active vCPUs outnumber threads
 // (costs.ts CONTENTION_READY_FACTOR). Slices: usage / mhzPerThread thread-seconds over the tick, in TIME_SLICE_MS.
 import { invalid } from '@virtsim/contracts';
 import { CONTENTION_READY_FACTOR, TIME_SLICE_MS } from './costs.js';
