@@ -82,7 +82,7 @@ describe('HA restarts after a host failure', () => {
     ]), 'h-1');
     const requests: string[][] = [];
     const place: HaPlacer = (req) => { requests.push(req.vms.map((v) => v.vmId)); return { hostId: req.groupId ? 'h-3' : 'h-2' }; };
-    let state = runTicks(s0, 10, 20).state;
+    const state = runTicks(s0, 10, 20).state;
     const { events } = haTick(state, { simTime: 30, place });
     expect(requests).toEqual([['vm-b'], ['vm-a', 'vm-c']]);
     const planned = ofType(events, 'VmRestartPlanned').map((e) => [e.data.vmId, e.data.toHostId, e.data.groupId, e.data.order]);
