@@ -34,6 +34,10 @@ export interface ReadFilter {
   types?: string[];
   streamId?: string;
   streamPrefix?: string;
+  /** events about a VM: its own stream, or any event whose data names it (data.vmId) */
+  vmId?: string;
+  /** events whose data names this host (data.hostId, fromHostId, toHostId) */
+  hostId?: string;
 }
 
 /** Anything that must hear about commits: the NATS doorbell, metrics. Called after COMMIT. */
@@ -133,6 +137,14 @@ export class EventStore {
     if (filter.types?.length) where.push(`type = ANY($${params.push(filter.types)})`);
     if (filter.streamId) where.push(`stream_id = $${params.push(filter.streamId)}`);
     if (filter.streamPrefix) where.push(`stream_id LIKE $${params.push(escapeLike(filter.streamPrefix) + '%')}`);
+    if (filter.vmId) {
+      const p = params.push(filter.vmId);
+      where.push(`(data->>'vmId' = $${p} OR stream_id = 'vm-' || $${p})`);
+    }
+    if (filter.hostId) {
+      const p = params.push(filter.hostId);
+      where.push(`(data->>'hostId' = $${p} OR data->>'fromHostId' = $${p} OR data->>'toHostId' = $${p})`);
+    }
     const rows: Row[] = await this.dataSource.query(
       `SELECT ${SELECT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT $2`,
       params,

@@ -17,8 +17,8 @@ import { ServiceContext } from './service-context.js';
 export interface ServiceDefinition<S> {
   name: ServiceName;
   projection: ProjectionDef<S>;
-  /** the app's NestJS module: message handlers (and HTTP controllers for vrm) */
-  module: Type<unknown> | DynamicModule;
+  /** the app's NestJS module: message handlers (and HTTP controllers for vrm); a function when it needs the runtime first */
+  module: Type<unknown> | DynamicModule | ((rt: Runtime) => Promise<Type<unknown> | DynamicModule>);
 }
 
 export interface HttpOptions {
@@ -42,6 +42,7 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
   await projection.start();
   rt.projections.set(def.projection.name, projection as Projection<unknown>);
   const ctx = new ServiceContext<S>(def.name, rt, projection, new CommandRunner(rt.store, projection), log);
+  const appModule = typeof def.module === 'function' && !isModuleClass(def.module) ? await (def.module as (rt: Runtime) => Promise<Type<unknown> | DynamicModule>)(rt) : def.module as Type<unknown> | DynamicModule;
 
   @Global()
   @Module({
@@ -51,7 +52,7 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
   class KitModule {}
 
   @Module({
-    imports: [TerminusModule, KitModule, def.module],
+    imports: [TerminusModule, KitModule, appModule],
     controllers: [stateHandlersFor(def.name), ...(http ? [HealthController] : [])],
     providers: [
       { provide: APP_FILTER, useClass: VirtsimErrorFilter },
@@ -86,4 +87,9 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
       rt.projections.delete(def.projection.name);
     },
   };
+}
+
+/** a Nest module class carries @Module metadata; a factory function does not */
+function isModuleClass(x: unknown): boolean {
+  return typeof x === 'function' && Reflect.getMetadataKeys(x).length > 0;
 }

@@ -1,10 +1,14 @@
 // GET /health (terminus: database, NATS, projections caught up) and GET /metrics (Prometheus).
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, SetMetadata } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { registry } from './metrics.js';
 import { Runtime } from './runtime.js';
 
+/** routes anyone may call without a token (probes, scrapers) */
+export const PUBLIC_ROUTE = 'virtsim:public';
+
 @Controller()
+@SetMetadata(PUBLIC_ROUTE, true)
 export class HealthController {
   constructor(private readonly health: HealthCheckService, private readonly indicators: HealthIndicatorService, private readonly runtime: Runtime) {}
 

@@ -7,14 +7,14 @@ import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from
 import { Reflector } from '@nestjs/core';
 import { VirtsimError } from '@virtsim/contracts';
 import type { Request } from 'express';
+import { PUBLIC_ROUTE } from '@virtsim/service-kit';
 
 export type Role = 'admin' | 'operator' | 'auditor';
 export const ROLES_KEY = 'virtsim:roles';
-export const PUBLIC_KEY = 'virtsim:public';
+
 
 /** roles allowed to call a mutating route; GET routes are open to every role */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
-export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
 export class TokenRegistry {
   constructor(private readonly tokens: Map<string, Role>) {}
@@ -51,7 +51,7 @@ export class AuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const req = context.switchToHttp().getRequest<Request & { role?: Role }>();
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : (req.query.token as string | undefined);

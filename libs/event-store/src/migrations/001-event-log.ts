@@ -21,6 +21,9 @@ export class EventLog1700000000001 implements MigrationInterface {
         CONSTRAINT events_event_id_uq UNIQUE (event_id)
       )`);
     await q.query(`CREATE INDEX events_type_idx ON events (type, position)`);
+    // VM history and audit by host read by these keys
+    await q.query(`CREATE INDEX events_vm_idx ON events ((data->>'vmId'), position)`);
+    await q.query(`CREATE INDEX events_host_idx ON events ((data->>'hostId'), position)`);
     await q.query(`
       CREATE FUNCTION virtsim_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

@@ -1,0 +1,73 @@
+// Audit (B2): the automatic actions (DRS / DPM moves, HA detections and restarts, balloon / swap / sharing
+// changes, IMC and placement refusals, migrations) with the rationale recorded in the event and the
+// command or fault that caused them (correlation / causation ids).
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { RecordedEvent } from '@virtsim/contracts';
+import { ServiceContext, zodPipe } from '@virtsim/service-kit';
+import { z } from 'zod';
+import { QueryDoc } from '../http/openapi.js';
+
+export const AuditQuery = z.strictObject({
+  vm: z.string().min(1).optional(),
+  host: z.string().min(1).optional(),
+  from: z.coerce.number().min(0).optional(),
+  to: z.coerce.number().min(0).optional(),
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+
+/** which event types are automatic actions, by the words their names are made of */
+const ACTIONS: [RegExp, string][] = [
+  [/^Drs/, 'drs'], [/^Dpm/, 'dpm'],
+  [/Restart|Fenced|FailureDetected|Isolation|HeartbeatMissed|StaleVmCopy|Admission|VmsDownOnHost|NeedsOperator/, 'ha'],
+  [/Balloon|Swap|PagesShared|MemoryState|Sharing|MemoryReclaim/, 'memory'],
+  [/Imc/, 'imc'],
+  [/^Migration|Evacuation/, 'migration'],
+  [/Refused|Rejected/, 'refusal'],
+  [/Placement|VmPlaced|VmRelocated/, 'placement'],
+];
+
+export function auditAction(type: string): string | null {
+  return ACTIONS.find(([re]) => re.test(type))?.[1] ?? null;
+}
+
+@ApiTags('replay')
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  @Get()
+  @QueryDoc(AuditQuery)
+  async list(@Query(zodPipe(AuditQuery, 'query')) q: z.infer<typeof AuditQuery>) {
+    const items: ReturnType<typeof toAuditItem>[] = [];
+    let after = q.after;
+    let last = after;
+    while (items.length < q.limit) {
+      const page = await this.ctx.store.readAll(after, 2000, { vmId: q.vm, hostId: q.host });
+      if (page.length === 0) break;
+      for (const e of page) {
+        last = e.position;
+        const sim = e.metadata.simTime ?? 0;
+        if (q.to !== undefined && sim > q.to) return { items, nextCursor: null };
+        if (q.from !== undefined && sim < q.from) continue;
+        const action = auditAction(e.type);
+        if (action) items.push(toAuditItem(e, action));
+        if (items.length >= q.limit) break;
+      }
+      after = page[page.length - 1].position;
+    }
+    return { items, nextCursor: items.length >= q.limit ? String(last) : null };
+  }
+}
+
+function toAuditItem(e: RecordedEvent, action: string) {
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  return {
+    position: e.position, simTime: e.metadata.simTime ?? null, type: e.type, action,
+    vmId: d.vmId ?? null, hostId: d.hostId ?? d.fromHostId ?? null,
+    rationale: d.rationale ?? d.reason ?? null,
+    correlationId: e.metadata.correlationId ?? null, causationId: e.metadata.causationId ?? null,
+    data: e.data,
+  };
+}

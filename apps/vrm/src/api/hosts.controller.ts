@@ -1,0 +1,86 @@
+// Hosts: state with every service's view of it, maintenance (evacuates first), power, faults.
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { inventory } from '@virtsim/domain';
+import { zodPipe } from '@virtsim/service-kit';
+import { z } from 'zod';
+import { Roles } from '../http/auth.js';
+import { BodyDoc, QueryDoc } from '../http/openapi.js';
+import { streams } from '../state.js';
+import { Vrm } from '../vrm.service.js';
+import { gatherViews } from './views.js';
+import { hostResource, ListQuery, page } from './resources.js';
+
+export const MaintenanceBody = z.strictObject({ enter: z.boolean() });
+export const PowerBody = z.strictObject({ on: z.boolean(), standby: z.boolean().default(false) });
+export const HostFaultBody = z.strictObject({ kind: z.enum(['power-loss', 'network-isolation', 'hypervisor-crash']) });
+
+@ApiTags('hosts')
+@Controller('hosts')
+export class HostsController {
+  constructor(private readonly vrm: Vrm) {}
+
+  @Get()
+  @QueryDoc(ListQuery)
+  list(@Query(zodPipe(ListQuery, 'query')) q: z.infer<typeof ListQuery>) {
+    const all = Object.values(this.vrm.state.inventory.hosts).filter((h) => !q.clusterId || h.clusterId === q.clusterId);
+    const p = page(all, q);
+    return { items: p.items.map(hostResource), nextCursor: p.nextCursor };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    const host = inventory.requireHost(this.vrm.state.inventory, id);
+    return { ...hostResource(host), ...(await gatherViews(this.vrm, 'host', { hostId: id })) };
+  }
+
+  @Post(':id/maintenance')
+  @Roles('admin', 'operator')
+  @BodyDoc(MaintenanceBody)
+  async maintenance(@Param('id') id: string, @Body(zodPipe(MaintenanceBody)) body: z.infer<typeof MaintenanceBody>) {
+    const host = inventory.requireHost(this.vrm.state.inventory, id);
+    if (!body.enter) {
+      await this.decide(id, { type: 'ExitHostMaintenance', hostId: id });
+      return this.get(id);
+    }
+    // refuses (naming each VM that cannot move) before anything is written
+    const hasVms = host.vmCount > 0;
+    if (hasVms) await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: true });
+    await this.decide(id, { type: 'EnterHostMaintenance', hostId: id });
+    const evacuation = hasVms ? await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: false }) : null;
+    return { ...(await this.get(id)), evacuation };
+  }
+
+  @Post(':id/power')
+  @Roles('admin', 'operator')
+  @BodyDoc(PowerBody)
+  async power(@Param('id') id: string, @Body(zodPipe(PowerBody)) body: z.infer<typeof PowerBody>) {
+    await this.decide(id, body.on ? { type: 'PowerOnHost', hostId: id, reason: 'operator' } : { type: 'PowerOffHost', hostId: id, standby: body.standby, reason: 'operator' });
+    return this.get(id);
+  }
+
+  @Post(':id/faults')
+  @Roles('admin', 'operator')
+  @HttpCode(202)
+  @BodyDoc(HostFaultBody)
+  async fault(@Param('id') id: string, @Body(zodPipe(HostFaultBody)) body: z.infer<typeof HostFaultBody>) {
+    inventory.requireHost(this.vrm.state.inventory, id);
+    return this.vrm.ctx.request('ha-monitor.host-fault', { hostId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime });
+  }
+
+  @Post(':id/recover')
+  @Roles('admin', 'operator')
+  @HttpCode(202)
+  async recover(@Param('id') id: string) {
+    inventory.requireHost(this.vrm.state.inventory, id);
+    return this.vrm.ctx.request('ha-monitor.host-recover', { hostId: id, simTime: this.vrm.state.clock.simTime });
+  }
+
+  private decide(hostId: string, command: inventory.HostCommand) {
+    return this.vrm.run((s) => {
+      const host = inventory.requireHost(s.inventory, hostId);
+      const events = inventory.hostDecider.decide(command, s.inventory);
+      return { appends: [{ streamId: streams.cluster(host.clusterId), events }], result: {} };
+    });
+  }
+}

@@ -1,0 +1,137 @@
+// VMs: creation (202 + task, saga), batch creation, reads joined with every service's view, power,
+// online reconfiguration (F4), migration, faults, deletion, history.
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { conflict, VmSpec } from '@virtsim/contracts';
+import { inventory } from '@virtsim/domain';
+import { zodPipe } from '@virtsim/service-kit';
+import { z } from 'zod';
+import { Roles } from '../http/auth.js';
+import { BodyDoc, QueryDoc } from '../http/openapi.js';
+import { PowerOn } from '../power-on.js';
+import { Tasks } from '../tasks.js';
+import { VmCreation } from '../vm-creation.js';
+import { streams } from '../state.js';
+import { Vrm } from '../vrm.service.js';
+import { ListQuery, page, vmResource } from './resources.js';
+import { gatherViews } from './views.js';
+
+export const WaitQuery = z.strictObject({ wait: z.enum(['true', 'false']).optional() });
+export const BatchBody = z.strictObject({ vms: z.array(VmSpec).min(1).max(8000) });
+export const ReconfigureBody = z.strictObject({ vcpus: z.number().int().min(1).max(768).optional(), memoryMiB: z.number().int().min(16).optional() })
+  .refine((b) => b.vcpus !== undefined || b.memoryMiB !== undefined, { message: 'give vcpus and/or memoryMiB' });
+export const PowerActionBody = z.strictObject({ action: z.enum(['start', 'stop', 'restart', 'suspend', 'resume']) });
+export const MigrateBody = z.strictObject({ targetHostId: z.string().min(1).optional(), targetClusterId: z.string().min(1).optional(), live: z.boolean().default(true) });
+export const VmFaultBody = z.strictObject({ kind: z.enum(['guest-os-crash', 'vmm-process-crash']) });
+
+/** `POST /vms:batch` sits beside /vms, not under it */
+@ApiTags('vms')
+@Controller()
+export class VmBatchController {
+  constructor(private readonly creation: VmCreation, private readonly tasks: Tasks) {}
+
+  @Post('vms\\:batch')
+  @Roles('admin', 'operator')
+  @HttpCode(202)
+  @BodyDoc(BatchBody)
+  @QueryDoc(WaitQuery)
+  async batch(@Body(zodPipe(BatchBody, 'batch')) body: z.infer<typeof BatchBody>, @Query(zodPipe(WaitQuery, 'query')) q: z.infer<typeof WaitQuery>) {
+    const { taskId } = await this.creation.createBatch(body.vms);
+    return q.wait === 'true' ? this.tasks.waitFor(taskId, 3_600_000) : this.tasks.resource(taskId);
+  }
+}
+
+@ApiTags('vms')
+@Controller('vms')
+export class VmsController {
+  constructor(private readonly vrm: Vrm, private readonly creation: VmCreation, private readonly tasks: Tasks, private readonly powerOn: PowerOn) {}
+
+  @Post()
+  @Roles('admin', 'operator')
+  @HttpCode(202)
+  @BodyDoc(VmSpec)
+  @QueryDoc(WaitQuery)
+  async create(@Body(zodPipe(VmSpec, 'vm')) spec: VmSpec, @Query(zodPipe(WaitQuery, 'query')) q: z.infer<typeof WaitQuery>) {
+    const { taskId } = await this.creation.create(spec);
+    return q.wait === 'true' ? this.tasks.waitFor(taskId) : this.tasks.resource(taskId);
+  }
+
+  @Get()
+  @QueryDoc(ListQuery)
+  list(@Query(zodPipe(ListQuery, 'query')) q: z.infer<typeof ListQuery>) {
+    const all = Object.values(this.vrm.state.inventory.vms)
+      .filter((v) => (!q.clusterId || v.clusterId === q.clusterId) && (!q.hostId || v.hostId === q.hostId) && (!q.state || v.state === q.state));
+    const p = page(all, q);
+    return { items: p.items.map(vmResource), nextCursor: p.nextCursor };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    const vm = inventory.requireVm(this.vrm.state.inventory, id);
+    return { ...vmResource(vm), ...(await gatherViews(this.vrm, 'vm', { vmId: id })) };
+  }
+
+  @Get(':id/history')
+  async history(@Param('id') id: string, @Query('after') after?: string, @Query('limit') limit?: string) {
+    inventory.requireVm(this.vrm.state.inventory, id);
+    const items = await this.vrm.ctx.store.readAll(Number(after ?? 0) || 0, Math.min(Number(limit ?? 1000) || 1000, 5000), { vmId: id });
+    return { items, nextCursor: items.length ? String(items[items.length - 1].position) : null };
+  }
+
+  @Get(':id/memory/translate')
+  async translate(@Param('id') id: string, @Query('gva') gva?: string) {
+    inventory.requireVm(this.vrm.state.inventory, id);
+    const parsed = z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, 'a hex guest virtual address like 0x7f001000').parse(gva ?? '');
+    return this.vrm.ctx.request('memory-manager.translate', { vmId: id, gva: parsed });
+  }
+
+  @Patch(':id')
+  @Roles('admin', 'operator')
+  @BodyDoc(ReconfigureBody)
+  async reconfigure(@Param('id') id: string, @Body(zodPipe(ReconfigureBody, 'vm patch')) body: z.infer<typeof ReconfigureBody>) {
+    await this.decide(id, { type: 'ReconfigureVm', vmId: id, ...body });
+    return this.get(id);
+  }
+
+  @Post(':id/power')
+  @Roles('admin', 'operator')
+  @BodyDoc(PowerActionBody)
+  async power(@Param('id') id: string, @Body(zodPipe(PowerActionBody)) body: z.infer<typeof PowerActionBody>) {
+    const vm = inventory.requireVm(this.vrm.state.inventory, id);
+    const booting = body.action === 'start' || body.action === 'restart';
+    const warnings = booting && vm.hostId ? await this.powerOn.check(id, vm.hostId) : [];
+    await this.decide(id, { type: 'PowerVm', vmId: id, action: body.action, reason: warnings.length ? `${body.action}: ${warnings.join('; ')}` : body.action });
+    return { ...(await this.get(id)), ...(warnings.length ? { warnings } : {}) };
+  }
+
+  @Post(':id/migrate')
+  @Roles('admin', 'operator')
+  @HttpCode(202)
+  @BodyDoc(MigrateBody)
+  async migrate(@Param('id') id: string, @Body(zodPipe(MigrateBody)) body: z.infer<typeof MigrateBody>, @Query(zodPipe(WaitQuery, 'query')) q: z.infer<typeof WaitQuery>) {
+    inventory.requireVm(this.vrm.state.inventory, id);
+    const { taskId } = await this.tasks.startMigration(id, body);
+    return q.wait === 'true' ? this.tasks.waitFor(taskId) : this.tasks.resource(taskId);
+  }
+
+  @Post(':id/faults')
+  @Roles('admin', 'operator')
+  @HttpCode(202)
+  @BodyDoc(VmFaultBody)
+  async fault(@Param('id') id: string, @Body(zodPipe(VmFaultBody)) body: z.infer<typeof VmFaultBody>) {
+    const vm = inventory.requireVm(this.vrm.state.inventory, id);
+    if (vm.state !== 'running') throw conflict('vm.state', `VM ${vm.spec.name} is ${vm.state}; only a running VM can crash`, { vmId: id, state: vm.state });
+    return this.vrm.ctx.request('ha-monitor.vm-fault', { vmId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime });
+  }
+
+  @Delete(':id')
+  @Roles('admin', 'operator')
+  @HttpCode(204)
+  async delete(@Param('id') id: string) {
+    await this.decide(id, { type: 'DeleteVm', vmId: id });
+  }
+
+  private decide(vmId: string, command: inventory.VmCommand) {
+    return this.vrm.run((s) => ({ appends: [{ streamId: streams.vm(vmId), events: inventory.vmDecider.decide(command, s.inventory) }], result: {} }));
+  }
+}

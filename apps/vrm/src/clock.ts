@@ -1,0 +1,47 @@
+// The simulated clock (vrm owns it): time moves in ticks; each tick runs fixed phases, one service at
+// a time, and answers when every service has appended its decisions for that tick.
+import { Injectable } from '@nestjs/common';
+import type { ServiceName } from '@virtsim/messaging';
+import { streams } from './state.js';
+import { Tasks } from './tasks.js';
+import { Vrm } from './vrm.service.js';
+
+export const PHASES: ServiceName[] = ['ha-monitor', 'migration', 'memory-manager', 'scheduler', 'io-backend'];
+const PHASE_TIMEOUT_MS = 120_000;
+
+@Injectable()
+export class Clock {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly vrm: Vrm, private readonly tasks: Tasks) {}
+
+  get now() { return this.vrm.state.clock; }
+
+  advance(seconds: number): Promise<{ tick: number; simTime: number; ticks: number; events: number }> {
+    const run = this.queue.then(() => this.run(seconds));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(seconds: number) {
+    const tickSeconds = this.vrm.ctx.config.VIRTSIM_TICK_SECONDS;
+    let remaining = seconds;
+    let ticks = 0;
+    let events = 0;
+    while (remaining > 0) {
+      const step = Math.min(tickSeconds, remaining);
+      const { tick, simTime } = await this.vrm.run((s) => {
+        const next = { tick: s.clock.tick + 1, simTime: s.clock.simTime + step, tickSeconds: step };
+        return { appends: [{ streamId: streams.clock, events: [{ type: 'ClockAdvanced', data: next }] }], result: next, metadata: { simTime: next.simTime } };
+      });
+      for (const phase of PHASES) {
+        const r = await this.vrm.ctx.request<{ events?: number }>(`${phase}.tick`, { tick, simTime, tickSeconds: step }, PHASE_TIMEOUT_MS);
+        events += r?.events ?? 0;
+      }
+      remaining -= step;
+      ticks++;
+    }
+    await this.tasks.syncMigrations();
+    return { tick: this.now.tick, simTime: this.now.simTime, ticks, events };
+  }
+}

@@ -1,0 +1,21 @@
+// Powering a VM on asks the services that can refuse it: HA admission control, memory (huge pages,
+// reservations), I/O (PV drivers: a Windows guest with a virtio disk and no Tools does not boot).
+// Checks only: the effects follow from the VmStateChanged events every service projects.
+import { Injectable } from '@nestjs/common';
+import { Vrm } from './vrm.service.js';
+
+export interface PowerOnCheck { ok: boolean; warnings?: string[] }
+
+@Injectable()
+export class PowerOn {
+  constructor(private readonly vrm: Vrm) {}
+
+  async check(vmId: string, hostId: string): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const pattern of ['ha-monitor.admit', 'memory-manager.check-power-on', 'io-backend.check-power-on']) {
+      const r = await this.vrm.ctx.request<PowerOnCheck>(pattern, { vmId, hostId });
+      warnings.push(...(r?.warnings ?? []));
+    }
+    return warnings;
+  }
+}

@@ -1,0 +1,164 @@
+// Drives VM creation sagas (F13): asks the pure process manager what to do next, records it, does it,
+// records the outcome. A restarted vrm resumes every saga in its state (requested steps are retried with
+// the same idempotency key, then compensated). Sagas run concurrently, up to a bound.
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { VirtsimError, type EventOf } from '@virtsim/contracts';
+import { inventory } from '@virtsim/domain';
+import { streams } from './state.js';
+import { PowerOn } from './power-on.js';
+import { Vrm } from './vrm.service.js';
+
+const CONCURRENCY = 24;
+
+@Injectable()
+export class SagaRunner implements OnApplicationBootstrap {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly waiting: string[] = [];
+  /** the typed error of a failed step, so the task error keeps its rule and details (e.g. placement filters) */
+  private readonly errors = new Map<string, VirtsimError>();
+  private running = 0;
+
+  constructor(private readonly vrm: Vrm, private readonly powerOn: PowerOn) {}
+
+  onApplicationBootstrap(): void {
+    // resume what a previous vrm left unfinished
+    for (const vmId of Object.keys(this.vrm.state.sagas).sort(byNumber)) this.start(vmId);
+  }
+
+  start(vmId: string): void {
+    if (this.active.has(vmId) || this.waiting.includes(vmId)) return;
+    this.waiting.push(vmId);
+    this.pump();
+  }
+
+  get inFlight(): number { return this.running + this.waiting.length; }
+
+  private pump(): void {
+    while (this.running < CONCURRENCY && this.waiting.length > 0) {
+      const vmId = this.waiting.shift()!;
+      this.running++;
+      const p = this.drive(vmId)
+        .catch((err) => this.vrm.ctx.log.error({ err, vmId }, 'saga stopped; it resumes at the next start'))
+        .finally(() => { this.running--; this.active.delete(vmId); this.pump(); });
+      this.active.set(vmId, p);
+    }
+  }
+
+  private async drive(vmId: string): Promise<void> {
+    for (;;) {
+      const saga = this.vrm.state.sagas[vmId];
+      const action = inventory.nextSagaAction(saga);
+      switch (action.kind) {
+        case 'none': return;
+        case 'complete':
+        case 'fail':
+          await this.finish(vmId, saga!, action.events, action.kind === 'fail');
+          return;
+        case 'give-up':
+          await this.record(vmId, action.record);
+          break;
+        case 'execute': {
+          await this.record(vmId, action.record);
+          const outcome = await this.execute(vmId, action.step, action.idempotencyKey);
+          await this.record(vmId, [outcome]);
+          await this.progress(vmId);
+          break;
+        }
+        case 'compensate': {
+          await this.record(vmId, action.record);
+          const done = await this.compensate(vmId, action.step, action.idempotencyKey);
+          if (done) await this.record(vmId, [{ type: 'VmCreationStepCompensated', data: { vmId, clusterId: saga!.clusterId, step: action.step } }]);
+          else await sleep(500);
+          break;
+        }
+      }
+    }
+  }
+
+  private async execute(vmId: string, step: inventory.CreationSaga['steps'][number], idempotencyKey: string): Promise<EventOf> {
+    const saga = this.vrm.state.sagas[vmId]!;
+    const base = { vmId, clusterId: saga.clusterId, step };
+    try {
+      let hostId: string | null = null;
+      switch (step) {
+        case 'validate': {
+          const vm = this.vrm.state.inventory.vms[vmId];
+          inventory.validateVmCreation(this.vrm.state.inventory, vmId, vm.spec);
+          break;
+        }
+        case 'place': hostId = (await this.vrm.ctx.request<{ hostId: string }>('scheduler.place', { vmId, idempotencyKey })).hostId; break;
+        case 'reserve-memory': await this.vrm.ctx.request('memory-manager.reserve-memory', { vmId, idempotencyKey }); break;
+        case 'attach-devices': await this.vrm.ctx.request('io-backend.attach-devices', { vmId, idempotencyKey }); break;
+        case 'power-on': await this.powerOn.check(vmId, saga.hostId!); break;
+      }
+      return { type: 'VmCreationStepCompleted', data: { ...base, hostId } };
+    } catch (err) {
+      const e = VirtsimError.from(err);
+      this.errors.set(vmId, e);
+      // no answer: the step may or may not have happened; the saga retries it with the same key
+      if (e.code === 'unavailable' || e.code === 'internal') {
+        return { type: 'VmCreationStepFailed', data: { ...base, reason: e.message, uncertain: true } };
+      }
+      return { type: 'VmCreationStepFailed', data: { ...base, reason: e.message, uncertain: false } };
+    }
+  }
+
+  private async compensate(vmId: string, step: inventory.CreationSaga['steps'][number], idempotencyKey: string): Promise<boolean> {
+    const target = inventory.STEP_TARGETS[step];
+    if (target.target === 'vrm') return true; // validate and power-on leave nothing behind before VmCreated
+    try {
+      await this.vrm.ctx.request(`${target.target}.${target.compensation}`, { vmId, idempotencyKey });
+      return true;
+    } catch (err) {
+      this.vrm.ctx.log.warn({ err, vmId, step }, 'compensation failed; retrying');
+      return false;
+    }
+  }
+
+  private record(vmId: string, events: EventOf[]): Promise<unknown> {
+    return this.vrm.run(() => ({ appends: [{ streamId: streams.vm(vmId), events }], result: {}, metadata: { correlationId: vmId } }));
+  }
+
+  private async progress(vmId: string): Promise<void> {
+    const saga = this.vrm.state.sagas[vmId];
+    const task = this.taskOf(vmId);
+    if (!saga || !task) return;
+    const events = inventory.taskDecider.decide({ type: 'ReportTaskProgress', taskId: task.id, progress: inventory.creationProgress(saga) }, this.vrm.state.tasks);
+    if (events.length) await this.vrm.run(() => ({ appends: [{ streamId: streams.task(task.id), events }], result: {} }));
+  }
+
+  private async finish(vmId: string, saga: inventory.CreationSaga, events: EventOf[], failed: boolean): Promise<void> {
+    await this.vrm.run((state) => {
+      const task = this.taskOf(vmId);
+      const appends = [{ streamId: streams.vm(vmId), events }];
+      if (task) {
+        const failure = lastFailure(saga, this.errors.get(vmId));
+        this.errors.delete(vmId);
+        const end: inventory.TaskCommand = failed
+          ? { type: 'FailTask', taskId: task.id, error: failure }
+          : { type: 'SucceedTask', taskId: task.id, result: { vmId, hostId: saga.hostId } };
+        const taskEvents = inventory.taskDecider.decide(end, state.tasks);
+        appends.push({ streamId: streams.task(task.id), events: taskEvents.filter((e) => e.data.taskId === task.id) });
+        for (const e of taskEvents.filter((x) => x.data.taskId !== task.id)) appends.push({ streamId: streams.task(e.data.taskId), events: [e] });
+      }
+      return { appends, result: {}, metadata: { correlationId: vmId } };
+    });
+  }
+
+  private taskOf(vmId: string): inventory.VrmTask | undefined {
+    const task = this.vrm.state.tasks[this.vrm.state.vmTasks[vmId] ?? ''];
+    return task && (task.state === 'queued' || task.state === 'running') ? task : undefined;
+  }
+}
+
+function lastFailure(saga: inventory.CreationSaga, error: VirtsimError | undefined) {
+  const f = saga.failure ?? { step: 'validate', reason: 'unknown failure' };
+  return {
+    code: error?.code ?? 'unprocessable',
+    message: `VM creation failed at ${f.step}: ${f.reason}`,
+    details: { rule: 'vm.creation', ...error?.details, step: f.step },
+  };
+}
+
+const byNumber = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,71 @@
+// Tasks of long operations. VM creations end with their saga; migrations are followed from the
+// migration service (`migration.status`) whenever time advances or someone reads the task.
+import { Injectable } from '@nestjs/common';
+import { notFound, VirtsimError } from '@virtsim/contracts';
+import { inventory } from '@virtsim/domain';
+import { nextId, streams } from './state.js';
+import { Vrm } from './vrm.service.js';
+
+export interface MigrationStatus {
+  migrationId: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  progress: number;
+  result?: unknown;
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+const FINISHED = new Set(['succeeded', 'failed']);
+
+@Injectable()
+export class Tasks {
+  constructor(private readonly vrm: Vrm) {}
+
+  resource(taskId: string) {
+    const task = this.vrm.state.tasks[taskId];
+    if (!task) throw notFound('task', taskId);
+    return inventory.toTaskResource(task);
+  }
+
+  list() {
+    return Object.values(this.vrm.state.tasks).filter((t) => t.parentId === null);
+  }
+
+  async waitFor(taskId: string, timeoutMs = 120_000) {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      await this.sync(taskId);
+      const task = this.resource(taskId);
+      if (FINISHED.has(task.state) || performance.now() > deadline) return task;
+      await new Promise((r) => setTimeout(r, task.kind === 'vm.migrate' ? 200 : 20));
+    }
+  }
+
+  async startMigration(vmId: string, body: { targetHostId?: string; targetClusterId?: string; live: boolean }): Promise<{ taskId: string }> {
+    const { migrationId } = await this.vrm.ctx.request<{ migrationId: string }>('migration.start', { vmId, ...body, reason: 'operator', requestedBy: 'api' });
+    return this.vrm.run((s) => {
+      const taskId = nextId(s, 't');
+      const events = inventory.taskDecider.decide({ type: 'CreateTask', taskId, kind: 'vm.migrate', target: migrationId }, s.tasks);
+      return { appends: [{ streamId: streams.task(taskId), events }], result: { taskId } };
+    });
+  }
+
+  /** brings every open migration task up to date (after a clock advance) */
+  async syncMigrations(): Promise<void> {
+    const open = Object.values(this.vrm.state.tasks).filter((t) => t.kind === 'vm.migrate' && !FINISHED.has(t.state));
+    for (const t of open) await this.sync(t.id).catch((err) => this.vrm.ctx.log.warn({ err, taskId: t.id }, 'migration task sync failed'));
+  }
+
+  private async sync(taskId: string): Promise<void> {
+    const task = this.vrm.state.tasks[taskId];
+    if (!task || task.kind !== 'vm.migrate' || FINISHED.has(task.state) || !task.target) return;
+    const status = await this.vrm.ctx.request<MigrationStatus>('migration.status', { migrationId: task.target });
+    const command: inventory.TaskCommand | null =
+      status.state === 'succeeded' ? { type: 'SucceedTask', taskId, result: status.result ?? null }
+        : status.state === 'failed' || status.state === 'cancelled'
+          ? { type: 'FailTask', taskId, error: { code: status.error?.code ?? 'conflict', message: status.error?.message ?? `migration ${status.state}`, details: { ...status.error?.details, result: status.result ?? null } } }
+          : status.progress > task.progress ? { type: 'ReportTaskProgress', taskId, progress: status.progress } : null;
+    if (!command) return;
+    await this.vrm.run((s) => ({ appends: [{ streamId: streams.task(taskId), events: inventory.taskDecider.decide(command, s.tasks) }], result: {} }))
+      .catch((err) => { if (VirtsimError.from(err).details.rule !== 'task.state') throw err; });
+  }
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuditController } from './api/audit.controller.js';
+import { ClustersController } from './api/clusters.controller.js';
+import { EncapsulationController } from './api/encapsulation.controller.js';
+import { EventsController } from './api/events.controller.js';
+import { HostsController } from './api/hosts.controller.js';
+import { SimController } from './api/sim.controller.js';
+import { StateController } from './api/state.controller.js';
+import { TasksController } from './api/tasks.controller.js';
+import { VmBatchController, VmsController } from './api/vms.controller.js';
+import { Clock } from './clock.js';
+import { AuthGuard } from './http/auth.js';
+import { PowerOn } from './power-on.js';
+import { SagaRunner } from './saga-runner.js';
+import { Tasks } from './tasks.js';
+import { VmCreation } from './vm-creation.js';
+import { Vrm } from './vrm.service.js';
+
+@Module({
+  controllers: [
+    ClustersController, HostsController, VmBatchController, EncapsulationController, VmsController, TasksController,
+    SimController, EventsController, StateController, AuditController,
+  ],
+  providers: [Vrm, PowerOn, SagaRunner, VmCreation, Tasks, Clock, { provide: APP_GUARD, useClass: AuthGuard }],
+})
+export class VrmModule {}
