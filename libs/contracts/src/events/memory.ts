@@ -8,7 +8,8 @@ import type { NumaPlacement } from './inventory.js';
 /** Host free-memory state (Waldspurger, OSDI 2002 §6: thresholds 6% / 4% / 2% / 1% of host memory). */
 export type MemoryFreeState = 'high' | 'soft' | 'hard' | 'low';
 
-/** One contiguous run of a VM's guest-physical memory, in 2 MiB chunks: [gpaChunk, hostChunk, count]. */
+/** One contiguous run of a VM's guest-physical memory, in 2 MiB chunks: [gpaChunk, logical host chunk, count].
+ *  Logical chunks index the host's normal region (or its huge-page pool for huge-backed VMs); see memory/hpa.ts. */
 export type MemoryExtent = [number, number, number];
 
 /** Why a reclamation action happened: the host's free memory and state, and why this VM. */

@@ -4,7 +4,8 @@
 import type { HostSpec, MemoryExtent, NumaPlacement, VmSpec } from '@virtsim/contracts';
 import { freeChunks, hpaLayout, normalChunks, poolChunks, type ChunkRuns } from './hpa.js';
 import { CHUNK_MIB, chunksOf, hypervisorMiB, vmCapacityMiB } from './overhead.js';
-import { initialMemoryState, type MemHost, type MemoryInputEvent, type MemoryState, type MemVm } from './state.js';
+import { pageContentProfile } from './sharing.js';
+import { clusterPolicy, initialMemoryState, type MemHost, type MemoryInputEvent, type MemoryState, type MemVm } from './state.js';
 import { splitByNodes } from './numa.js';
 
 interface Draft { s: MemoryState; hosts: Set<string>; vms: Set<string> }
@@ -55,12 +56,12 @@ export function newMemHost(hostId: string, clusterId: string, spec: HostSpec): M
   };
 }
 
-function newMemVm(vmId: string, spec: VmSpec): MemVm {
+function newMemVm(vmId: string, spec: VmSpec, seed: number): MemVm {
   return {
     vmId, clusterId: spec.clusterId, vcpus: spec.vcpus, memoryMiB: spec.memoryMiB, reservationMiB: spec.memoryReservationMiB ?? 0,
     guestOs: spec.guestOs, toolsInstalled: spec.toolsInstalled ?? false, wantsHugePages: spec.hugePages ?? false,
     workload: spec.workload ?? null, power: 'creating', hostId: null, numa: null, hugeBacked: false, overheadMiB: 0,
-    extents: [], sharedMiB: 0, balloonedMiB: 0, swappedMiB: 0,
+    extents: [], pageProfile: pageContentProfile(vmId, spec.guestOs, seed), sharedMiB: 0, balloonedMiB: 0, swappedMiB: 0,
   };
 }
 
@@ -157,7 +158,7 @@ function apply(d: Draft, e: MemoryInputEvent): void {
       d.hosts.add(e.data.hostId);
       return;
     case 'VmCreationRequested':
-      d.s.vms[e.data.vmId] = newMemVm(e.data.vmId, e.data.spec);
+      d.s.vms[e.data.vmId] = newMemVm(e.data.vmId, e.data.spec, clusterPolicy(d.s, e.data.spec.clusterId).seed);
       d.vms.add(e.data.vmId);
       return;
     case 'VmStateChanged': {
@@ -174,10 +175,11 @@ function apply(d: Draft, e: MemoryInputEvent): void {
       const x = e.data;
       const v = release(d, x.vmId) ?? (d.s.vms[x.vmId] = { ...newMemVm(x.vmId, {
         name: x.vmId, clusterId: x.clusterId, vcpus: x.vcpus, memoryMiB: x.memoryMiB, guestOs: x.guestOs,
-      } as VmSpec) });
+      } as VmSpec, clusterPolicy(d.s, x.clusterId).seed) });
       d.vms.add(x.vmId);
       Object.assign(v, { clusterId: x.clusterId, vcpus: x.vcpus, memoryMiB: x.memoryMiB, reservationMiB: x.reservationMiB, guestOs: x.guestOs,
-        toolsInstalled: x.toolsInstalled, wantsHugePages: x.wantsHugePages });
+        toolsInstalled: x.toolsInstalled, wantsHugePages: x.wantsHugePages,
+        pageProfile: pageContentProfile(x.vmId, x.guestOs, clusterPolicy(d.s, x.clusterId).seed) });
       place(d, v, x.hostId, x.numa, x.extents, x.hugeBacked, x.overheadMiB);
       return;
     }

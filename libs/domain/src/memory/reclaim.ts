@@ -9,6 +9,9 @@
 import type { MemoryFreeState } from '@virtsim/contracts';
 import { ESX_THRESHOLDS, type FreeStateThresholds } from './free-state.js';
 
+// Math bound once: module-scope functions stay fast where global lookups are slow (jest's vm context).
+const { floor, max, min, round } = Math;
+
 export interface ReclaimConfig {
   thresholds: FreeStateThresholds;
   maxBalloonPercent: number;
@@ -41,10 +44,10 @@ export function distribute(need: number, rooms: readonly number[]): number[] {
   const total = rooms.reduce((a, b) => a + b, 0);
   if (need <= 0 || total <= 0) return rooms.map(() => 0);
   if (total <= need) return [...rooms];
-  const shares = rooms.map((r) => Math.floor((need * r) / total));
+  const shares = rooms.map((r) => floor((need * r) / total));
   let left = need - shares.reduce((a, b) => a + b, 0);
   for (let i = 0; i < shares.length && left > 0; i++) {
-    const give = Math.min(left, rooms[i]! - shares[i]!);
+    const give = min(left, rooms[i]! - shares[i]!);
     shares[i]! += give;
     left -= give;
   }
@@ -55,16 +58,16 @@ export function distribute(need: number, rooms: readonly number[]): number[] {
 export const hasBalloonDriver = (family: 'linux' | 'windows', toolsInstalled: boolean): boolean => family === 'linux' || toolsInstalled;
 
 /** 65% of a 16 GiB VM = 10,649.6 MiB -> 10,649 MiB (10.4 GiB). */
-export const balloonCapMiB = (memoryMiB: number, c: ReclaimConfig = DEFAULT_RECLAIM_CONFIG): number => Math.floor((memoryMiB * c.maxBalloonPercent) / 100);
+export const balloonCapMiB = (memoryMiB: number, c: ReclaimConfig = DEFAULT_RECLAIM_CONFIG): number => floor((memoryMiB * c.maxBalloonPercent) / 100);
 
 const taxableIdle = (v: ReclaimVm, c: ReclaimConfig): number =>
-  Math.max(0, Math.floor(((v.memoryMiB - v.activeMiB) * c.idleTaxPercent) / 100) - v.balloonedMiB - v.swappedMiB);
+  max(0, floor(((v.memoryMiB - v.activeMiB) * c.idleTaxPercent) / 100) - v.balloonedMiB - v.swappedMiB);
 const privateRoom = (v: ReclaimVm): number =>
-  Math.max(0, v.memoryMiB - v.reservationMiB - v.sharedMiB - v.balloonedMiB - v.swappedMiB);
+  max(0, v.memoryMiB - v.reservationMiB - v.sharedMiB - v.balloonedMiB - v.swappedMiB);
 
 /** Two-phase (idle, then active) split of `need` over VMs whose hard caps are `caps`. */
 function idleFirst(need: number, vms: readonly ReclaimVm[], caps: readonly number[], c: ReclaimConfig): { amounts: number[]; phases: Array<'idle' | 'active'> } {
-  const idleRooms = vms.map((v, i) => Math.min(caps[i]!, taxableIdle(v, c)));
+  const idleRooms = vms.map((v, i) => min(caps[i]!, taxableIdle(v, c)));
   const first = distribute(need, idleRooms);
   const left = need - first.reduce((a, b) => a + b, 0);
   const second = distribute(left, caps.map((cap, i) => cap - first[i]!));
@@ -74,13 +77,13 @@ function idleFirst(need: number, vms: readonly ReclaimVm[], caps: readonly numbe
 /** Balloon inflation toward the need: returns the steps and the MiB actually reclaimed this tick. */
 export function planBalloon(need: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { steps: ReclaimStep[]; reclaimed: number } {
   const drivers = vms.filter((v) => v.hasBalloonDriver);
-  const caps = drivers.map((v) => Math.max(0, Math.min(balloonCapMiB(v.memoryMiB, c) - v.balloonedMiB, privateRoom(v))));
+  const caps = drivers.map((v) => max(0, min(balloonCapMiB(v.memoryMiB, c) - v.balloonedMiB, privateRoom(v))));
   const { amounts, phases } = idleFirst(need, drivers, caps, c);
-  const rate = Math.floor(c.balloonRateMiBps * tickSeconds);
+  const rate = floor(c.balloonRateMiBps * tickSeconds);
   const steps: ReclaimStep[] = [];
   let reclaimed = 0;
   drivers.forEach((v, i) => {
-    const step = Math.min(amounts[i]!, rate);
+    const step = min(amounts[i]!, rate);
     if (step <= 0) return;
     reclaimed += step;
     steps.push({ vmId: v.vmId, from: v.balloonedMiB, to: v.balloonedMiB + step, targetMiB: v.balloonedMiB + amounts[i]!, phase: phases[i]! });
@@ -98,16 +101,16 @@ export function planSwapOut(need: number, vms: readonly ReclaimVm[], c: ReclaimC
 
 /** Give memory back when the host is high: swapped pages first (they cost most), then balloons. */
 export function planRelease(surplus: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { swapIn: ReclaimStep[]; deflate: ReclaimStep[] } {
-  const swapIn = releaseSteps(surplus, vms, (v) => v.swappedMiB, Math.floor(c.swapInRateMiBps * tickSeconds));
+  const swapIn = releaseSteps(surplus, vms, (v) => v.swappedMiB, floor(c.swapInRateMiBps * tickSeconds));
   const used = swapIn.reduce((a, s) => a + s.from - s.to, 0);
-  const deflate = releaseSteps(surplus - used, vms, (v) => v.balloonedMiB, Math.floor(c.balloonRateMiBps * tickSeconds));
+  const deflate = releaseSteps(surplus - used, vms, (v) => v.balloonedMiB, floor(c.balloonRateMiBps * tickSeconds));
   return { swapIn, deflate };
 }
 
 function releaseSteps(surplus: number, vms: readonly ReclaimVm[], held: (v: ReclaimVm) => number, rate: number): ReclaimStep[] {
   const targets = distribute(surplus, vms.map(held));
   return vms.flatMap((v, i) => {
-    const step = Math.min(targets[i]!, rate);
+    const step = min(targets[i]!, rate);
     return step > 0 ? [{ vmId: v.vmId, from: held(v), to: held(v) - step, targetMiB: held(v) - targets[i]!, phase: 'release' as const }] : [];
   });
 }
@@ -121,12 +124,12 @@ function releaseSteps(surplus: number, vms: readonly ReclaimVm[], held: (v: Recl
 export function memorySlowdown(v: { memoryMiB: number; activeMiB: number; balloonedMiB: number; swappedMiB: number }): number {
   const reclaimed = v.balloonedMiB + v.swappedMiB;
   if (reclaimed <= 0 || v.memoryMiB <= 0) return 1;
-  const active = Math.max(1, Math.min(v.activeMiB, v.memoryMiB));
-  const hit = Math.max(0, reclaimed - (v.memoryMiB - active));
+  const active = max(1, min(v.activeMiB, v.memoryMiB));
+  const hit = max(0, reclaimed - (v.memoryMiB - active));
   const swappedHit = (hit * v.swappedMiB) / reclaimed;
   const balloonedHit = hit - swappedHit;
   const f = 1 + (9 * swappedHit) / active + balloonedHit / active + (0.05 * v.swappedMiB) / v.memoryMiB;
-  return Math.round(f * 1000) / 1000;
+  return round(f * 1000) / 1000;
 }
 
 export const isReclaiming = (s: MemoryFreeState): boolean => s !== 'high';

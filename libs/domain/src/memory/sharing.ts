@@ -11,12 +11,15 @@
 import type { GuestOs } from '@virtsim/contracts';
 import { hash32, prng } from '../shared/prng.js';
 
+// Math bound once: module-scope functions stay fast where global lookups are slow (jest's vm context).
+const { floor, imul, max, min } = Math;
+
 export interface PageContentProfile { osKey: string; zeroFraction: number; commonFraction: number; commonCapMiB: number }
 
 export const osKey = (g: GuestOs): string => `${g.family}/${g.distro ?? '-'}/${g.version}`.toLowerCase();
 
 export function pageContentProfile(vmId: string, guestOs: GuestOs, scenarioSeed: number): PageContentProfile {
-  const r = prng((hash32(vmId) ^ Math.imul(scenarioSeed, 0x9e3779b1)) >>> 0)();
+  const r = prng((hash32(vmId) ^ imul(scenarioSeed, 0x9e3779b1)) >>> 0)();
   const windows = guestOs.family === 'windows';
   return {
     osKey: osKey(guestOs),
@@ -32,21 +35,21 @@ export interface VmSharing { sharedMiB: number; zeroMiB: number; commonMiB: numb
 /** Per-VM shared MiB (pages of the VM that map a shared frame) and the host's single copies kept. */
 export function computeSharing(vms: readonly SharingInput[]): { perVm: VmSharing[]; copiesMiB: number } {
   const groups = new Map<string, { count: number; maxCommon: number }>();
-  const commons = vms.map((v) => Math.floor(Math.min(v.profile.commonCapMiB, v.profile.commonFraction * v.memoryMiB)));
+  const commons = vms.map((v) => floor(min(v.profile.commonCapMiB, v.profile.commonFraction * v.memoryMiB)));
   vms.forEach((v, i) => {
     const g = groups.get(v.profile.osKey) ?? { count: 0, maxCommon: 0 };
     g.count += 1;
-    g.maxCommon = Math.max(g.maxCommon, commons[i]!);
+    g.maxCommon = max(g.maxCommon, commons[i]!);
     groups.set(v.profile.osKey, g);
   });
   let copiesMiB = 0;
   for (const g of groups.values()) if (g.count > 1) copiesMiB += g.maxCommon;
   const perVm = vms.map((v, i) => {
     const peers = groups.get(v.profile.osKey)!.count - 1;
-    const resident = Math.max(0, v.memoryMiB - v.balloonedMiB - v.swappedMiB);
-    const idle = Math.max(0, v.memoryMiB - v.activeMiB);
-    const zeroMiB = Math.min(Math.floor(v.profile.zeroFraction * v.memoryMiB), idle, resident);
-    const commonMiB = peers > 0 ? Math.min(commons[i]!, resident - zeroMiB) : 0;
+    const resident = max(0, v.memoryMiB - v.balloonedMiB - v.swappedMiB);
+    const idle = max(0, v.memoryMiB - v.activeMiB);
+    const zeroMiB = min(floor(v.profile.zeroFraction * v.memoryMiB), idle, resident);
+    const commonMiB = peers > 0 ? min(commons[i]!, resident - zeroMiB) : 0;
     return { sharedMiB: zeroMiB + commonMiB, zeroMiB, commonMiB, peers };
   });
   return { perVm, copiesMiB };

@@ -6,6 +6,7 @@
 // VmReconfigured is ignored: memory size changes only through this context's VmMemoryResized.
 import type { GuestOs, InventoryEvent, MemoryEvent, MemoryExtent, MemoryFreeState, NumaPlacement, VmState, WorkloadProfile } from '@virtsim/contracts';
 import type { ChunkRuns, HpaLayout } from './hpa.js';
+import type { PageContentProfile } from './sharing.js';
 
 export interface MemClusterPolicy { overcommit: boolean; overcommitRatio: number; seed: number }
 
@@ -59,6 +60,8 @@ export interface MemVm {
   hugeBacked: boolean;
   overheadMiB: number;
   extents: MemoryExtent[];
+  /** page-content profile for sharing, fixed when the VM is created or reserved (cluster seed at that time) */
+  pageProfile: PageContentProfile;
   sharedMiB: number;
   balloonedMiB: number;
   swappedMiB: number;

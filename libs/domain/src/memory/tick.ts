@@ -6,13 +6,16 @@
 //      swap the rest in hard / low; in high give memory back (swap-in, then deflate) while free stays >= 6%
 // Returns events for changes only, each with its rationale; feed them to evolveAll. O(VMs) per tick.
 import type { MemoryEvent, MemoryFreeState, MemoryRationale } from '@virtsim/contracts';
-import { workloadAt } from '../shared/workload.js';
+import { DEFAULT_WORKLOAD, workloadAt } from '../shared/workload.js';
 import { ballooningAllowed, nextFreeState, swappingAllowed } from './free-state.js';
 import {
   DEFAULT_RECLAIM_CONFIG, hasBalloonDriver, memorySlowdown, planBalloon, planRelease, planSwapOut, type ReclaimConfig, type ReclaimStep, type ReclaimVm,
 } from './reclaim.js';
-import { computeSharing, pageContentProfile } from './sharing.js';
+import { computeSharing } from './sharing.js';
 import { clusterPolicy, POWERED_ON, type MemHost, type MemoryState, type MemVm } from './state.js';
+
+// Math bound once: module-scope functions stay fast where global lookups are slow (jest's vm context).
+const { abs, ceil, floor, max, min, round } = Math;
 
 export interface MemoryTickInput {
   simTime: number;
@@ -21,7 +24,7 @@ export interface MemoryTickInput {
   activeMiB?: Record<string, number>;
 }
 
-const round2 = (x: number): number => Math.round(x * 100) / 100;
+const round2 = (x: number): number => round(x * 100) / 100;
 
 export function planMemoryTick(state: MemoryState, input: MemoryTickInput, config: ReclaimConfig = DEFAULT_RECLAIM_CONFIG): MemoryEvent[] {
   const events: MemoryEvent[] = [];
@@ -29,9 +32,15 @@ export function planMemoryTick(state: MemoryState, input: MemoryTickInput, confi
   return events;
 }
 
+/** Active memory of a VM now. A constant-pattern workload has load factor 1 at every time, so its active
+ *  memory is the profile's own (what workloadAt returns) without hashing the VM id every tick. */
 export function activeMemoryOf(v: MemVm, seed: number, input: Pick<MemoryTickInput, 'simTime' | 'activeMiB'>): number {
-  const a = input.activeMiB?.[v.vmId] ?? workloadAt(v.workload ?? undefined, v.vmId, seed, input.simTime).activeMemoryMiB;
-  return Math.min(v.memoryMiB, Math.max(0, Math.round(a)));
+  const given = input.activeMiB?.[v.vmId];
+  const pattern = v.workload?.pattern ?? 'constant';
+  const a = given ?? (pattern === 'constant'
+    ? v.workload?.activeMemoryMiB ?? DEFAULT_WORKLOAD.activeMemoryMiB
+    : workloadAt(v.workload ?? undefined, v.vmId, seed, input.simTime).activeMemoryMiB);
+  return min(v.memoryMiB, max(0, round(a)));
 }
 
 function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: ReclaimConfig, out: MemoryEvent[]): void {
@@ -46,7 +55,7 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
   const active = normal.map((v) => activeMemoryOf(v, seed, input));
   const sharing = computeSharing(normal.map((v, i) => ({
     vmId: v.vmId, memoryMiB: v.memoryMiB, activeMiB: active[i]!, balloonedMiB: v.balloonedMiB, swappedMiB: v.swappedMiB,
-    profile: pageContentProfile(v.vmId, v.guestOs, seed),
+    profile: v.pageProfile,
   })));
   const vms: ReclaimVm[] = normal.map((v, i) => ({
     vmId: v.vmId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, activeMiB: active[i]!, sharedMiB: sharing.perVm[i]!.sharedMiB,
@@ -60,7 +69,7 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
   const next = nextFreeState(h.freeState, freePercent, c.thresholds);
   if (next !== h.freeState) {
     out.push({ type: 'HostMemoryStateChanged', data: {
-      hostId: h.hostId, clusterId: h.clusterId, from: h.freeState, to: next, freeMiB: Math.round(free), freePercent: round2(freePercent),
+      hostId: h.hostId, clusterId: h.clusterId, from: h.freeState, to: next, freeMiB: round(free), freePercent: round2(freePercent),
       why: stateWhy(h.freeState, next, freePercent, c),
     } });
   }
@@ -70,7 +79,7 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
     if (s.sharedMiB === v.sharedMiB) return;
     out.push({ type: 'PagesShared', data: {
       vmId: v.vmId, hostId: h.hostId, sharedMiB: s.sharedMiB, previousMiB: v.sharedMiB, zeroMiB: s.zeroMiB, commonMiB: s.commonMiB,
-      osKey: pageContentProfile(v.vmId, v.guestOs, seed).osKey, peers: s.peers,
+      osKey: v.pageProfile.osKey, peers: s.peers,
       rationale: rationale(`${s.zeroMiB} MiB zero pages + ${s.commonMiB} MiB pages common with ${s.peers} VM(s) of the same guest OS`),
     } });
   });
@@ -82,14 +91,14 @@ function reclaim(h: MemHost, vms: ReclaimVm[], free: number, st: MemoryFreeState
   const targetFree = (c.thresholds.high / 100) * h.physicalMiB;
   const byId = new Map(vms.map((v) => [v.vmId, v]));
   if (st === 'high') {
-    const surplus = Math.floor(free - targetFree);
+    const surplus = floor(free - targetFree);
     if (surplus <= 0) return;
     const { swapIn, deflate } = planRelease(surplus, vms, dt, c);
     for (const s of swapIn) out.push(swapEvent('MemorySwappedIn', h, s, byId.get(s.vmId)!, rationale(`host back in high state: ${surplus} MiB above the ${c.thresholds.high}% threshold, swapped pages return first`)));
     for (const s of deflate) out.push(balloonEvent('BalloonDeflated', h, s, rationale(`host back in high state: balloon gives back ${s.from - s.to} MiB (target ${s.targetMiB} MiB)`)));
     return;
   }
-  let need = Math.ceil(targetFree - free);
+  let need = ceil(targetFree - free);
   if (need <= 0 || !ballooningAllowed(st)) return;
   const balloon = planBalloon(need, vms, dt, c);
   for (const s of balloon.steps) {
@@ -112,12 +121,12 @@ function reclaimWhy(kind: 'balloon' | 'swap', v: ReclaimVm, s: ReclaimStep, need
 }
 
 function balloonEvent(type: 'BalloonInflated' | 'BalloonDeflated', h: MemHost, s: ReclaimStep, rationale: MemoryRationale): MemoryEvent {
-  return { type, data: { vmId: s.vmId, hostId: h.hostId, targetMiB: s.targetMiB, balloonedMiB: s.to, deltaMiB: Math.abs(s.to - s.from), rationale } };
+  return { type, data: { vmId: s.vmId, hostId: h.hostId, targetMiB: s.targetMiB, balloonedMiB: s.to, deltaMiB: abs(s.to - s.from), rationale } };
 }
 
 function swapEvent(type: 'MemorySwappedOut' | 'MemorySwappedIn', h: MemHost, s: ReclaimStep, v: ReclaimVm, rationale: MemoryRationale): MemoryEvent {
   const slowdown = memorySlowdown({ memoryMiB: v.memoryMiB, activeMiB: v.activeMiB, balloonedMiB: v.balloonedMiB, swappedMiB: s.to });
-  return { type, data: { vmId: s.vmId, hostId: h.hostId, swappedMiB: s.to, deltaMiB: Math.abs(s.to - s.from), slowdown, rationale } };
+  return { type, data: { vmId: s.vmId, hostId: h.hostId, swappedMiB: s.to, deltaMiB: abs(s.to - s.from), slowdown, rationale } };
 }
 
 function resetOff(v: MemVm, h: MemHost, out: MemoryEvent[]): void {

@@ -2,7 +2,8 @@ import type { MemoryEvent } from '@virtsim/contracts';
 import { evolveAll } from './evolve.js';
 import { clusterCreated, given, hostAdded, linux, vmState, windows, withRunningVm } from './fixtures.spec.js';
 import type { MemoryState } from './state.js';
-import { planMemoryTick } from './tick.js';
+import { DEFAULT_WORKLOAD, workloadAt } from '../shared/workload.js';
+import { activeMemoryOf, planMemoryTick } from './tick.js';
 
 const ofType = <T extends MemoryEvent['type']>(events: MemoryEvent[], type: T) =>
   events.filter((e): e is Extract<MemoryEvent, { type: T }> => e.type === type);
@@ -84,5 +85,17 @@ describe('memory tick: reclamation by host free-memory state', () => {
   it('same state and input, same events (deterministic)', () => {
     const { state, active } = host32(2140, 4);
     expect(planMemoryTick(state, { simTime: 5, tickSeconds: 10, activeMiB: active })).toEqual(planMemoryTick(state, { simTime: 5, tickSeconds: 10, activeMiB: active }));
+  });
+});
+
+describe('active memory from the workload', () => {
+  it('a constant profile of 1,536 MiB active gives what workloadAt gives (1,536); a diurnal one peaks at 1.5 x at 15:00', () => {
+    let s = given(clusterCreated(), hostAdded('h1', 65536));
+    s = withRunningVm(s, 'c', 'h1');
+    s = withRunningVm(s, 'd', 'h1');
+    const withWorkload = (id: string, pattern: 'constant' | 'diurnal') => ({ ...s.vms[id]!, workload: { ...DEFAULT_WORKLOAD, activeMemoryMiB: 1536, pattern } });
+    expect(activeMemoryOf(withWorkload('c', 'constant'), 7, { simTime: 12_345 })).toBe(workloadAt(withWorkload('c', 'constant').workload, 'c', 7, 12_345).activeMemoryMiB);
+    expect(activeMemoryOf(withWorkload('c', 'constant'), 7, { simTime: 12_345 })).toBe(1536);
+    expect(activeMemoryOf(withWorkload('d', 'diurnal'), 7, { simTime: 15 * 3600 })).toBe(2304);
   });
 });
