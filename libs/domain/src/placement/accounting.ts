@@ -63,7 +63,9 @@ export function detachVm(state: PlacementState, vmId: string): void {
   state.vms[vmId] = { ...vm, hostId: null, numa: null, gpus: [], brokenShouldRules: [] };
 }
 
-/** A scratch copy for what-if planning (DRS, DPM): hosts and rules deep enough to mutate, VMs by record. */
+/** A scratch copy for what-if planning (DRS, DPM): hosts and rules copied deep enough to mutate; VMs are an
+ *  overlay whose prototype is the real VM table (reads fall through, writes stay in the copy), so a what-if
+ *  costs O(hosts + rules), not O(VMs). Do not enumerate scratch.vms: use the original state for scans. */
 export function scratchCopy(state: PlacementState): PlacementState {
   const hosts: PlacementState['hosts'] = {};
   for (const [id, h] of Object.entries(state.hosts)) {
@@ -75,5 +77,5 @@ export function scratchCopy(state: PlacementState): PlacementState {
   }
   const rules: PlacementState['rules'] = {};
   for (const [id, r] of Object.entries(state.rules)) rules[id] = { ...r, hostCounts: { ...r.hostCounts } };
-  return { clusters: state.clusters, hosts, vms: { ...state.vms }, rules, vmRules: state.vmRules };
+  return { clusters: state.clusters, hosts, vms: Object.create(state.vms) as PlacementState['vms'], rules, vmRules: state.vmRules };
 }

@@ -16,7 +16,7 @@
 import type { DpmBand, DpmEvacuation, PlacementDecisionEvent } from '@virtsim/contracts';
 import { attachVm, scratchCopy } from './accounting.js';
 import { clusterLoad } from './drs-load.js';
-import { byNameThenId, clusterPolicy, isUsable, memoryCapacityMiB, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
+import { byNameThenId, clusterPolicy, isUsable, memoryCapacityMiB, type InFlightMigration, type PlacementHost, type PlacementState, type PlacementVm } from './model.js';
 import { placeVm } from './place.js';
 
 export interface DpmOptions {
@@ -58,11 +58,9 @@ function admissionHolds(state: PlacementState, hosts: PlacementHost[], demandMhz
 }
 
 /** Where each VM of the host would go, or null when one of them fits nowhere else. */
-function planEvacuation(state: PlacementState, host: PlacementHost, migrations: readonly InFlightMigration[]): { evacuations: DpmEvacuation[]; after: PlacementState } | null {
+function planEvacuation(state: PlacementState, host: PlacementHost, vms: PlacementVm[], migrations: readonly InFlightMigration[]): { evacuations: DpmEvacuation[]; after: PlacementState } | null {
   const scratch = scratchCopy(state);
   scratch.hosts[host.id] = { ...scratch.hosts[host.id]!, maintenance: true };
-  const vms = Object.values(state.vms).filter((v) => v.hostId === host.id)
-    .sort((a, b) => b.spec.memoryMiB - a.spec.memoryMiB || (a.id < b.id ? -1 : 1));
   const evacuations: DpmEvacuation[] = [];
   for (const vm of vms) {
     if (vm.gpus.some((g) => g.mode === 'passthrough')) return null;
@@ -77,13 +75,25 @@ function planEvacuation(state: PlacementState, host: PlacementHost, migrations: 
   return { evacuations, after: scratch };
 }
 
+/** Every placed VM (any power state: a host cannot power off under a registered VM), largest memory first. */
+function placedVmsByHost(state: PlacementState, clusterId: string): Record<string, PlacementVm[]> {
+  const out: Record<string, PlacementVm[]> = {};
+  for (const vmId in state.vms) {
+    const vm = state.vms[vmId]!;
+    if (vm.clusterId === clusterId && vm.hostId !== null) (out[vm.hostId] ??= []).push(vm);
+  }
+  for (const list of Object.values(out)) list.sort((a, b) => b.spec.memoryMiB - a.spec.memoryMiB || (a.id < b.id ? -1 : 1));
+  return out;
+}
+
 function powerOffCandidate(state: PlacementState, options: DpmOptions, cd: ClusterDemand, high: number, failures: number) {
   const order = [...cd.usable].sort((a, b) => a.alloc.vmCount - b.alloc.vmCount || cd.mhzByHost[a.id]! - cd.mhzByHost[b.id]! || byNameThenId(a, b));
   const capacity = cd.usable.reduce((a, h) => a + h.mhz, 0);
+  const placed = placedVmsByHost(state, options.clusterId);
   for (const host of order) {
     const rest = capacity - host.mhz;
     if (rest <= 0 || percent(cd.demandMhz, rest) > high) continue;
-    const plan = planEvacuation(state, host, options.migrations ?? []);
+    const plan = planEvacuation(state, host, placed[host.id] ?? [], options.migrations ?? []);
     if (!plan) continue;
     const remaining = cd.usable.filter((h) => h.id !== host.id).map((h) => plan.after.hosts[h.id]!);
     if (!admissionHolds(state, remaining, cd.demandMhz, failures)) continue;

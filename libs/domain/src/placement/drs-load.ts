@@ -27,14 +27,15 @@ export interface ClusterLoad {
   vmsByHost: Record<string, string[]>;
 }
 
-/** One O(VMs) pass over the cluster. */
+/** One O(VMs) pass over the cluster. Give it the real state, not a scratch copy (see scratchCopy). */
 export function clusterLoad(state: PlacementState, clusterId: string, demandMhz: Readonly<Record<string, number>> = {}): ClusterLoad {
   const cluster = state.clusters[clusterId];
   const hostIds = (cluster?.hostIds ?? []).filter((id) => isUsable(state.hosts[id]!));
   const mhz: Record<string, number> = {};
   const vmsByHost: Record<string, string[]> = {};
   for (const id of cluster?.hostIds ?? []) { mhz[id] = 0; vmsByHost[id] = []; }
-  for (const vm of Object.values(state.vms)) {
+  for (const vmId in state.vms) {
+    const vm = state.vms[vmId]!;
     if (vm.clusterId !== clusterId || vm.hostId === null || !ACTIVE_VM_STATES.includes(vm.state)) continue;
     const host = state.hosts[vm.hostId];
     if (!host || mhz[host.id] === undefined) continue;
@@ -68,17 +69,26 @@ export function balancePriority(imbalance: number, hosts: number): number {
 
 export const targetImbalance = (threshold: number, hosts: number): number => Math.max(0, 5 - threshold) * 0.1 * Math.sqrt(Math.max(1, hosts));
 
-/** Imbalance units charged per GiB a migration copies. A 4 GiB VM dirtying 10 MiB/s over 10 Gb/s copies
- *  ~4.03 GiB -> cost 0.008: a move must cut the load standard deviation by more than that. */
-export const DEFAULT_COST_PER_GIB = 0.002;
+/** Imbalance units charged per GiB a migration copies, for a one-host cluster. The charge is divided by the
+ *  number of usable hosts, because one move changes the standard deviation of n loads by O(1/n): without it a
+ *  128-host cluster could never pay for a move. 3 hosts: a 4 GiB VM dirtying 10 MiB/s over 10 Gb/s copies
+ *  ~4.03 GiB -> cost 0.01 x 4.03 / 3 = 0.0134, so the move must cut the imbalance by more than that. */
+export const DEFAULT_COST_PER_GIB = 0.01;
 
 /** Memory a live migration copies: the memory once plus what the guest dirties meanwhile (pre-copy, F8). */
-export function migrationCopyMiB(vm: PlacementVm, from: PlacementHost, to: PlacementHost, dirtyRateMiBps?: number): number {
-  const gbps = Math.min(from.spec.migrationNetworkGbps ?? 10, to.spec.migrationNetworkGbps ?? 10);
+export function preCopyMiB(memoryMiB: number, dirtyRateMiBps: number, gbps: number): number {
   const bandwidthMiBps = (gbps * 1e9) / 8 / 1048576;
-  const dirty = dirtyRateMiBps ?? vm.spec.workload?.dirtyRateMiBps ?? DEFAULT_WORKLOAD.dirtyRateMiBps;
-  const seconds = vm.spec.memoryMiB / bandwidthMiBps;
-  return vm.spec.memoryMiB + dirty * seconds;
+  return memoryMiB + dirtyRateMiBps * (memoryMiB / bandwidthMiBps);
 }
 
-export const migrationCost = (copyMiB: number, costPerGiB = DEFAULT_COST_PER_GIB): number => (copyMiB / 1024) * costPerGiB;
+export const vmDirtyRateMiBps = (vm: PlacementVm, given?: number): number =>
+  given ?? vm.spec.workload?.dirtyRateMiBps ?? DEFAULT_WORKLOAD.dirtyRateMiBps;
+
+export const migrationGbps = (from: PlacementHost, to: PlacementHost): number =>
+  Math.min(from.spec.migrationNetworkGbps ?? 10, to.spec.migrationNetworkGbps ?? 10);
+
+export const migrationCopyMiB = (vm: PlacementVm, from: PlacementHost, to: PlacementHost, dirtyRateMiBps?: number): number =>
+  preCopyMiB(vm.spec.memoryMiB, vmDirtyRateMiBps(vm, dirtyRateMiBps), migrationGbps(from, to));
+
+export const migrationCost = (copyMiB: number, hosts: number, costPerGiB = DEFAULT_COST_PER_GIB): number =>
+  ((copyMiB / 1024) * costPerGiB) / Math.max(1, hosts);

@@ -8,13 +8,14 @@
 //   priority 2  bring VMs back to their vm-host-should hosts once one fits (HA.md 5)     [threshold >= 2]
 //   2..5        greedy load balancing while balancePriority(imbalance) <= threshold, at most maxMoves:
 //               for each running VM on the most loaded hosts and each less loaded target that passes the
-//               placement filters, net = (imbalance reduction) - migration cost; take the best net > 0.
+//               placement filters, net = (imbalance reduction) - migration cost (drs-load.ts); take the best net > 0.
 // Mandatory and rule moves are not limited by maxMoves: they are corrections, not optimisations.
 // VMs with a passthrough GPU (tied to their host, I4) and VMs already migrating are never moved.
 import type { DrsMoveReason, DrsMoveRationale, EventOf, PlacementDecisionEvent } from '@virtsim/contracts';
 import { attachVm, scratchCopy } from './accounting.js';
 import {
-  balancePriority, clusterLoad, DEFAULT_COST_PER_GIB, hostLoadOf, imbalanceOf, migrationCopyMiB, migrationCost, vmEntitlementMhz, type ClusterLoad,
+  balancePriority, clusterLoad, DEFAULT_COST_PER_GIB, hostLoadOf, imbalanceOf, migrationCopyMiB, migrationCost, migrationGbps, preCopyMiB,
+  vmDirtyRateMiBps, vmEntitlementMhz, type ClusterLoad,
 } from './drs-load.js';
 import { checkHost, type FilterContext } from './filters.js';
 import { clusterPolicy, round3, type InFlightMigration, type PlacementState } from './model.js';
@@ -55,7 +56,7 @@ function move(pass: Pass, vmId: string, toHostId: string, reason: DrsMoveReason,
   const to = state.hosts[toHostId]!;
   const before = imbalanceOf(state, load);
   const mhz = vmEntitlementMhz(vm.spec, from, options.demandMhz?.[vmId]);
-  const cost = migrationCost(migrationCopyMiB(vm, from, to, options.dirtyRateMiBps?.[vmId]), options.costPerGiB);
+  const cost = migrationCost(migrationCopyMiB(vm, from, to, options.dirtyRateMiBps?.[vmId]), load.hostIds.length, options.costPerGiB);
   attachVm(state, vmId, toHostId, numa ?? null);
   load.mhz[from.id]! -= mhz;
   load.mhz[to.id]! += mhz;
@@ -108,41 +109,54 @@ function shouldRuleReturns(pass: Pass): void {
 
 interface Candidate { vmId: string; toHostId: string; net: number }
 
-/** Best single move by net gain, or null. Filters run only for moves that beat the best so far. */
+/** Best single move by net gain, or null. Plain arrays in the inner loop (VMs of the hottest hosts x targets);
+ *  the placement filters run only for moves that beat the best so far. */
 function bestBalancingMove(pass: Pass): Candidate | null {
   const { state, load, options } = pass;
   const n = load.hostIds.length;
+  const hosts = load.hostIds.map((id) => state.hosts[id]!);
   const loads = load.hostIds.map((id) => hostLoadOf(state, load, id));
   const sum = loads.reduce((a, b) => a + b, 0);
   const sumSq = loads.reduce((a, b) => a + b * b, 0);
   const sd = (s: number, q: number) => Math.sqrt(Math.max(0, q / n - (s / n) ** 2));
   const current = sd(sum, sumSq);
-  const mean = sum / n;
-  const index = new Map(load.hostIds.map((id, i) => [id, i]));
-  const sources = [...load.hostIds].filter((id) => loads[index.get(id)!]! > mean)
-    .sort((a, b) => loads[index.get(b)!]! - loads[index.get(a)!]! || index.get(a)! - index.get(b)!)
-    .slice(0, options.sourceHosts ?? 4);
+  const sources = hosts.map((_, i) => i).filter((i) => loads[i]! > sum / n)
+    .sort((a, b) => loads[b]! - loads[a]! || a - b).slice(0, options.sourceHosts ?? 4);
   const policy = clusterPolicy(state.clusters[options.clusterId]!);
+  const costPerGiB = options.costPerGiB ?? DEFAULT_COST_PER_GIB;
   let best: Candidate | null = null;
-  for (const src of sources) {
-    const from = state.hosts[src]!;
-    const ls = loads[index.get(src)!]!;
-    for (const vmId of load.vmsByHost[src]!) {
+  for (const s of sources) {
+    const from = hosts[s]!;
+    const ls = loads[s]!;
+    // VMs alike in CPU share, memory and dirty rate gain the same on every target: compute those nets once.
+    const netsBySignature = new Map<string, Float64Array>();
+    const netsFor = (dShare: number, memoryMiB: number, dirty: number): Float64Array => {
+      const key = `${dShare}|${memoryMiB}|${dirty}`;
+      let nets = netsBySignature.get(key);
+      if (nets) return nets;
+      nets = new Float64Array(n).fill(-Infinity);
+      for (let t = 0; t < n; t++) {
+        const lt = loads[t]!;
+        if (lt >= ls) continue;
+        const ls2 = ls - dShare / from.mhz;
+        const lt2 = lt + dShare / hosts[t]!.mhz;
+        const after = sd(sum - ls - lt + ls2 + lt2, sumSq - ls * ls - lt * lt + ls2 * ls2 + lt2 * lt2);
+        nets[t] = current - after - migrationCost(preCopyMiB(memoryMiB, dirty, migrationGbps(from, hosts[t]!)), n, costPerGiB);
+      }
+      netsBySignature.set(key, nets);
+      return nets;
+    };
+    for (const vmId of load.vmsByHost[from.id]!) {
       if (!canMove(pass, vmId)) continue;
       const vm = state.vms[vmId]!;
-      const mhz = vmEntitlementMhz(vm.spec, from, options.demandMhz?.[vmId]);
-      const ctx: FilterContext = { state, vmId, spec: vm.spec, policy, excluded: new Set([src]), migrations: options.migrations ?? [] };
-      for (const dst of load.hostIds) {
-        const to = state.hosts[dst]!;
-        const lt = loads[index.get(dst)!]!;
-        if (lt >= ls) continue;
-        const ls2 = ls - mhz / from.mhz;
-        const lt2 = lt + mhz / to.mhz;
-        const after = sd(sum - ls - lt + ls2 + lt2, sumSq - ls * ls - lt * lt + ls2 * ls2 + lt2 * lt2);
-        const cost = migrationCost(migrationCopyMiB(vm, from, to, options.dirtyRateMiBps?.[vmId]), options.costPerGiB ?? DEFAULT_COST_PER_GIB);
-        const net = current - after - cost;
+      const dShare = vmEntitlementMhz(vm.spec, from, options.demandMhz?.[vmId]);
+      const nets = netsFor(dShare, vm.spec.memoryMiB, vmDirtyRateMiBps(vm, options.dirtyRateMiBps?.[vmId]));
+      let ctx: FilterContext | null = null;
+      for (let t = 0; t < n; t++) {
+        const net = nets[t]!;
         if (net <= 1e-9 || (best && net <= best.net + 1e-12)) continue;
-        if (checkHost(ctx, to).ok) best = { vmId, toHostId: dst, net };
+        ctx ??= { state, vmId, spec: vm.spec, policy, excluded: new Set([from.id]), migrations: options.migrations ?? [] };
+        if (checkHost(ctx, hosts[t]!).ok) best = { vmId, toHostId: hosts[t]!.id, net };
       }
     }
   }
@@ -165,7 +179,7 @@ export function recommendDrs(state: PlacementState, options: DrsOptions): DrsRec
   if (!cluster) return [];
   const scratch = scratchCopy(state);
   const pass: Pass = {
-    state: scratch, load: clusterLoad(scratch, options.clusterId, options.demandMhz), options, recs: [],
+    state: scratch, load: clusterLoad(state, options.clusterId, options.demandMhz), options, recs: [],
     moving: new Set((options.migrations ?? []).map((m) => m.vmId)),
   };
   const threshold = options.threshold ?? clusterPolicy(cluster).drsThreshold;

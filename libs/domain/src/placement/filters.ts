@@ -23,7 +23,8 @@ export interface FilterContext {
 }
 
 export type HostCheck =
-  | { ok: true; numa: NumaPlacement; gpus: GpuAssignment[] }
+  /** numa is computed here only for strict policies (the only ones it can reject); null = compute for the chosen host */
+  | { ok: true; numa: NumaPlacement | null; gpus: GpuAssignment[] }
   | { ok: false; filter: PlacementFilterName };
 
 const fail = (filter: PlacementFilterName): HostCheck => ({ ok: false, filter });
@@ -67,8 +68,8 @@ export function checkHost(ctx: FilterContext, host: PlacementHost): HostCheck {
   if (!cpuFits(host, spec, policy)) return fail('cpu-capacity');
   if (!memoryFits(host, spec, policy)) return fail('memory');
   if (!hugePagesFit(host, spec)) return fail('huge-pages');
-  const numa = numaPlacementFor(host, spec);
-  if (!numa) return fail('numa');
+  const numa = spec.numa?.policy === 'strict' ? numaPlacementFor(host, spec) : null;
+  if (spec.numa?.policy === 'strict' && !numa) return fail('numa');
   if (breaksMustRule(ctx.state, ctx.vmId, host.id, ctx.migrations) !== null) return fail('rules');
   if (!imcFits(host, policy.imcFeatures)) return fail('imc');
   const gpus = assignGpus(host.spec, host.alloc.gpus, spec.gpus ?? []);

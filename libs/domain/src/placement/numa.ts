@@ -19,7 +19,9 @@ export const DEFAULT_REMOTE_MEMORY_FACTOR = 1.3;
 function evenSplit(total: number, parts: number): number[] {
   const base = Math.floor(total / parts);
   const extra = total - base * parts;
-  return Array.from({ length: parts }, (_, i) => base + (i < extra ? 1 : 0));
+  const out = new Array<number>(parts);
+  for (let i = 0; i < parts; i++) out[i] = base + (i < extra ? 1 : 0);
+  return out;
 }
 
 /** Fewest nodes that hold the VM's vCPUs and memory. */
@@ -41,16 +43,33 @@ export function numaPlacementFor(host: PlacementHost, spec: Pick<VmSpec, 'vcpus'
   if (strict && count < needed) return null;
   const vcpus = evenSplit(spec.vcpus, count);
   const memory = evenSplit(spec.memoryMiB, count);
+  const chosen = chooseNodes(host, count, vcpus[0]!, memory[0]!, strict);
+  return chosen ? { nodes: chosen, vcpusPerNode: vcpus, memoryMiBPerNode: memory } : null;
+}
+
+/** The `count` best nodes, sorted by index: nodes with room for the largest share first, then least used
+ *  (memory share + vCPU share), then lowest index. Strict placements take only nodes with room.
+ *  Plain loops: this runs for every candidate host of every decision. */
+function chooseNodes(host: PlacementHost, count: number, vcpuShare: number, memoryShare: number, strict: boolean): number[] | null {
+  const size = numaNodeSize(host);
   const { numaVcpus, numaMemoryMiB } = host.alloc;
-  const freeMemory = (n: number) => size.memoryMiB - numaMemoryMiB[n]!;
-  const fits = (n: number) => freeMemory(n) >= memory[0]! && vcpus[0]! <= size.threads;
-  const usage = (n: number) => numaMemoryMiB[n]! / size.memoryMiB + numaVcpus[n]! / size.threads;
-  const ranked = Array.from({ length: size.nodes }, (_, n) => n)
-    .filter((n) => !strict || fits(n))
-    .sort((a, b) => Number(fits(b)) - Number(fits(a)) || usage(a) - usage(b) || a - b);
-  if (ranked.length < count) return null;
-  const nodes = ranked.slice(0, count).sort((a, b) => a - b);
-  return { nodes, vcpusPerNode: vcpus, memoryMiBPerNode: memory };
+  const score: number[] = [];
+  const candidates: number[] = [];
+  for (let n = 0; n < size.nodes; n++) {
+    const fits = size.memoryMiB - numaMemoryMiB[n]! >= memoryShare && vcpuShare <= size.threads;
+    if (strict && !fits) continue;
+    // Nodes without room rank after every node with room (usage is at most a few units).
+    score[n] = (fits ? 0 : 1e6) + numaMemoryMiB[n]! / size.memoryMiB + numaVcpus[n]! / size.threads;
+    candidates.push(n);
+  }
+  if (candidates.length < count) return null;
+  if (count === 1) {
+    let best = candidates[0]!;
+    for (const n of candidates) if (score[n]! < score[best]!) best = n;
+    return [best];
+  }
+  candidates.sort((a, b) => score[a]! - score[b]! || a - b);
+  return candidates.slice(0, count).sort((a, b) => a - b);
 }
 
 /** Share of memory accesses that go to another node, assuming the guest spreads accesses over all of its

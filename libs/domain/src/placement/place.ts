@@ -13,7 +13,8 @@
 // excluded. Cost: O(hosts x (VM's rules + NUMA nodes + GPUs)), no scan of VMs.
 import { notFound, unprocessable, type EventOf, type NumaPlacement, type PlacementEvent, type PlacementFilterRejection, type VmSpec } from '@virtsim/contracts';
 import { checkHost, PLACEMENT_FILTERS, type FilterContext } from './filters.js';
-import { byNameThenId, clusterPolicy, memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
+import { clusterPolicy, memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
+import { numaPlacementFor } from './numa.js';
 import { brokenShouldRules } from './rules.js';
 
 export type PlacementWeigher = 'balance' | 'pack';
@@ -46,16 +47,18 @@ export function loadAfterPlacement(host: PlacementHost, spec: Pick<VmSpec, 'vcpu
   return Math.max(cpu, mem);
 }
 
-interface Candidate { host: PlacementHost; numa: NumaPlacement; gpus: GpuAssignment[]; broken: string[]; load: number }
+interface Candidate { host: PlacementHost; numa: NumaPlacement | null; gpus: GpuAssignment[]; broken: string[]; load: number }
 
-function pickCandidate(candidates: Candidate[], request: PlaceVmRequest): Candidate {
-  const fewest = Math.min(...candidates.map((c) => c.broken.length));
-  const best = candidates.filter((c) => c.broken.length === fewest);
-  const preferred = best.find((c) => c.host.id === request.preferHost);
-  if (preferred) return preferred;
-  const sign = request.weigher === 'pack' ? -1 : 1;
-  const EPS = 1e-9;
-  return best.sort((a, b) => (Math.abs(a.load - b.load) > EPS ? sign * (a.load - b.load) : byNameThenId(a.host, b.host)))[0]!;
+const LOAD_EPSILON = 1e-9;
+
+/** Fewest broken should rules, then preferHost, then the weigher; ties keep the earlier host (name, id order). */
+function isBetter(c: Candidate, best: Candidate, request: PlaceVmRequest): boolean {
+  if (c.broken.length !== best.broken.length) return c.broken.length < best.broken.length;
+  if (request.preferHost !== undefined && (c.host.id === request.preferHost) !== (best.host.id === request.preferHost)) {
+    return c.host.id === request.preferHost;
+  }
+  if (Math.abs(c.load - best.load) <= LOAD_EPSILON) return false;
+  return request.weigher === 'pack' ? c.load > best.load : c.load < best.load;
 }
 
 export function placeVm(state: PlacementState, request: PlaceVmRequest): PlacementDecision {
@@ -68,7 +71,7 @@ export function placeVm(state: PlacementState, request: PlaceVmRequest): Placeme
   if (current) excluded.add(current);
   const ctx: FilterContext = { state, vmId, spec, policy, excluded, migrations: request.migrations ?? [] };
   const rejected = new Map<string, number>();
-  const candidates: Candidate[] = [];
+  let chosen: Candidate | null = null;
   for (const hostId of cluster.hostIds) {
     const host = state.hosts[hostId]!;
     const check = checkHost(ctx, host);
@@ -76,12 +79,12 @@ export function placeVm(state: PlacementState, request: PlaceVmRequest): Placeme
       rejected.set(check.filter, (rejected.get(check.filter) ?? 0) + 1);
       continue;
     }
-    candidates.push({ host, numa: check.numa, gpus: check.gpus, broken: brokenShouldRules(state, vmId, hostId), load: loadAfterPlacement(host, spec, policy) });
+    const c: Candidate = { host, numa: check.numa, gpus: check.gpus, broken: brokenShouldRules(state, vmId, hostId), load: loadAfterPlacement(host, spec, policy) };
+    if (!chosen || isBetter(c, chosen, request)) chosen = c;
   }
-  if (candidates.length === 0) throw noHost(vmId, spec, cluster.hostIds.length, rejected);
-  const chosen = pickCandidate(candidates, request);
+  if (!chosen) throw noHost(vmId, spec, cluster.hostIds.length, rejected);
   return {
-    vmId, clusterId: spec.clusterId, hostId: chosen.host.id, numa: chosen.numa, gpus: chosen.gpus,
+    vmId, clusterId: spec.clusterId, hostId: chosen.host.id, numa: chosen.numa ?? numaPlacementFor(chosen.host, spec)!, gpus: chosen.gpus,
     brokenShouldRules: chosen.broken, loadAfter: Math.round(chosen.load * 1e4) / 1e4,
   };
 }

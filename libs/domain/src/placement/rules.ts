@@ -83,8 +83,10 @@ function affinityElsewhere(state: PlacementState, ruleId: string, vmId: string, 
 
 /** Should rules of the VM that hostId does not satisfy. */
 export function brokenShouldRules(state: PlacementState, vmId: string, hostId: string): string[] {
+  const ruleIds = state.vmRules[vmId];
+  if (!ruleIds) return [];
   const out: string[] = [];
-  for (const ruleId of state.vmRules[vmId] ?? []) {
+  for (const ruleId of ruleIds) {
     const rule = state.rules[ruleId];
     if (rule?.spec.kind === 'vm-host-should' && !(rule.spec.hosts ?? []).includes(hostId)) out.push(ruleId);
   }
