@@ -3,7 +3,7 @@
 //   addRule(state, ruleId, clusterId, spec) / removeRule(state, ruleId)      (evolve; mutating)
 //   breaksMustRule(state, vmId, hostId, migrations) -> ruleId | null          (placement 'rules' filter)
 //   brokenShouldRules(state, vmId, hostId) -> ruleId[]                        (weigher preference)
-//   ruleViolations(state, clusterId) -> RuleViolation[]                       (DRS priority 1 / 2, HA, B6)
+//   ruleViolations(state, clusterId) -> RuleViolation[]  (alias violations)    (DRS priority 1 / 2, HA, B6)
 //
 // Must rules always hold; should rules give way only when nothing else fits (HA.md 5).
 // Anti-affinity counts an in-flight migration's source and target hosts as taken until the move ends.
@@ -120,6 +120,9 @@ export function ruleViolations(state: PlacementState, clusterId: string): RuleVi
   }
   return out;
 }
+
+/** Alias named after the brief (F12 helpers): every must / should violation of a cluster. */
+export const violations = ruleViolations;
 
 /** Host with most members; ties to the smallest host id for determinism. */
 function majorityHost(counts: Record<string, number>): string | null {
