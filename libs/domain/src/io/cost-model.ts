@@ -15,6 +15,9 @@ import {
   EMULATED_ACCESSES_PER_REQUEST, EMULATED_COMPLETION_EXITS, NATIVE_DEVICE, PASSTHROUGH_EXITS_PER_REQUEST, PASSTHROUGH_LATENCY_FACTOR,
   QEMU_CYCLES_PER_ACCESS, VIRTIO_BACKEND_CYCLES_PER_BATCH, VIRTIO_BACKEND_CYCLES_PER_REQUEST, VIRTIO_EXITS_PER_BATCH, VIRTIO_QUEUE_DEPTH, VM_EXIT_CYCLES,
 } from './costs.js';
+// Math and Infinity bound once: global lookups are slow inside sandboxed (vm) contexts such as jest's.
+const { min, max, round } = Math;
+const INFINITE = Infinity;
 
 export type IoPathKind = 'disk' | 'nic' | 'floppy';
 
@@ -49,10 +52,10 @@ export const nativeLatencyUs = (kind: IoPathKind, readRatio: number): number =>
   readRatio * NATIVE_DEVICE[kind].readLatencyUs + (1 - readRatio) * NATIVE_DEVICE[kind].writeLatencyUs;
 
 export const nativeCapacityIops = (kind: IoPathKind, ioSizeKiB: number): number =>
-  Math.min(NATIVE_DEVICE[kind].maxIops, (NATIVE_DEVICE[kind].maxMiBps * 1024) / ioSizeKiB);
+  min(NATIVE_DEVICE[kind].maxIops, (NATIVE_DEVICE[kind].maxMiBps * 1024) / ioSizeKiB);
 
 export function virtioBatchSize(iops: number, latencyUs: number): number {
-  return Math.min(VIRTIO_QUEUE_DEPTH, Math.max(1, Math.round((iops * latencyUs) / 1e6)));
+  return min(VIRTIO_QUEUE_DEPTH, max(1, round((iops * latencyUs) / 1e6)));
 }
 
 /** Per-request cost of one device path; `model` is the disk bus / NIC model (selects the emulated register count). */
@@ -81,7 +84,7 @@ export function devicePathCost(mode: IoDeviceMode, model: string, kind: IoPathKi
   }
   return {
     exitsPerRequest: PASSTHROUGH_EXITS_PER_REQUEST, trappedAccessesPerRequest: 0, vmHypervisorSwitches: 0, qemuHypervisorSwitches: 0,
-    batchSize: 1, backendCyclesPerRequest: 0, overheadCyclesPerRequest: 0, pathCapacityIops: Infinity, latencyFactor: PASSTHROUGH_LATENCY_FACTOR, shared: false,
+    batchSize: 1, backendCyclesPerRequest: 0, overheadCyclesPerRequest: 0, pathCapacityIops: INFINITE, latencyFactor: PASSTHROUGH_LATENCY_FACTOR, shared: false,
   };
 }
 
@@ -98,8 +101,8 @@ export interface DeviceLoadFigures {
 
 export function deviceLoad(mode: IoDeviceMode, model: string, kind: IoPathKind, load: IoRequestLoad, hostMhz: number): DeviceLoadFigures {
   const cost = devicePathCost(mode, model, kind, load, hostMhz);
-  const capacity = Math.min(nativeCapacityIops(kind, load.ioSizeKiB), cost.pathCapacityIops);
-  const iops = Math.min(load.iops, capacity);
+  const capacity = min(nativeCapacityIops(kind, load.ioSizeKiB), cost.pathCapacityIops);
+  const iops = min(load.iops, capacity);
   const queueing = load.iops > capacity ? load.iops / capacity : 1;
   const latencyUs = (nativeLatencyUs(kind, load.readRatio) * cost.latencyFactor + cost.overheadCyclesPerRequest / hostMhz) * queueing;
   return withRate(cost, iops, latencyUs, load.ioSizeKiB);

@@ -15,12 +15,14 @@
 //       the target (same model / profile) or refuse io.passthroughUnavailable.
 //   InstallGuestTools {vmId}                   Tools carry the PV drivers (F1).
 //   SampleIo {simTime, tickSeconds, scenarioSeed}  one simulation tick -> IoStatsChanged on significant change.
-import { conflict, type HostSpec, type IoEvent, type IoMoveReason, type IoUnboundDevice, type VmSpec } from '@virtsim/contracts';
+import { conflict, type HostSpec, type IoEvent, type IoMoveReason, type IoUnboundDevice, type VmSpec, type WorkloadProfile } from '@virtsim/contracts';
+import { hash32 } from '../shared/prng.js';
+import { DEFAULT_WORKLOAD } from '../shared/workload.js';
 import type { Decider } from '../shared/decider.js';
 import { bindPci, rehomed, specDevices } from './devices.js';
 import { evolveIo, type IoInputEvent } from './evolve.js';
 import { missingPvDriver } from './guest-drivers.js';
-import { hostRegistration, initialIoState, newHostState, type IoHostState, type IoState, type IoVmState } from './state.js';
+import { hostRegistration, initialIoState, newHostState, vmOf, type IoHostState, type IoState, type IoVmState } from './state.js';
 import { ioTick } from './tick.js';
 import { rewritten } from './xenbus.js';
 
@@ -39,7 +41,7 @@ export interface BlockingDevice { deviceId: string; guestName: string; mode: 'pa
  *  passthrough function (SR-IOV VF, whole GPU) or a vGPU slice is bound to this host's hardware
  *  (FusionCompute does not live-migrate GPU VMs), so they block it. */
 export function canLiveMigrate(state: IoState, vmId: string): { ok: boolean; blockingDevices: BlockingDevice[] } {
-  const vm = state.vms[vmId];
+  const vm = vmOf(state, vmId);
   const blockingDevices = (vm?.devices ?? []).filter((d) => d.mode === 'passthrough' || d.mode === 'vgpu').map((d) => ({
     deviceId: d.deviceId, guestName: d.guestName, mode: d.mode as 'passthrough' | 'vgpu', hostModel: d.hostModel, pciIndex: d.pciIndex,
   }));
@@ -47,7 +49,7 @@ export function canLiveMigrate(state: IoState, vmId: string): { ok: boolean; blo
 }
 
 function attachedVm(state: IoState, vmId: string): IoVmState {
-  const vm = state.vms[vmId];
+  const vm = vmOf(state, vmId);
   if (!vm) throw conflict('io.notAttached', `VM ${vmId} has no devices attached`, { vmId });
   return vm;
 }
@@ -60,14 +62,17 @@ function knownHost(state: IoState, hostId: string, spec: HostSpec): { host: IoHo
   return { host: newHostState(data), events: [{ type: 'IoHostRegistered', data }] };
 }
 
+/** The workload with defaults and its per-VM seed filled in once (workloadAt then skips hashing the id). */
+const resolvedWorkload = (vmId: string, w: VmSpec['workload']): WorkloadProfile => ({ ...DEFAULT_WORKLOAD, ...w, seed: w?.seed ?? hash32(vmId) });
+
 function attach(state: IoState, c: Extract<IoCommand, { type: 'AttachDevices' }>): IoEvent[] {
-  const existing = state.vms[c.vmId];
+  const existing = vmOf(state, c.vmId);
   if (existing?.hostId === c.hostId) return [];
   if (existing) throw conflict('io.devicesAttached', `VM ${c.vmId} already has devices on host ${existing.hostId}`, { vmId: c.vmId, hostId: existing.hostId });
   const { host, events } = knownHost(state, c.hostId, c.host);
   const devices = bindPci(specDevices(c.vmId, c.spec, host), host, false);
   const guest = { os: c.spec.guestOs, toolsInstalled: c.spec.toolsInstalled, virtioFloppy: c.spec.floppies.some((f) => f.media === 'virtio-drivers') };
-  return [...events, { type: 'IoDevicesAttached', data: { vmId: c.vmId, hostId: c.hostId, domId: host.nextDomId, guest, workload: c.spec.workload ?? null, devices } }];
+  return [...events, { type: 'IoDevicesAttached', data: { vmId: c.vmId, hostId: c.hostId, domId: host.nextDomId, guest, workload: resolvedWorkload(c.vmId, c.spec.workload), devices } }];
 }
 
 function discover(state: IoState, vmId: string): IoEvent[] {
@@ -108,7 +113,7 @@ export function decideIo(command: IoCommand, state: IoState): IoEvent[] {
     case 'AttachDevices':
       return attach(state, command);
     case 'DetachDevices': {
-      const vm = state.vms[command.vmId];
+      const vm = vmOf(state, command.vmId);
       if (!vm) return [];
       const releasedPci = vm.devices.flatMap((d) => (d.pciIndex === null ? [] : [d.pciIndex]));
       return [{ type: 'IoDevicesDetached', data: { vmId: vm.vmId, hostId: vm.hostId, reason: command.reason, releasedPci } }];

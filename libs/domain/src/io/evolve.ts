@@ -1,7 +1,7 @@
 // evolve of the io decider: applies io events (and inventory HostAdded) to IoState without mutating it.
 import type { InventoryEvent, IoDevice, IoEvent, IoVmFigures } from '@virtsim/contracts';
 import { vgpuSlicesPerGpu } from './host-pci.js';
-import { hostRegistration, newHostState, withId, withoutId, type IoHostState, type IoPciFunctionState, type IoState, type IoVmState } from './state.js';
+import { hostRegistration, newHostState, withId, withoutId, type IoHostState, type IoPciFunctionState, type IoState, type IoVmState, vmOf, withVm, withoutVm } from './state.js';
 import { closed, connected } from './xenbus.js';
 
 export type IoInputEvent = IoEvent | Extract<InventoryEvent, { type: 'HostAdded' }>;
@@ -33,7 +33,6 @@ function releaseFunctions(host: IoHostState, vm: IoVmState): IoHostState {
   return { ...host, pci, vmIds: withoutId(host.vmIds, vm.vmId) };
 }
 
-const withVm = (state: IoState, vm: IoVmState): IoState => ({ ...state, vms: { ...state.vms, [vm.vmId]: vm } });
 const withHost = (state: IoState, host: IoHostState): IoState => ({ ...state, hosts: { ...state.hosts, [host.hostId]: host } });
 
 function applyStats(host: IoHostState, data: Extract<IoEvent, { type: 'IoStatsChanged' }>['data']): IoHostState {
@@ -46,7 +45,7 @@ function applyStats(host: IoHostState, data: Extract<IoEvent, { type: 'IoStatsCh
 }
 
 function updateVm(state: IoState, vmId: string, f: (vm: IoVmState) => IoVmState): IoState {
-  const vm = state.vms[vmId];
+  const vm = vmOf(state, vmId);
   return vm ? withVm(state, f(vm)) : state;
 }
 
@@ -74,16 +73,15 @@ export function evolveIo(state: IoState, event: IoInputEvent): IoState {
         ...vm, guest: { ...vm.guest, toolsInstalled: true }, devices: vm.powered ? vm.devices.map((d) => connected(d, true)) : vm.devices,
       }));
     case 'IoDevicesDetached': {
-      const vm = state.vms[event.data.vmId];
+      const vm = vmOf(state, event.data.vmId);
       if (!vm) return state;
       const host = state.hosts[vm.hostId];
-      const vms = { ...state.vms };
-      delete vms[vm.vmId];
-      return host ? { hosts: { ...state.hosts, [host.hostId]: releaseFunctions(host, vm) }, vms } : { ...state, vms };
+      const next = withoutVm(state, vm.vmId);
+      return host ? withHost(next, releaseFunctions(host, vm)) : next;
     }
     case 'IoDevicesMoved': {
       const { vmId, toHostId, domId, reason, devices } = event.data;
-      const vm = state.vms[vmId];
+      const vm = vmOf(state, vmId);
       if (!vm) return state;
       const from = state.hosts[vm.hostId];
       let next = from ? withHost(state, releaseFunctions(from, vm)) : state;

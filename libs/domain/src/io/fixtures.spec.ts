@@ -1,5 +1,5 @@
 // Test fixtures for the io context (not a test suite: jest runs *.unit.spec.ts only).
-import { HostSpec, VmSpec, type IoEvent } from '@virtsim/contracts';
+import { HostSpec, VmSpec } from '@virtsim/contracts';
 import { fold } from '../shared/decider.js';
 import { ioDecider, type IoCommand } from './decider.js';
 import type { IoInputEvent } from './evolve.js';
@@ -26,7 +26,7 @@ export const hostAdded = (hostId: string, spec: HostSpec): IoInputEvent => ({ ty
 export const attach = (vmId: string, hostId: string, spec: VmSpec, host: HostSpec): IoCommand => ({ type: 'AttachDevices', vmId, hostId, spec, host });
 
 /** Decide a command on the state folded from `given`, returning the events and the state after them. */
-export function when(given: readonly IoInputEvent[], command: IoCommand): { events: IoEvent[]; state: IoState } {
+export function when(given: readonly IoInputEvent[], command: IoCommand): { events: IoInputEvent[]; state: IoState } {
   const before = fold(ioDecider, given);
   const events = ioDecider.decide(command, before);
   return { events, state: events.reduce(ioDecider.evolve, before) };

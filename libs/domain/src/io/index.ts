@@ -11,7 +11,7 @@
 //   queries: vmDevices / registryOf (GET /vms/:id), freeVgpuProfiles, equivalentDeviceFree (HA),
 //     canLiveMigrate (migration), clusterIoFigures (current figures, e.g. host CPU load from Dom0/exits).
 import type { IoDevice } from '@virtsim/contracts';
-import type { IoState } from './state.js';
+import { vmOf, type IoState } from './state.js';
 
 export * from './costs.js';
 export { driveLetters, linuxDiskPrefix, nameDisks, nicName, floppyName, gpuName, vbdDevId } from './naming.js';
@@ -20,10 +20,10 @@ export { equivalentDeviceFree, freeVgpuProfiles, planPci, profileFramebufferGiB,
 export { specDevices, bindPci, diskMode, nicMode } from './devices.js';
 export { XENBUS_STATE_VALUE, frontendPath, backendPath, registryOf, connectWalk, closeWalk, type XenstoreEntry, type XenbusWalk } from './xenbus.js';
 export { devicePathCost, deviceLoad, contentionFactor, underContention, nativeLatencyUs, nativeCapacityIops, virtioBatchSize, type DevicePathCost, type DeviceLoadFigures, type IoRequestLoad } from './cost-model.js';
-export { ioTick, hostIoFigures, clusterIoFigures, vmFiguresChanged, hostFiguresChanged, type IoTickInput, type HostIoFigures } from './tick.js';
+export { ioTick, hostIoFigures, vmIoDemand, clusterIoFigures, vmFiguresChanged, hostFiguresChanged, type IoTickInput, type HostIoFigures } from './tick.js';
 export { evolveIo, type IoInputEvent } from './evolve.js';
 export { ioDecider, decideIo, canLiveMigrate, type IoCommand, type BlockingDevice } from './decider.js';
-export { initialIoState, hostRegistration, type IoState, type IoHostState, type IoVmState, type IoPciFunctionState, type IoVgpuState } from './state.js';
+export { initialIoState, hostRegistration, vmOf, allVms, vmBucket, VM_BUCKETS, type IoState, type IoHostState, type IoVmState, type IoPciFunctionState, type IoVgpuState } from './state.js';
 
 /** A VM's devices with their guest names and registry states ([] when none attached). */
-export const vmDevices = (state: IoState, vmId: string): IoDevice[] => state.vms[vmId]?.devices ?? [];
+export const vmDevices = (state: IoState, vmId: string): IoDevice[] => vmOf(state, vmId)?.devices ?? [];

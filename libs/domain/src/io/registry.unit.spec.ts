@@ -1,10 +1,11 @@
+import { vmOf } from './state.js';
 import { attach, hostAdded, hostSpec, run, vmSpec } from './fixtures.spec.js';
 import { registryOf, connectWalk, closeWalk } from './xenbus.js';
 
 const linuxVm = vmSpec({ disks: [{ sizeGiB: 20, bus: 'virtio' }], nics: [{ model: 'virtio' }] });
 const given = [hostAdded('h1', hostSpec())];
 
-const table = (state: ReturnType<typeof run>['state'], vmId: string) => registryOf(state.vms[vmId]).map((e) => `${e.path} ${e.state}`);
+const table = (state: ReturnType<typeof run>['state'], vmId: string) => registryOf(vmOf(state, vmId)!).map((e) => `${e.path} ${e.state}`);
 
 describe('XenStore-like registry (I1, I3)', () => {
   it('given host h1, when AttachDevices: dom 1 gets front-ends Initialising under /local/domain/1 and back-ends InitWait under /local/domain/0/backend', () => {
@@ -19,7 +20,7 @@ describe('XenStore-like registry (I1, I3)', () => {
   it('the second VM on the host is domain 2; a host io has not seen is registered first (IoHostRegistered)', () => {
     const { state, events } = run([], [attach('vm-1', 'h1', linuxVm, hostSpec()), attach('vm-2', 'h1', linuxVm, hostSpec())]);
     expect(events.map((e) => e.type)).toEqual(['IoHostRegistered', 'IoDevicesAttached', 'IoDevicesAttached']);
-    expect([state.vms['vm-1'].domId, state.vms['vm-2'].domId]).toEqual([1, 2]);
+    expect([vmOf(state, 'vm-1')!.domId, vmOf(state, 'vm-2')!.domId]).toEqual([1, 2]);
   });
 
   it('when DiscoverDevices (power-on): front-end Initialising -> Initialised -> Connected, back-end InitWait -> Connected', () => {
@@ -56,7 +57,7 @@ describe('XenStore-like registry (I1, I3)', () => {
   it('when DetachDevices: the VM and its registry entries are gone', () => {
     const { state, events } = run(given, [attach('vm-1', 'h1', linuxVm, hostSpec()), { type: 'DetachDevices', vmId: 'vm-1', reason: 'deleted' }]);
     expect(events.at(-1)).toEqual({ type: 'IoDevicesDetached', data: { vmId: 'vm-1', hostId: 'h1', reason: 'deleted', releasedPci: [] } });
-    expect(state.vms['vm-1']).toBeUndefined();
+    expect(vmOf(state, 'vm-1')).toBeUndefined();
     expect(state.hosts.h1.vmIds).toEqual([]);
   });
 });
