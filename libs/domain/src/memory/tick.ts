@@ -46,10 +46,11 @@ export function activeMemoryOf(v: MemVm, seed: number, input: Pick<MemoryTickInp
 function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: ReclaimConfig, out: MemoryEvent[]): void {
   const seed = clusterPolicy(state, h.clusterId).seed;
   const on: MemVm[] = [];
+  const off: MemVm[] = [];
   for (const id of h.vmIds) {
     const v = state.vms[id]!;
     if (POWERED_ON.has(v.power)) on.push(v);
-    else if (v.sharedMiB || v.balloonedMiB || v.swappedMiB) resetOff(v, h, out);
+    else if (v.sharedMiB || v.balloonedMiB || v.swappedMiB) off.push(v);
   }
   const normal = on.filter((v) => !v.hugeBacked);
   const active = normal.map((v) => activeMemoryOf(v, seed, input));
@@ -74,6 +75,7 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
     } });
   }
   const rationale = (why: string): MemoryRationale => ({ hostFreePercent: round2(freePercent), hostState: next, why });
+  for (const v of off) resetOff(v, h, rationale(`VM is ${v.power}: it holds no host memory`), out);
   normal.forEach((v, i) => {
     const s = sharing.perVm[i]!;
     if (s.sharedMiB === v.sharedMiB) return;
@@ -101,23 +103,25 @@ function reclaim(h: MemHost, vms: ReclaimVm[], free: number, st: MemoryFreeState
   let need = ceil(targetFree - free);
   if (need <= 0 || !ballooningAllowed(st)) return;
   const balloon = planBalloon(need, vms, dt, c);
+  const balloonNeed = `host needs ${need} MiB to reach ${c.thresholds.high}% free`;
   for (const s of balloon.steps) {
     const v = byId.get(s.vmId)!;
     v.balloonedMiB = s.to;
-    out.push(balloonEvent('BalloonInflated', h, s, rationale(reclaimWhy('balloon', v, s, need, c))));
+    out.push(balloonEvent('BalloonInflated', h, s, rationale(reclaimWhy(balloonNeed, v, s, c))));
   }
   need -= balloon.reclaimed;
   if (need <= 0 || !swappingAllowed(st)) return;
+  const swapNeed = `host needs ${need} MiB more than ballooning gave this tick`;
   for (const s of planSwapOut(need, vms, c)) {
     const v = byId.get(s.vmId)!;
-    out.push(swapEvent('MemorySwappedOut', h, s, v, rationale(reclaimWhy('swap', v, s, need, c))));
+    out.push(swapEvent('MemorySwappedOut', h, s, v, rationale(reclaimWhy(swapNeed, v, s, c))));
   }
 }
 
-function reclaimWhy(kind: 'balloon' | 'swap', v: ReclaimVm, s: ReclaimStep, need: number, c: ReclaimConfig): string {
-  const idle = v.memoryMiB - v.activeMiB;
+/** Why this VM: the host's need (same text for every VM of the host) and the VM's idle / active split. */
+function reclaimWhy(hostNeed: string, v: ReclaimVm, s: ReclaimStep, c: ReclaimConfig): string {
   const which = s.phase === 'idle' ? `idle memory first (idle tax ${c.idleTaxPercent}%)` : 'idle memory exhausted, active memory taken';
-  return `host needs ${need} MiB to reach ${c.thresholds.high}% free; VM ${v.vmId} has ${idle} MiB idle of ${v.memoryMiB} MiB (active ${v.activeMiB}): ${which}; ${kind} ${s.from} -> ${s.to} MiB`;
+  return `${hostNeed}; VM has ${v.memoryMiB - v.activeMiB} MiB idle of ${v.memoryMiB} MiB: ${which}`;
 }
 
 function balloonEvent(type: 'BalloonInflated' | 'BalloonDeflated', h: MemHost, s: ReclaimStep, rationale: MemoryRationale): MemoryEvent {
@@ -129,8 +133,7 @@ function swapEvent(type: 'MemorySwappedOut' | 'MemorySwappedIn', h: MemHost, s: 
   return { type, data: { vmId: s.vmId, hostId: h.hostId, swappedMiB: s.to, deltaMiB: abs(s.to - s.from), slowdown, rationale } };
 }
 
-function resetOff(v: MemVm, h: MemHost, out: MemoryEvent[]): void {
-  const rationale: MemoryRationale = { hostFreePercent: 0, hostState: h.freeState, why: `VM ${v.vmId} is ${v.power}: it holds no host memory` };
+function resetOff(v: MemVm, h: MemHost, rationale: MemoryRationale, out: MemoryEvent[]): void {
   if (v.sharedMiB) out.push({ type: 'PagesShared', data: { vmId: v.vmId, hostId: h.hostId, sharedMiB: 0, previousMiB: v.sharedMiB, zeroMiB: 0, commonMiB: 0, osKey: '', peers: 0, rationale } });
   if (v.balloonedMiB) out.push({ type: 'BalloonDeflated', data: { vmId: v.vmId, hostId: h.hostId, targetMiB: 0, balloonedMiB: 0, deltaMiB: v.balloonedMiB, rationale } });
   if (v.swappedMiB) out.push({ type: 'MemorySwappedIn', data: { vmId: v.vmId, hostId: h.hostId, swappedMiB: 0, deltaMiB: v.swappedMiB, slowdown: 1, rationale } });
