@@ -119,9 +119,3 @@ function withRate(cost: DevicePathCost, iops: number, latencyUs: number, ioSizeK
 /** Fraction of its demand a shared back-end device gets on a host: 1 until Dom0's budget is exceeded. */
 export const contentionFactor = (dom0DemandMhz: number, dom0BudgetMhz: number): number =>
   dom0DemandMhz > dom0BudgetMhz && dom0DemandMhz > 0 ? dom0BudgetMhz / dom0DemandMhz : 1;
-
-/** A shared device's figures under contention factor f (passthrough devices are returned unchanged). */
-export function underContention(d: DeviceLoadFigures, f: number, ioSizeKiB: number): DeviceLoadFigures {
-  if (!d.cost.shared || f >= 1) return d;
-  return withRate(d.cost, d.iops * f, d.latencyUs / f, ioSizeKiB);
-}

@@ -19,7 +19,7 @@ export { GUEST_OS_SUPPORT, guestOsSupport, pvDriverSource, missingPvDriver, type
 export { equivalentDeviceFree, freeVgpuProfiles, planPci, profileFramebufferGiB, vgpuSlicesPerGpu, type FreeVgpuProfile, type PciRequest, type PciAllocation } from './host-pci.js';
 export { specDevices, bindPci, diskMode, nicMode } from './devices.js';
 export { XENBUS_STATE_VALUE, frontendPath, backendPath, registryOf, connectWalk, closeWalk, type XenstoreEntry, type XenbusWalk } from './xenbus.js';
-export { devicePathCost, deviceLoad, contentionFactor, underContention, nativeLatencyUs, nativeCapacityIops, virtioBatchSize, type DevicePathCost, type DeviceLoadFigures, type IoRequestLoad } from './cost-model.js';
+export { devicePathCost, deviceLoad, contentionFactor, nativeLatencyUs, nativeCapacityIops, virtioBatchSize, type DevicePathCost, type DeviceLoadFigures, type IoRequestLoad } from './cost-model.js';
 export { ioTick, hostIoFigures, vmIoDemand, clusterIoFigures, vmFiguresChanged, hostFiguresChanged, type IoTickInput, type HostIoFigures } from './tick.js';
 export { evolveIo, type IoInputEvent } from './evolve.js';
 export { ioDecider, decideIo, canLiveMigrate, type IoCommand, type BlockingDevice } from './decider.js';
