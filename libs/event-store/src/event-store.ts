@@ -45,10 +45,9 @@ export interface AppendListener {
   (events: RecordedEvent[]): void;
 }
 
-// One advisory lock serializes appends, so that position order is commit order: a reader that has
-// seen position N has seen every committed event below N. The tx_id < xmin filter in readAll guards
-// the same property should any writer ever bypass the lock.
-const APPEND_LOCK = 727_001;
+// One advisory lock (taken inside virtsim_append, migration 002) serializes appends, so that position
+// order is commit order: a reader that has seen position N has seen every committed event below N. The
+// tx_id < xmin filter in readAll guards the same property should any writer ever bypass the lock.
 
 const SELECT_COLUMNS = `position, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at`;
 
@@ -90,35 +89,27 @@ export class EventStore {
   async append(batches: AppendBatch | AppendBatch[], metadata: EventMetadata = {}): Promise<AppendResult> {
     const list = (Array.isArray(batches) ? batches : [batches]).filter((b) => b.events.length > 0);
     if (list.length === 0) return { positions: [], versions: {}, lastPosition: 0 };
+    const streams = [...new Set(list.map((b) => b.streamId))];
+    const expected = streams.map((id) => expectedOf(list, id));
     const rows = this.toRows(list, metadata);
-    const qr = this.dataSource.createQueryRunner();
-    await qr.connect();
     try {
-      await qr.startTransaction();
-      await qr.query(`SELECT pg_advisory_xact_lock($1)`, [APPEND_LOCK]);
-      const versions = await this.checkVersions(qr, list);
-      assignVersions(rows, versions);
-      const inserted: { position: string }[] = await qr.query(
-        `INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-         SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
-         RETURNING position, recorded_at`,
-        [rows.map((r) => r.streamId), rows.map((r) => r.streamVersion), rows.map((r) => r.eventId),
-          rows.map((r) => r.type), rows.map((r) => r.schemaVersion), rows.map((r) => JSON.stringify(r.data)),
-          rows.map((r) => JSON.stringify(r.metadata))],
+      const inserted: { out_position: string; out_stream_id: string; out_stream_version: number; out_recorded_at: Date }[] = await this.dataSource.query(
+        `SELECT * FROM virtsim_append($1::text[], $2::int[], $3::int[], $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`,
+        [streams, expected, rows.map((r) => streams.indexOf(r.streamId) + 1), rows.map((r) => r.eventId), rows.map((r) => r.type),
+          rows.map((r) => r.schemaVersion), rows.map((r) => JSON.stringify(r.data)), rows.map((r) => JSON.stringify(r.metadata))],
       );
-      await qr.commitTransaction();
-      const positions = inserted.map((r) => Number(r.position));
-      this.announce(rows, inserted as unknown as { position: string; recorded_at: Date }[]);
+      inserted.forEach((r, i) => { rows[i].streamVersion = r.out_stream_version; });
+      const positions = inserted.map((r) => Number(r.out_position));
+      this.announce(rows, inserted.map((r) => ({ position: r.out_position, recorded_at: r.out_recorded_at })));
       return { positions, versions: finalVersions(rows), lastPosition: positions[positions.length - 1] };
     } catch (err) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction();
+      const conflict = concurrencyError(err);
       if (isUniqueViolation(err, 'events_event_id_uq')) return this.alreadyAppended(rows);
       // a retried command with explicit ids meets its own earlier append as a version conflict
-      if (err instanceof ConcurrencyError && rows.some((r) => r.explicitId)) return this.alreadyAppended(rows, err);
+      if (conflict && rows.some((r) => r.explicitId)) return this.alreadyAppended(rows, conflict);
+      if (conflict) throw conflict;
       if (isUniqueViolation(err, 'events_stream_version_uq')) throw new ConcurrencyError(list[0].streamId, Number(list[0].expectedVersion), -1);
       throw err;
-    } finally {
-      await qr.release();
     }
   }
 
@@ -192,21 +183,6 @@ export class EventStore {
     })));
   }
 
-  private async checkVersions(qr: { query(sql: string, p: unknown[]): Promise<any> }, list: AppendBatch[]): Promise<Map<string, number>> {
-    const ids = [...new Set(list.map((b) => b.streamId))];
-    const found: { stream_id: string; v: number }[] = await qr.query(
-      `SELECT stream_id, max(stream_version) AS v FROM events WHERE stream_id = ANY($1) GROUP BY stream_id`, [ids]);
-    const current = new Map(ids.map((id) => [id, 0]));
-    for (const r of found) current.set(r.stream_id, Number(r.v));
-    for (const b of list) {
-      const actual = current.get(b.streamId)!;
-      if (b.expectedVersion !== 'any' && b.expectedVersion !== actual) {
-        throw new ConcurrencyError(b.streamId, b.expectedVersion, actual);
-      }
-    }
-    return current;
-  }
-
   private async alreadyAppended(rows: { eventId: string; streamId: string }[], original?: Error): Promise<AppendResult> {
     const found: { event_id: string; position: string; stream_id: string; stream_version: number }[] = await this.dataSource.query(
       `SELECT event_id, position, stream_id, stream_version FROM events WHERE event_id = ANY($1) ORDER BY position`,
@@ -243,13 +219,18 @@ export class EventStore {
   }
 }
 
-function assignVersions(rows: { streamId: string; streamVersion: number }[], current: Map<string, number>) {
-  const next = new Map(current);
-  for (const r of rows) {
-    const v = next.get(r.streamId)! + 1;
-    next.set(r.streamId, v);
-    r.streamVersion = v;
-  }
+/** one expected version per stream: a stream named twice must agree with itself */
+function expectedOf(list: AppendBatch[], streamId: string): number {
+  const first = list.find((b) => b.streamId === streamId)!;
+  return first.expectedVersion === 'any' ? -1 : first.expectedVersion;
+}
+
+function concurrencyError(err: unknown): ConcurrencyError | null {
+  const e = err as { code?: string; detail?: string; driverError?: { code?: string; detail?: string } };
+  const d = e.driverError ?? e;
+  if (d.code !== 'VS409' || !d.detail) return null;
+  const { streamId, expected, actual } = JSON.parse(d.detail) as { streamId: string; expected: number; actual: number };
+  return new ConcurrencyError(streamId, expected, actual);
 }
 
 function finalVersions(rows: { streamId: string; streamVersion: number }[]): Record<string, number> {

@@ -1,5 +1,5 @@
 // The NestJS NATS transport (@nats-io/transport-node underneath), with the installation's subject prefix.
-import { ClientNats, ServerNats } from '@nestjs/microservices';
+import { ClientNats, ServerNats, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 
 type NatsConn = { subscribe(subject: string, opts: { queue?: string; callback: (err: unknown, msg: unknown) => void }): unknown };
 
@@ -36,4 +36,33 @@ export class PrefixedNatsClient extends ClientNats {
   protected override normalizePattern(pattern: unknown): string {
     return `${this.transport.prefix}.${super.normalizePattern(pattern as string)}`;
   }
+
+  /** request-reply over the connection's shared (muxed) inbox instead of one subscription per request:
+   *  same packets and serializers as ClientNats, half the protocol traffic */
+  protected override publish(partialPacket: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const packet = this.assignPacketId(partialPacket);
+    const nc = (this as unknown as { natsClient: NatsRequester }).natsClient;
+    let cancelled = false;
+    try {
+      const serialized = this.serializer.serialize(packet) as { data: Uint8Array; headers?: unknown };
+      nc.request(this.normalizePattern(partialPacket.pattern), serialized.data, { timeout: 3_600_000, headers: this.mergeHeaders(serialized.headers as never) })
+        .then(async (msg) => {
+          if (cancelled) return;
+          const message = (await this.deserializer.deserialize(msg)) as WritePacket;
+          callback({ err: message.err, response: message.response, isDisposed: true });
+        })
+        .catch((err: { code?: string; message?: string }) => {
+          if (cancelled) return;
+          const noResponders = err?.code === '503' || /no responders/i.test(err?.message ?? '');
+          callback({ err: noResponders ? `There are no subscribers listening to that message ("${this.normalizePattern(partialPacket.pattern)}")` : err, isDisposed: true });
+        });
+    } catch (err) {
+      callback({ err, isDisposed: true });
+    }
+    return () => { cancelled = true; };
+  }
+}
+
+interface NatsRequester {
+  request(subject: string, data: Uint8Array, opts: { timeout: number; headers?: unknown }): Promise<unknown>;
 }

@@ -14,6 +14,7 @@ const Env = z.object({
   VIRTSIM_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   VIRTSIM_SNAPSHOT_EVERY: z.coerce.number().int().min(100).default(20_000),
   VIRTSIM_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  VIRTSIM_SYNC_COMMIT: z.enum(['on', 'off']).default('off'),
   VIRTSIM_LEADER_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

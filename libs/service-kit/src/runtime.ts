@@ -29,7 +29,7 @@ export class Runtime {
     rootLogger().level = config.LOG_LEVEL;
     const embeddedDb = config.DATABASE_URL ? null : await startEmbeddedDb(join(config.VIRTSIM_DATA_DIR, 'pgdata'));
     const url = config.DATABASE_URL ?? embeddedDb!.url;
-    const store = new EventStore(await openDataSource({ url, poolSize: embeddedDb ? 1 : 10 }));
+    const store = new EventStore(await openDataSource({ url, poolSize: embeddedDb ? 1 : 10, synchronousCommit: embeddedDb ? undefined : config.VIRTSIM_SYNC_COMMIT === 'on' }));
     if (config.NATS_URL) {
       const prefix = config.VIRTSIM_SUBJECT_PREFIX;
       const client = new PrefixedNatsClient({ url: config.NATS_URL, prefix, name: `virtsim-${config.VIRTSIM_SERVICE}-client` });
