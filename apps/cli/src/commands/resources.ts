@@ -1,0 +1,299 @@
+// clusters, hosts, vms, rules, tasks.
+import { writeFile, readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { Command, Option } from 'commander';
+import { act, applySet, csv, int, readSpec, type Ctx } from '../context.js';
+import { autoColumns, formatObject, formatTable, pick } from '../format.js';
+import { UsageError } from '../errors.js';
+import { isTask, waitTask } from '../tasks.js';
+import { parseDuration } from '../simtime.js';
+import { HOST_FAULTS, RULE_KINDS, VM_FAULTS, VM_POWER_ACTIONS } from '../scenario/schema.js';
+
+const e = encodeURIComponent;
+
+const COLUMNS = {
+  clusters: ['id', 'name', 'hostCount', 'vmCount', 'drs.enabled', 'drs.automation', 'ha.enabled', 'memoryOvercommit', 'cpuOvercommitRatio'],
+  hosts: ['id', 'name', 'clusterId', 'state', 'powerState', 'maintenance', 'vmCount', 'capacity.vcpus', 'capacity.memoryMiB'],
+  vms: ['id', 'name', 'state', 'hostId', 'clusterId', 'vcpus', 'memoryMiB', 'guestOs.family'],
+  rules: ['id', 'name', 'kind', 'vms', 'hosts'],
+  tasks: ['id', 'kind', 'state', 'progress', 'target', 'error'],
+  recommendations: ['id', 'vmId', 'fromHostId', 'toHostId', 'reason', 'rationale'],
+};
+
+export function showList(ctx: Ctx, items: unknown[], kind: keyof typeof COLUMNS): void {
+  ctx.emit({ items }, () => (items.length ? formatTable(items as Record<string, unknown>[], autoColumns(items, COLUMNS[kind])) : `no ${kind}`));
+}
+
+function showOne(ctx: Ctx, item: unknown): void {
+  ctx.emit(item, () => formatObject(item));
+}
+
+/** Shows a write's answer: waits for a task unless --no-wait, then prints the result. */
+async function showResult(ctx: Ctx, answer: unknown, opts: { wait?: boolean; drive?: string }, label?: string): Promise<void> {
+  if (isTask(answer) && opts.wait !== false) {
+    const client = await ctx.client();
+    const driveSeconds = opts.drive ? parseDuration(opts.drive) : undefined;
+    const done = await waitTask(client, answer, { progress: ctx.progress, label, ...(driveSeconds ? { onPoll: () => client.post('/sim/advance', { seconds: driveSeconds }).then(() => undefined) } : {}) });
+    showOne(ctx, done.result ?? done);
+    return;
+  }
+  if (answer === undefined) {
+    ctx.emit({ ok: true }, () => 'ok');
+    return;
+  }
+  showOne(ctx, answer);
+}
+
+const waitOpt = () => new Option('--no-wait', 'return the task at once instead of waiting for it');
+const driveOpt = () => new Option('--drive <duration>', 'while waiting, advance the simulated clock by this much per poll (e.g. 10s)');
+
+export function clustersCommand(): Command {
+  const c = new Command('clusters').alias('cluster').description('clusters, their policies and DRS recommendations');
+  c.command('list').alias('ls').description('list clusters').action(act(async (ctx) => showList(ctx, await (await ctx.client()).list('/clusters'), 'clusters')));
+  c.command('get <id>').description('show a cluster').action(act(async (ctx, id: string) => showOne(ctx, await (await ctx.client()).get(`/clusters/${e(id)}`))));
+  c.command('create')
+    .description('create a cluster (from a spec file and/or flags)')
+    .option('-f, --file <file>', 'cluster spec (YAML or JSON, - for stdin)')
+    .option('--name <name>', 'cluster name')
+    .option('--seed <n>', 'simulation seed', int('--seed'))
+    .option('--ha', 'enable HA')
+    .option('--drs <automation>', 'enable DRS: manual or automatic')
+    .option('--dpm <automation>', 'enable DPM: manual or automatic')
+    .option('--memory-overcommit', 'allow memory overcommit')
+    .option('--set <key=value...>', 'set any spec field, e.g. --set ha.hostFailuresTolerated=2')
+    .action(act(async (ctx, o: { file?: string; name?: string; seed?: number; ha?: boolean; drs?: string; dpm?: string; memoryOvercommit?: boolean; set?: string[] }) => {
+      const spec = (o.file ? await readSpec(o.file) : {}) as Record<string, unknown>;
+      if (o.name) spec.name = o.name;
+      if (o.seed !== undefined) spec.seed = o.seed;
+      if (o.ha) spec.ha = { enabled: true };
+      if (o.drs) spec.drs = { enabled: true, automation: o.drs };
+      if (o.dpm) spec.dpm = { enabled: true, automation: o.dpm };
+      if (o.memoryOvercommit) spec.memoryOvercommit = true;
+      for (const s of o.set ?? []) applySet(spec, s);
+      if (!spec.name) throw new UsageError('a cluster needs a name (--name or name: in the file)');
+      await showResult(ctx, await (await ctx.client()).post('/clusters', spec), {});
+    }));
+  c.command('update <id>')
+    .description('change cluster policies (PATCH)')
+    .option('-f, --file <file>', 'patch (YAML or JSON)')
+    .option('--set <key=value...>', 'e.g. --set drs.threshold=2 --set memoryOvercommit=true')
+    .action(act(async (ctx, id: string, o: { file?: string; set?: string[] }) => {
+      const patch = (o.file ? await readSpec(o.file) : {}) as Record<string, unknown>;
+      for (const s of o.set ?? []) applySet(patch, s);
+      if (!Object.keys(patch).length) throw new UsageError('nothing to change: give --file or --set');
+      await showResult(ctx, await (await ctx.client()).patch(`/clusters/${e(id)}`, patch), {});
+    }));
+  c.command('add-host <clusterId>')
+    .description('add a host to a cluster')
+    .requiredOption('-f, --file <file>', 'host spec (YAML or JSON)')
+    .option('--name <name>', 'host name (overrides the file)')
+    .addOption(waitOpt())
+    .action(act(async (ctx, id: string, o: { file: string; name?: string; wait?: boolean }) => {
+      const spec = (await readSpec(o.file)) as Record<string, unknown>;
+      if (o.name) spec.name = o.name;
+      await showResult(ctx, await (await ctx.client()).post(`/clusters/${e(id)}/hosts`, spec), o, String(spec.name ?? 'host'));
+    }));
+  c.command('drs <clusterId>')
+    .description('list DRS recommendations')
+    .action(act(async (ctx, id: string) => showList(ctx, await (await ctx.client()).list(`/clusters/${e(id)}/drs/recommendations`), 'recommendations')));
+  c.command('drs-apply <clusterId> <recommendationId>')
+    .description('apply a DRS recommendation')
+    .addOption(waitOpt())
+    .addOption(driveOpt())
+    .action(act(async (ctx, id: string, rid: string, o: { wait?: boolean; drive?: string }) => {
+      await showResult(ctx, await (await ctx.client()).post(`/clusters/${e(id)}/drs/recommendations/${e(rid)}/apply`, {}), o, 'drs');
+    }));
+  return c;
+}
+
+export function rulesCommand(): Command {
+  const c = new Command('rules').alias('rule').description('VM-VM and VM-host rules of a cluster');
+  c.command('list <clusterId>').alias('ls').action(act(async (ctx, id: string) => showList(ctx, await (await ctx.client()).list(`/clusters/${e(id)}/rules`), 'rules')));
+  c.command('create <clusterId>')
+    .description('create a rule')
+    .option('-f, --file <file>', 'rule spec (YAML or JSON)')
+    .option('--name <name>')
+    .addOption(new Option('--kind <kind>').choices([...RULE_KINDS]))
+    .option('--vms <ids>', 'comma-separated VM ids')
+    .option('--hosts <ids>', 'comma-separated host ids')
+    .action(act(async (ctx, id: string, o: { file?: string; name?: string; kind?: string; vms?: string; hosts?: string }) => {
+      const spec = (o.file ? await readSpec(o.file) : {}) as Record<string, unknown>;
+      if (o.name) spec.name = o.name;
+      if (o.kind) spec.kind = o.kind;
+      if (o.vms) spec.vms = csv(o.vms);
+      if (o.hosts) spec.hosts = csv(o.hosts);
+      if (!spec.name || !spec.kind || !spec.vms) throw new UsageError('a rule needs --name, --kind and --vms (or a --file)');
+      showOne(ctx, await (await ctx.client()).post(`/clusters/${e(id)}/rules`, spec));
+    }));
+  c.command('delete <clusterId> <ruleId>').alias('rm').action(act(async (ctx, id: string, rid: string) => {
+    await (await ctx.client()).delete(`/clusters/${e(id)}/rules/${e(rid)}`);
+    ctx.emit({ ok: true }, () => `rule ${rid} deleted`);
+  }));
+  return c;
+}
+
+export function hostsCommand(): Command {
+  const c = new Command('hosts').alias('host').description('hosts: state, maintenance, power, faults');
+  c.command('list').alias('ls').option('--cluster <id>', 'only this cluster').action(act(async (ctx, o: { cluster?: string }) => {
+    showList(ctx, await (await ctx.client()).list('/hosts', { clusterId: o.cluster }), 'hosts');
+  }));
+  c.command('get <id>').action(act(async (ctx, id: string) => showOne(ctx, await (await ctx.client()).get(`/hosts/${e(id)}`))));
+  c.command('maintenance <id> <enter|exit>')
+    .description('enter or exit maintenance mode')
+    .addOption(waitOpt())
+    .addOption(driveOpt())
+    .action(act(async (ctx, id: string, what: string, o: { wait?: boolean; drive?: string }) => {
+      if (what !== 'enter' && what !== 'exit') throw new UsageError('maintenance takes enter or exit');
+      await showResult(ctx, await (await ctx.client()).post(`/hosts/${e(id)}/maintenance`, { enter: what === 'enter' }), o, `maintenance ${id}`);
+    }));
+  c.command('power <id> <on|off>')
+    .addOption(waitOpt())
+    .addOption(driveOpt())
+    .action(act(async (ctx, id: string, what: string, o: { wait?: boolean; drive?: string }) => {
+      if (what !== 'on' && what !== 'off') throw new UsageError('power takes on or off');
+      await showResult(ctx, await (await ctx.client()).post(`/hosts/${e(id)}/power`, { on: what === 'on' }), o, `power ${what}`);
+    }));
+  c.command('fault <id> <kind>')
+    .description(`inject a host fault: ${HOST_FAULTS.join(', ')}`)
+    .action(act(async (ctx, id: string, kind: string) => {
+      if (!(HOST_FAULTS as readonly string[]).includes(kind)) throw new UsageError(`fault kind is one of ${HOST_FAULTS.join(', ')}`);
+      await showResult(ctx, await (await ctx.client()).post(`/hosts/${e(id)}/faults`, { kind }), { wait: false });
+    }));
+  c.command('recover <id>').description('clear a host fault').action(act(async (ctx, id: string) => {
+    await showResult(ctx, await (await ctx.client()).post(`/hosts/${e(id)}/recover`, {}), { wait: false });
+  }));
+  return c;
+}
+
+export function vmsCommand(): Command {
+  const c = new Command('vms').alias('vm').description('virtual machines');
+  c.command('list').alias('ls').option('--cluster <id>').option('--host <id>').action(act(async (ctx, o: { cluster?: string; host?: string }) => {
+    showList(ctx, await (await ctx.client()).list('/vms', { clusterId: o.cluster, hostId: o.host }), 'vms');
+  }));
+  c.command('get <id>').action(act(async (ctx, id: string) => showOne(ctx, await (await ctx.client()).get(`/vms/${e(id)}`))));
+  c.command('create')
+    .description('create a VM from a spec file')
+    .requiredOption('-f, --file <file>', 'VM spec (YAML or JSON)')
+    .option('--cluster <id>', 'cluster id (overrides the file)')
+    .option('--name <name>', 'VM name (overrides the file)')
+    .option('--power-on', 'power it on once created')
+    .addOption(waitOpt())
+    .action(act(async (ctx, o: { file: string; cluster?: string; name?: string; powerOn?: boolean; wait?: boolean }) => {
+      const spec = (await readSpec(o.file)) as Record<string, unknown>;
+      if (o.cluster) spec.clusterId = o.cluster;
+      if (o.name) spec.name = o.name;
+      if (o.powerOn) spec.powerOn = true;
+      await showResult(ctx, await (await ctx.client()).post('/vms', spec), o, `create ${String(spec.name ?? 'vm')}`);
+    }));
+  c.command('batch')
+    .description('create many VMs: a file with a list of specs (or {vms: [...]})')
+    .requiredOption('-f, --file <file>')
+    .option('--cluster <id>', 'cluster id for every VM')
+    .addOption(waitOpt())
+    .action(act(async (ctx, o: { file: string; cluster?: string; wait?: boolean }) => {
+      const doc = await readSpec(o.file);
+      const vms = (Array.isArray(doc) ? doc : (doc as { vms?: unknown[] })?.vms) as Record<string, unknown>[] | undefined;
+      if (!Array.isArray(vms)) throw new UsageError(`${o.file}: expected a list of VM specs or {vms: [...]}`);
+      if (o.cluster) for (const v of vms) v.clusterId = o.cluster;
+      const answer = await (await ctx.client()).post('/vms:batch', { vms });
+      if (o.wait === false) return showOne(ctx, answer);
+      showOne(ctx, await ctx.settle(answer, `create ${vms.length} VMs`));
+    }));
+  c.command('update <id>')
+    .description('change vCPUs or memory (online where the guest allows)')
+    .option('--vcpus <n>', 'vCPUs', int('--vcpus'))
+    .option('--memory <MiB>', 'memory in MiB', int('--memory'))
+    .action(act(async (ctx, id: string, o: { vcpus?: number; memory?: number }) => {
+      if (o.vcpus === undefined && o.memory === undefined) throw new UsageError('give --vcpus and/or --memory');
+      await showResult(ctx, await (await ctx.client()).patch(`/vms/${e(id)}`, { vcpus: o.vcpus, memoryMiB: o.memory }), {});
+    }));
+  c.command('power <id> <action>')
+    .description(`power action: ${VM_POWER_ACTIONS.join(', ')}`)
+    .addOption(waitOpt())
+    .addOption(driveOpt())
+    .action(act(async (ctx, id: string, action: string, o: { wait?: boolean; drive?: string }) => {
+      if (!(VM_POWER_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`action is one of ${VM_POWER_ACTIONS.join(', ')}`);
+      await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/power`, { action }), o, `${action} ${id}`);
+    }));
+  c.command('migrate <id>')
+    .description('migrate a VM (live by default; the scheduler picks the host unless --to)')
+    .option('--to <hostId>', 'target host')
+    .option('--to-cluster <clusterId>', 'target cluster (cold migration of a stopped VM)')
+    .option('--cold', 'cold migration')
+    .addOption(waitOpt())
+    .addOption(driveOpt())
+    .action(act(async (ctx, id: string, o: { to?: string; toCluster?: string; cold?: boolean; wait?: boolean; drive?: string }) => {
+      const body = { targetHostId: o.to, targetClusterId: o.toCluster, live: !o.cold && !o.toCluster };
+      await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/migrate`, body), o, `migrate ${id}`);
+    }));
+  c.command('fault <id> <kind>')
+    .description(`inject a VM fault: ${VM_FAULTS.join(', ')}`)
+    .action(act(async (ctx, id: string, kind: string) => {
+      if (!(VM_FAULTS as readonly string[]).includes(kind)) throw new UsageError(`fault kind is one of ${VM_FAULTS.join(', ')}`);
+      await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/faults`, { kind }), { wait: false });
+    }));
+  c.command('export <id>')
+    .description('export a VM as a tar (config + disks)')
+    .option('-o, --output <file>', 'file to write (- for stdout; default <id>.tar)')
+    .action(act(async (ctx, id: string, o: { output?: string }) => {
+      const res = await (await ctx.client()).request<Response>('GET', `/vms/${e(id)}/export`, { raw: true, accept: 'application/x-tar' });
+      const buf = new Uint8Array(await res.arrayBuffer());
+      const file = o.output ?? `${id}.tar`;
+      if (file === '-') await ctx.write(buf);
+      else {
+        await writeFile(file, buf);
+        ctx.info(`wrote ${file} (${buf.length} bytes)`);
+        if (ctx.json) ctx.out(JSON.stringify({ file, bytes: buf.length }));
+      }
+    }));
+  c.command('import <file>')
+    .description('import a VM from an exported tar')
+    .requiredOption('--cluster <id>', 'target cluster')
+    .addOption(waitOpt())
+    .action(act(async (ctx, file: string, o: { cluster: string; wait?: boolean }) => {
+      let body: Uint8Array;
+      try {
+        body = file === '-' ? new Uint8Array(Buffer.concat(await Readable.from(process.stdin).toArray())) : new Uint8Array(await readFile(file));
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      }
+      const answer = await (await ctx.client()).request('POST', '/vms:import', { rawBody: body, contentType: 'application/x-tar', query: { clusterId: o.cluster } });
+      await showResult(ctx, answer, o, 'import');
+    }));
+  c.command('delete <id>').alias('rm').addOption(waitOpt()).action(act(async (ctx, id: string, o: { wait?: boolean }) => {
+    await showResult(ctx, await (await ctx.client()).delete(`/vms/${e(id)}`), o, `delete ${id}`);
+  }));
+  c.command('history <id>').description("a VM's events").action(act(async (ctx, id: string) => {
+    const items = await (await ctx.client()).list<Record<string, unknown>>(`/vms/${e(id)}/history`);
+    ctx.emit({ items }, () => formatTable(items, [
+      { header: 'position', key: 'position', align: 'right' },
+      { header: 'simTime', get: (r) => pick(r, 'metadata.simTime') ?? r.simTime },
+      { header: 'type', key: 'type' },
+      { header: 'data', get: (r) => r.data, maxWidth: 100 },
+    ]));
+  }));
+  return c;
+}
+
+export function tasksCommand(): Command {
+  const c = new Command('tasks').alias('task').description('long operations');
+  c.command('list').alias('ls').option('--limit <n>', 'at most n', int('--limit')).action(act(async (ctx, o: { limit?: number }) => {
+    const client = await ctx.client();
+    const items: unknown[] = [];
+    for await (const t of client.paginate('/tasks')) {
+      items.push(t);
+      if (o.limit && items.length >= o.limit) break;
+    }
+    showList(ctx, items, 'tasks');
+  }));
+  c.command('get <id>').action(act(async (ctx, id: string) => showOne(ctx, await (await ctx.client()).get(`/tasks/${e(id)}`))));
+  c.command('wait <id>')
+    .description('wait for a task with a progress bar')
+    .addOption(driveOpt())
+    .action(act(async (ctx, id: string, o: { drive?: string }) => {
+      const t = await (await ctx.client()).get(`/tasks/${e(id)}`);
+      if (!isTask(t)) throw new UsageError(`${id} is not a task`);
+      await showResult(ctx, t, { wait: true, drive: o.drive }, t.kind);
+    }));
+  return c;
+}

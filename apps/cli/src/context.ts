@@ -1,0 +1,116 @@
+// What every command gets: output mode, the API client (created on first use), small I/O helpers.
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { ApiClient } from './http.js';
+import { loadConnection, type Connection } from './config.js';
+import { UsageError } from './errors.js';
+import { settle, type WaitOptions } from './tasks.js';
+
+export interface GlobalOptions {
+  url?: string;
+  token?: string;
+  json?: boolean;
+  progress?: boolean;
+}
+
+export class Ctx {
+  readonly json: boolean;
+  readonly progress: boolean;
+  private clientP?: Promise<ApiClient>;
+
+  constructor(readonly opts: GlobalOptions) {
+    this.json = !!opts.json;
+    this.progress = opts.progress !== false;
+  }
+
+  connection(requireToken = true): Promise<Connection> {
+    return loadConnection({ url: this.opts.url, token: this.opts.token }, requireToken);
+  }
+
+  client(): Promise<ApiClient> {
+    this.clientP ??= this.connection().then((c) => new ApiClient(c.apiBase, c.token));
+    return this.clientP;
+  }
+
+  /** Prints JSON in --json mode, else the rendered text. */
+  emit(data: unknown, render: () => string): void {
+    this.out(this.json ? JSON.stringify(data, null, 2) : render());
+  }
+
+  out(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Writes with back-pressure (large exports). */
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+  }
+
+  info(text: string): void {
+    if (!this.json) process.stderr.write(`${text}\n`);
+  }
+
+  settle(answer: unknown, label?: string, extra: Partial<WaitOptions> = {}): Promise<unknown> {
+    return this.client().then((c) => settle(c, answer, { progress: this.progress, label, ...extra }));
+  }
+}
+
+/** Wraps a commander action: builds the context from the global options. */
+export function act<A extends unknown[]>(fn: (ctx: Ctx, ...args: A) => Promise<void>) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const ctx = new Ctx(cmd.optsWithGlobals<GlobalOptions>());
+    await fn(ctx, ...(args.slice(0, -1) as A));
+  };
+}
+
+/** Reads a YAML or JSON file ('-' for stdin) into a value. */
+export async function readSpec(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`${path}: invalid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** "a,b , c" -> ['a','b','c'] */
+export function csv(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** --set a.b=value (value parsed as a YAML scalar: true, 3, text) into a nested object. */
+export function applySet(target: Record<string, unknown>, assignment: string): Record<string, unknown> {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set expects key=value, got "${assignment}"`);
+  const keys = assignment.slice(0, eq).trim().split('.');
+  const value = parseYaml(assignment.slice(eq + 1)) as unknown;
+  let cur = target;
+  keys.slice(0, -1).forEach((k) => {
+    if (!cur[k] || typeof cur[k] !== 'object') cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  });
+  cur[keys[keys.length - 1]!] = value;
+  return target;
+}
+
+export function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new UsageError(`${name} must be an integer, got "${v}"`);
+    return n;
+  };
+}

@@ -1,0 +1,94 @@
+// Table and value formatting (pure).
+
+export interface Column<T = Record<string, unknown>> {
+  header: string;
+  key?: string;
+  get?: (row: T) => unknown;
+  align?: 'left' | 'right';
+  maxWidth?: number;
+}
+
+export function formatCell(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '-';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length === 0) return '-';
+  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object' || x === null) ? v.map(formatCell).join(',') : JSON.stringify(v);
+  return JSON.stringify(v);
+}
+
+/** Reads a dotted path ("host.id") from an object. */
+export function pick(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function truncate(s: string, max?: number): string {
+  if (!max || s.length <= max) return s;
+  return s.slice(0, Math.max(1, max - 1)) + '…';
+}
+
+/** Renders rows as an aligned text table with a header line. */
+export function formatTable<T>(rows: T[], columns: Column<T>[]): string {
+  const cells = rows.map((r) =>
+    columns.map((c) => truncate(formatCell(c.get ? c.get(r) : pick(r, c.key ?? c.header)), c.maxWidth)),
+  );
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(columns.map((c) => c.header.toUpperCase()))];
+  for (const row of cells) out.push(line(row));
+  return out.join('\n');
+}
+
+/**
+ * Chooses columns for items of unknown shape: the preferred keys that appear in any item
+ * (in that order), or else the first scalar keys of the first item.
+ */
+export function autoColumns(items: unknown[], preferred: string[], max = 8): Column[] {
+  const present = (key: string) => items.some((it) => pick(it, key) !== undefined);
+  let keys = preferred.filter(present);
+  if (keys.length === 0 && items.length > 0 && typeof items[0] === 'object' && items[0] !== null) {
+    keys = Object.entries(items[0] as Record<string, unknown>)
+      .filter(([, v]) => v === null || typeof v !== 'object')
+      .map(([k]) => k);
+  }
+  return keys.slice(0, max).map((k) => ({ header: k, key: k, maxWidth: 60 }));
+}
+
+/** Flattens an object into "key  value" lines (nested objects use dotted keys). */
+export function formatObject(obj: unknown, maxDepth = 3): string {
+  const rows: [string, string][] = [];
+  const walk = (v: unknown, prefix: string, depth: number) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < maxDepth && Object.keys(v).length > 0) {
+      for (const [k, child] of Object.entries(v as Record<string, unknown>)) walk(child, prefix ? `${prefix}.${k}` : k, depth + 1);
+    } else {
+      rows.push([prefix || 'value', formatCell(v)]);
+    }
+  };
+  walk(obj, '', 0);
+  const w = Math.max(0, ...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+export function shortHash(h: unknown, n = 16): string {
+  return typeof h === 'string' && h.length > n ? h.slice(0, n) : formatCell(h);
+}
+
+/** Counts items by a key, sorted by key. */
+export function countBy<T>(items: T[], key: (it: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const it of items) {
+    const k = key(it);
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

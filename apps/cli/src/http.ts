@@ -1,0 +1,204 @@
+// The one way the CLI calls the virtsim API: JSON in and out, bearer token,
+// problem+json errors turned into ApiError with a readable message.
+import { CliError } from './errors.js';
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: unknown;
+  [key: string]: unknown;
+}
+
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(formatProblem(status, problem, `${method} ${path}`), 1);
+    this.name = 'ApiError';
+  }
+}
+
+/** Field errors in the shapes servers commonly use: [{path|field|pointer, message}] or {field: msg | [msgs]}. */
+export function fieldErrors(errors: unknown): string[] {
+  if (!errors) return [];
+  if (Array.isArray(errors)) {
+    return errors.map((e) => {
+      if (typeof e === 'string') return e;
+      if (e && typeof e === 'object') {
+        const o = e as Record<string, unknown>;
+        const rawPath = o.path ?? o.field ?? o.pointer ?? o.name ?? o.property;
+        const where = Array.isArray(rawPath) ? rawPath.join('.') : rawPath;
+        const msg = o.message ?? o.detail ?? o.title ?? JSON.stringify(o);
+        return where !== undefined && where !== '' ? `${String(where)}: ${String(msg)}` : String(msg);
+      }
+      return String(e);
+    });
+  }
+  if (typeof errors === 'object') {
+    return Object.entries(errors as Record<string, unknown>).map(
+      ([k, v]) => `${k}: ${Array.isArray(v) ? v.map(String).join('; ') : String(v)}`,
+    );
+  }
+  return [String(errors)];
+}
+
+/** Multi-line human message for a problem+json body. */
+export function formatProblem(status: number, p: Problem, request?: string): string {
+  const title = p.title ?? httpTitle(status);
+  const lines = [`${status} ${title}${p.detail && p.detail !== title ? `: ${p.detail}` : ''}`];
+  for (const fe of fieldErrors(p.errors)) lines.push(`  - ${fe}`);
+  if (request) lines.push(`  (${request}${p.type && p.type !== 'about:blank' ? `, ${p.type}` : ''})`);
+  return lines.join('\n');
+}
+
+function httpTitle(status: number): string {
+  const t: Record<number, string> = {
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
+    413: 'Payload Too Large', 422: 'Unprocessable Entity', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  };
+  return t[status] ?? 'Error';
+}
+
+export type Query = Record<string, string | number | boolean | undefined | null>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  /** raw body (sent as is) with its content type */
+  rawBody?: Uint8Array | string;
+  contentType?: string;
+  accept?: string;
+  /** return the Response instead of parsing it (downloads, streams) */
+  raw?: boolean;
+  signal?: AbortSignal;
+}
+
+export function buildUrl(base: string, path: string, query?: Query): string {
+  const url = new URL(base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  }
+  return url.toString();
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | number | null;
+}
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string | undefined,
+    private readonly fetchFn: typeof fetch = globalThis.fetch,
+  ) {}
+
+  async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const url = buildUrl(this.baseUrl, path, opts.query);
+    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json, application/problem+json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let body: RequestInit['body'];
+    if (opts.rawBody !== undefined) {
+      body = opts.rawBody as RequestInit['body'];
+      headers['content-type'] = opts.contentType ?? 'application/octet-stream';
+    } else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { method, headers, body, signal: opts.signal });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new CliError(`cannot reach ${this.baseUrl} (${why}); is the server running (npm start)? Use --url or VIRTSIM_URL to point elsewhere.`);
+    }
+    if (!res.ok) throw await toApiError(res, method, path);
+    if (opts.raw) return res as unknown as T;
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    if (!text) return undefined as T;
+    const type = res.headers.get('content-type') ?? '';
+    if (type.includes('json') || /^[[{]/.test(text.trimStart())) {
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new CliError(`${method} ${path}: invalid JSON in response`);
+      }
+    }
+    return text as unknown as T;
+  }
+
+  get<T = unknown>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('GET', path, { query });
+  }
+  post<T = unknown>(path: string, body?: unknown, query?: Query): Promise<T> {
+    return this.request<T>('POST', path, { body: body ?? {}, query });
+  }
+  patch<T = unknown>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, { body });
+  }
+  delete<T = unknown>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
+  /** Iterates every item of a list endpoint, following nextCursor. */
+  async *paginate<T = unknown>(path: string, query: Query = {}, pageSize = 500): AsyncGenerator<T> {
+    let cursor: string | number | null | undefined;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const page = await this.get<Page<T> | T[]>(path, { ...query, limit: query.limit ?? pageSize, cursor: cursor ?? undefined });
+      const items = Array.isArray(page) ? page : (page?.items ?? []);
+      for (const it of items) yield it;
+      cursor = Array.isArray(page) ? null : page?.nextCursor;
+      if (cursor === null || cursor === undefined || cursor === '' || items.length === 0) return;
+    }
+  }
+
+  async list<T = unknown>(path: string, query: Query = {}): Promise<T[]> {
+    const out: T[] = [];
+    for await (const it of this.paginate<T>(path, query)) out.push(it);
+    return out;
+  }
+}
+
+async function toApiError(res: Response, method: string, path: string): Promise<ApiError> {
+  let problem: Problem = {};
+  const text = await res.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    problem = parsed && typeof parsed === 'object' ? (parsed as Problem) : { detail: String(parsed) };
+  } catch {
+    if (text) problem = { detail: text.slice(0, 500) };
+  }
+  if (res.status === 401 && !problem.detail) problem.detail = 'missing or invalid token (use --token, VIRTSIM_TOKEN or a config file)';
+  return new ApiError(res.status, problem, method, path);
+}
+
+/** Incremental parser for text/event-stream: feed chunks, get the `data` payload of each complete event. */
+export class SseParser {
+  private buffer = '';
+  private data: string[] = [];
+
+  feed(chunk: string): string[] {
+    this.buffer += chunk;
+    const out: string[] = [];
+    let nl: number;
+    while ((nl = this.buffer.search(/\r?\n/)) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + (this.buffer[nl] === '\r' ? 2 : 1));
+      if (line === '') {
+        if (this.data.length) out.push(this.data.join('\n'));
+        this.data = [];
+      } else if (line.startsWith('data:')) {
+        this.data.push(line.slice(5).replace(/^ /, ''));
+      }
+      // other fields (event:, id:, retry:, comments) are ignored
+    }
+    return out;
+  }
+}

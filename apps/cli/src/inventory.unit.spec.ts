@@ -1,0 +1,29 @@
+import { extractInventory, vmHostId } from './inventory.js';
+
+describe('extractInventory', () => {
+  it('merges clusters, hosts and VMs from every service, maps or lists', () => {
+    const inv = extractInventory({
+      position: 10,
+      services: {
+        vrm: { clusters: { c1: { name: 'prod' } }, hosts: { h1: { name: 'esx-01', clusterId: 'c1' } }, vms: [{ id: 'v2', name: 'b' }, { id: 'v1', name: 'a', state: 'running' }] },
+        scheduler: { placement: { vms: { v1: { hostId: 'h1' } } }, hosts: { h1: { state: 'connected' } } },
+        other: { counters: 3 },
+      },
+    });
+    expect(inv.clusters).toEqual([{ id: 'c1', name: 'prod' }]);
+    expect(inv.hosts).toEqual([{ id: 'h1', name: 'esx-01', clusterId: 'c1', state: 'connected' }]);
+    expect(inv.vms.map((v) => v.name)).toEqual(['a', 'b']);
+    expect(inv.vms[0]).toMatchObject({ id: 'v1', state: 'running', hostId: 'h1' });
+  });
+  it('copes with empty or odd states', () => {
+    expect(extractInventory(null)).toEqual({ clusters: [], hosts: [], vms: [] });
+    expect(extractInventory({ services: { a: { vms: 5 } } }).vms).toEqual([]);
+  });
+});
+
+it('vmHostId reads hostId, host.id or host', () => {
+  expect(vmHostId({ hostId: 'h1' })).toBe('h1');
+  expect(vmHostId({ host: { id: 'h2' } })).toBe('h2');
+  expect(vmHostId({ host: 'h3' })).toBe('h3');
+  expect(vmHostId({ hostId: null })).toBeNull();
+});
