@@ -4,7 +4,7 @@
 //   gbpsToMiBps(gbps): number                     1 Gbit/s = 1e9 / 8 / 2^20 = 119.209 MiB/s
 //   hostMigrationLink(hostId, gbps): MigrationLink   the host's migration NIC (capacity, concurrency limit)
 //   datastoreLink(datastoreId, MiBps?): MigrationLink
-//   linkShares(migrations): Record<migrationId, MiB/s>   equal share per link, min over the links crossed
+//   linkShares(linksPerMigration): MiB/s[]          equal share per link, min over the links crossed
 //   STORAGE_BANDWIDTH_MIBPS, DATASTORE_MAX_CONCURRENT, HOST_MAX_CONCURRENT
 import type { MigrationLink } from '@virtsim/contracts';
 
@@ -33,26 +33,11 @@ export function datastoreLink(datastoreId: string, capacityMiBps = STORAGE_BANDW
   return { linkId: datastoreLinkId(datastoreId), capacityMiBps, maxConcurrent: DATASTORE_MAX_CONCURRENT };
 }
 
-export interface LinkUser { id: string; links: readonly MigrationLink[] }
-
 /** Each link's capacity is split equally among the running migrations that cross it; a migration gets the
  *  smallest of its shares (the slower end). Bandwidth a slow end leaves unused is not redistributed: a
- *  deliberate simplification that keeps shares a pure function of who is running. */
-export function linkShares(running: readonly LinkUser[]): Record<string, number> {
+ *  deliberate simplification that keeps shares a pure function of who is running. Aligned with the input. */
+export function linkShares(running: readonly (readonly MigrationLink[])[]): number[] {
   const users = new Map<string, number>();
-  for (const m of running) for (const l of m.links) users.set(l.linkId, (users.get(l.linkId) ?? 0) + 1);
-  const shares: Record<string, number> = {};
-  for (const m of running) {
-    let share = Infinity;
-    for (const l of m.links) share = Math.min(share, l.capacityMiBps / (users.get(l.linkId) ?? 1));
-    shares[m.id] = share;
-  }
-  return shares;
-}
-
-/** Links a running set occupies, to test whether another migration fits. */
-export function linkUsage(running: readonly LinkUser[]): Map<string, number> {
-  const used = new Map<string, number>();
-  for (const m of running) for (const l of m.links) used.set(l.linkId, (used.get(l.linkId) ?? 0) + 1);
-  return used;
+  for (const links of running) for (const l of links) users.set(l.linkId, (users.get(l.linkId) ?? 0) + 1);
+  return running.map((links) => links.reduce((share, l) => Math.min(share, l.capacityMiBps / users.get(l.linkId)!), Infinity));
 }

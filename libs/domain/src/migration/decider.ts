@@ -18,7 +18,8 @@ import {
   type MigrationHostFacts, type MigrationVmFacts, type TargetCapacity,
 } from './preconditions.js';
 import {
-  applyMigrationEvent, evolveMigration, initialMigrationState, startQueuedMigrations, type MigrationState,
+  admitQueued, applyMigrationEvent, evolveMigration, initialMigrationState, migrationStarted, startQueuedMigrations,
+  type ActiveMigration, type MigrationState,
 } from './state.js';
 
 export type MigrationCommand =
@@ -84,12 +85,17 @@ function request(state: MigrationState, data: MigrationRequestedData): Migration
   if (busy) {
     throw conflict('migration.in-progress', `VM ${data.vmName} (${data.vmId}) is already being migrated (migration ${busy}): wait for it or cancel it`, { vmId: data.vmId, migrationId: busy });
   }
-  return withQueueStarts(state, data.requestedAt, [{ type: 'MigrationRequested', data }]);
+  // Every earlier event already admitted what fits, and a request frees nothing: only the new one may start.
+  const queue = [...state.queue, data.migrationId];
+  const admitted = admitQueued(queue, (id) => (id === data.migrationId ? data.links : state.migrations[id]!.request.links), state.linkUse);
+  const events: MigrationEvent[] = [{ type: 'MigrationRequested', data }];
+  if (admitted.includes(data.migrationId)) events.push(migrationStarted({ request: data } as ActiveMigration, data.requestedAt));
+  return events;
 }
 
 /** Applies `first` to a draft, then starts whatever the freed or new slots allow. */
 function withQueueStarts(state: MigrationState, at: number, first: MigrationEvent[]): MigrationEvent[] {
-  const draft: MigrationState = { migrations: { ...state.migrations }, queue: [...state.queue], byVm: { ...state.byVm } };
+  const draft: MigrationState = { migrations: { ...state.migrations }, queue: [...state.queue], byVm: { ...state.byVm }, linkUse: { ...state.linkUse } };
   const events: MigrationEvent[] = [];
   const emit = (e: MigrationEvent): void => {
     const id = e.data.migrationId;

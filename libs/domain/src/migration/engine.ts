@@ -12,10 +12,10 @@
 // slot; queued ones start at that exact time). Dirty rates are the workload at the tick's start.
 import type { MigrationEvent, MigrationRound } from '@virtsim/contracts';
 import { workloadAt } from '../shared/workload.js';
-import { linkShares } from './bandwidth.js';
-import { afterRound, dirtyCap } from './precopy.js';
+import { afterRound } from './precopy.js';
+import { BOUNDARY_EPS, createTimeline } from './timeline.js';
 import {
-  applyMigrationEvent, migrationProgressPercent, round6, startQueuedMigrations,
+  applyMigrationEvent, cloneMigrationState, isTerminal, migrationProgressPercent, round6, startQueuedMigrations,
   type ActiveMigration, type MigrationState,
 } from './state.js';
 
@@ -25,7 +25,6 @@ export interface MigrationTickInputs {
   dirtyRateMiBps?: Readonly<Record<string, number>>;
 }
 
-const EPS = 1e-9;
 /** event times are rounded to 1e-6 s: a migration is "not started yet" only beyond that */
 const ACTIVATION_EPS = 1e-6;
 
@@ -33,10 +32,9 @@ export function advanceMigrations(state: MigrationState, simTime: number, tickSe
   return advanceMigrationsWithState(state, simTime, tickSeconds, inputs).events;
 }
 
-export function advanceMigrationsWithState(state: MigrationState, simTime: number, tickSeconds: number, inputs: MigrationTickInputs) {
-  const draft = cloneState(state);
+export function advanceMigrationsWithState(state: MigrationState, simTime: number, tickSeconds: number, inputs: MigrationTickInputs): { events: MigrationEvent[]; state: MigrationState } {
+  const draft = cloneMigrationState(state);
   const events: MigrationEvent[] = [];
-  const emit = (e: MigrationEvent): void => { applyMigrationEvent(draft, e); events.push(e); };
   const end = simTime + tickSeconds;
   const rates = new Map<string, number>();
   const dirtyRate = (m: ActiveMigration): number => {
@@ -44,54 +42,47 @@ export function advanceMigrationsWithState(state: MigrationState, simTime: numbe
     if (!rates.has(vmId)) rates.set(vmId, inputs.dirtyRateMiBps?.[vmId] ?? workloadAt(m.request.workload ?? undefined, vmId, inputs.scenarioSeed, simTime).dirtyRateMiBps);
     return rates.get(vmId)! * (1 - m.throttlePercent / 100);
   };
+  const timeline = createTimeline(dirtyRate);
   let t = simTime;
+  let ended = false;
+  let pending: ActiveMigration[] = []; // started later than t (requested after the tick began)
+  const enter = (m: ActiveMigration): void => { if (m.progressedTo > t + ACTIVATION_EPS) pending.push(m); else timeline.add(m, t); };
+  const emit = (e: MigrationEvent): void => {
+    applyMigrationEvent(draft, e);
+    events.push(e);
+    if (e.type === 'MigrationStarted') enter(draft.migrations[e.data.migrationId]!);
+    else if (isTerminal(e)) { timeline.remove(e.data.migrationId, t); ended = true; }
+  };
+  for (const id of Object.keys(draft.migrations).sort()) if (draft.migrations[id]!.status === 'running') enter(draft.migrations[id]!);
   startQueuedMigrations(draft, t, emit);
   for (;;) {
-    const running = Object.keys(draft.migrations).sort().map((id) => draft.migrations[id]!).filter((m) => m.status === 'running');
-    const active = running.filter((m) => m.progressedTo <= t + ACTIVATION_EPS);
-    const nextActivation = Math.min(...running.filter((m) => m.progressedTo > t + ACTIVATION_EPS).map((m) => m.progressedTo));
-    if (!active.length && !(nextActivation < end)) break;
-    const shares = linkShares(active.map((m) => ({ id: m.request.migrationId, links: m.request.links })));
-    const due = active.map((m) => boundaryIn(m, shares[m.request.migrationId]!));
-    const horizon = Math.min(end, nextActivation) - t;
-    const next = Math.min(...due);
-    const dt = Math.max(0, Math.min(next, horizon));
-    active.forEach((m) => progress(m, dt, shares[m.request.migrationId]!, dirtyRate(m)));
-    t += dt;
-    if (next > horizon + EPS) {
-      if (t >= end - EPS) break;
+    const activation = pending.reduce((a, m) => Math.min(a, m.progressedTo), Infinity);
+    const horizon = Math.min(end, activation);
+    const next = timeline.nextDue();
+    if (next > horizon + BOUNDARY_EPS) {
+      t = horizon;
+      if (t >= end - BOUNDARY_EPS) break;
+      const now = pending.filter((m) => m.progressedTo <= t + ACTIVATION_EPS).sort((a, b) => (a.request.migrationId < b.request.migrationId ? -1 : 1));
+      pending = pending.filter((m) => m.progressedTo > t + ACTIVATION_EPS);
+      now.forEach((m) => timeline.add(m, t));
       continue;
     }
-    let ended = false;
-    active.forEach((m, i) => { if (due[i]! <= next + EPS) ended = onBoundary(m, t, shares[m.request.migrationId]!, emit) || ended; });
+    t = Math.max(t, next);
+    ended = false;
+    for (const id of timeline.takeDue(t)) {
+      const m = draft.migrations[id];
+      if (!m || m.status !== 'running') continue;
+      timeline.catchUp(id, t);
+      if (!onBoundary(m, t, timeline.shareOf(id), emit)) timeline.replan(id, t);
+    }
     if (ended) startQueuedMigrations(draft, t, emit);
   }
+  timeline.finish(end);
   for (const id of Object.keys(draft.migrations).sort()) {
     const m = draft.migrations[id]!;
     if (m.status === 'running' && m.progressedTo < end) emit(progressed(m, end));
   }
   return { events, state: draft };
-}
-
-function cloneState(s: MigrationState): MigrationState {
-  const migrations: Record<string, ActiveMigration> = {};
-  for (const [id, m] of Object.entries(s.migrations)) migrations[id] = { ...m, rounds: [...m.rounds] };
-  return { migrations, queue: [...s.queue], byVm: { ...s.byVm } };
-}
-
-function boundaryIn(m: ActiveMigration, bandwidth: number): number {
-  if (m.phase === 'resume') return Math.max(0, m.resumeLeftSeconds);
-  return Math.max(0, m.phaseTargetMiB - m.phaseSentMiB) / bandwidth;
-}
-
-function progress(m: ActiveMigration, dt: number, bandwidth: number, dirtyRate: number): void {
-  if (dt <= 0) return;
-  if (m.phase === 'resume') { m.resumeLeftSeconds -= dt; m.pausedSeconds += dt; return; }
-  m.phaseSentMiB = Math.min(m.phaseTargetMiB, m.phaseSentMiB + bandwidth * dt);
-  if (m.phase === 'stop-and-copy') m.pausedSeconds += dt;
-  if (m.phase !== 'pre-copy') return;
-  m.roundSeconds += dt;
-  m.roundDirtiedMiB = Math.min(dirtyCap(m.request.memoryMiB, m.request.options), m.roundDirtiedMiB + dirtyRate * dt);
 }
 
 /** Handles a phase end at time t; true when the migration left the running set. */
