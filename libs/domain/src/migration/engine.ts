@@ -3,13 +3,14 @@
 // API:
 //   advanceMigrations(state, simTime, tickSeconds, inputs): MigrationEvent[]
 //       simTime = the tick's START; covers [simTime, simTime + tickSeconds]. (A shell reacting to
-//       ClockAdvanced{simTime: end} passes end - tickSeconds.) Feed the events back through evolveMigration.
+//       ClockAdvanced{simTime: end} passes end - tickSeconds.) Fold the events with evolveMigrationBatch.
 //   advanceMigrationsWithState(...): {events, state}   the same, plus the folded state
 //
 // Inside the tick, time jumps from boundary to boundary (a round ends, the stop-and-copy ends, the VM has
 // resumed, a cold copy ends): between boundaries every rate is constant, so times are exact, not rounded
-// to ticks. Bandwidth shares are recomputed at every boundary (a finished migration frees its share and its
-// slot; queued ones start at that exact time). Dirty rates are the workload at the tick's start.
+// to ticks. Shares are recomputed whenever a migration starts or ends (a finished migration frees its share
+// and its slot; queued ones start at that exact time), see timeline.ts. Dirty rates are the workload at the
+// tick's start (or inputs.dirtyRateMiBps), scaled by the auto-converge throttle.
 import type { MigrationEvent, MigrationRound } from '@virtsim/contracts';
 import { workloadAt } from '../shared/workload.js';
 import { afterRound } from './precopy.js';

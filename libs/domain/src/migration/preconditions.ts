@@ -6,7 +6,7 @@
 //   checkStorageMigration({vm, sourceDatastoreId, targetDatastoreId}): void
 //   coldCopyMiB(disksGiB, configMiB?) / copySeconds(MiB, MiBps)    C4 copy size and time
 //
-// Rules: 'migration.vm-state', 'migration.source', 'migration.same-host', 'migration.target-host',
+// Rules: 'migration.vm-state', 'migration.cluster' (live moves stay in the cluster), 'migration.source', 'migration.same-host', 'migration.target-host',
 // 'migration.passthrough', 'imc.features', 'migration.capacity' (unprocessable), 'migration.same-datastore'.
 import { conflict, invalid, unprocessable } from '@virtsim/contracts';
 import type { VmState, WorkloadProfile } from '@virtsim/contracts';

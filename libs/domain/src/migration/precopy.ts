@@ -6,6 +6,8 @@
 //   afterRound(round, ctx): RoundDecision                   what follows a completed round (shared by the
 //                                                           closed form below and the tick engine)
 //   planPreCopy(memoryMiB, dirtyRateMiBps, bandwidthMiBps, options?): PreCopyPlan   constant rates, closed form
+//   estimateLiveMigration(memoryMiB, dirtyRateMiBps, sourceGbps, targetGbps, options?)   the same on an idle
+//                                                           link pair (DRS / DPM migration cost)
 //
 // Model. Round 0 sends all memory; round i+1 sends what was dirtied during round i, at most the memory size
 // (or the writable working set). After each round:
@@ -23,6 +25,7 @@
 // Downtime = final copy / bandwidth + resume (20 ms: QEMU/KVM resume on the target is reported at
 // 10-30 ms on top of the last copy; Clark et al. measured ~165 ms total downtime for a busy web server).
 import { invalid } from '@virtsim/contracts';
+import { gbpsToMiBps } from './bandwidth.js';
 import type { MigrationOutcome, MigrationPreCopyOptions, MigrationRound } from '@virtsim/contracts';
 
 export const DEFAULT_PRECOPY_OPTIONS: Readonly<MigrationPreCopyOptions> = Object.freeze({
@@ -143,4 +146,9 @@ export function planPreCopy(memoryMiB: number, dirtyRateMiBps: number, bandwidth
     }
     throttle = d.throttlePercent; toSend = dirtied;
   }
+}
+
+/** Migration cost for DRS / DPM: the plan on an otherwise idle link pair (the slower NIC decides). */
+export function estimateLiveMigration(memoryMiB: number, dirtyRateMiBps: number, sourceGbps: 1 | 10, targetGbps: 1 | 10, options: Partial<MigrationPreCopyOptions> = {}): PreCopyPlan {
+  return planPreCopy(memoryMiB, dirtyRateMiBps, Math.min(gbpsToMiBps(sourceGbps), gbpsToMiBps(targetGbps)), options);
 }

@@ -1,5 +1,5 @@
 import { gbpsToMiBps } from './bandwidth.js';
-import { planPreCopy, preCopyOptions } from './precopy.js';
+import { estimateLiveMigration, planPreCopy, preCopyOptions } from './precopy.js';
 
 const GBE1 = 1e9 / 8 / 2 ** 20; // 119.2093 MiB/s
 
@@ -81,6 +81,11 @@ describe('planPreCopy (Clark et al. iterative pre-copy)', () => {
     const plan = planPreCopy(1024, GBE1 / 2, GBE1, { downtimeTargetMs: 50 });
     expect(plan.rounds).toHaveLength(8); // 1024 / 2^8 = 4 <= 0.05 x 119.2 = 5.96
     expect(plan.finalCopyMiB).toBeCloseTo(4, 6);
+  });
+
+  it('DRS estimate: 4 GiB idle VM, 10 GbE source to 1 GbE target = 4096 / 119.209 + 0.02 = 34.38 s', () => {
+    expect(estimateLiveMigration(4096, 0, 10, 1).totalSeconds).toBeCloseTo(4096 / GBE1 + 0.02, 5);
+    expect(estimateLiveMigration(4096, 0, 10, 10).totalSeconds).toBeCloseTo(4096 / (10 * GBE1) + 0.02, 5);
   });
 
   it('refuses bad arguments: zero bandwidth, maxRounds 0', () => {
