@@ -5,7 +5,15 @@ import type { HaHost, HaState, HaVm } from './state.js';
 
 export interface HaDraft {
   state: HaState;
-  owned: WeakSet<object>;
+  owned: Pick<WeakSet<object>, 'has' | 'add'>;
+}
+
+/** Treats every object as owned: records are mutated where they are (the shell's live projection). */
+const OWNS_ALL: Pick<WeakSet<object>, 'has' | 'add'> = { has: () => true, add() { return this as never; } };
+
+/** A draft that writes into `state` itself: O(1) per event, for a projection that owns its state. */
+export function inPlaceDraft(state: HaState): HaDraft {
+  return { state, owned: OWNS_ALL };
 }
 
 export function draftOf(base: HaState): HaDraft {

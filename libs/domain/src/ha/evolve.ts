@@ -4,7 +4,7 @@
 import type { HaEvent, InventoryEvent, PlacementEvent } from '@virtsim/contracts';
 import { applyHa, HA_EVENT_TYPES } from './apply-ha.js';
 import { applyInventory } from './apply-inventory.js';
-import { draftOf, type HaDraft } from './draft.js';
+import { draftOf, inPlaceDraft, type HaDraft } from './draft.js';
 import { haInitialState, type HaState } from './state.js';
 
 export type HaInputEvent = HaEvent | InventoryEvent | PlacementEvent;
@@ -19,6 +19,13 @@ export function evolveHa(state: HaState, event: HaInputEvent): HaState {
   const d = draftOf(state);
   applyEvent(d, event);
   return d.state;
+}
+
+/** Mutates `state` and returns it: O(1) per event (the ha-monitor projection, which owns its state).
+ *  Same outcome as evolveHa. Never call it on a state another holder still reads (e.g. a tick's input). */
+export function evolveHaInPlace(state: HaState, event: HaInputEvent): HaState {
+  applyEvent(inPlaceDraft(state), event);
+  return state;
 }
 
 /** Pure fold of a batch (replay, catch-up, given-events in tests): O(events + VMs). */

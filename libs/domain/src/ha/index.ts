@@ -2,14 +2,16 @@
 //
 // Drive it from the shell:
 //  - state: foldHa(events) over inventory (Cluster*, Host*, Vm*, Rule*), placement (VmPlaced, VmRelocated,
-//    VmPlacementReleased) and HA events, in global order; evolveHa for one event. Other events are ignored.
+//    VmPlacementReleased) and HA events, in global order; evolveHa for one event (pure), evolveHaInPlace for a
+//    projection that owns its state (mutates, O(1)). Other events are ignored.
 //  - REST faults: decideHa({type:'InjectHostFault'|'RecoverHost'|'InjectVmFault', ..., simTime}, state).
 //  - each clock tick (phase ha-monitor): haTick(state, {simTime, tickSeconds, signals?, place}) -> {events, state};
 //    `place` is the scheduler: (request, excludeHosts) -> {hostId, brokenShouldRules?} | {refused}.
 //  - power-on / create requests: admissionCheck(state, {vmId, name, vcpus, memoryMiB, action}) throws
 //    conflict 'ha.admissionControl'; admissionReport(state) for read models.
 export { haDecider, decideHa, type HaCommand } from './decider.js';
-export { evolveHa, foldHa, type HaInputEvent } from './evolve.js';
+export { evolveHa, evolveHaInPlace, foldHa, type HaInputEvent } from './evolve.js';
+export { HA_EVENT_TYPES } from './apply-ha.js';
 export { haTick, decideTick, type HaTick, type HaTickResult } from './tick.js';
 export type { InjectHostFault, RecoverHost, InjectVmFault } from './faults.js';
 export { derivedSignal, type HaHostSignal, type HaSignals } from './detection.js';
