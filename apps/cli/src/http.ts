@@ -147,23 +147,39 @@ export class ApiClient {
     return this.request<T>('DELETE', path);
   }
 
-  /** Iterates every item of a list endpoint, following nextCursor. */
-  async *paginate<T = unknown>(path: string, query: Query = {}, pageSize = 500): AsyncGenerator<T> {
+  /**
+   * Iterates every item of a list endpoint, following nextCursor (sent back as `cursor`, or as
+   * `after` for log-ordered endpoints such as /audit and /vms/:id/history). Stops if a cursor repeats.
+   */
+  async *paginate<T = unknown>(path: string, query: Query = {}, opts: { pageSize?: number; cursorParam?: 'cursor' | 'after' } = {}): AsyncGenerator<T> {
+    const param = opts.cursorParam ?? 'cursor';
     let cursor: string | number | null | undefined;
-    for (let guard = 0; guard < 1_000_000; guard++) {
-      const page = await this.get<Page<T> | T[]>(path, { ...query, limit: query.limit ?? pageSize, cursor: cursor ?? undefined });
-      const items = Array.isArray(page) ? page : (page?.items ?? []);
+    const seen = new Set<string>();
+    for (;;) {
+      const page = await this.get<Page<T> | T[]>(path, { ...query, limit: query.limit ?? opts.pageSize ?? 500, ...(cursor !== undefined && cursor !== null ? { [param]: cursor } : {}) });
+      const items = pageItems<T>(page);
       for (const it of items) yield it;
       cursor = Array.isArray(page) ? null : page?.nextCursor;
-      if (cursor === null || cursor === undefined || cursor === '' || items.length === 0) return;
+      if (cursor === null || cursor === undefined || cursor === '' || items.length === 0 || seen.has(String(cursor))) return;
+      seen.add(String(cursor));
     }
   }
 
-  async list<T = unknown>(path: string, query: Query = {}): Promise<T[]> {
+  async list<T = unknown>(path: string, query: Query = {}, opts: { cursorParam?: 'cursor' | 'after' } = {}): Promise<T[]> {
     const out: T[] = [];
-    for await (const it of this.paginate<T>(path, query)) out.push(it);
+    for await (const it of this.paginate<T>(path, query, opts)) out.push(it);
     return out;
   }
+}
+
+/** The items of a list answer: an array, {items}, or the first array field ({recommendations: [...]}). */
+export function pageItems<T>(page: unknown): T[] {
+  if (Array.isArray(page)) return page as T[];
+  if (!page || typeof page !== 'object') return [];
+  const o = page as Record<string, unknown>;
+  if (Array.isArray(o.items)) return o.items as T[];
+  const arr = Object.values(o).find(Array.isArray);
+  return (arr ?? []) as T[];
 }
 
 async function toApiError(res: Response, method: string, path: string): Promise<ApiError> {

@@ -1,4 +1,4 @@
-import { ApiClient, ApiError, SseParser, buildUrl, fieldErrors, formatProblem } from './http.js';
+import { ApiClient, ApiError, SseParser, pageItems, buildUrl, fieldErrors, formatProblem } from './http.js';
 import { CliError } from './errors.js';
 
 type Call = { url: string; init: RequestInit };
@@ -78,6 +78,22 @@ describe('ApiClient', () => {
     expect(f.calls[1]!.url).toContain('cursor=c2');
     expect(f.calls[1]!.url).toContain('clusterId=c');
   });
+});
+
+it('pages by after= when asked, and stops on a repeated cursor', async () => {
+  const f = fakeFetch([json({ items: [{ position: 1 }], nextCursor: '1' }), json({ items: [{ position: 1 }], nextCursor: '1' })]);
+  const c = new ApiClient('http://h/api/v1', 't', f.fn);
+  await expect(c.list('/audit', { vm: 'v1' }, { cursorParam: 'after' })).resolves.toHaveLength(2);
+  expect(f.calls).toHaveLength(2);
+  expect(f.calls[1]!.url).toContain('after=1');
+  expect(f.calls[1]!.url).not.toContain('cursor=');
+});
+
+it('pageItems reads arrays, {items} and the first array field', () => {
+  expect(pageItems([1])).toEqual([1]);
+  expect(pageItems({ items: [2], nextCursor: null })).toEqual([2]);
+  expect(pageItems({ clusterId: 'c', recommendations: [3] })).toEqual([3]);
+  expect(pageItems(null)).toEqual([]);
 });
 
 describe('SseParser', () => {

@@ -204,7 +204,7 @@ export function auditCommand(): Command {
       const client = await ctx.client();
       const q = { vm: o.vm, host: o.host, from: o.from ? parseDuration(o.from) : undefined, to: o.to ? parseDuration(o.to) : undefined };
       const items: Record<string, unknown>[] = [];
-      for await (const it of client.paginate<Record<string, unknown>>('/audit', q)) {
+      for await (const it of client.paginate<Record<string, unknown>>('/audit', q, { cursorParam: 'after' })) {
         items.push(it);
         if (o.limit && items.length >= o.limit) break;
       }

@@ -264,7 +264,7 @@ export function vmsCommand(): Command {
     await showResult(ctx, await (await ctx.client()).delete(`/vms/${e(id)}`), o, `delete ${id}`);
   }));
   c.command('history <id>').description("a VM's events").action(act(async (ctx, id: string) => {
-    const items = await (await ctx.client()).list<Record<string, unknown>>(`/vms/${e(id)}/history`);
+    const items = await (await ctx.client()).list<Record<string, unknown>>(`/vms/${e(id)}/history`, {}, { cursorParam: 'after' });
     ctx.emit({ items }, () => formatTable(items, [
       { header: 'position', key: 'position', align: 'right' },
       { header: 'simTime', get: (r) => pick(r, 'metadata.simTime') ?? r.simTime },
