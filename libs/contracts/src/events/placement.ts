@@ -35,7 +35,16 @@ export interface DpmEvacuation { vmId: string; toHostId: string }
 
 export type PlacementDecisionEvent =
   | EventOf<'PlacementRefused', { vmId: string; clusterId: string; filters: PlacementFilterRejection[]; reason: string }>
-  | EventOf<'DrsRecommendationMade', { clusterId: string; vmId: string; fromHostId: string; toHostId: string; simTime: number; rationale: DrsMoveRationale }>
+  /** recommendationId: `drs-<clusterId>-<simTime>-<n>` (n = 1-based order in the pass); a new pass supersedes the previous one's */
+  | EventOf<'DrsRecommendationMade', { clusterId: string; recommendationId: string; vmId: string; fromHostId: string; toHostId: string; simTime: number; rationale: DrsMoveRationale }>
+  /** handed to the migration service (manual: scheduler.drs-apply; automatic: the DRS pass itself) */
+  | EventOf<'DrsRecommendationApplied', { clusterId: string; recommendationId: string; vmId: string; fromHostId: string; toHostId: string; migrationId: string | null; automatic: boolean; simTime: number }>
+  /** the migration service refused it */
+  | EventOf<'DrsRecommendationFailed', { clusterId: string; recommendationId: string; vmId: string; reason: string; simTime: number }>
+  /** a DRS pass found nothing to do: the previous pass's pending recommendations are void */
+  | EventOf<'DrsRecommendationsSuperseded', { clusterId: string; recommendationIds: string[]; simTime: number }>
   | EventOf<'DpmBandChanged', { clusterId: string; band: DpmBand; since: number; utilizationPercent: number }>
   | EventOf<'DpmHostPowerOffRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; evacuations: DpmEvacuation[]; reason: string }>
-  | EventOf<'DpmHostPowerOnRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; reason: string }>;
+  | EventOf<'DpmHostPowerOnRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; reason: string }>
+  /** automatic DPM gave up powering the host off (evacuation refused, cluster left the low band) */
+  | EventOf<'DpmHostPowerOffCancelled', { clusterId: string; hostId: string; simTime: number; reason: string }>;

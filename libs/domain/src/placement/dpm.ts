@@ -16,7 +16,7 @@
 import type { DpmBand, DpmEvacuation, PlacementDecisionEvent } from '@virtsim/contracts';
 import { attachVm, scratchCopy } from './accounting.js';
 import { clusterLoad } from './drs-load.js';
-import { byNameThenId, clusterPolicy, isUsable, memoryCapacityMiB, type InFlightMigration, type PlacementHost, type PlacementState, type PlacementVm } from './model.js';
+import { byNameThenId, clusterPolicy, memoryCapacityMiB, type InFlightMigration, type PlacementHost, type PlacementState, type PlacementVm } from './model.js';
 import { placeVm } from './place.js';
 
 export interface DpmOptions {

@@ -191,6 +191,9 @@ export function recommendDrs(state: PlacementState, options: DrsOptions): DrsRec
   return pass.recs;
 }
 
+/** Deterministic id of the n-th (1-based) recommendation of the pass at simTime. */
+export const drsRecommendationId = (clusterId: string, simTime: number, n: number): string => `drs-${clusterId}-${simTime}-${n}`;
+
 export function drsRecommendationEvents(recs: readonly DrsRecommendation[], clusterId: string, simTime: number): Extract<PlacementDecisionEvent, EventOf<'DrsRecommendationMade', unknown>>[] {
-  return recs.map((r) => ({ type: 'DrsRecommendationMade', data: { clusterId, vmId: r.vmId, fromHostId: r.fromHostId, toHostId: r.toHostId, simTime, rationale: r.rationale } }));
+  return recs.map((r, i) => ({ type: 'DrsRecommendationMade', data: { clusterId, recommendationId: drsRecommendationId(clusterId, simTime, i + 1), vmId: r.vmId, fromHostId: r.fromHostId, toHostId: r.toHostId, simTime, rationale: r.rationale } }));
 }

@@ -20,6 +20,6 @@ export { PLACEMENT_FILTERS, checkHost, type FilterContext, type HostCheck } from
 export { breaksMustRule, brokenShouldRules, ruleViolations, violations, ruleSeverity, type RuleViolation, type RuleSeverity } from './rules.js';
 export { placeVm, vmPlacedEvent, loadAfterPlacement, type PlaceVmRequest, type PlacementDecision, type PlacementWeigher } from './place.js';
 export * from './drs-load.js';
-export { recommendDrs, drsRecommendationEvents, type DrsOptions, type DrsRecommendation } from './drs.js';
+export { recommendDrs, drsRecommendationEvents, drsRecommendationId, type DrsOptions, type DrsRecommendation } from './drs.js';
 export { evaluateDpm, DPM_BELOW_SECONDS, DPM_ABOVE_SECONDS, type DpmOptions, type DpmResult } from './dpm.js';
 export { placementDecider, decidePlacement, type PlacementCommand, type PlacementOutput } from './decider.js';

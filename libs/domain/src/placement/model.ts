@@ -7,6 +7,7 @@
 //   rules[ruleId]       = spec + per-host count of placed members (so rule filters never scan the members)
 //   vmRules[vmId]       = ids of the rules naming the VM (sorted)
 // Capacity is computed here from HostSpec on purpose (P1), not taken from the cpu context.
+import { imcFeatures } from '../inventory/imc.js';
 import type { ClusterSpec, DpmBand, HostPowerState, HostSpec, NumaPlacement, RuleSpec, VmSpec, VmState } from '@virtsim/contracts';
 
 export interface GpuSlot {
@@ -135,10 +136,22 @@ export const numaNodeSize = (host: PlacementHost) => {
 export const byNameThenId = (a: { name: string; id: string }, b: { name: string; id: string }): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
+/** Features an IMC baseline requires: a raw list as given, a named level through inventory's table (F11);
+ *  an unknown level (refused by inventory when the cluster was created) requires nothing. */
+export function imcBaselineFeatures(baseline: ClusterSpec['imcBaseline']): string[] {
+  if (!baseline) return [];
+  if ('features' in baseline) return baseline.features;
+  try {
+    return imcFeatures(baseline);
+  } catch {
+    return [];
+  }
+}
+
 /** Cluster policy with the ClusterSpec defaults applied (events may carry a spec parsed without defaults). */
 export function clusterPolicy(cluster: PlacementCluster) {
   const s = cluster.spec;
-  const imc = s.imcBaseline && 'features' in s.imcBaseline ? s.imcBaseline.features : [];
+  const imc = imcBaselineFeatures(s.imcBaseline);
   return {
     cpuOvercommitRatio: s.cpuOvercommitRatio ?? 4,
     memoryOvercommit: s.memoryOvercommit ?? false,

@@ -1,0 +1,284 @@
+// The scheduler's subjects. Commands go through ctx.commands.run (serialized, state caught up, appended with
+// expected versions); queries read the caught-up projection and append nothing.
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { conflict, notFound, VirtsimError, type EventMetadata, type EventOf, type NumaPlacement } from '@virtsim/contracts';
+import { placement } from '@virtsim/domain';
+import type { AppendBatch } from '@virtsim/event-store';
+import { ServiceContext, zodPipe, type Decision } from '@virtsim/service-kit';
+import {
+  ClusterRequest, CpuModesRequest, DrsApplyRequest, HostRequest, PlaceRequest, ReleaseRequest, SelectHostRequest, SelectHostsRequest,
+  TickRequest, VmRequest, type SelectHostsItem,
+} from './schemas.js';
+import { migrationsOf, streams, type SchedulerState } from './state.js';
+import { hostsReadyToPowerOff, planTick, type AutoMove } from './tick.js';
+import { cpuModesView, drsRecommendationsView, hostView, requireVm, vmView } from './views.js';
+
+type Trace = { correlationId?: string; causationId?: string };
+type Grant = { hostId: string; brokenShouldRules: string[]; numa?: NumaPlacement; numaByVm?: Record<string, NumaPlacement> } | { refused: string };
+
+const errorOf = (e: unknown): VirtsimError => VirtsimError.from(e);
+
+@Controller()
+export class SchedulerHandlers {
+  constructor(private readonly ctx: ServiceContext<SchedulerState>) {}
+
+  // ---------------------------------------------------------------- placement (saga steps)
+
+  @MessagePattern('scheduler.place')
+  place(@Payload(zodPipe(PlaceRequest)) req: PlaceRequest) {
+    return this.run(req, (state) => {
+      const vm = requireVm(state, req.vmId);
+      if (vm.hostId) return { appends: new Map(), result: { ...placedAnswer(vm), alreadyPlaced: true } };
+      const decision = this.placeAvoidingPowerOff(state, vm);
+      const event = placement.vmPlacedEvent(decision, 'initial placement');
+      return {
+        appends: new Map([[streams.placement(vm.clusterId), [event]]]),
+        result: { vmId: vm.id, clusterId: vm.clusterId, hostId: decision.hostId, numa: decision.numa, brokenShouldRules: decision.brokenShouldRules, gpus: decision.gpus, alreadyPlaced: false },
+      };
+    });
+  }
+
+  @MessagePattern('scheduler.release-placement')
+  release(@Payload(zodPipe(ReleaseRequest)) req: ReleaseRequest) {
+    return this.run(req, (state) => {
+      const vm = state.placement.vms[req.vmId];
+      if (!vm?.hostId) return { appends: new Map<string, EventOf[]>(), result: { vmId: req.vmId, released: false, hostId: null as string | null } };
+      const events = placement.decidePlacement({ type: 'ReleaseVm', vmId: vm.id, reason: req.reason ?? 'placement released' }, state.placement);
+      return { appends: new Map<string, EventOf[]>([[streams.placement(vm.clusterId), events]]), result: { vmId: vm.id, released: true, hostId: vm.hostId as string | null } };
+    });
+  }
+
+  // ---------------------------------------------------------------- queries for HA and migration
+
+  @MessagePattern('scheduler.select-host')
+  async selectHost(@Payload(zodPipe(SelectHostRequest)) req: SelectHostRequest) {
+    const state = await this.caughtUp();
+    const vm = requireVm(state, req.vmId);
+    const d = placement.placeVm(state.placement, {
+      vmId: vm.id, spec: vm.spec, excludeHosts: req.excludeHosts, preferHost: req.preferHost, migrations: migrationsOf(state, vm.clusterId),
+    });
+    return { vmId: vm.id, clusterId: d.clusterId, hostId: d.hostId, numa: d.numa, brokenShouldRules: d.brokenShouldRules, gpus: d.gpus, loadAfter: d.loadAfter };
+  }
+
+  /** Each grant is committed on a scratch copy, so later requests of the same call see it (HA restarts of one tick). */
+  @MessagePattern('scheduler.select-hosts')
+  async selectHosts(@Payload(zodPipe(SelectHostsRequest)) req: SelectHostsRequest) {
+    const state = await this.caughtUp();
+    if (!state.placement.clusters[req.clusterId]) throw notFound('cluster', req.clusterId);
+    const scratch = placement.scratchCopy(state.placement);
+    const migrations = migrationsOf(state, req.clusterId);
+    const grants: Record<string, Grant> = {};
+    for (const item of req.requests) grants[item.key] = grantFor(scratch, req.clusterId, item, migrations);
+    return { clusterId: req.clusterId, grants };
+  }
+
+  // ---------------------------------------------------------------- DRS
+
+  @MessagePattern('scheduler.drs-recommendations')
+  async drsRecommendations(@Payload(zodPipe(ClusterRequest)) req: ClusterRequest) {
+    return drsRecommendationsView(await this.caughtUp(), req.clusterId);
+  }
+
+  @MessagePattern('scheduler.drs-apply')
+  async drsApply(@Payload(zodPipe(DrsApplyRequest)) req: DrsApplyRequest) {
+    const state = await this.caughtUp();
+    if (!state.placement.clusters[req.clusterId]) throw notFound('cluster', req.clusterId);
+    const item = state.drs[req.clusterId]?.items.find((i) => i.id === req.recommendationId);
+    if (!item) throw notFound('recommendation', req.recommendationId);
+    const answer = { clusterId: req.clusterId, recommendationId: item.id, vmId: item.vmId, fromHostId: item.fromHostId, toHostId: item.toHostId };
+    if (item.status === 'applied') return { ...answer, migrationId: item.migrationId, alreadyApplied: true };
+    if (item.status !== 'pending') throw conflict('drs.notPending', `recommendation ${item.id} is ${item.status}${item.reason ? `: ${item.reason}` : ''}`, { recommendationId: item.id });
+    const vm = state.placement.vms[item.vmId];
+    if (vm?.hostId !== item.fromHostId) {
+      throw conflict('drs.stale', `recommendation ${item.id} moves VM ${item.vmId} from ${item.fromHostId}, but it is on ${vm?.hostId ?? 'no host'} now`, { recommendationId: item.id });
+    }
+    const move: AutoMove = { clusterId: req.clusterId, recommendationId: item.id, vmId: item.vmId, fromHostId: item.fromHostId, toHostId: item.toHostId };
+    const outcome = await this.startMigration(move, req);
+    await this.run(req, (s) => ({ appends: outcomeEvents(s, [outcome], false, s.clock.simTime), result: {} }));
+    if ('error' in outcome) throw outcome.error;
+    return { ...answer, migrationId: outcome.migrationId, alreadyApplied: false };
+  }
+
+  // ---------------------------------------------------------------- tick
+
+  @MessagePattern('scheduler.tick')
+  async tick(@Payload(zodPipe(TickRequest)) req: TickRequest) {
+    const first = await this.run(req, (state) => {
+      const plan = planTick(state, req);
+      let events = 0;
+      for (const list of plan.appends.values()) events += list.length;
+      return { appends: plan.appends, result: { moves: plan.moves, evacuations: plan.evacuations, stats: plan.stats, events } };
+    });
+    if (first.stats.computeMs > 50) this.ctx.log.warn({ stats: first.stats, tick: req.tick }, 'scheduler tick compute above 50 ms');
+    // automatic DRS: hand each move to the migration service
+    const outcomes: Outcome[] = [];
+    for (const move of first.moves) {
+      const o = await this.startMigration(move, req);
+      if (!('unavailable' in o)) outcomes.push(o);
+    }
+    // automatic DPM: evacuate the hosts recommended for power-off
+    const cancelled: { clusterId: string; hostId: string; reason: string }[] = [];
+    for (const ev of first.evacuations) {
+      try {
+        await this.ctx.request('migration.evacuate', { hostId: ev.hostId, reason: 'dpm', dryRun: false, correlationId: req.correlationId, causationId: req.causationId });
+      } catch (e) {
+        const err = errorOf(e);
+        if (err.code === 'unavailable') this.ctx.log.warn({ hostId: ev.hostId, err: err.message }, 'DPM evacuation: migration service unavailable');
+        else cancelled.push({ ...ev, reason: `evacuation refused: ${err.message}` });
+      }
+    }
+    const second = await this.run(req, (state) => {
+      const appends = outcomeEvents(state, outcomes, true, req.simTime);
+      const add = (streamId: string, e: EventOf) => appends.set(streamId, [...(appends.get(streamId) ?? []), e]);
+      for (const c of cancelled) add(streams.placement(c.clusterId), { type: 'DpmHostPowerOffCancelled', data: { ...c, simTime: req.simTime } });
+      const cancelledIds = new Set(cancelled.map((c) => c.hostId));
+      for (const h of hostsReadyToPowerOff(state)) {
+        if (!cancelledIds.has(h.hostId)) add(streams.cluster(h.clusterId), { type: 'HostPoweredOff', data: { hostId: h.hostId, clusterId: h.clusterId, reason: 'dpm', standby: true } });
+      }
+      let events = 0;
+      for (const list of appends.values()) events += list.length;
+      return { appends, result: { events } };
+    });
+    return { events: first.events + second.events, stats: first.stats };
+  }
+
+  // ---------------------------------------------------------------- read models
+
+  @MessagePattern('scheduler.vm')
+  async vm(@Payload(zodPipe(VmRequest)) req: { vmId: string }) {
+    return vmView(await this.caughtUp(), req.vmId);
+  }
+
+  @MessagePattern('scheduler.host')
+  async host(@Payload(zodPipe(HostRequest)) req: { hostId: string }) {
+    return hostView(await this.caughtUp(), req.hostId);
+  }
+
+  @MessagePattern('scheduler.cpu-modes')
+  async cpuModes(@Payload(zodPipe(CpuModesRequest)) req: CpuModesRequest) {
+    return cpuModesView(await this.caughtUp(), req);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private async caughtUp(): Promise<SchedulerState> {
+    await this.ctx.projection.catchUp();
+    return this.ctx.state;
+  }
+
+  /** Placement that avoids hosts DPM is emptying for power-off, unless nothing else fits. */
+  private placeAvoidingPowerOff(state: SchedulerState, vm: placement.PlacementVm): placement.PlacementDecision {
+    const migrations = migrationsOf(state, vm.clusterId);
+    const pendingOff = state.dpm[vm.clusterId]?.powerOff ?? [];
+    if (pendingOff.length > 0) {
+      try {
+        return placement.placeVm(state.placement, { vmId: vm.id, spec: vm.spec, excludeHosts: pendingOff, migrations });
+      } catch { /* fall through: every other host refused */ }
+    }
+    return placement.placeVm(state.placement, { vmId: vm.id, spec: vm.spec, migrations });
+  }
+
+  private async startMigration(move: AutoMove, trace: Trace): Promise<Outcome> {
+    try {
+      const r = await this.ctx.request<{ migrationId?: string } | null>('migration.start', {
+        vmId: move.vmId, targetHostId: move.toHostId, live: true, reason: 'drs', requestedBy: move.recommendationId,
+        correlationId: trace.correlationId ?? move.recommendationId, causationId: trace.causationId,
+      });
+      return { move, migrationId: r?.migrationId ?? null };
+    } catch (e) {
+      const err = errorOf(e);
+      if (err.code === 'unavailable') {
+        this.ctx.log.warn({ recommendationId: move.recommendationId, err: err.message }, 'DRS move: migration service unavailable');
+        return { move, unavailable: true, error: err };
+      }
+      return { move, error: err };
+    }
+  }
+
+  private run<T>(trace: Trace, decide: (state: SchedulerState) => { appends: Map<string, EventOf[]>; result: T }): Promise<T & { position: number }> {
+    return this.ctx.commands.run((state): Decision<T> => {
+      const d = decide(state);
+      const appends: AppendBatch[] = [...d.appends].filter(([, events]) => events.length > 0).map(([streamId, events]) => ({
+        streamId, expectedVersion: this.ctx.commands.expected(streamId), events: events.map((e) => ({ type: e.type, data: e.data })),
+      }));
+      const metadata: EventMetadata = { simTime: state.clock.simTime, actor: 'scheduler' };
+      if (trace.correlationId) metadata.correlationId = trace.correlationId;
+      if (trace.causationId) metadata.causationId = trace.causationId;
+      return { appends, result: d.result, metadata };
+    });
+  }
+}
+
+type Outcome =
+  | { move: AutoMove; migrationId: string | null }
+  | { move: AutoMove; error: VirtsimError; unavailable?: true };
+
+/** Applied / Failed events for outcomes whose recommendation is still pending (a repeat records nothing). */
+function outcomeEvents(state: SchedulerState, outcomes: readonly Outcome[], automatic: boolean, simTime: number): Map<string, EventOf[]> {
+  const appends = new Map<string, EventOf[]>();
+  for (const o of outcomes) {
+    if ('unavailable' in o) continue;
+    const { clusterId, recommendationId, vmId, fromHostId, toHostId } = o.move;
+    const item = state.drs[clusterId]?.items.find((i) => i.id === recommendationId);
+    if (!item || item.status !== 'pending') continue;
+    const event: EventOf = 'error' in o
+      ? { type: 'DrsRecommendationFailed', data: { clusterId, recommendationId, vmId, reason: o.error.message, simTime } }
+      : { type: 'DrsRecommendationApplied', data: { clusterId, recommendationId, vmId, fromHostId, toHostId, migrationId: o.migrationId, automatic, simTime } };
+    const streamId = streams.placement(clusterId);
+    appends.set(streamId, [...(appends.get(streamId) ?? []), event]);
+  }
+  return appends;
+}
+
+function placedAnswer(vm: placement.PlacementVm) {
+  return { vmId: vm.id, clusterId: vm.clusterId, hostId: vm.hostId!, numa: vm.numa, brokenShouldRules: vm.brokenShouldRules, gpus: vm.gpus };
+}
+
+/** One select-hosts request on the scratch state: its VMs leave their current host first (they are down), the
+ *  first VM is placed by the normal pipeline, the others of an affinity group must fit on the same host; a host
+ *  that cannot take the whole group is excluded and the next one is tried. The grant stays on the scratch. */
+function grantFor(scratch: placement.PlacementState, clusterId: string, item: SelectHostsItem, migrations: readonly placement.InFlightMigration[]): Grant {
+  const vms = item.vmIds.map((id) => scratch.vms[id]);
+  const unknown = item.vmIds.filter((_, i) => !vms[i]);
+  if (unknown.length > 0) return { refused: `unknown VM(s): ${unknown.join(', ')}` };
+  const foreign = vms.filter((vm) => vm!.clusterId !== clusterId).map((vm) => vm!.id);
+  if (foreign.length > 0) return { refused: `VM(s) of another cluster: ${foreign.join(', ')}` };
+  for (const vm of vms) placement.detachVm(scratch, vm!.id);
+  const members = vms as placement.PlacementVm[];
+  const exclude = new Set(item.excludeHosts);
+  const hostIds = scratch.clusters[clusterId]!.hostIds;
+  for (;;) {
+    let first: placement.PlacementDecision;
+    try {
+      first = placement.placeVm(scratch, { vmId: members[0]!.id, spec: members[0]!.spec, excludeHosts: [...exclude], preferHost: item.preferHost, migrations });
+    } catch (e) {
+      return { refused: errorOf(e).message };
+    }
+    const trial = members.length > 1 ? placement.scratchCopy(scratch) : scratch;
+    const decisions = [first];
+    placement.attachVm(trial, first.vmId, first.hostId, first.numa, first.gpus);
+    const others = hostIds.filter((h) => h !== first.hostId);
+    let fits = true;
+    for (const vm of members.slice(1)) {
+      try {
+        const d = placement.placeVm(trial, { vmId: vm.id, spec: vm.spec, excludeHosts: others, migrations });
+        placement.attachVm(trial, d.vmId, d.hostId, d.numa, d.gpus);
+        decisions.push(d);
+      } catch {
+        fits = false;
+        break;
+      }
+    }
+    if (!fits) {
+      exclude.add(first.hostId);
+      continue;
+    }
+    if (trial !== scratch) for (const d of decisions) placement.attachVm(scratch, d.vmId, d.hostId, d.numa, d.gpus);
+    const broken = [...new Set(decisions.flatMap((d) => d.brokenShouldRules))].sort();
+    return {
+      hostId: first.hostId, brokenShouldRules: broken, numa: first.numa,
+      ...(members.length > 1 ? { numaByVm: Object.fromEntries(decisions.map((d) => [d.vmId, d.numa])) } : {}),
+    };
+  }
+}

@@ -1,0 +1,216 @@
+// The scheduler booted over PostgreSQL on both transports: placement saga steps, HA / migration queries, a DRS
+// pass, the tick's CPU samples, read models. The log is seeded with inventory events appended directly; a fake
+// migration service (booted next to it) answers migration.start / migration.evacuate.
+import { Controller, Module } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { ClusterSpec, HostSpec, unprocessable, VirtsimError, VmSpec, type EventOf, type RecordedEvent } from '@virtsim/contracts';
+import { bootService, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
+import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { schedulerDefinition } from './service.js';
+import type { SchedulerState } from './state.js';
+
+const migrationCalls: { pattern: string; data: any }[] = [];
+
+@Controller()
+class FakeMigration {
+  @MessagePattern('migration.start')
+  start(@Payload() data: { vmId: string; targetHostId: string }) {
+    migrationCalls.push({ pattern: 'migration.start', data });
+    if (data.vmId.endsWith('-refused')) throw unprocessable('migration.imc', 'target lacks avx512f');
+    return { migrationId: `m-${data.vmId}` };
+  }
+
+  @MessagePattern('migration.evacuate')
+  evacuate(@Payload() data: { hostId: string }) {
+    migrationCalls.push({ pattern: 'migration.evacuate', data });
+    return { migrationIds: [] };
+  }
+}
+@Module({ controllers: [FakeMigration] })
+class FakeMigrationModule {}
+const fakeMigration = { name: 'migration' as const, module: FakeMigrationModule, projection: { name: 'fake-migration', initialState: () => ({}), evolve: (s: object) => s } };
+
+const cluster = (clusterId: string, over: Record<string, unknown> = {}): EventOf => ({ type: 'ClusterCreated', data: { clusterId, spec: ClusterSpec.parse({ name: clusterId, ...over }) } });
+/** 2 x 8 x 2 = 32 threads at 2,600 MHz = 83,200 MHz, 256 GiB, 2 NUMA nodes (small: 1 x 4 x 2 = 8 threads, 16 GiB, 1 node) */
+const host = (hostId: string, clusterId: string, small = false): EventOf => ({
+  type: 'HostAdded',
+  data: {
+    hostId, clusterId,
+    spec: HostSpec.parse({
+      name: hostId, memoryMiB: small ? 16384 : 262144, numaNodes: small ? 1 : 2, hypervisor: { type: 'type1', mode: 'hardware-assisted' },
+      cpu: { sockets: small ? 1 : 2, coresPerSocket: small ? 4 : 8, threadsPerCore: 2, mhz: 2600, vendor: 'intel', model: 'Xeon', features: ['vmx', 'ept', 'sse4_2', 'avx2'] },
+    }),
+  },
+});
+const vmRequested = (vmId: string, clusterId: string, over: Record<string, unknown> = {}): EventOf => ({
+  type: 'VmCreationRequested',
+  data: { vmId, spec: VmSpec.parse({ name: vmId, clusterId, vcpus: 2, memoryMiB: 4096, guestOs: { family: 'linux', version: '22.04' }, ...over }) },
+});
+const numa1 = (vcpus: number, memoryMiB: number) => ({ nodes: [0], vcpusPerNode: [vcpus], memoryMiBPerNode: [memoryMiB] });
+/** 4 vCPUs demanding 8,320 MHz = 0.1 of a big host */
+const tenth = { vcpus: 4, workload: { cpuDemandMhz: 8320, pattern: 'constant' } };
+const runningVm = (vmId: string, clusterId: string, hostId: string): EventOf[] => [
+  vmRequested(vmId, clusterId, tenth),
+  { type: 'VmPlaced', data: { vmId, clusterId, hostId, numa: numa1(4, 4096), brokenShouldRules: [], reason: 'seed' } },
+  { type: 'VmStateChanged', data: { vmId, clusterId, hostId, from: 'stopped', to: 'running', reason: 'seed' } },
+];
+
+describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let rt: Runtime;
+  let svc: RunningService<SchedulerState>;
+  let mig: RunningService<object>;
+
+  const seed = (streamId: string, events: EventOf[], simTime = 0) =>
+    rt.store.append({ streamId, expectedVersion: 'any', events: events.map((e) => ({ type: e.type, data: e.data })) }, { simTime });
+  const ask = (pattern: string, data: unknown) => svc.ctx.request<any>(pattern, data, 10_000);
+  const fail = (pattern: string, data: unknown) => ask(pattern, data).then(() => { throw new Error(`${pattern} answered`); }, (e) => e as VirtsimError);
+  const stream = async (streamId: string): Promise<RecordedEvent<any>[]> => rt.store.readStream(streamId);
+  const tick = async (tickNo: number, simTime: number) => {
+    await seed('clock', [{ type: 'ClockAdvanced', data: { tick: tickNo, simTime, tickSeconds: 10 } }], simTime);
+    return ask('scheduler.tick', { tick: tickNo, simTime, tickSeconds: 10 });
+  };
+
+  beforeAll(async () => {
+    migrationCalls.length = 0;
+    db = await createTestDatabase(`sched_${transport}`);
+    const env = { DATABASE_URL: db.url, VIRTSIM_SUBJECT_PREFIX: uniqueName('sched'), LOG_LEVEL: 'silent', ...(transport === 'nats' ? { NATS_URL: natsUrl() } : {}) };
+    rt = await Runtime.create(loadConfig(env));
+    // c1: two big hosts; c2: two small hosts (capacity is visible); c3: DRS, 3 big hosts loaded 0.9 / 0.1 / 0.2
+    await seed('cluster-c1', [cluster('c1'), host('h1', 'c1'), host('h2', 'c1')]);
+    await seed('cluster-c2', [cluster('c2'), host('s1', 'c2', true), host('s2', 'c2', true)]);
+    await seed('cluster-c3', [cluster('c3', { drs: { enabled: true, automation: 'manual', threshold: 3 } }), host('a', 'c3'), host('b', 'c3'), host('c', 'c3')]);
+    for (const id of ['vm1', 'vm2', 'vm3']) await seed(`vm-${id}`, [vmRequested(id, 'c1')]);
+    await seed('vm-big', [vmRequested('big', 'c1', { vcpus: 64 })]);
+    for (const id of ['r1', 'r2', 'r3', 'g1', 'g2']) await seed(`vm-${id}`, [vmRequested(id, 'c2', { vcpus: 1, memoryMiB: id.startsWith('g') ? 2048 : 10240 })]);
+    const layout: [string, number][] = [['a', 9], ['b', 1], ['c', 2]];
+    for (const [h, n] of layout) for (let i = 0; i < n; i++) await seed(`vm-${h}${i}`, runningVm(`${h}${i}`, 'c3', h));
+    svc = await bootService(rt, schedulerDefinition);
+    mig = await bootService(rt, fakeMigration);
+  });
+  afterAll(async () => {
+    await mig?.stop();
+    await svc?.stop();
+    await rt?.close();
+    await db?.drop();
+  });
+
+  test('place 3 VMs on 2 hosts: VmPlaced with NUMA on placement-c1, balanced', async () => {
+    const answers = [];
+    for (const vmId of ['vm1', 'vm2', 'vm3']) answers.push(await ask('scheduler.place', { vmId, idempotencyKey: `${vmId}:place`, correlationId: `corr-${vmId}` }));
+    expect(answers.map((a) => a.hostId)).toEqual(['h1', 'h2', 'h1']);
+    for (const a of answers) expect(a).toMatchObject({ numa: { nodes: [expect.any(Number)], vcpusPerNode: [2], memoryMiBPerNode: [4096] }, brokenShouldRules: [] });
+    const events = await stream('placement-c1');
+    expect(events.map((e) => [e.type, e.data.vmId, e.data.hostId])).toEqual([['VmPlaced', 'vm1', 'h1'], ['VmPlaced', 'vm2', 'h2'], ['VmPlaced', 'vm3', 'h1']]);
+    expect(events[0]!.data.numa.nodes).toHaveLength(1);
+    expect(events[0]!.metadata).toMatchObject({ simTime: 0, correlationId: 'corr-vm1' });
+  });
+
+  test('a repeat of place answers the first placement and appends nothing', async () => {
+    const again = await ask('scheduler.place', { vmId: 'vm2', idempotencyKey: 'vm2:place' });
+    expect(again).toMatchObject({ hostId: 'h2', alreadyPlaced: true });
+    expect(await stream('placement-c1')).toHaveLength(3);
+  });
+
+  test('nothing fits: 422 placement.noHost with per-filter counts, nothing appended', async () => {
+    const err = await fail('scheduler.place', { vmId: 'big', idempotencyKey: 'big:place' });
+    expect(err).toBeInstanceOf(VirtsimError);
+    expect(err).toMatchObject({ code: 'unprocessable', details: { rule: 'placement.noHost', hosts: 2, filters: [{ filter: 'vcpus', rejected: 2 }] } });
+    expect(await stream('placement-c1')).toHaveLength(3);
+    expect(await fail('scheduler.place', { vmId: 'nobody' })).toMatchObject({ code: 'not-found' });
+    expect(await fail('scheduler.place', { idempotencyKey: 'x' })).toMatchObject({ code: 'invalid' });
+  });
+
+  test('release: VmPlacementReleased, then a no-op', async () => {
+    expect(await ask('scheduler.release-placement', { vmId: 'vm3', idempotencyKey: 'vm3:place' })).toMatchObject({ released: true, hostId: 'h1' });
+    expect(await ask('scheduler.release-placement', { vmId: 'vm3', idempotencyKey: 'vm3:place' })).toMatchObject({ released: false });
+    const events = await stream('placement-c1');
+    expect(events.map((e) => e.type)).toEqual(['VmPlaced', 'VmPlaced', 'VmPlaced', 'VmPlacementReleased']);
+    const h1 = await ask('scheduler.host', { hostId: 'h1' });
+    expect(h1.allocation).toMatchObject({ vmCount: 1, vcpus: 2, memory: { configuredMiB: 4096 } });
+  });
+
+  test('select-host answers without appending; select-hosts commits each grant for the next requests', async () => {
+    const before = (await rt.store.readAll(0, 10_000)).length;
+    expect(await ask('scheduler.select-host', { vmId: 'r1' })).toMatchObject({ hostId: 's1', brokenShouldRules: [] });
+    expect(await ask('scheduler.select-host', { vmId: 'r1', excludeHosts: ['s1'] })).toMatchObject({ hostId: 's2' });
+    // 10 GiB each on hosts with ~15.5 GiB usable: one per host, the third refused
+    const { grants } = await ask('scheduler.select-hosts', {
+      clusterId: 'c2',
+      requests: ['r1', 'r2', 'r3'].map((id) => ({ key: id, vmIds: [id], vcpus: 1, memoryMiB: 10240, excludeHosts: [] })),
+    });
+    expect(grants.r1).toMatchObject({ hostId: 's1', brokenShouldRules: [], numa: { nodes: [0] } });
+    expect(grants.r2).toMatchObject({ hostId: 's2' });
+    expect(grants.r3.refused).toMatch(/memory: 2/);
+    // a group lands on one host, with each VM's NUMA layout
+    const group = await ask('scheduler.select-hosts', { clusterId: 'c2', requests: [{ key: 'group:x', vmIds: ['g1', 'g2'], vcpus: 2, memoryMiB: 4096, excludeHosts: ['s1'] }] });
+    expect(group.grants['group:x']).toMatchObject({ hostId: 's2', numaByVm: { g1: { nodes: [0] }, g2: { nodes: [0] } } });
+    expect((await rt.store.readAll(0, 10_000)).length).toBe(before);
+  });
+
+  test('HA verdicts: a host HA declared failed takes nothing until it recovers', async () => {
+    await seed('ha-c2', [{ type: 'HostFailureDetected', data: { clusterId: 'c2', simTime: 0, hostId: 's1', missedSeconds: 30, reason: 'test' } }]);
+    const err = await fail('scheduler.select-host', { vmId: 'r1', excludeHosts: ['s2'] });
+    expect(err).toMatchObject({ code: 'unprocessable', details: { filters: [{ filter: 'excluded', rejected: 1 }, { filter: 'power', rejected: 1 }] } });
+    await seed('ha-c2', [{ type: 'HostRecovered', data: { clusterId: 'c2', simTime: 0, hostId: 's1', downSeconds: 10, reason: 'test' } }]);
+    expect(await ask('scheduler.select-host', { vmId: 'r1', excludeHosts: ['s2'] })).toMatchObject({ hostId: 's1' });
+  });
+
+  test('tick at simTime 300: CPU samples on cpu-c3, a DRS pass with rationale on placement-c3', async () => {
+    const r = await tick(30, 300);
+    expect(r.events).toBeGreaterThan(0);
+    const samples = (await stream('cpu-c3')).filter((e) => e.type === 'CpuSchedulingSampled');
+    expect(samples.map((e) => e.data.hostId)).toEqual(['a', 'b', 'c']);
+    expect(samples[0]!.data).toMatchObject({ reason: 'first-sample', totalVcpus: 36, demandMhz: 74880, simTime: 300 });
+    const drs = (await stream('placement-c3')).filter((e) => e.type === 'DrsRecommendationMade');
+    expect(drs).toHaveLength(1);
+    expect(drs[0]!.data).toMatchObject({
+      recommendationId: 'drs-c3-300-1', vmId: 'a0', fromHostId: 'a', toHostId: 'b',
+      rationale: { imbalanceBefore: 0.356, imbalanceAfter: 0.283, benefit: 0.073, priority: 3, reason: 'load-balance' },
+    });
+    expect(drs[0]!.metadata.simTime).toBe(300);
+    const { items } = await ask('scheduler.drs-recommendations', { clusterId: 'c3' });
+    expect(items).toEqual([expect.objectContaining({ id: 'drs-c3-300-1', vmId: 'a0', fromHostId: 'a', toHostId: 'b', priority: 3, rationale: expect.objectContaining({ benefit: 0.073 }) })]);
+    // same workload next tick: no new sample, no DRS (not a 300 s boundary)
+    const cpuBefore = (await stream('cpu-c3')).length;
+    expect((await tick(31, 310)).events).toBe(0);
+    expect(await stream('cpu-c3')).toHaveLength(cpuBefore);
+  });
+
+  test('drs-apply hands the move to migration.start and records it; a repeat answers the same', async () => {
+    const applied = await ask('scheduler.drs-apply', { clusterId: 'c3', recommendationId: 'drs-c3-300-1' });
+    expect(applied).toMatchObject({ migrationId: 'm-a0', vmId: 'a0', toHostId: 'b', alreadyApplied: false });
+    expect(migrationCalls.filter((c) => c.pattern === 'migration.start').at(-1)!.data).toMatchObject({ vmId: 'a0', targetHostId: 'b', live: true, reason: 'drs', requestedBy: 'drs-c3-300-1' });
+    const events = await stream('placement-c3');
+    expect(events.at(-1)).toMatchObject({ type: 'DrsRecommendationApplied', data: { recommendationId: 'drs-c3-300-1', migrationId: 'm-a0', automatic: false } });
+    expect(await ask('scheduler.drs-apply', { clusterId: 'c3', recommendationId: 'drs-c3-300-1' })).toMatchObject({ alreadyApplied: true, migrationId: 'm-a0' });
+    expect((await ask('scheduler.drs-recommendations', { clusterId: 'c3' })).items).toEqual([]);
+    expect(await fail('scheduler.drs-apply', { clusterId: 'c3', recommendationId: 'drs-c3-300-9' })).toMatchObject({ code: 'not-found' });
+  });
+
+  test('scheduler.vm and scheduler.host answer from the latest sample', async () => {
+    const vm = await ask('scheduler.vm', { vmId: 'a1' });
+    expect(vm).toMatchObject({ hostId: 'a', numa: { nodes: [0] }, numaCostFactor: 1, demandMhz: 8320, entitlementMhz: 8320, usageMhz: 8320, sampledAt: 300 });
+    // 36 active vCPUs on 32 threads: a little time-slice contention, no unserved demand
+    expect(vm.readyPercent).toBeGreaterThan(0);
+    expect(vm.readyPercent).toBeLessThan(1);
+    expect(vm.overhead).toMatchObject({ mode: 'hardware-assisted', overheadPercent: expect.any(Number) });
+    const h = await ask('scheduler.host', { hostId: 'a' });
+    expect(h.capacity).toMatchObject({ threads: 32, totalMhz: 83200, vcpuLimit: 128, numaNodes: 2 });
+    expect(h.allocation).toMatchObject({ vmCount: 9, vcpus: 36, memory: { configuredMiB: 36864, reservedMiB: 0 }, hugePages: { poolMiB: 0, usedMiB: 0 } });
+    expect(h.allocation.numaNodes).toHaveLength(2);
+    expect(h.usage).toMatchObject({ demandMhz: 74880, vmCount: 9, simTime: 300 });
+    expect(h.virtualization).toMatchObject({ hostId: 'a', hardwareAssistAvailable: true, guests: { linux: { accepted: true } } });
+    expect(await fail('scheduler.vm', { vmId: 'nobody' })).toMatchObject({ code: 'not-found' });
+  });
+
+  test('scheduler.cpu-modes runs a mix in every mode on a host', async () => {
+    const r = await ask('scheduler.cpu-modes', { hostId: 'a', mix: { kernel: { privileged: 10, 'sensitive-unprivileged': 5, ordinary: 100 } } });
+    expect(r.mode).toBe('hardware-assisted');
+    expect(r.result.totals).toMatchObject({ vmExits: 10, wrongResults: 0 });
+    expect(r.modes['trap-and-emulate'].totals).toMatchObject({ traps: 10, wrongResults: 5 });
+    const fromVm = await ask('scheduler.cpu-modes', { vmId: 'a1' });
+    expect(fromVm).toMatchObject({ hostId: 'a', vmId: 'a1', mixSource: expect.stringContaining('vm-workload') });
+    expect(await fail('scheduler.cpu-modes', {})).toMatchObject({ code: 'invalid' });
+  });
+});
