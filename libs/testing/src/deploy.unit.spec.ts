@@ -1,0 +1,320 @@
+// The deployment files agree with the code: docker-compose.yml, deploy/k8s (kustomize), Dockerfile
+// and .dockerignore are parsed (no Docker, no cluster) and checked against SERVICES, the config
+// schema (loadConfig), PORT 8080, GET /health and the build (tools/build.mjs -> dist/launcher/main.js).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { loadConfig, ConfigError } from '@virtsim/service-kit';
+import { SERVICES } from '@virtsim/messaging';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const text = (rel: string) => readFileSync(join(root, rel), 'utf8');
+const PORT = 8080;
+const IMAGE = 'virtsim:latest';
+
+type Y = any;
+
+function yamlDocs(rel: string): Y[] {
+  return parseAllDocuments(text(rel), { merge: true }).map((d) => {
+    if (d.errors.length) throw new Error(`${rel}: ${d.errors.map((e) => e.message).join('; ')}`);
+    return d.toJS({ maxAliasCount: -1 });
+  }).filter((d) => d != null);
+}
+
+/** the keys of `const Env = z.object({...})` in the config module, read as text */
+function schemaKeys(): Set<string> {
+  const src = text('libs/service-kit/src/config.ts');
+  const m = /const Env = z\.object\(\{([\s\S]*?)\n\}\);/.exec(src);
+  if (!m) throw new Error('const Env = z.object({...}) not found in libs/service-kit/src/config.ts');
+  return new Set([...m[1]!.matchAll(/^\s{2}([A-Z][A-Z0-9_]*)\s*:/gm)].map((k) => k[1]!));
+}
+const KEYS = schemaKeys();
+
+function expectAccepted(where: string, env: Record<string, string>) {
+  for (const k of Object.keys(env)) {
+    if (!KEYS.has(k)) throw new Error(`${where}: ${k} is not a configuration variable (libs/service-kit/src/config.ts)`);
+  }
+  try {
+    return loadConfig(env as NodeJS.ProcessEnv);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new Error(`${where}: loadConfig refused the environment: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** docker compose interpolation: ${VAR:-default} / ${VAR-default} / ${VAR} / $$ (the defaults apply: no .env here) */
+function interpolate(v: unknown): string {
+  return String(v)
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_, _name, def) => def ?? '')
+    .replace(/\$\$/g, '$');
+}
+const asEnvMap = (env: Y): Record<string, string> => {
+  if (!env) return {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((e: string) => { const i = e.indexOf('='); return [e.slice(0, i), interpolate(e.slice(i + 1))]; }));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(v)]));
+};
+const flat = (cmd: unknown) => (Array.isArray(cmd) ? cmd.join(' ') : String(cmd ?? ''));
+
+describe('schema keys read from config.ts', () => {
+  it('are the variables loadConfig knows (sanity of the extraction)', () => {
+    for (const k of ['DATABASE_URL', 'NATS_URL', 'PORT', 'VIRTSIM_SERVICE', 'VIRTSIM_API_TOKENS', 'LOG_LEVEL']) expect(KEYS).toContain(k);
+    expect(loadConfig({}).PORT).toBe(PORT);
+    expect(() => loadConfig({ VIRTSIM_SERVICE: 'no-such-service' })).toThrow(ConfigError);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const [compose] = yamlDocs('docker-compose.yml');
+  const services: Record<string, Y> = compose.services;
+  const virtsim = Object.entries(services).filter(([, s]) => s.image === IMAGE || s.build !== undefined);
+
+  it('has postgres:15 (pg_isready) and NATS 2 with JetStream (healthz on 8222)', () => {
+    expect(services.postgres.image).toBe('postgres:15');
+    expect(flat(services.postgres.healthcheck.test)).toContain('pg_isready');
+    expect(services.nats.image).toMatch(/^nats:2(\b|-|$)/);
+    expect(flat(services.nats.command).split(' ')).toContain('-js');
+    expect(flat(services.nats.healthcheck.test)).toContain('8222/healthz');
+  });
+
+  it.each([...SERVICES])('runs %s from the one image with VIRTSIM_SERVICE, a /health check, after db and nats', (name) => {
+    const s = services[name];
+    expect(s).toBeDefined();
+    expect(s.build === '.' || s.build?.context === '.').toBe(true);
+    expect(s.image).toBe(IMAGE);
+    const env = asEnvMap(s.environment);
+    expect(env.VIRTSIM_SERVICE).toBe(name);
+    expect(env.PORT).toBe(String(PORT));
+    expect(env.DATABASE_URL).toMatch(/^postgres(ql)?:\/\/.+@postgres:5432\//);
+    expect(env.NATS_URL).toBe('nats://nats:4222');
+    expect(env.VIRTSIM_API_TOKENS).toBeTruthy();
+    const cfg = expectAccepted(`compose ${name}`, env);
+    expect(cfg).toMatchObject({ VIRTSIM_SERVICE: name, PORT, embedded: false });
+    const hc = flat(s.healthcheck?.test);
+    expect(hc).toContain(`:${PORT}/health`);
+    expect(s.depends_on.postgres.condition).toBe('service_healthy');
+    expect(s.depends_on.nats.condition).toBe('service_healthy');
+  });
+
+  it('every virtsim container (services and helpers) has an environment loadConfig accepts', () => {
+    expect(virtsim.length).toBeGreaterThanOrEqual(SERVICES.length);
+    for (const [name, s] of virtsim) {
+      const env = asEnvMap(s.environment);
+      const cfg = expectAccepted(`compose ${name}`, env);
+      if (!(SERVICES as readonly string[]).includes(name)) continue;
+      expect(cfg.VIRTSIM_SERVICE).toBe(name);
+    }
+    // and every VIRTSIM_SERVICE value names a service of that name
+    for (const [name, s] of virtsim) {
+      const v = asEnvMap(s.environment).VIRTSIM_SERVICE;
+      if (v !== undefined) expect(v).toBe(name);
+    }
+  });
+
+  it('only the vrm publishes a port: 8080:8080', () => {
+    for (const [name, s] of Object.entries(services)) {
+      if (name === 'vrm') expect((s.ports ?? []).map(String)).toEqual([`${PORT}:${PORT}`]);
+      else expect(s.ports ?? []).toEqual([]);
+    }
+  });
+
+  it('a helper that depends on another one-shot container waits for it to complete', () => {
+    for (const [, s] of virtsim) {
+      for (const [dep, c] of Object.entries<Y>(s.depends_on ?? {})) {
+        expect(services[dep]).toBeDefined();
+        if (services[dep].restart === 'no') expect(c.condition).toBe('service_completed_successfully');
+      }
+    }
+  });
+});
+
+describe('deploy/k8s/base', () => {
+  const dir = 'deploy/k8s/base';
+  const files = readdirSync(join(root, dir)).filter((f) => /\.ya?ml$/.test(f));
+  const [kustomization] = yamlDocs(`${dir}/kustomization.yaml`);
+  const resources: Y[] = files.filter((f) => f !== 'kustomization.yaml').flatMap((f) => yamlDocs(`${dir}/${f}`));
+  const find = (kind: string, name: string) => resources.find((r) => r.kind === kind && r.metadata?.name === name);
+  const configMaps = new Map<string, Record<string, string>>(resources.filter((r) => r.kind === 'ConfigMap').map((r) => [r.metadata.name, r.data ?? {}]));
+  const secrets = new Map<string, Record<string, string>>(resources.filter((r) => r.kind === 'Secret').map((r) => [r.metadata.name, { ...(r.stringData ?? {}) }]));
+  const podSpecs: [string, Y][] = resources.flatMap((r) => {
+    if (r.kind === 'Deployment') return [[`Deployment ${r.metadata.name}`, r.spec.template.spec]];
+    if (r.kind === 'Job') return [[`Job ${r.metadata.name}`, r.spec.template.spec]];
+    return [];
+  });
+
+  /** the environment a container sees: envFrom (ConfigMap data, Secret stringData), then env */
+  function containerEnv(where: string, c: Y): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const from of c.envFrom ?? []) {
+      const src = from.configMapRef ? configMaps.get(from.configMapRef.name) : secrets.get(from.secretRef?.name);
+      if (!src) throw new Error(`${where}: envFrom refers to ${JSON.stringify(from)}, not in the base`);
+      Object.assign(env, src);
+    }
+    for (const e of c.env ?? []) {
+      if (e.value !== undefined) env[e.name] = String(e.value);
+      else if (e.valueFrom?.secretKeyRef) {
+        const v = secrets.get(e.valueFrom.secretKeyRef.name)?.[e.valueFrom.secretKeyRef.key];
+        if (v === undefined) throw new Error(`${where}: ${e.name} refers to a missing secret key ${JSON.stringify(e.valueFrom.secretKeyRef)}`);
+        env[e.name] = v;
+      } else if (e.valueFrom?.configMapKeyRef) {
+        const v = configMaps.get(e.valueFrom.configMapKeyRef.name)?.[e.valueFrom.configMapKeyRef.key];
+        if (v === undefined) throw new Error(`${where}: ${e.name} refers to a missing config key`);
+        env[e.name] = v;
+      } else {
+        env[e.name] = '';
+      }
+    }
+    return env;
+  }
+
+  it('kustomization.yaml lists every manifest file of the folder, and they exist', () => {
+    expect(kustomization.kind).toBe('Kustomization');
+    expect([...kustomization.resources].sort()).toEqual(files.filter((f) => f !== 'kustomization.yaml').sort());
+  });
+
+  it('ConfigMap and Secret keys are configuration variables', () => {
+    for (const [name, data] of [...configMaps, ...secrets]) {
+      for (const k of Object.keys(data)) {
+        if (!KEYS.has(k)) throw new Error(`${name}: ${k} is not a configuration variable`);
+      }
+    }
+    expect(secrets.get('virtsim-secrets')).toEqual(expect.objectContaining({ DATABASE_URL: expect.any(String), VIRTSIM_API_TOKENS: expect.any(String) }));
+  });
+
+  it.each([...SERVICES])('%s: a Deployment (VIRTSIM_SERVICE, port 8080 "http", /health probes, resources) and a Service', (name) => {
+    const d = find('Deployment', `virtsim-${name}`);
+    expect(d).toBeDefined();
+    const replicas = d.spec.replicas;
+    if (name === 'vrm') expect(replicas).toBe(2);
+    else expect(replicas === 1 || replicas === 2).toBe(true);
+    const tpl = d.spec.template;
+    for (const [k, v] of Object.entries(d.spec.selector.matchLabels)) expect(tpl.metadata.labels[k]).toBe(v);
+    const containers: Y[] = tpl.spec.containers;
+    expect(containers).toHaveLength(1);
+    const c = containers[0];
+    expect(c.image).toBe(IMAGE);
+    const env = containerEnv(`Deployment virtsim-${name}`, c);
+    expect(env.VIRTSIM_SERVICE).toBe(name);
+    expect(expectAccepted(`Deployment virtsim-${name}`, env)).toMatchObject({ VIRTSIM_SERVICE: name, PORT, embedded: false });
+    expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: PORT })]);
+    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      if (probe === 'startupProbe' && !c[probe]) continue;
+      expect(c[probe]?.httpGet).toEqual(expect.objectContaining({ path: '/health' }));
+      expect(['http', PORT]).toContain(c[probe].httpGet.port);
+    }
+    for (const k of ['cpu', 'memory']) {
+      expect(c.resources?.requests?.[k]).toBeDefined();
+      expect(c.resources?.limits?.[k]).toBeDefined();
+      expect(quantity(c.resources.requests[k])).toBeLessThanOrEqual(quantity(c.resources.limits[k]));
+    }
+
+    const s = find('Service', `virtsim-${name}`);
+    expect(s).toBeDefined();
+    for (const [k, v] of Object.entries(s.spec.selector)) expect(tpl.metadata.labels[k]).toBe(v);
+    expect(s.spec.ports).toEqual([expect.objectContaining({ port: PORT })]);
+    expect(['http', PORT]).toContain(s.spec.ports[0].targetPort);
+  });
+
+  it('every container of every pod (init containers, the migration Job) sees a valid environment', () => {
+    expect(podSpecs.length).toBeGreaterThan(SERVICES.length - 1);
+    for (const [where, spec] of podSpecs) {
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        for (const e of c.env ?? []) if (!KEYS.has(e.name)) throw new Error(`${where}/${c.name}: ${e.name} is not a configuration variable`);
+        expectAccepted(`${where}/${c.name}`, containerEnv(`${where}/${c.name}`, c));
+      }
+    }
+  });
+
+  it('VIRTSIM_SERVICE appears only in the service Deployments, each naming its own service', () => {
+    const seen: string[] = [];
+    for (const r of resources.filter((x) => x.kind === 'Deployment')) {
+      const v = r.spec.template.spec.containers[0].env?.find((e: Y) => e.name === 'VIRTSIM_SERVICE')?.value;
+      expect(r.metadata.name).toBe(`virtsim-${v}`);
+      seen.push(v);
+    }
+    expect(seen.sort()).toEqual([...SERVICES].sort());
+    for (const data of [...configMaps.values(), ...secrets.values()]) expect(data.VIRTSIM_SERVICE).toBeUndefined();
+  });
+
+  it('the requests of all replicas fit a 2-core machine', () => {
+    let cpu = 0;
+    for (const r of resources.filter((x) => x.kind === 'Deployment')) {
+      for (const c of r.spec.template.spec.containers) cpu += (r.spec.replicas ?? 1) * quantity(c.resources.requests.cpu);
+    }
+    expect(cpu).toBeLessThanOrEqual(1.5);
+  });
+
+  it('the dev overlay builds on the base with known configuration keys', () => {
+    const odir = 'deploy/k8s/overlays/dev';
+    const [k] = yamlDocs(`${odir}/kustomization.yaml`);
+    expect(k.resources).toContain('../../base');
+    const patched = { ...configMaps.get('virtsim-config') };
+    for (const p of k.patches ?? []) {
+      expect(existsSync(join(root, odir, p.path))).toBe(true);
+      for (const doc of yamlDocs(`${odir}/${p.path}`)) {
+        for (const key of Object.keys({ ...doc.data, ...doc.stringData })) expect(KEYS).toContain(key);
+        if (doc.kind === 'ConfigMap' && doc.metadata.name === 'virtsim-config') Object.assign(patched, doc.data);
+        if (doc.kind === 'Secret' && doc.metadata.name === 'virtsim-secrets') Object.assign(patched, doc.stringData);
+      }
+    }
+    expectAccepted('overlay dev', { ...patched, VIRTSIM_SERVICE: 'vrm' });
+  });
+});
+
+/** Kubernetes quantity -> number (cores for cpu, bytes for memory) */
+function quantity(q: string | number): number {
+  const m = /^([0-9.]+)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q));
+  if (!m) throw new Error(`bad quantity ${q}`);
+  const unit: Record<string, number> = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  return Number(m[1]) * (m[2] ? unit[m[2]]! : 1);
+}
+
+describe('Dockerfile and build', () => {
+  const dockerfile = text('Dockerfile');
+  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const stages = lines.reduce<string[][]>((acc, l) => { if (/^FROM\s/i.test(l)) acc.push([]); acc.at(-1)?.push(l); return acc; }, []);
+  const final = stages.at(-1)!;
+  const instr = (name: string) => final.filter((l) => l.toUpperCase().startsWith(name + ' ')).map((l) => l.slice(name.length).trim());
+
+  it('builds on node:20-bookworm-slim in stages: npm ci, npm run build, npm prune --omit=dev', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/node:20-bookworm-slim/);
+    for (const step of ['npm ci', 'npm run build', 'npm prune --omit=dev']) expect(dockerfile).toContain(step);
+  });
+
+  it('runs node dist/launcher/main.js as a non-root user, exposes 8080, checks /health with fetch', () => {
+    expect(JSON.parse(instr('CMD').at(-1)!)).toEqual(['node', 'dist/launcher/main.js']);
+    expect(instr('EXPOSE')).toEqual([String(PORT)]);
+    const user = instr('USER').at(-1);
+    expect(user).toBeDefined();
+    expect(user!.split(':')[0]).not.toMatch(/^(root|0)$/);
+    const hc = instr('HEALTHCHECK').at(-1)!;
+    expect(hc).toContain('fetch(');
+    expect(hc).toContain('/health');
+  });
+
+  it('sets only configuration variables (and NODE_ENV) in the final image', () => {
+    for (const e of instr('ENV')) {
+      for (const [, k] of e.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)) if (k !== 'NODE_ENV') expect(KEYS).toContain(k);
+    }
+  });
+
+  it('the build compiles launcher/ to dist/launcher (tools/build.mjs)', () => {
+    const pkg = JSON.parse(text('package.json'));
+    expect(pkg.scripts.build).toBe('node tools/build.mjs');
+    const m = /const dirs = \[([^\]]*)\]/.exec(text('tools/build.mjs'));
+    expect(m?.[1]).toMatch(/['"]launcher['"]/);
+    expect(text('tools/build.mjs')).toMatch(/join\(root, 'dist'\)/);
+    expect(existsSync(join(root, 'launcher/main.ts'))).toBe(true);
+  });
+
+  it('.dockerignore keeps the sources and the lockfile in the context, node_modules and dist out', () => {
+    const ignored = text('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    for (const p of ['node_modules', 'dist']) expect(ignored).toContain(p);
+    for (const p of ['apps', 'libs', 'launcher', 'tools', 'package.json', 'package-lock.json', 'tsconfig.base.json', 'tools/build.mjs']) {
+      expect(ignored.filter((i) => i === p || i === `${p}/` || i === `/${p}`)).toEqual([]);
+    }
+  });
+});
