@@ -213,4 +213,33 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     expect(fromVm).toMatchObject({ hostId: 'a', vmId: 'a1', mixSource: expect.stringContaining('vm-workload') });
     expect(await fail('scheduler.cpu-modes', {})).toMatchObject({ code: 'invalid' });
   });
+  test('scenario, automatic DRS + DPM: a refused move is recorded, an idle host is evacuated and powered off once empty', async () => {
+    await seed('cluster-c4', [cluster('c4', { drs: { enabled: true, automation: 'automatic', threshold: 3 }, dpm: { enabled: true, automation: 'automatic' } }), host('x', 'c4'), host('y', 'c4'), host('z', 'c4')]);
+    const names: [string, string[]][] = [['x', ['x0-refused', ...Array.from({ length: 8 }, (_, i) => `x${i + 1}`)]], ['y', ['y0']], ['z', ['z0', 'z1']]];
+    for (const [h, ids] of names) for (const id of ids) await seed(`vm-${id}`, runningVm(id, 'c4', h));
+    // 12 x 8,320 MHz on 3 x 83,200 = 40 % < 45 %: the band goes 'below'
+    await tick(32, 320);
+    expect((await stream('placement-c4')).map((e) => [e.type, e.data.band])).toEqual([['DpmBandChanged', 'below']]);
+    // DRS at 600: the move is handed to migration.start, which refuses it
+    await tick(60, 600);
+    const drs = (await stream('placement-c4')).filter((e) => e.type.startsWith('Drs'));
+    expect(drs.map((e) => [e.type, e.data.vmId])).toEqual([['DrsRecommendationMade', 'x0-refused'], ['DrsRecommendationFailed', 'x0-refused']]);
+    expect(drs[1]!.data.reason).toMatch(/avx512f/);
+    // 40 min below the band: power-off recommended for the emptiest host, evacuation requested
+    await tick(272, 2720);
+    const off = (await stream('placement-c4')).filter((e) => e.type === 'DpmHostPowerOffRecommended');
+    expect(off).toEqual([expect.objectContaining({ data: expect.objectContaining({ hostId: 'y', evacuations: [{ vmId: 'y0', toHostId: expect.any(String) }] }) })]);
+    expect(migrationCalls.filter((c) => c.pattern === 'migration.evacuate').map((c) => c.data)).toContainEqual(expect.objectContaining({ hostId: 'y', reason: 'dpm', dryRun: false }));
+    expect((await stream('cluster-c4')).map((e) => e.type)).not.toContain('HostPoweredOff');
+    expect((await ask('scheduler.host', { hostId: 'y' })).pendingPowerOff).toBe(true);
+    // the migration service moved the VM: next tick the empty host goes to standby
+    await seed('vm-y0', [{ type: 'VmRelocated', data: { vmId: 'y0', clusterId: 'c4', fromHostId: 'y', toHostId: 'z', numa: numa1(4, 4096), reason: 'live-migration' } }]);
+    await tick(273, 2730);
+    expect((await stream('cluster-c4')).filter((e) => e.type === 'HostPoweredOff').map((e) => e.data)).toEqual([{ hostId: 'y', clusterId: 'c4', reason: 'dpm', standby: true }]);
+    expect(await ask('scheduler.host', { hostId: 'y' })).toMatchObject({ power: 'standby', pendingPowerOff: false });
+    // the next tick no longer schedules it: its sampling stops
+    await tick(274, 2740);
+    expect((await stream('cpu-c4')).filter((e) => e.type === 'CpuHostSamplingStopped').map((e) => e.data.hostId)).toEqual(['y']);
+    expect(await ask('scheduler.host', { hostId: 'y' })).toMatchObject({ usage: null });
+  });
 });
