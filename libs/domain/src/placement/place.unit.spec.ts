@@ -89,6 +89,16 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     ] });
   });
 
+  it('an IMC baseline given as a named level is checked with inventory\'s feature table (haswell needs avx2, fma, ...)', () => {
+    const cpu = (features: string[]) => ({ cpu: { sockets: 2, coresPerSocket: 8, threadsPerCore: 2, mhz: 2600, vendor: 'intel' as const, model: 'x', arch: 'x86' as const, features } });
+    const nehalem = ['fpu', 'tsc', 'cx8', 'cmov', 'mmx', 'fxsr', 'sse', 'sse2', 'syscall', 'nx', 'lm', 'sse3', 'ssse3', 'cx16', 'lahf_lm', 'sse4_1', 'sse4_2', 'popcnt'];
+    const haswell = [...nehalem, 'aes', 'pclmulqdq', 'avx', 'xsave', 'tsc_deadline_timer', 'f16c', 'rdrand', 'fsgsbase', 'avx2', 'bmi1', 'bmi2', 'fma', 'movbe', 'invpcid'];
+    const state = given(clusterCreated({ imcBaseline: { level: 'haswell' } }), hostAdded('a-old', cpu(nehalem)), hostAdded('b-new', cpu(haswell)));
+    expect(placeVm(state, { vmId: 'v', spec: vmSpec('v') }).hostId).toBe('b-new');
+    expect(refusal(() => placeVm(state, { vmId: 'v', spec: vmSpec('v'), excludeHosts: ['b-new'] })).details.filters)
+      .toEqual([{ filter: 'excluded', rejected: 1 }, { filter: 'imc', rejected: 1 }]);
+  });
+
   it('unknown cluster -> not-found', () => {
     expect(refusal(() => placeVm(given(), { vmId: 'v', spec: vmSpec('v') })).code).toBe('not-found');
   });
