@@ -9,6 +9,7 @@ import { ServiceContext, type Decision } from '@virtsim/service-kit';
 import type {
   AttachRequest, CanMigrateRequest, CheckPowerOnRequest, EquivalentFreeRequest, InstallToolsRequest, ReleaseRequest, TickRequest,
 } from './requests.js';
+import { ScratchIo } from './scratch.js';
 import { ioStream, POWERED, UNPOWERED, type IoBackendState } from './state.js';
 
 interface Trace { correlationId?: string; causationId?: string; idempotencyKey?: string }
@@ -128,12 +129,13 @@ export class IoBackend {
       const answer: TickAnswer = { events: 0, discovered: 0, closed: 0, moved: 0, detached: 0, statsChanged: 0, skipped: [] };
       if (req.tick > 0 && req.tick <= s.lastTick) return { appends: [], result: { ...answer, repeated: true } };
       const perCluster = new Map<string, IoEvent[]>();
-      // decisions of this tick are folded into a scratch state with the pure (copying) evolve: the live one is untouched
-      let scratch = s.io;
+      // decisions of this tick are folded into a copy-on-write scratch state: the live one is untouched
+      const work = new ScratchIo(s.io);
+      const scratch = work.state;
       const emit = (clusterId: string, command: io.IoCommand & { vmId: string }): boolean => {
         try {
           const events = io.decideIo(command, scratch);
-          for (const e of events) scratch = io.evolveIo(scratch, e);
+          for (const e of events) work.apply(e);
           if (events.length) listOf(perCluster, clusterId).push(...events);
           return events.length > 0;
         } catch (err) {
