@@ -9,7 +9,7 @@ import { admit } from './admission.js';
 import { evolve, hostWithoutVm } from './evolve.js';
 import { allocateChunks, extentChunks } from './hpa.js';
 import { growPlacement, shrinkPlacement, singleNode, validateNuma } from './numa.js';
-import { chunksOf, vmOverheadMiB } from './overhead.js';
+import { CHUNK_MIB, chunksOf, vmOverheadMiB } from './overhead.js';
 import { clusterPolicy, initialMemoryState, POWERED_ON, type MemHost, type MemoryInputEvent, type MemoryState, type MemVm } from './state.js';
 
 export type MemoryCommand =
@@ -17,7 +17,9 @@ export type MemoryCommand =
       /** needed only when the state has not seen the VM's VmCreationRequested */
       vcpus?: number; guestOs?: GuestOs; toolsInstalled?: boolean; reason?: string }
   | { type: 'ReleaseVmMemory'; vmId: string; reason?: string }
-  | { type: 'MoveVmMemory'; vmId: string; toHostId: string; numa: NumaPlacement; reason?: string }
+  /** force: the VM already runs on the target (a recorded VmRelocated): admission refusals do not stop the
+   *  move, they are written into the event's reason and the VM gets what backing the host has left */
+  | { type: 'MoveVmMemory'; vmId: string; toHostId: string; numa: NumaPlacement; reason?: string; force?: boolean }
   | { type: 'GrowVmMemory'; vmId: string; memoryMiB: number; reason?: string };
 
 function hostOf(s: MemoryState, hostId: string): MemHost {
@@ -70,10 +72,19 @@ function move(c: Extract<MemoryCommand, { type: 'MoveVmMemory' }>, s: MemoryStat
   const h = hostOf(s, c.toHostId);
   validateNuma(c.vmId, c.toHostId, h.nodes.length, v.memoryMiB, c.numa);
   const overheadMiB = vmOverheadMiB(v.vcpus, v.memoryMiB);
-  const { hugeBacked } = admit(h, { vmId: v.vmId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, overheadMiB, wantsHugePages: v.wantsHugePages, numa: c.numa }, clusterPolicy(s, h.clusterId));
+  let hugeBacked: boolean;
+  let reason = c.reason ?? 'migration';
+  try {
+    ({ hugeBacked } = admit(h, { vmId: v.vmId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, overheadMiB, wantsHugePages: v.wantsHugePages, numa: c.numa }, clusterPolicy(s, h.clusterId)));
+  } catch (e) {
+    if (!c.force) throw e;
+    // the pool backs the VM only when it still holds all of it; otherwise normal pages
+    hugeBacked = h.hugePoolMiB > 0 && h.hugePoolMiB - h.hugeUsedMiB >= chunksOf(v.memoryMiB) * CHUNK_MIB;
+    reason = `${reason}; admitted over limit: ${(e as Error).message}`;
+  }
   return [{ type: 'VmMemoryMoved', data: {
     vmId: v.vmId, fromHostId: v.hostId, toHostId: c.toHostId, overheadMiB, hugeBacked, numa: c.numa,
-    extents: backing(h, hugeBacked, v.memoryMiB), reason: c.reason ?? 'migration',
+    extents: backing(h, hugeBacked, v.memoryMiB), reason,
   } }];
 }
 

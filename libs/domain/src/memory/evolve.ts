@@ -1,6 +1,7 @@
 // evolve for the memory state. evolveAll copies the records once per batch and then writes copy-on-write,
-// so a tick of thousands of reclamation events costs O(events), not O(events x VMs). Use it in the shell;
-// `evolve` (one event) is the Decider form for tests and small streams.
+// so a tick of thousands of reclamation events costs O(events), not O(events x VMs); it never mutates its
+// input. evolveInPlace applies events to the given state itself, O(1) per event (the service's projection,
+// which owns its state); both give the same result. `evolve` (one event) is the Decider form for tests.
 import type { HostSpec, MemoryExtent, NumaPlacement, VmSpec } from '@virtsim/contracts';
 import { freeChunks, hpaLayout, normalChunks, poolChunks, type ChunkRuns } from './hpa.js';
 import { CHUNK_MIB, chunksOf, hypervisorMiB, vmCapacityMiB } from './overhead.js';
@@ -8,7 +9,8 @@ import { pageContentProfile } from './sharing.js';
 import { clusterPolicy, initialMemoryState, type MemHost, type MemoryInputEvent, type MemoryState, type MemVm } from './state.js';
 import { splitByNodes } from './numa.js';
 
-interface Draft { s: MemoryState; hosts: Set<string>; vms: Set<string> }
+/** hosts / vms: records already copied in this batch; null = the draft owns every record (in place) */
+interface Draft { s: MemoryState; hosts: Set<string> | null; vms: Set<string> | null }
 
 export function evolveAll(state: MemoryState, events: readonly MemoryInputEvent[]): MemoryState {
   const d: Draft = { s: { clusters: { ...state.clusters }, hosts: { ...state.hosts }, vms: { ...state.vms } }, hosts: new Set(), vms: new Set() };
@@ -16,19 +18,34 @@ export function evolveAll(state: MemoryState, events: readonly MemoryInputEvent[
   return d.s;
 }
 
+/** Apply events to `state` itself (mutates and returns it). For a state nobody else holds. */
+export function evolveInPlace(state: MemoryState, events: readonly MemoryInputEvent[]): MemoryState {
+  const d: Draft = { s: state, hosts: null, vms: null };
+  for (const e of events) apply(d, e);
+  return state;
+}
+
+/** A copy-on-write overlay of `state` for plans that must see their own decisions one after another (a
+ *  tick's moves, then its reclamation): `apply` as often as needed, `state` is never touched. One O(records)
+ *  copy of the maps when made, then O(1) per event. */
+export function overlay(state: MemoryState): { state: MemoryState; apply: (events: readonly MemoryInputEvent[]) => void } {
+  const d: Draft = { s: { clusters: { ...state.clusters }, hosts: { ...state.hosts }, vms: { ...state.vms } }, hosts: new Set(), vms: new Set() };
+  return { state: d.s, apply: (events) => { for (const e of events) apply(d, e); } };
+}
+
 export const evolve = (state: MemoryState, event: MemoryInputEvent): MemoryState => evolveAll(state, [event]);
 export const foldMemory = (events: readonly MemoryInputEvent[]): MemoryState => evolveAll(initialMemoryState(), events);
 
 function host(d: Draft, id: string): MemHost | undefined {
   const h = d.s.hosts[id];
-  if (!h || d.hosts.has(id)) return h;
+  if (!h || !d.hosts || d.hosts.has(id)) return h;
   d.hosts.add(id);
   return (d.s.hosts[id] = { ...h, nodes: h.nodes.map((n) => ({ ...n })), vmIds: [...h.vmIds] });
 }
 
 function vm(d: Draft, id: string): MemVm | undefined {
   const v = d.s.vms[id];
-  if (!v || d.vms.has(id)) return v;
+  if (!v || !d.vms || d.vms.has(id)) return v;
   d.vms.add(id);
   return (d.s.vms[id] = { ...v });
 }
@@ -155,11 +172,11 @@ function apply(d: Draft, e: MemoryInputEvent): void {
     }
     case 'HostAdded':
       d.s.hosts[e.data.hostId] = newMemHost(e.data.hostId, e.data.clusterId, e.data.spec);
-      d.hosts.add(e.data.hostId);
+      d.hosts?.add(e.data.hostId);
       return;
     case 'VmCreationRequested':
       d.s.vms[e.data.vmId] = newMemVm(e.data.vmId, e.data.spec, clusterPolicy(d.s, e.data.spec.clusterId).seed);
-      d.vms.add(e.data.vmId);
+      d.vms?.add(e.data.vmId);
       return;
     case 'VmStateChanged': {
       const v = vm(d, e.data.vmId);
@@ -176,7 +193,7 @@ function apply(d: Draft, e: MemoryInputEvent): void {
       const v = release(d, x.vmId) ?? (d.s.vms[x.vmId] = { ...newMemVm(x.vmId, {
         name: x.vmId, clusterId: x.clusterId, vcpus: x.vcpus, memoryMiB: x.memoryMiB, guestOs: x.guestOs,
       } as VmSpec, clusterPolicy(d.s, x.clusterId).seed) });
-      d.vms.add(x.vmId);
+      d.vms?.add(x.vmId);
       Object.assign(v, { clusterId: x.clusterId, vcpus: x.vcpus, memoryMiB: x.memoryMiB, reservationMiB: x.reservationMiB, guestOs: x.guestOs,
         toolsInstalled: x.toolsInstalled, wantsHugePages: x.wantsHugePages,
         pageProfile: pageContentProfile(x.vmId, x.guestOs, clusterPolicy(d.s, x.clusterId).seed) });

@@ -3,12 +3,14 @@
 //
 // Driving it from memory-manager:
 //   state   = evolveAll(state, events)  for ClusterCreated, ClusterPolicyChanged, HostAdded, VmCreationRequested,
-//             VmStateChanged, VmDeleted, VmCreationFailed and every MemoryEvent (own events included)
+//             VmStateChanged, VmDeleted, VmCreationFailed and every MemoryEvent (own events included);
+//             evolveInPlace(state, events) when the caller owns the state (a projection), overlay(state) for
+//             a copy-on-write scratch that a plan applies its own decisions to
 //   command = decideMemory(cmd, state)  ReserveVmMemory | ReleaseVmMemory | MoveVmMemory | GrowVmMemory -> events
 //   tick    = planMemoryTick(state, {simTime, tickSeconds, activeMiB?}) -> events (changes only); append, evolve
 //   queries = hostMemoryView, vmMemoryView, translate, translationCost
 export * from './state.js';
-export { evolve, evolveAll, foldMemory, newMemHost } from './evolve.js';
+export { evolve, evolveAll, evolveInPlace, foldMemory, newMemHost, overlay } from './evolve.js';
 export { decideMemory, memoryDecider, type MemoryCommand } from './decide.js';
 export { admit, type MemoryDemand } from './admission.js';
 export { ESX_THRESHOLDS, nextFreeState, ballooningAllowed, swappingAllowed, type FreeStateThresholds } from './free-state.js';

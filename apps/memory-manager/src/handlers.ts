@@ -1,0 +1,224 @@
+// The memory-manager's subjects. Commands go through ctx.commands.run (serialized, state caught up, appended
+// with expected versions on `memory-<clusterId>`); queries read the caught-up projection and append nothing.
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { conflict, notFound, VirtsimError, type EventMetadata, type EventOf, type MemoryEvent } from '@virtsim/contracts';
+import { memory } from '@virtsim/domain';
+import type { AppendBatch } from '@virtsim/event-store';
+import { ServiceContext, zodPipe, type Decision } from '@virtsim/service-kit';
+import {
+  CheckPowerOnRequest, GrowRequest, HostRequest, ReleaseRequest, ReserveRequest, TickRequest, TranslateRequest, VmRequest,
+} from './schemas.js';
+import { memoryStream, type MemoryManagerState } from './state.js';
+import { clusterOf, fitNuma, planTick } from './tick.js';
+import { hostView, requireMemVm, translationView, vmView } from './views.js';
+
+type Trace = { correlationId?: string; causationId?: string };
+
+/** Refusals of reserve-memory remembered per idempotency key, so a repeat answers the first outcome
+ *  (in memory, per instance; a success needs no record: the state holds the reservation). */
+const REFUSALS_KEPT = 10_000;
+
+@Controller()
+export class MemoryManagerHandlers {
+  /** per-VM TLB of the translate subject: in memory only (not projected), reset when the VM's backing changes */
+  private readonly tlbs = new Map<string, { backing: string; tlb: memory.TlbState }>();
+  private readonly refusals = new Map<string, VirtsimError>();
+  /** tick refusals already logged (vmId:action:message), so a pending one does not log every tick */
+  private readonly logged = new Set<string>();
+
+  constructor(private readonly ctx: ServiceContext<MemoryManagerState>) {}
+
+  // ---------------------------------------------------------------- saga steps
+
+  @MessagePattern('memory-manager.reserve-memory')
+  async reserve(@Payload(zodPipe(ReserveRequest)) req: ReserveRequest) {
+    const key = req.idempotencyKey;
+    try {
+      return await this.run(req, (s) => {
+        const v = requireMemVm(s, req.vmId);
+        const p = s.placements[req.vmId];
+        if (v.hostId && (!p || p.hostId === v.hostId)) return { events: [], result: { ...reservation(v), alreadyReserved: true } };
+        const earlier = key ? this.refusals.get(key) : undefined;
+        if (earlier) throw earlier;
+        if (!p) throw conflict('memory.notPlaced', `VM ${req.vmId} has no placement yet: reserve its memory after scheduler.place`, { vmId: req.vmId });
+        const h = s.memory.hosts[p.hostId];
+        if (!h) throw notFound('host', p.hostId);
+        const events = memory.decideMemory({
+          type: 'ReserveVmMemory', vmId: v.vmId, hostId: p.hostId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB,
+          hugePages: v.wantsHugePages, numa: fitNuma(p.numa, v.memoryMiB, v.vcpus, h.nodes.length), reason: 'vm creation',
+        }, s.memory);
+        const e = events.find((x) => x.type === 'VmMemoryReserved');
+        const result = e?.type === 'VmMemoryReserved'
+          ? { vmId: e.data.vmId, hostId: e.data.hostId, clusterId: e.data.clusterId, memoryMiB: e.data.memoryMiB, reservationMiB: e.data.reservationMiB,
+              overheadMiB: e.data.overheadMiB, hugeBacked: e.data.hugeBacked, numa: e.data.numa, backedMiB: backedMiB(e.data.extents) }
+          : reservation(v);
+        return { events, result: { ...result, alreadyReserved: events.length === 0 } };
+      });
+    } catch (err) {
+      const e = VirtsimError.from(err);
+      if (key && (e.code === 'unprocessable' || e.code === 'conflict') && e.details?.rule !== 'memory.notPlaced') this.remember(key, e);
+      throw e;
+    }
+  }
+
+  @MessagePattern('memory-manager.release-memory')
+  release(@Payload(zodPipe(ReleaseRequest)) req: ReleaseRequest) {
+    if (req.idempotencyKey) this.refusals.delete(req.idempotencyKey);
+    return this.run(req, (s) => {
+      const v = s.memory.vms[req.vmId];
+      const events = v ? memory.decideMemory({ type: 'ReleaseVmMemory', vmId: req.vmId, reason: req.reason ?? 'released' }, s.memory) : [];
+      const e = events[0];
+      return {
+        events,
+        result: e?.type === 'VmMemoryReleased'
+          ? { vmId: req.vmId, released: true, hostId: e.data.hostId as string | null, freedMiB: e.data.freedMiB }
+          : { vmId: req.vmId, released: false, hostId: null as string | null, freedMiB: 0 },
+      };
+    });
+  }
+
+  /** Check only, no events: can the VM's memory be honoured on that host at power-on? */
+  @MessagePattern('memory-manager.check-power-on')
+  async checkPowerOn(@Payload(zodPipe(CheckPowerOnRequest)) req: CheckPowerOnRequest) {
+    const s = await this.caughtUp();
+    const v = requireMemVm(s, req.vmId);
+    const h = s.memory.hosts[req.hostId];
+    if (!h) throw notFound('host', req.hostId);
+    const warnings: string[] = [];
+    if (v.hostId === req.hostId) {
+      // held there already: admitted at reservation; huge pages must still be honoured (a forced move may have left normal pages)
+      if (v.wantsHugePages && !v.hugeBacked) {
+        throw new VirtsimError('unprocessable', `VM ${v.vmId} needs huge pages but its memory on host ${h.hostId} is not backed by the huge-page pool`,
+          { rule: 'memory.hugePagesShort', vmId: v.vmId, hostId: h.hostId, poolMiB: h.hugePoolMiB, freeMiB: h.hugePoolMiB - h.hugeUsedMiB });
+      }
+    } else {
+      // admission as if the memory came (or moved) there now; throws the refusal
+      const p = s.placements[v.vmId];
+      const numa = fitNuma(p?.hostId === h.hostId ? p.numa : undefined, v.memoryMiB, v.vcpus, h.nodes.length);
+      memory.decideMemory(v.hostId
+        ? { type: 'MoveVmMemory', vmId: v.vmId, toHostId: h.hostId, numa }
+        : { type: 'ReserveVmMemory', vmId: v.vmId, hostId: h.hostId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, hugePages: v.wantsHugePages, numa }, s.memory);
+      warnings.push(v.hostId
+        ? `memory of VM ${v.vmId} is held on host ${v.hostId}; it follows the VM to ${h.hostId} on the next tick`
+        : `VM ${v.vmId} holds no memory reservation; host ${h.hostId} can take it`);
+    }
+    if (h.freeState !== 'high') {
+      warnings.push(`host ${h.hostId} memory is in ${h.freeState} state: the VM may be ${h.freeState === 'soft' ? 'ballooned' : 'ballooned and swapped'}`);
+    }
+    if (!v.hugeBacked && h.hugePoolMiB === 0 && !memory.hasBalloonDriver(v.guestOs.family, v.toolsInstalled) && memory.clusterPolicy(s.memory, h.clusterId).overcommit) {
+      warnings.push(`VM ${v.vmId} has no balloon driver (Windows without Tools): under memory pressure the host swaps it instead`);
+    }
+    return { ok: true, vmId: v.vmId, hostId: h.hostId, warnings };
+  }
+
+  /** Online memory add (F4, M5): the vrm calls it before appending VmReconfigured. */
+  @MessagePattern('memory-manager.grow')
+  grow(@Payload(zodPipe(GrowRequest)) req: GrowRequest) {
+    return this.run(req, (s) => {
+      const v = requireMemVm(s, req.vmId);
+      const events = memory.decideMemory({ type: 'GrowVmMemory', vmId: req.vmId, memoryMiB: req.memoryMiB }, s.memory);
+      const e = events[0];
+      return {
+        events,
+        result: e?.type === 'VmMemoryResized'
+          ? { ok: true, vmId: req.vmId, hostId: e.data.hostId, fromMiB: e.data.fromMiB, toMiB: e.data.toMiB, online: e.data.online, changed: true }
+          : { ok: true, vmId: req.vmId, hostId: v.hostId, fromMiB: v.memoryMiB, toMiB: v.memoryMiB, online: memory.POWERED_ON.has(v.power), changed: false },
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- tick
+
+  @MessagePattern('memory-manager.tick')
+  async tick(@Payload(zodPipe(TickRequest)) req: TickRequest) {
+    const r = await this.ctx.commands.run((s): Decision<Omit<ReturnType<typeof planTick>, 'appends'>> => {
+      const plan = planTick(s, req);
+      const { appends, ...result } = plan;
+      return { appends: this.batches(appends), result, metadata: this.metadata(req.simTime, req) };
+    });
+    for (const f of r.refused) {
+      const k = `${f.vmId}:${f.action}:${f.message}`;
+      if (this.logged.has(k)) continue;
+      this.logged.add(k);
+      this.ctx.log.warn({ vmId: f.vmId, action: f.action, rule: f.rule, tick: req.tick }, `memory tick: ${f.action} refused: ${f.message}`);
+    }
+    for (const mv of r.moved.filter((x) => x.overLimit)) this.ctx.log.warn({ ...mv, tick: req.tick }, 'memory followed a relocation over the target host\'s limits');
+    if (r.stats.computeMs > 50) this.ctx.log.warn({ stats: r.stats, tick: req.tick }, 'memory tick compute above 50 ms');
+    return { events: r.events, moved: r.moved, resized: r.resized, refused: r.refused, stats: r.stats, position: r.position };
+  }
+
+  // ---------------------------------------------------------------- read models
+
+  @MessagePattern('memory-manager.translate')
+  async translate(@Payload(zodPipe(TranslateRequest)) req: TranslateRequest) {
+    const s = await this.caughtUp();
+    const v = requireMemVm(s, req.vmId);
+    if (!v.hostId) throw conflict('memory.notReserved', `VM ${v.vmId} holds no host memory: nothing to translate`, { vmId: v.vmId });
+    const h = s.memory.hosts[v.hostId]!;
+    // the TLB is valid for one backing of the VM: a move or resize flushes it
+    const backing = `${h.hostId}:${v.memoryMiB}:${v.hugeBacked}:${v.extents.length}:${v.extents[0]?.[1] ?? -1}`;
+    const held = this.tlbs.get(v.vmId);
+    const tlb = !req.flushTlb && held?.backing === backing ? held.tlb : memory.emptyTlb();
+    const t = memory.translate(v, h, Number.parseInt(req.gva.slice(2), 16), tlb);
+    this.tlbs.set(v.vmId, { backing, tlb: t.tlbState });
+    return translationView(t);
+  }
+
+  @MessagePattern('memory-manager.vm')
+  async vm(@Payload(zodPipe(VmRequest)) req: { vmId: string }) {
+    return vmView(await this.caughtUp(), req.vmId);
+  }
+
+  @MessagePattern('memory-manager.host')
+  async host(@Payload(zodPipe(HostRequest)) req: { hostId: string }) {
+    return hostView(await this.caughtUp(), req.hostId);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private async caughtUp(): Promise<MemoryManagerState> {
+    await this.ctx.projection.catchUp();
+    return this.ctx.state;
+  }
+
+  private remember(key: string, e: VirtsimError): void {
+    if (this.refusals.size >= REFUSALS_KEPT) this.refusals.delete(this.refusals.keys().next().value!);
+    this.refusals.set(key, e);
+  }
+
+  private metadata(simTime: number, trace: Trace): EventMetadata {
+    const metadata: EventMetadata = { simTime, actor: 'memory-manager' };
+    if (trace.correlationId) metadata.correlationId = trace.correlationId;
+    if (trace.causationId) metadata.causationId = trace.causationId;
+    return metadata;
+  }
+
+  private batches(appends: Map<string, EventOf[]>): AppendBatch[] {
+    return [...appends].filter(([, events]) => events.length > 0).map(([streamId, events]) => ({
+      streamId, expectedVersion: this.ctx.commands.expected(streamId), events,
+    }));
+  }
+
+  /** A command whose events all go to their clusters' memory streams (one append). */
+  private run<T>(trace: Trace, decide: (s: MemoryManagerState) => { events: MemoryEvent[]; result: T }): Promise<T & { position: number }> {
+    return this.ctx.commands.run((s): Decision<T> => {
+      const d = decide(s);
+      const appends = new Map<string, EventOf[]>();
+      for (const e of d.events) {
+        const streamId = memoryStream(clusterOf(s.memory, e));
+        appends.set(streamId, [...(appends.get(streamId) ?? []), { type: e.type, data: e.data }]);
+      }
+      return { appends: this.batches(appends), result: d.result, metadata: this.metadata(s.clock.simTime, trace) };
+    });
+  }
+}
+
+const backedMiB = (extents: readonly [number, number, number][]): number => extents.reduce((a, [, , n]) => a + n, 0) * memory.CHUNK_MIB;
+
+function reservation(v: memory.MemVm) {
+  return {
+    vmId: v.vmId, hostId: v.hostId, clusterId: v.clusterId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, overheadMiB: v.overheadMiB,
+    hugeBacked: v.hugeBacked, numa: v.numa, backedMiB: backedMiB(v.extents),
+  };
+}

@@ -1,0 +1,89 @@
+// The memory-manager's state: the fold of the whole log, updated IN PLACE, O(1) per event (plain JSON).
+//   memory      the memory context (clusters, hosts with accounting and HPA free lists, VMs with backing and
+//               reclamation figures), evolved by memory.evolveInPlace: inventory events, placement-free
+//               memory events (its own), VmStateChanged (only starting / running / stopping / migrating VMs
+//               use host memory), VmDeleted / VmCreationFailed (release what the VM held)
+//   placements  where the scheduler put each VM (VmPlaced, then VmRelocated; gone on VmPlacementReleased,
+//               VmDeleted, VmCreationFailed): reserve-memory takes host and NUMA from here, and the tick moves
+//               the memory of a VM whose placement host differs from its memory host (projections never append)
+//   resizes     memory sizes recorded by VmReconfigured that the memory context does not have yet (an offline
+//               change: the vrm asks memory-manager.grow first only for online changes); the tick resizes them
+//   clock       the last ClockAdvanced (metadata simTime)
+import type { NumaPlacement, RecordedEvent } from '@virtsim/contracts';
+import { memory } from '@virtsim/domain';
+import type { ProjectionDef } from '@virtsim/service-kit';
+
+export interface Clock { tick: number; simTime: number; tickSeconds: number }
+export interface Placement { clusterId: string; hostId: string; numa: NumaPlacement }
+
+export interface MemoryManagerState {
+  memory: memory.MemoryState;
+  placements: Record<string, Placement>;
+  resizes: Record<string, number>;
+  clock: Clock;
+}
+
+export const initialMemoryManagerState = (): MemoryManagerState => ({
+  memory: memory.initialMemoryState(),
+  placements: {},
+  resizes: {},
+  clock: { tick: 0, simTime: 0, tickSeconds: 10 },
+});
+
+/** The events memory.evolve reads; every other event skips the domain. */
+const DOMAIN_EVENTS = new Set<string>([
+  'ClusterCreated', 'ClusterPolicyChanged', 'HostAdded', 'VmCreationRequested', 'VmStateChanged', 'VmDeleted', 'VmCreationFailed',
+  'VmMemoryReserved', 'VmMemoryReleased', 'VmMemoryMoved', 'VmMemoryResized', 'HostMemoryStateChanged',
+  'PagesShared', 'BalloonInflated', 'BalloonDeflated', 'MemorySwappedOut', 'MemorySwappedIn',
+]);
+
+type Data = Record<string, any>;
+
+export function evolveMemoryManager(s: MemoryManagerState, event: Pick<RecordedEvent, 'type' | 'data'>): MemoryManagerState {
+  const type = event.type;
+  const d = event.data as Data;
+  if (DOMAIN_EVENTS.has(type)) memory.evolveInPlace(s.memory, [event as memory.MemoryInputEvent]);
+  switch (type) {
+    case 'ClockAdvanced':
+      s.clock = { tick: d.tick, simTime: d.simTime, tickSeconds: d.tickSeconds };
+      break;
+    case 'VmPlaced':
+      s.placements[d.vmId] = { clusterId: d.clusterId, hostId: d.hostId, numa: d.numa };
+      break;
+    case 'VmRelocated':
+      s.placements[d.vmId] = { clusterId: d.clusterId, hostId: d.toHostId, numa: d.numa };
+      break;
+    case 'VmPlacementReleased':
+      if (s.placements[d.vmId]?.hostId === d.hostId) delete s.placements[d.vmId];
+      break;
+    case 'VmDeleted':
+    case 'VmCreationFailed':
+      delete s.placements[d.vmId];
+      delete s.resizes[d.vmId];
+      break;
+    case 'VmReconfigured': {
+      const v = s.memory.vms[d.vmId];
+      if (v && v.memoryMiB !== d.memoryMiB) s.resizes[d.vmId] = d.memoryMiB;
+      else delete s.resizes[d.vmId];
+      break;
+    }
+    case 'VmMemoryResized':
+      if (s.resizes[d.vmId] === d.toMiB) delete s.resizes[d.vmId];
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+export const memoryManagerProjection: ProjectionDef<MemoryManagerState> = {
+  name: 'memory-manager',
+  initialState: initialMemoryManagerState,
+  evolve: evolveMemoryManager,
+  evolveBatch: (s, events) => {
+    for (const e of events) evolveMemoryManager(s, e);
+    return s;
+  },
+};
+
+export const memoryStream = (clusterId: string): string => `memory-${clusterId}`;
