@@ -4,6 +4,7 @@
 // Until MigrationCompleted the VM is on its source host; placement emits VmRelocated on completion.
 import type { WorkloadProfile } from '../specs.js';
 import type { EventOf } from './envelope.js';
+import type { NumaPlacement } from './inventory.js';
 
 export type MigrationKind = 'live' | 'cold' | 'storage';
 /** converged: pre-copy met the downtime target; auto-converged: it did so after throttling vCPUs; copied: cold/storage. */
@@ -62,6 +63,12 @@ export interface MigrationRequestedData {
   options: MigrationPreCopyOptions;
   links: MigrationLink[];
   requestedAt: number;
+  /** the target's NUMA layout granted by the scheduler at request time (VmRelocated carries it on completion) */
+  numa?: NumaPlacement | null;
+  brokenShouldRules?: string[];
+  /** why it was asked: operator, drs, dpm, maintenance */
+  reason?: string;
+  requestedBy?: string | null;
 }
 
 export interface MigrationProgressedData {
