@@ -161,14 +161,14 @@ describe.each(['nats', 'in-process'] as const)('migration over %s', (transport) 
     rt = await Runtime.create(loadConfig(env));
     // c1 (1 GbE): a* basic live move, b* concurrency, f* target failure, e* refused evacuation, g* evacuation, k* cancel
     await seedCluster('c1', [
-      { id: 'a1' }, { id: 'a2' }, { id: 'b1' }, { id: 'b2' }, { id: 'f1' }, { id: 'f2' }, { id: 'full1' }, { id: 'e1' }, { id: 'g1' }, { id: 'g2', gbps: 10 }, { id: 'k1' }, { id: 'k2' },
+      { id: 'a1' }, { id: 'a2' }, { id: 'b1' }, { id: 'b2' }, { id: 'f1' }, { id: 'f2' }, { id: 'full1' }, { id: 'e1' }, { id: 'g1' }, { id: 'g2', gbps: 10 }, { id: 'k1' }, { id: 'k2' }, { id: 's1' }, { id: 's2' },
     ], [
       { id: 'small', host: 'a1' }, { id: 'gpu-vm', host: 'a1' }, { id: 'off', host: 'a1', o: { state: 'stopped' } },
       ...[1, 2, 3, 4, 5].map((i) => ({ id: `conc${i}`, host: 'b1' })),
       { id: 'big', host: 'f1', o: { memoryMiB: 4096 } },
       { id: 'e-ok', host: 'e1' }, { id: 'gpu-e', host: 'e1' }, { id: 'pinned-e', host: 'e1', o: { state: 'stopped' } },
       { id: 'g-run', host: 'g1', o: { memoryMiB: 2048 } }, { id: 'g-off', host: 'g1', o: { state: 'stopped' } },
-      { id: 'k-vm', host: 'k1', o: { memoryMiB: 8192 } },
+      { id: 'k-vm', host: 'k1', o: { memoryMiB: 8192 } }, { id: 'src-vm', host: 's1', o: { memoryMiB: 4096 } },
     ]);
     // c2 (no IMC baseline): x1 has AVX-512, x2 does not
     await seedCluster('c2', [{ id: 'x1', gbps: 10, features: [...BASE, ...AVX512] }, { id: 'x2', gbps: 10, features: BASE }], [{ id: 'imc-vm', host: 'x1' }]);
@@ -302,6 +302,18 @@ describe.each(['nats', 'in-process'] as const)('migration over %s', (transport) 
     });
     // a new move to the failed host is refused
     expect(await fails('migration.start', { vmId: 'big', targetHostId: 'f2' })).toMatchObject({ details: { rule: 'migration.target-host' } });
+  });
+
+  test('the source host loses power mid-migration: aborted at the next tick, the VM is left to HA (no state change from migration)', async () => {
+    const { migrationId } = await ask('migration.start', { vmId: 'src-vm', targetHostId: 's2' });
+    await advance(1);
+    // the injected fault cuts the migration at once, before HA detects it (and with HA off, nothing ever would)
+    await append('ha-c1', [{ type: 'HostFaultInjected', data: { clusterId: 'c1', simTime: clock.simTime, hostId: 's1', kind: 'power-loss' } }]);
+    await advance(1);
+    expect((await ofMigration('c1', migrationId)).map((e) => e.type)).toContain('MigrationAborted');
+    expect((await stream('vm-src-vm')).map((e) => (e.data as { to?: string }).to)).toEqual(['migrating']);
+    expect(await ask('migration.status', { migrationId })).toMatchObject({ state: 'failed', result: { outcome: 'aborted' }, error: { details: { rule: 'migration.aborted' } } });
+    expect(await ask('migration.vm', { vmId: 'src-vm' })).toMatchObject({ current: null, last: { migrationId } });
   });
 
   test('cancel: the running migration ends, the VM is running on its source again; cancelling twice is refused', async () => {

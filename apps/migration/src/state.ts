@@ -21,6 +21,9 @@ export interface HostFacts {
   maintenance: boolean;
   /** failed / isolated / fenced as HA saw it, until HostRecovered */
   haDown: boolean;
+  /** an injected host fault (power loss, hypervisor crash, isolation) cuts its migrations at once, before HA
+   *  detects it (and when HA is off on the cluster, nothing ever detects it) */
+  fault: boolean;
   gbps: 1 | 10;
   vendor: string;
   cpuFeatures: string[];
@@ -102,7 +105,7 @@ export const streams = {
   vm: (vmId: string) => `vm-${vmId}`,
 };
 
-export const isUp = (h: HostFacts | undefined): boolean => !!h && h.power === 'on' && !h.haDown;
+export const isUp = (h: HostFacts | undefined): boolean => !!h && h.power === 'on' && !h.haDown && !h.fault;
 
 /** Devices that tie a VM to its host by its spec: passthrough GPUs, vGPUs, SR-IOV NICs. */
 export function specPassthrough(spec: { gpus?: { mode: string; profile?: string }[]; nics?: { model: string }[] }): string[] {
@@ -157,7 +160,7 @@ function evolveInventory(s: MigrationServiceState, e: RecordedEvent, d: Data): v
     }
     case 'HostAdded':
       s.hosts[d.hostId] = {
-        clusterId: d.clusterId, name: d.spec?.name ?? d.hostId, power: 'on', maintenance: false, haDown: false,
+        clusterId: d.clusterId, name: d.spec?.name ?? d.hostId, power: 'on', maintenance: false, haDown: false, fault: false,
         gbps: d.spec?.migrationNetworkGbps === 1 ? 1 : 10, vendor: d.spec?.cpu?.vendor ?? 'other', cpuFeatures: d.spec?.cpu?.features ?? [],
       };
       return;
@@ -168,7 +171,9 @@ function evolveInventory(s: MigrationServiceState, e: RecordedEvent, d: Data): v
     case 'HostFailureDetected':
     case 'HostIsolationDetected':
     case 'HostFenced': { const h = s.hosts[d.hostId]; if (h) h.haDown = true; return; }
-    case 'HostRecovered': { const h = s.hosts[d.hostId]; if (h) h.haDown = false; return; }
+    case 'HostRecovered': { const h = s.hosts[d.hostId]; if (h) { h.haDown = false; h.fault = false; } return; }
+    case 'HostFaultInjected': { const h = s.hosts[d.hostId]; if (h) h.fault = true; return; }
+    case 'HostFaultCleared': { const h = s.hosts[d.hostId]; if (h) h.fault = false; return; }
     case 'VmCreationRequested': {
       const spec = d.spec ?? {};
       s.vms[d.vmId] = {
