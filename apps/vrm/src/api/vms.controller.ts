@@ -89,6 +89,13 @@ export class VmsController {
   @Roles('admin', 'operator')
   @BodyDoc(ReconfigureBody)
   async reconfigure(@Param('id') id: string, @Body(zodPipe(ReconfigureBody, 'vm patch')) body: z.infer<typeof ReconfigureBody>) {
+    const vm = inventory.requireVm(this.vrm.state.inventory, id);
+    // the guest rules (F4) first, then the host's memory (M5): nothing is written unless both agree
+    inventory.vmDecider.decide({ type: 'ReconfigureVm', vmId: id, ...body }, this.vrm.state.inventory);
+    const online = vm.state === 'running' || vm.state === 'suspended';
+    if (online && body.memoryMiB !== undefined && body.memoryMiB !== vm.spec.memoryMiB) {
+      await this.vrm.ctx.request('memory-manager.grow', { vmId: id, memoryMiB: body.memoryMiB });
+    }
     await this.decide(id, { type: 'ReconfigureVm', vmId: id, ...body });
     return this.get(id);
   }
