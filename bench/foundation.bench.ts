@@ -121,7 +121,7 @@ export async function benchRequestReply(n = 3000): Promise<void> {
   const ours: number[] = [];
   for (let i = 0; i < n; i++) { const t = performance.now(); await svc.ctx.request('scheduler.echo', body); ours.push(performance.now() - t); }
   const nc = await connect({ servers: NATS });
-  nc.subscribe(`${prefix}.raw.echo`, { callback: (_e, m) => m.respond(m.data) });
+  nc.subscribe(`${prefix}.raw.echo`, { callback: (_e, m) => { m.respond(m.data); } });
   const data = JSON.stringify(body);
   for (let i = 0; i < 200; i++) await nc.request(`${prefix}.raw.echo`, data);
   const raw: number[] = [];

@@ -19,6 +19,6 @@ const DEFINITIONS: Record<ServiceName, ServiceDefinition<any>> = {
 
 /** `httpOwner` serves the port: vrm in the embedded process, each service alone otherwise (health, metrics) */
 export async function startService(rt: Runtime, name: ServiceName, httpOwner: ServiceName): Promise<RunningService<unknown>> {
-  const http = name === httpOwner ? { port: rt.config.PORT, configure: name === 'vrm' ? (app: Parameters<NonNullable<typeof vrmHttp>>[0]) => vrmHttp(app, rt) : undefined } : undefined;
+  const http = name === httpOwner ? { port: rt.config.PORT, configure: name === 'vrm' ? vrmHttp : undefined } : undefined;
   return bootService(rt, DEFINITIONS[name], http);
 }

@@ -89,7 +89,7 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
   };
 }
 
-/** a Nest module class carries @Module metadata; a factory function does not */
+/** a module is a class; a factory is a plain (arrow or async) function */
 function isModuleClass(x: unknown): boolean {
-  return typeof x === 'function' && Reflect.getMetadataKeys(x).length > 0;
+  return typeof x === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(x));
 }

@@ -1,5 +1,5 @@
 // Scenario parsing, validation and expansion into a plan (pure: text in, plan or errors out).
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { ClusterSpec, HostSpec, RuleSpec, VmSpec } from '@virtsim/contracts';
 import type { z } from 'zod';
 import { ScenarioFile, ACTIONS, type Group, type Step } from './schema.js';

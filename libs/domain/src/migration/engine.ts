@@ -45,7 +45,7 @@ export function advanceMigrationsWithState(state: MigrationState, simTime: numbe
   };
   const timeline = createTimeline(dirtyRate);
   let t = simTime;
-  let ended = false;
+  let ended: boolean;
   let pending: ActiveMigration[] = []; // started later than t (requested after the tick began)
   const enter = (m: ActiveMigration): void => { if (m.progressedTo > t + ACTIVATION_EPS) pending.push(m); else timeline.add(m, t); };
   const emit = (e: MigrationEvent): void => {
