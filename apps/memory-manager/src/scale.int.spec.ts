@@ -7,7 +7,7 @@ import { buildLog } from './scale-fixture.js';
 import { memoryManagerDefinition } from './service.js';
 import type { MemoryManagerState } from './state.js';
 
-const maybe = process.env.MEMORY_SCALE ? describe : describe.skip;
+const maybe = describe;
 
 maybe('memory-manager tick at full scale over PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -23,7 +23,8 @@ export class Tasks {
   resource(taskId: string) {
     const task = this.vrm.state.tasks[taskId];
     if (!task) throw notFound('task', taskId);
-    return inventory.toTaskResource(task);
+    // `target` (the VM or migration the task works on) extends the contract's task shape
+    return { ...inventory.toTaskResource(task), target: task.target };
   }
 
   list() {

@@ -2,7 +2,7 @@
 // online reconfiguration (F4), migration, faults, deletion, history.
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { conflict, VmSpec } from '@virtsim/contracts';
+import { conflict, notFound, VmSpec } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
@@ -73,8 +73,9 @@ export class VmsController {
 
   @Get(':id/history')
   async history(@Param('id') id: string, @Query('after') after?: string, @Query('limit') limit?: string) {
-    inventory.requireVm(this.vrm.state.inventory, id);
+    // a deleted or never-created VM still has a history: only an id the log never saw is unknown
     const items = await this.vrm.ctx.store.readAll(Number(after ?? 0) || 0, Math.min(Number(limit ?? 1000) || 1000, 5000), { vmId: id });
+    if (items.length === 0 && !this.vrm.state.inventory.vms[id] && !after) throw notFound('vm', id);
     return { items, nextCursor: items.length ? String(items[items.length - 1].position) : null };
   }
 
