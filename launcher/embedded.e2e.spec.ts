@@ -1,0 +1,61 @@
+// `npm start` with no PostgreSQL or NATS in the environment: embedded PGlite + in-process transport,
+// /health answers within 30 s, and the API works with the admin token it created.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apiClient, hostSpec, vmSpec } from './test-api.js';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+let child: ChildProcess;
+let dataDir: string;
+let out = '';
+
+afterAll(async () => {
+  // npm runs node under a shell: signal the whole process group
+  if (child?.pid && child.exitCode === null) {
+    process.kill(-child.pid, 'SIGTERM');
+    for (let i = 0; i < 100 && groupAlive(child.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  child?.stdout?.destroy();
+  child?.stderr?.destroy();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+});
+
+test('npm start runs everything embedded and answers /health within 30 s', async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'virtsim-embedded-'));
+  const env = { ...process.env, PORT: '0', VIRTSIM_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  delete env.NATS_URL;
+  delete env.VIRTSIM_API_TOKENS;
+  const started = performance.now();
+  child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setInterval(() => {
+      const m = /API (http:\/\/[^/\s]+)\/api\/v1/.exec(out);
+      if (m) { clearInterval(timer); ok(m[1]); }
+      if (performance.now() - started > 30_000) { clearInterval(timer); fail(new Error(`no API line within 30 s:\n${out}`)); }
+    }, 100);
+  });
+  const health = await fetch(`${url}/health`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ status: 'ok', info: { database: { embedded: true }, messaging: { transport: 'in-process' } } });
+  expect(performance.now() - started).toBeLessThan(30_000);
+
+  const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+  expect(out).toContain(token);
+  const api = apiClient(url, token);
+  const c = await api.post('/clusters', { name: 'lab' });
+  expect(c.status).toBe(201);
+  expect((await api.post(`/clusters/${c.body.id}/hosts`, hostSpec('esx01'))).status).toBe(201);
+  const vm = await api.post('/vms?wait=true', vmSpec(c.body.id, 'vm01', { powerOn: true }));
+  expect(vm.body).toMatchObject({ state: 'succeeded', result: { hostId: expect.any(String) } });
+});
+
+function groupAlive(pid: number): boolean {
+  try { process.kill(-pid, 0); return true; } catch { return false; }
+}
