@@ -25,7 +25,7 @@ afterAll(async () => {
 
 test('npm start runs everything embedded and answers /health within 30 s', async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'virtsim-embedded-'));
-  const env = { ...process.env, PORT: '0', VIRTSIM_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', VIRTSIM_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.NATS_URL;
   delete env.VIRTSIM_API_TOKENS;

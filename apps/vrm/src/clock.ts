@@ -38,10 +38,12 @@ export class Clock {
         const r = await this.vrm.ctx.request<{ events?: number }>(`${phase}.tick`, { tick, simTime, tickSeconds: step }, PHASE_TIMEOUT_MS);
         events += r?.events ?? 0;
       }
+      // each tick, not once per advance: a task ends at the simulated time its migration ended, whatever
+      // the size of the advance (and the log does not depend on who reads the task when)
+      await this.tasks.syncMigrations();
       remaining -= step;
       ticks++;
     }
-    await this.tasks.syncMigrations();
     return { tick: this.now.tick, simTime: this.now.simTime, ticks, events };
   }
 }

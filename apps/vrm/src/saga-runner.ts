@@ -21,7 +21,13 @@ export class SagaRunner implements OnApplicationBootstrap {
   constructor(private readonly vrm: Vrm, private readonly powerOn: PowerOn) {}
 
   onApplicationBootstrap(): void {
-    // resume what a previous vrm left unfinished
+    // resume what a previous vrm (or leader) left unfinished, whenever this one leads
+    this.vrm.leader.on('elected', () => void this.resumeAll());
+    if (this.vrm.leader.isLeader) void this.resumeAll();
+  }
+
+  async resumeAll(): Promise<void> {
+    await this.vrm.ctx.projection.catchUp();
     for (const vmId of Object.keys(this.vrm.state.sagas).sort(byNumber)) this.start(vmId);
   }
 
@@ -46,6 +52,7 @@ export class SagaRunner implements OnApplicationBootstrap {
 
   private async drive(vmId: string): Promise<void> {
     for (;;) {
+      if (!this.vrm.leader.isLeader) return; // the next leader resumes it
       const saga = this.vrm.state.sagas[vmId];
       const action = inventory.nextSagaAction(saga);
       switch (action.kind) {

@@ -1,6 +1,7 @@
 // The vrm: management node. REST API, inventory, VM creation sagas, tasks, the simulation clock.
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import type { Runtime, ServiceDefinition } from '@virtsim/service-kit';
+import { hostname } from 'node:os';
+import { LeaderElector, rootLogger, type Runtime, type ServiceDefinition } from '@virtsim/service-kit';
 import { TokenRegistry } from './http/auth.js';
 import { configureHttp } from './http/configure.js';
 import { vrmProjection, type VrmState } from './state.js';
@@ -9,8 +10,12 @@ import { VrmModule } from './vrm.module.js';
 @Global()
 @Module({})
 class VrmAuthModule {
-  static with(registry: TokenRegistry): DynamicModule {
-    return { module: VrmAuthModule, providers: [{ provide: TokenRegistry, useValue: registry }], exports: [TokenRegistry] };
+  static with(registry: TokenRegistry, leader: LeaderElector): DynamicModule {
+    return {
+      module: VrmAuthModule,
+      providers: [{ provide: TokenRegistry, useValue: registry }, { provide: LeaderElector, useValue: leader }],
+      exports: [TokenRegistry, LeaderElector],
+    };
   }
 }
 
@@ -20,11 +25,23 @@ class VrmRootModule {}
 export const vrmDefinition: ServiceDefinition<VrmState> = {
   name: 'vrm',
   projection: vrmProjection,
-  module: async (rt: Runtime) => ({ module: VrmRootModule, imports: [VrmAuthModule.with(await tokens(rt)), VrmModule] }),
+  module: async (rt: Runtime) => ({ module: VrmRootModule, imports: [VrmAuthModule.with(await tokens(rt), await leadership(rt)), VrmModule] }),
 };
 
 export function vrmHttp(app: INestApplication): void {
   configureHttp(app);
+}
+
+/** embedded: the only vrm; distributed: compete for the lease with the other vrm instances */
+async function leadership(rt: Runtime): Promise<LeaderElector> {
+  const holder = `${hostname()}:${process.pid}`;
+  const advertise = rt.config.VIRTSIM_ADVERTISE_URL ?? null;
+  const elector = rt.config.DATABASE_URL ? LeaderElector.compete(rt.store, rt.config.DATABASE_URL, holder, advertise) : LeaderElector.sole(rt.store, holder, advertise);
+  elector.on('elected', (epoch) => rootLogger().info({ epoch, holder }, 'vrm elected leader'));
+  elector.on('deposed', (err) => rootLogger().warn({ err, holder }, 'vrm lost the leader lease'));
+  rt.onClose(() => elector.stop());
+  await elector.start();
+  return elector;
 }
 
 /** VIRTSIM_API_TOKENS, else an admin token made once, printed once, kept in the data folder */

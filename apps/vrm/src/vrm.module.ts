@@ -11,6 +11,7 @@ import { TasksController } from './api/tasks.controller.js';
 import { VmBatchController, VmsController } from './api/vms.controller.js';
 import { Clock } from './clock.js';
 import { AuthGuard } from './http/auth.js';
+import { LeaderController, LeaderGuard } from './http/leadership.js';
 import { PowerOn } from './power-on.js';
 import { SagaRunner } from './saga-runner.js';
 import { Tasks } from './tasks.js';
@@ -20,8 +21,8 @@ import { Vrm } from './vrm.service.js';
 @Module({
   controllers: [
     ClustersController, HostsController, VmBatchController, EncapsulationController, VmsController, TasksController,
-    SimController, EventsController, StateController, AuditController,
+    SimController, EventsController, StateController, AuditController, LeaderController,
   ],
-  providers: [Vrm, PowerOn, SagaRunner, VmCreation, Tasks, Clock, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [Vrm, PowerOn, SagaRunner, VmCreation, Tasks, Clock, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
 })
 export class VrmModule {}

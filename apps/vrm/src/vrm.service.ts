@@ -2,19 +2,20 @@
 import { Injectable } from '@nestjs/common';
 import type { EventMetadata, EventOf } from '@virtsim/contracts';
 import type { AppendBatch } from '@virtsim/event-store';
-import { ServiceContext, type Decision } from '@virtsim/service-kit';
+import { LeaderElector, ServiceContext, type Decision } from '@virtsim/service-kit';
 import type { VrmState } from './state.js';
 
 export interface Append { streamId: string; events: EventOf[] }
 
 @Injectable()
 export class Vrm {
-  constructor(readonly ctx: ServiceContext<VrmState>) {}
+  constructor(readonly ctx: ServiceContext<VrmState>, readonly leader: LeaderElector) {}
 
   get state(): VrmState { return this.ctx.state; }
 
   metadata(extra: EventMetadata = {}): EventMetadata {
-    return { simTime: this.state.clock.simTime, actor: 'vrm', ...extra };
+    // the epoch fences a deposed leader out of the log
+    return { simTime: this.state.clock.simTime, actor: 'vrm', epoch: this.leader.epoch, ...extra };
   }
 
   /** runs `decide` serialized against the current state; its appends get their expected versions here */

@@ -94,9 +94,10 @@ export class EventStore {
     const rows = this.toRows(list, metadata);
     try {
       const inserted: { out_position: string; out_stream_id: string; out_stream_version: number; out_recorded_at: Date }[] = await this.dataSource.query(
-        `SELECT * FROM virtsim_append($1::text[], $2::int[], $3::int[], $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`,
+        `SELECT * FROM virtsim_append($1::text[], $2::int[], $3::int[], $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::bigint)`,
         [streams, expected, rows.map((r) => streams.indexOf(r.streamId) + 1), rows.map((r) => r.eventId), rows.map((r) => r.type),
-          rows.map((r) => r.schemaVersion), rows.map((r) => JSON.stringify(r.data)), rows.map((r) => JSON.stringify(r.metadata))],
+          rows.map((r) => r.schemaVersion), rows.map((r) => JSON.stringify(r.data)), rows.map((r) => JSON.stringify(r.metadata)),
+          metadata.epoch ?? null],
       );
       inserted.forEach((r, i) => { rows[i].streamVersion = r.out_stream_version; });
       const positions = inserted.map((r) => Number(r.out_position));
@@ -104,6 +105,8 @@ export class EventStore {
       return { positions, versions: finalVersions(rows), lastPosition: positions[positions.length - 1] };
     } catch (err) {
       const conflict = concurrencyError(err);
+      const deposed = deposedError(err);
+      if (deposed) throw deposed;
       if (isUniqueViolation(err, 'events_event_id_uq')) return this.alreadyAppended(rows);
       // a retried command with explicit ids meets its own earlier append as a version conflict
       if (conflict && rows.some((r) => r.explicitId)) return this.alreadyAppended(rows, conflict);
@@ -223,6 +226,15 @@ export class EventStore {
 function expectedOf(list: AppendBatch[], streamId: string): number {
   const first = list.find((b) => b.streamId === streamId)!;
   return first.expectedVersion === 'any' ? -1 : first.expectedVersion;
+}
+
+/** an append stamped with an epoch older than the current leader's: this writer was deposed */
+function deposedError(err: unknown): VirtsimError | null {
+  const e = err as { code?: string; detail?: string; driverError?: { code?: string; detail?: string } };
+  const d = e.driverError ?? e;
+  if (d.code !== 'VS410' || !d.detail) return null;
+  const { epoch, current } = JSON.parse(d.detail) as { epoch: number; current: number };
+  return new VirtsimError('unavailable', `this vrm was deposed (epoch ${epoch}, the leader's is ${current}); nothing was written`, { rule: 'leader.epoch', epoch, current });
 }
 
 function concurrencyError(err: unknown): ConcurrencyError | null {

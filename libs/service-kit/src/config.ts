@@ -15,7 +15,8 @@ const Env = z.object({
   VIRTSIM_SNAPSHOT_EVERY: z.coerce.number().int().min(100).default(20_000),
   VIRTSIM_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   VIRTSIM_SYNC_COMMIT: z.enum(['on', 'off']).default('off'),
-  VIRTSIM_LEADER_URL: z.string().url().optional(),
+  // this instance's API address, published by the vrm leader so that a standby can name it
+  VIRTSIM_ADVERTISE_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

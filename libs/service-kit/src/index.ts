@@ -11,3 +11,4 @@ export * from './health.js';
 export * from './boot.js';
 export * from './embedded-db.js';
 export * from './state-handlers.js';
+export * from './leader.js';

@@ -43,6 +43,8 @@ export class HostsController {
       await this.decide(id, { type: 'ExitHostMaintenance', hostId: id });
       return this.get(id);
     }
+    // a host that is down is refused as such (HA.md 7), before any evacuation plan is asked for
+    if (inventory.isHostDown(host)) await this.decide(id, { type: 'EnterHostMaintenance', hostId: id });
     // refuses (naming each VM that cannot move) before anything is written
     const hasVms = host.vmCount > 0;
     if (hasVms) await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: true });

@@ -32,8 +32,8 @@ export function clusterResource(c: inventory.ClusterView) {
 
 export function hostResource(h: inventory.HostView) {
   return {
-    id: h.id, clusterId: h.clusterId, name: h.spec.name, state: h.power === 'on' ? (h.maintenance ? 'maintenance' : 'connected') : h.power,
-    power: h.power, maintenance: h.maintenance, threads: h.threads, vmCount: h.vmCount, vmIds: Object.keys(h.vmIds).sort((a, b) => numericId(a) - numericId(b)),
+    id: h.id, clusterId: h.clusterId, name: h.spec.name, state: h.power !== 'on' ? h.power : h.fault ? (h.fault === 'network-isolation' ? 'isolated' : 'not-responding') : h.maintenance ? 'maintenance' : 'connected',
+    power: h.power, maintenance: h.maintenance, fault: h.fault ?? null, threads: h.threads, vmCount: h.vmCount, vmIds: Object.keys(h.vmIds).sort((a, b) => numericId(a) - numericId(b)),
     spec: h.spec,
   };
 }
