@@ -16,6 +16,8 @@ const common = {
 export default {
   // per-project testTimeout is ignored by jest: one generous default, unit tests finish far below it
   testTimeout: 120000,
+  // a suite that leaves a socket open must not hang CI after every test has reported
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.unit.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,tools,launcher}/**/*.int.spec.ts'] },
