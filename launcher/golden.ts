@@ -183,7 +183,9 @@ export async function runGolden(file: string, label = 'golden', inspect?: (clien
     let summary: ScenarioSummary | undefined;
     let error: string | undefined;
     try {
-      summary = await runScenario(client, plan, { progress: false, log: () => {}, onStep: (r) => steps.push(formatStep(r)) });
+      // batchSize 1: POST /vms:batch runs its creation sagas concurrently, which interleaves their events
+      // in a different order on each run; one VM per batch keeps the log in plan order (B3)
+      summary = await runScenario(client, plan, { progress: false, batchSize: 1, log: () => {}, onStep: (r) => steps.push(formatStep(r)) });
     } catch (err) {
       error = (err as Error).message;
     }

@@ -4,10 +4,10 @@ import type { EventOf } from '@virtsim/contracts';
 import { ClusterSpec, HostSpec, VirtsimError, VmSpec } from '@virtsim/contracts';
 import { bootService, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
 import { createTestDatabase, uniqueName } from '@virtsim/testing';
-import { ioBackendDefinition } from '../../io-backend/src/service.js';
-import { schedulerDefinition } from '../../scheduler/src/service.js';
-import { migrationDefinition } from './service.js';
-import type { MigrationServiceState } from './state.js';
+import { ioBackendDefinition } from '../apps/io-backend/src/service.js';
+import { schedulerDefinition } from '../apps/scheduler/src/service.js';
+import { migrationDefinition } from '../apps/migration/src/service.js';
+import type { MigrationServiceState } from '../apps/migration/src/state.js';
 
 const host = (hostId: string, memoryMiB: number): EventOf => ({
   type: 'HostAdded',
