@@ -1,6 +1,6 @@
 // Compiles apps, libs and bench to dist/ with swc (type checking is `npm run typecheck`).
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, writeFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, writeFile, rm } from 'node:fs/promises';
 import { join, relative, dirname } from 'node:path';
 import { root, swcConfig } from './swc-config.mjs';
 
@@ -28,6 +28,7 @@ for (const d of dirs) {
       const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, code);
+      if (code.startsWith('#!')) await chmod(target, 0o755);
     })());
   }
 }
