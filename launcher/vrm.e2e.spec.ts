@@ -63,6 +63,19 @@ describe('happy path', () => {
     expect(list.body.nextCursor).toBeTruthy();
   });
 
+  test('GET /hosts/:id joins every service; cpu-modes runs a mix in each virtualization mode', async () => {
+    const h = await auditor.get('/hosts/h1');
+    expect(h.status).toBe(200);
+    expect(h.body).toMatchObject({ id: 'h1', threads: 32 });
+    expect(h.body.unavailable).toBeUndefined();
+    expect(h.body.cpu.capacity.threads).toBe(32);
+    expect(h.body.memory).toBeDefined();
+    const modes = await auditor.get('/hosts/h1/cpu-modes');
+    expect(modes.status).toBe(200);
+    expect(JSON.stringify(modes.body.modes)).toContain('trap-and-emulate');
+    expect((await auditor.get('/hosts/h1/cpu-modes?mode=warp')).status).toBe(400);
+  });
+
   test('the clock advances in ticks through every service phase', async () => {
     const before = (await auditor.get('/sim/clock')).body;
     const r = await operator.post('/sim/advance', { seconds: 35 });

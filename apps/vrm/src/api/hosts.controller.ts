@@ -11,6 +11,10 @@ import { Vrm } from '../vrm.service.js';
 import { gatherViews } from './views.js';
 import { hostResource, ListQuery, page } from './resources.js';
 
+export const CpuModesQuery = z.strictObject({
+  vmId: z.string().min(1).optional(),
+  mode: z.enum(['native', 'trap-and-emulate', 'full', 'paravirtual', 'hardware-assisted']).optional(),
+});
 export const MaintenanceBody = z.strictObject({ enter: z.boolean() });
 export const PowerBody = z.strictObject({ on: z.boolean(), standby: z.boolean().default(false) });
 export const HostFaultBody = z.strictObject({ kind: z.enum(['power-loss', 'network-isolation', 'hypervisor-crash']) });
@@ -32,6 +36,14 @@ export class HostsController {
   async get(@Param('id') id: string) {
     const host = inventory.requireHost(this.vrm.state.inventory, id);
     return { ...hostResource(host), ...(await gatherViews(this.vrm, 'host', { hostId: id })) };
+  }
+
+  /** the CPU virtualization model of this host: an instruction mix run in each mode (P2, C5, C6) */
+  @Get(':id/cpu-modes')
+  @QueryDoc(CpuModesQuery)
+  async cpuModes(@Param('id') id: string, @Query(zodPipe(CpuModesQuery, 'query')) q: z.infer<typeof CpuModesQuery>) {
+    inventory.requireHost(this.vrm.state.inventory, id);
+    return this.vrm.ctx.request('scheduler.cpu-modes', { hostId: id, ...(q.vmId ? { vmId: q.vmId } : {}), ...(q.mode ? { mode: q.mode } : {}) });
   }
 
   @Post(':id/maintenance')
