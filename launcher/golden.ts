@@ -19,7 +19,7 @@ export const SCENARIOS_DIR = join(process.cwd(), 'scenarios');
 /** High-volume sample events: summarized as one count line per (second, type) instead of one line each. */
 export const NOISY = new Set([
   'CpuSchedulingSampled', 'IoStatsChanged', 'MigrationProgressed', 'MigrationRoundCompleted', 'TaskProgressed', 'ClockAdvanced',
-  'VmCreationStepRequested', 'VmCreationStepCompleted',
+  'VmCreationStepRequested', 'VmCreationStepCompleted', 'TaskCreated', 'TaskSucceeded', // TaskFailed stays
 ]);
 
 /** Fields that depend on the wall clock or on random ids, dropped from every line. */
@@ -107,26 +107,25 @@ export function formatEvent(e: Pick<LogEvent, 'streamId' | 'type' | 'data' | 'me
   return [`${roundNumber(t)}s`, category, e.type, ...fields].join(' ');
 }
 
-/** The normalized log: one line per event, noisy sample events folded into `<t>s ~ <Type> x<n>` per second. */
+/** The normalized log: one line per event, noisy sample events counted per second and summarized as
+ *  `<t>s ~ <Type> x<n>` lines at the end of that second. */
 export function normalizeEvents(events: Pick<LogEvent, 'streamId' | 'type' | 'data' | 'metadata'>[]): string {
   const out: string[] = [];
-  let pending: { t: string; counts: Map<string, number> } | null = null;
+  let second: string | null = null;
+  const counts = new Map<string, number>();
   const flush = () => {
-    if (!pending) return;
-    for (const [type, n] of [...pending.counts].sort(([a], [b]) => a.localeCompare(b))) out.push(`${pending.t}s ~ ${type} x${n}`);
-    pending = null;
+    for (const [type, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out.push(`${second}s ~ ${type} x${n}`);
+    counts.clear();
   };
   for (const e of events) {
     const t = roundNumber(Number(e.metadata?.simTime ?? 0));
-    if (NOISY.has(e.type)) {
-      if (e.type === 'ClockAdvanced') continue; // the time column already says it
-      if (pending && pending.t !== t) flush();
-      pending ??= { t, counts: new Map() };
-      pending.counts.set(e.type, (pending.counts.get(e.type) ?? 0) + 1);
-      continue;
+    if (t !== second) {
+      flush();
+      second = t;
     }
-    flush();
-    out.push(formatEvent(e));
+    if (e.type === 'ClockAdvanced') continue; // the time column already says it
+    if (NOISY.has(e.type)) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+    else out.push(formatEvent(e));
   }
   flush();
   return out.join('\n') + '\n';

@@ -39,7 +39,20 @@ export const ClusterSpec = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
 });
 export type ClusterSpec = z.infer<typeof ClusterSpec>;
-export const ClusterPatch = ClusterSpec.partial().omit({ name: true }).extend({ name: Name.optional() }).strict();
+// No defaults in a patch: a field left out stays as it is (ClusterSpec.partial() would fill in every default,
+// e.g. reset seed to 1 or memoryOvercommit to false on any PATCH). A policy object given (ha, drs, dpm) replaces
+// the old one whole, its own defaults included.
+export const ClusterPatch = z.strictObject({
+  name: Name.optional(),
+  imcBaseline: ImcBaseline.optional(),
+  cpuOvercommitRatio: z.number().min(1).max(32).optional(),
+  memoryOvercommit: z.boolean().optional(),
+  memoryOvercommitRatio: z.number().min(1).max(4).optional(),
+  drs: DrsPolicy.optional(),
+  dpm: DpmPolicy.optional(),
+  ha: HaPolicy.optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+});
 export type ClusterPatch = z.infer<typeof ClusterPatch>;
 
 export const CpuSpec = z.strictObject({

@@ -1,6 +1,6 @@
 // Scenario parsing, validation and expansion into a plan (pure: text in, plan or errors out).
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
-import { ClusterSpec, HostSpec, RuleSpec, VmSpec } from '@virtsim/contracts';
+import { ClusterPatch, ClusterSpec, HostSpec, RuleSpec, VmSpec } from '@virtsim/contracts';
 import type { z } from 'zod';
 import { ScenarioFile, ACTIONS, type Group, type Step } from './schema.js';
 import type { Expectation } from './expect.js';
@@ -23,6 +23,7 @@ export type StepAction =
   | { type: 'maintenance'; host: string; enter: boolean }
   | { type: 'power'; host?: string; vm?: string; on?: boolean; action?: string }
   | { type: 'applyDrs' }
+  | { type: 'policy'; patch: Record<string, unknown> }
   | { type: 'expect'; expect: Expectation };
 
 export interface PlanStep {
@@ -274,6 +275,12 @@ export function parseScenario(text: string): ParseResult {
       case 'applyDrs':
         action = { type: 'applyDrs' };
         break;
+      case 'policy': {
+        const check = ClusterPatch.safeParse(st.policy);
+        if (!check.success) issues.push(...zodIssues(check.error, [...p, 'policy']));
+        action = { type: 'policy', patch: st.policy! };
+        break;
+      }
       case 'expect': {
         const e = st.expect!;
         for (const h of Object.keys(e.onHost ?? {})) ref1(h, 'host', [...p, 'expect', 'onHost', h]);
@@ -316,6 +323,7 @@ export function describeAction(a: StepAction): string {
     case 'maintenance': return `${a.enter ? 'enter' : 'exit'} maintenance on ${a.host}`;
     case 'power': return a.host ? `power ${a.on ? 'on' : 'off'} host ${a.host}` : `${a.action} vm ${a.vm}`;
     case 'applyDrs': return 'apply DRS recommendations';
+    case 'policy': return `cluster policy ${Object.keys(a.patch).join(', ')}`;
     case 'expect': return 'expect';
   }
 }

@@ -139,6 +139,8 @@ async function runStep(client: ApiClient, step: PlanStep, ids: Ids, startPositio
       for (const r of recs) await client.post(`/clusters/${encodeURIComponent(ids.clusterId)}/drs/recommendations/${encodeURIComponent(String(r.id))}/apply`, {});
       return { detail: `${recs.length} recommendation(s) applied` };
     }
+    case 'policy':
+      return { detail: describeAnswer(await client.patch(`/clusters/${encodeURIComponent(ids.clusterId)}`, a.patch)) };
     case 'expect': {
       const snap = await snapshot(client, ids, startPosition);
       const checks = evaluateExpectation(a.expect, snap);

@@ -62,7 +62,7 @@ const Power = z
     else if (v.vm && !v.action) ctx.addIssue({ code: 'custom', path: ['action'], message: `a VM power step needs action: ${VM_POWER_ACTIONS.join('|')}` });
   });
 
-export const ACTIONS = ['advance', 'fault', 'recover', 'migrate', 'maintenance', 'power', 'applyDrs', 'expect'] as const;
+export const ACTIONS = ['advance', 'fault', 'recover', 'migrate', 'maintenance', 'power', 'applyDrs', 'policy', 'expect'] as const;
 
 export const Step = z
   .strictObject({
@@ -76,6 +76,8 @@ export const Step = z
     maintenance: z.strictObject({ host: Ref, enter: z.boolean().default(true) }).optional(),
     power: Power.optional(),
     applyDrs: z.literal(true).optional(),
+    /** PATCH /clusters/:id: change the cluster's policy mid-run (ha, drs, dpm, overcommit...) */
+    policy: z.record(z.string(), z.unknown()).optional(),
     expect: Expect.optional(),
   })
   .superRefine((v, ctx) => {

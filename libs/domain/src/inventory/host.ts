@@ -13,7 +13,7 @@ import { conflict } from '@virtsim/contracts';
 import type { HostSpec, InventoryEvent } from '@virtsim/contracts';
 import type { Decider } from '../shared/decider.js';
 import { imcFeatures, imcVendor, missingFeatures } from './imc.js';
-import { CLUSTER_LIMITS, isHostDown, requireCluster, requireHost } from './lookup.js';
+import { CLUSTER_LIMITS, hostCondition, isHostDown, requireCluster, requireHost } from './lookup.js';
 import { emptyInventory, evolveInventory } from './view.js';
 import type { ClusterView, HostView, InventoryView } from './view.js';
 
@@ -106,7 +106,7 @@ function powerOff(view: InventoryView, host: HostView, standby: boolean, reason:
 function enterMaintenance(host: HostView): InventoryEvent[] {
   if (host.maintenance) return [];
   if (isHostDown(host)) {
-    throw conflict('host.down', `host ${host.spec.name} (${host.id}) is ${host.power}: maintenance needs a running host`, { hostId: host.id });
+    throw conflict('host.down', `host ${host.spec.name} (${host.id}) is ${hostCondition(host)}: maintenance needs a running host`, { hostId: host.id });
   }
   return [{ type: 'HostMaintenanceEntered', data: { hostId: host.id, clusterId: host.clusterId } }];
 }

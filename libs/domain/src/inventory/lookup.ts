@@ -26,7 +26,11 @@ export function requireRule(view: InventoryView, ruleId: string): RuleView {
   return rule;
 }
 
-export const isHostDown = (host: HostView): boolean => host.power !== 'on';
+/** Powered off, in standby, or cut off by an injected fault (power loss, hypervisor crash, network isolation). */
+export const isHostDown = (host: HostView): boolean => host.power !== 'on' || (host.fault ?? null) !== null;
+
+/** What a down host is, for messages: its power state, or its fault. */
+export const hostCondition = (host: HostView): string => host.power !== 'on' ? host.power : host.fault ? `down (${host.fault})` : 'on';
 
 /** Limits of a logical cluster (F2; FusionCompute: 128 hosts and 8,000 VMs per cluster). */
 export const CLUSTER_LIMITS = Object.freeze({ maxHosts: 128, maxVms: 8000 });

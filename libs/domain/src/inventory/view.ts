@@ -13,7 +13,7 @@
 // version with structuredClone(view). The view is JSON-able (Records, arrays, null; no Map/Set/undefined
 // of its own), sets are Records of `true` so a canonical hash does not depend on insertion order.
 import type {
-  ClusterSpec, HostPowerState, HostSpec, InventoryEvent, NumaPlacement, PlacementEvent, RuleSpec, VmSpec, VmState,
+  ClusterSpec, HaEvent, HaHostFaultKind, HostPowerState, HostSpec, InventoryEvent, NumaPlacement, PlacementEvent, RuleSpec, VmSpec, VmState,
 } from '@virtsim/contracts';
 import { imcFeatures } from './imc.js';
 
@@ -45,6 +45,8 @@ export interface HostView {
   power: HostPowerState;
   /** a lasting request: survives power cycles (HA.md 7) */
   maintenance: boolean;
+  /** an injected host fault (HostFaultInjected) until HostFaultCleared: the host is down or cut off */
+  fault: HaHostFaultKind | null;
   threads: number;
   vmIds: IdSet;
   vmCount: number;
@@ -83,7 +85,7 @@ export const emptyInventory = (): InventoryView => ({ clusters: {}, clusterNames
 
 export const hostThreads = (spec: HostSpec): number => spec.cpu.sockets * spec.cpu.coresPerSocket * spec.cpu.threadsPerCore;
 
-type Handled = InventoryEvent | PlacementEvent;
+type Handled = InventoryEvent | PlacementEvent | Extract<HaEvent, { type: 'HostFaultInjected' | 'HostFaultCleared' }>;
 
 export function evolveInventory(view: InventoryView, event: { type: string; data: unknown }): InventoryView {
   const handler = HANDLERS[event.type as Handled['type']] as ((v: InventoryView, d: unknown) => void) | undefined;
@@ -116,7 +118,7 @@ const HANDLERS: Handlers = {
   HostAdded: (v, d) => {
     const c = v.clusters[d.clusterId];
     const threads = hostThreads(d.spec);
-    v.hosts[d.hostId] = { id: d.hostId, clusterId: d.clusterId, spec: d.spec, power: 'on', maintenance: false, threads, vmIds: {}, vmCount: 0 };
+    v.hosts[d.hostId] = { id: d.hostId, clusterId: d.clusterId, spec: d.spec, power: 'on', maintenance: false, fault: null, threads, vmIds: {}, vmCount: 0 };
     if (!c) return;
     c.hostIds[d.hostId] = true;
     c.hostNames[d.spec.name] = d.hostId;
@@ -127,6 +129,8 @@ const HANDLERS: Handlers = {
   HostPoweredOff: (v, d) => { const h = v.hosts[d.hostId]; if (h) h.power = d.standby ? 'standby' : 'off'; },
   HostMaintenanceEntered: (v, d) => { const h = v.hosts[d.hostId]; if (h) h.maintenance = true; },
   HostMaintenanceExited: (v, d) => { const h = v.hosts[d.hostId]; if (h) h.maintenance = false; },
+  HostFaultInjected: (v, d) => { const h = v.hosts[d.hostId]; if (h) h.fault = d.kind; },
+  HostFaultCleared: (v, d) => { const h = v.hosts[d.hostId]; if (h) h.fault = null; },
   VmCreationRequested: (v, d) => {
     const c = v.clusters[d.spec.clusterId];
     v.vms[d.vmId] = {

@@ -17,7 +17,7 @@
 import { conflict, unprocessable } from '@virtsim/contracts';
 import type { InventoryEvent, VmSpec } from '@virtsim/contracts';
 import type { Decider } from '../shared/decider.js';
-import { CLUSTER_LIMITS, isHostDown, requireCluster, requireVm } from './lookup.js';
+import { CLUSTER_LIMITS, hostCondition, isHostDown, requireCluster, requireVm } from './lookup.js';
 import { reconfigureVm } from './vm-reconfigure.js';
 import type { ReconfigureVmCommand } from './vm-reconfigure.js';
 import { POWER_PATHS, transitionEvents } from './vm-lifecycle.js';
@@ -92,7 +92,7 @@ function assertHostCanRun(view: InventoryView, vm: VmView): void {
   const host = vm.hostId === null ? undefined : view.hosts[vm.hostId];
   if (!host) throw unprocessable('vm.unplaced', `VM ${vm.spec.name} (${vm.id}) has no host to power on on`, { vmId: vm.id });
   if (isHostDown(host)) {
-    throw conflict('host.down', `VM ${vm.spec.name} (${vm.id}): host ${host.spec.name} is ${host.power}`, { vmId: vm.id, hostId: host.id });
+    throw conflict('host.down', `VM ${vm.spec.name} (${vm.id}): host ${host.spec.name} is ${hostCondition(host)}`, { vmId: vm.id, hostId: host.id });
   }
   if (host.maintenance && vm.state !== 'running') {
     throw conflict('host.maintenance', `VM ${vm.spec.name} (${vm.id}): host ${host.spec.name} is in maintenance`, { vmId: vm.id, hostId: host.id });
