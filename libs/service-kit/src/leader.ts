@@ -95,6 +95,8 @@ export class LeaderElector extends EventEmitter {
     if (this.isLeader) {
       this.isLeader = false;
       this.emit('deposed', err);
+      // try to take the lease back at once (it is free unless another vrm was faster)
+      if (!this.stopped && this.url !== null) setTimeout(() => void this.attempt(), 50);
     }
   }
 }

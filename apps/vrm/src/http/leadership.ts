@@ -14,6 +14,9 @@ export class LeaderGuard implements CanActivate {
     if (context.getType() !== 'http' || this.leader.isLeader) return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) || context.getClass() === LeaderController) return true;
+    // a leader whose lease session just broke re-takes it within a poll: do not refuse during that blink
+    for (let i = 0; i < 15 && !this.leader.isLeader; i++) await new Promise((r) => setTimeout(r, 100));
+    if (this.leader.isLeader) return true;
     const info = await this.leader.info().catch(() => null);
     throw new VirtsimError('unavailable', `this vrm is the standby; the leader is ${info?.url ?? info?.holder ?? 'being elected'}`,
       { rule: 'leader.standby', leader: info?.url ?? null, holder: info?.holder ?? null, epoch: info?.epoch ?? null });
