@@ -1,4 +1,6 @@
 // Benchmark plumbing: a scratch database per run, timing, and the one result table.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import { EventStore, openDataSource } from '@virtsim/event-store';
 
@@ -53,4 +55,51 @@ export function printTable(): void {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const d of data) console.log(line(d));
+}
+
+/** CPU milliseconds of this process spent in a synchronous fn (compute benchmarks: other processes share the machine) */
+export function cpuMs<T>(fn: () => T): { ms: number; value: T } {
+  const start = process.cpuUsage();
+  const value = fn();
+  const used = process.cpuUsage(start);
+  return { ms: (used.user + used.system) / 1000, value };
+}
+
+/** n timed runs of fn (after one warm-up): the samples in CPU ms */
+export function samplesOf(n: number, fn: () => unknown): number[] {
+  fn();
+  return Array.from({ length: n }, () => cpuMs(fn).ms);
+}
+
+export const median = (samples: number[]) => percentile(samples, 50);
+
+/** a compute row: median of the samples (CPU ms), best in parentheses, against `<= target ms` */
+export function recordCompute(group: string, name: string, samples: number[], targetMs?: number): void {
+  const m = median(samples);
+  record({
+    group, name, ours: `${fmt(m, ' ms')} (best ${fmt(Math.min(...samples), ' ms')})`,
+    ...(targetMs !== undefined ? { target: `<= ${targetMs} ms`, ok: m <= targetMs } : {}),
+  });
+}
+
+/** a full GC: global.gc under --expose-gc, else the flag set at run time and gc taken from a fresh context */
+function gcFunction(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) return exposed;
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+
+/** heap growth (MiB) while `build` runs and its result stays alive (full GCs before and after) */
+export function heapDeltaMiB<T>(build: () => T): { mib: number; value: T; exact: boolean } {
+  const gc = gcFunction();
+  gc?.(); gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const value = build();
+  gc?.(); gc?.();
+  return { mib: (process.memoryUsage().heapUsed - before) / 1048576, value, exact: gc !== undefined };
 }

@@ -1,12 +1,26 @@
 // `npm run bench`: every benchmark, then one table with the machine's raw PostgreSQL and NATS figures
-// beside ours. BENCH_ONLY=append,replay,... picks groups; BENCH_EVENTS sets the replay size.
+// beside ours. BENCH_ONLY=append,replay,... picks groups; BENCH_EVENTS sets the replay size. See bench/README.md.
 import { benchAppend, benchReplay, benchRequestReply } from './foundation.bench.js';
+import { benchHa } from './ha.bench.js';
+import { benchIo } from './io.bench.js';
+import { benchMemory } from './memory.bench.js';
+import { benchMigration } from './migration.bench.js';
+import { benchScheduler } from './scheduler.bench.js';
+import { benchStateHash } from './state-hash.bench.js';
+import { benchVrm } from './vrm.bench.js';
 import { printTable } from './harness.js';
 
 const groups: Record<string, () => Promise<void>> = {
   append: benchAppend,
   replay: () => benchReplay(Number(process.env.BENCH_EVENTS ?? 1_000_000)),
   'request-reply': () => benchRequestReply(),
+  scheduler: benchScheduler,
+  memory: benchMemory,
+  io: benchIo,
+  ha: benchHa,
+  migration: benchMigration,
+  vrm: benchVrm,
+  'state-hash': () => benchStateHash(),
 };
 
 const only = process.env.BENCH_ONLY?.split(',');
