@@ -6,7 +6,7 @@ import { VirtsimError, type EventOf } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { streams } from './state.js';
 import { PowerOn } from './power-on.js';
-import { Vrm } from './vrm.service.js';
+import { Vrm, type Append } from './vrm.service.js';
 
 const CONCURRENCY = 24;
 
@@ -50,36 +50,52 @@ export class SagaRunner implements OnApplicationBootstrap {
     }
   }
 
+  /** An outcome is appended together with whatever it leads to (the next step's request record, the task's
+   *  progress or end), so a step costs one append; a request is still always recorded before it is sent. A
+   *  crash between an answer and that append leaves the step requested without outcome: it is retried with its
+   *  idempotency key and the owner answers the first outcome again. */
   private async drive(vmId: string): Promise<void> {
+    let pending: EventOf[] = [];
     for (;;) {
       if (!this.vrm.leader.isLeader) return; // the next leader resumes it
-      const saga = this.vrm.state.sagas[vmId];
+      const saga = this.withPending(vmId, pending);
       const action = inventory.nextSagaAction(saga);
       switch (action.kind) {
-        case 'none': return;
+        case 'none':
+          if (pending.length) await this.record(vmId, pending);
+          return;
         case 'complete':
         case 'fail':
-          await this.finish(vmId, saga!, action.events, action.kind === 'fail');
+          await this.finish(vmId, saga!, [...pending, ...action.events], action.kind === 'fail');
           return;
         case 'give-up':
-          await this.record(vmId, action.record);
+          pending = [...pending, ...action.record];
           break;
         case 'execute': {
-          await this.record(vmId, action.record);
+          await this.record(vmId, [...pending, ...action.record], this.progressEvents(vmId, saga!));
           const outcome = await this.execute(vmId, action.step, action.idempotencyKey);
-          await this.record(vmId, [outcome]);
-          await this.progress(vmId);
+          pending = [outcome];
           break;
         }
         case 'compensate': {
-          await this.record(vmId, action.record);
+          await this.record(vmId, [...pending, ...action.record]);
+          pending = [];
           const done = await this.compensate(vmId, action.step, action.idempotencyKey);
-          if (done) await this.record(vmId, [{ type: 'VmCreationStepCompensated', data: { vmId, clusterId: saga!.clusterId, step: action.step } }]);
+          if (done) pending = [{ type: 'VmCreationStepCompensated', data: { vmId, clusterId: saga!.clusterId, step: action.step } }];
           else await sleep(500);
           break;
         }
       }
     }
+  }
+
+  /** the saga as it will be once `pending` is appended (a copy: the live state changes only from the log) */
+  private withPending(vmId: string, pending: EventOf[]): inventory.CreationSaga | undefined {
+    const live = this.vrm.state.sagas[vmId];
+    if (!live || pending.length === 0) return live;
+    const sagas: inventory.CreationSagas = { [vmId]: structuredClone(live) };
+    for (const e of pending) inventory.evolveCreationSagas(sagas, e);
+    return sagas[vmId] ?? live;
   }
 
   private async execute(vmId: string, step: inventory.CreationSaga['steps'][number], idempotencyKey: string): Promise<EventOf> {
@@ -122,16 +138,15 @@ export class SagaRunner implements OnApplicationBootstrap {
     }
   }
 
-  private record(vmId: string, events: EventOf[]): Promise<unknown> {
-    return this.vrm.run(() => ({ appends: [{ streamId: streams.vm(vmId), events }], result: {}, metadata: { correlationId: vmId } }));
+  private record(vmId: string, events: EventOf[], extra: Append[] = []): Promise<unknown> {
+    return this.vrm.run(() => ({ appends: [{ streamId: streams.vm(vmId), events }, ...extra], result: {}, metadata: { correlationId: vmId } }));
   }
 
-  private async progress(vmId: string): Promise<void> {
-    const saga = this.vrm.state.sagas[vmId];
+  private progressEvents(vmId: string, saga: inventory.CreationSaga): Append[] {
     const task = this.taskOf(vmId);
-    if (!saga || !task) return;
+    if (!task) return [];
     const events = inventory.taskDecider.decide({ type: 'ReportTaskProgress', taskId: task.id, progress: inventory.creationProgress(saga) }, this.vrm.state.tasks);
-    if (events.length) await this.vrm.run(() => ({ appends: [{ streamId: streams.task(task.id), events }], result: {} }));
+    return events.length ? [{ streamId: streams.task(task.id), events }] : [];
   }
 
   private async finish(vmId: string, saga: inventory.CreationSaga, events: EventOf[], failed: boolean): Promise<void> {

@@ -63,7 +63,8 @@ export class Subscription {
           await this.options.onEvents(events);
           this.position = events[events.length - 1].position;
           this.release();
-          continue;
+          // a short batch read everything visible: no need to ask again unless the bell rang meanwhile
+          if (events.length === batch || this.rung) continue;
         }
       } catch (err) {
         if (!this.running) return;
