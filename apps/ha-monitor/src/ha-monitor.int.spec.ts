@@ -3,10 +3,9 @@
 // the way the vrm does it (ClockAdvanced on `clock`, then ha-monitor.tick).
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { VirtsimError, type EventOf, type RecordedEvent, type VmState } from '@virtsim/contracts';
-import { inventory } from '@virtsim/domain';
+import { VirtsimError, type EventOf } from '@virtsim/contracts';
 import { bootService, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
-import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { createTestDatabase, natsUrl, uniqueName, vmLifecycle } from '@virtsim/testing';
 import type { SelectHostsAnswer, SelectHostsRequest } from './placement.js';
 import { haMonitorDefinition } from './service.js';
 import type { HaMonitorState } from './state.js';
@@ -123,20 +122,10 @@ describe.each(['nats', 'in-process'] as const)('ha-monitor over %s', (transport)
   }
 
   /** every VmStateChanged of a VM (seed + HA) must be a lawful hop from where the previous one left it */
-  async function lifecycle(vmId: string, clusterId: string): Promise<{ states: VmState[]; events: RecordedEvent[] }> {
-    const seeded = (await stream(`cluster-${clusterId}`)).filter((e) => (e.data as { vmId?: string }).vmId === vmId);
-    const own = await stream(`vm-${vmId}`);
-    const states: VmState[] = [];
-    let at: VmState = 'creating';
-    for (const e of [...seeded, ...own]) {
-      if (e.type !== 'VmStateChanged') continue;
-      const d = e.data as { from: VmState; to: VmState };
-      expect(d.from).toBe(at);
-      expect(inventory.canTransition(d.from, d.to)).toBe(true);
-      at = d.to;
-      states.push(d.to);
-    }
-    return { states, events: own };
+  async function lifecycle(vmId: string, clusterId: string) {
+    const r = await vmLifecycle(rt.store, vmId, clusterId);
+    expect(r.unlawful).toEqual([]);
+    return r;
   }
 
   beforeAll(async () => {

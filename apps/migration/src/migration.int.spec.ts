@@ -3,10 +3,9 @@
 // have written; the clock is advanced the way the vrm does it (ClockAdvanced on `clock`, then migration.tick).
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { unprocessable, VirtsimError, type EventOf, type RecordedEvent, type VmState } from '@virtsim/contracts';
-import { inventory } from '@virtsim/domain';
+import { unprocessable, VirtsimError, type EventOf } from '@virtsim/contracts';
 import { bootService, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
-import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { createTestDatabase, natsUrl, uniqueName, vmLifecycle } from '@virtsim/testing';
 import { migrationDefinition } from './service.js';
 import type { MigrationServiceState } from './state.js';
 
@@ -139,20 +138,10 @@ describe.each(['nats', 'in-process'] as const)('migration over %s', (transport) 
     (await stream(`migration-${clusterId}`)).filter((e) => (e.data as { migrationId: string }).migrationId === migrationId);
 
   /** every VmStateChanged of a VM (seed + migration) must be a lawful hop from where the previous one left it */
-  async function lifecycle(vmId: string, clusterId: string): Promise<{ states: VmState[]; events: RecordedEvent[] }> {
-    const seeded = (await stream(`cluster-${clusterId}`)).filter((e) => (e.data as { vmId?: string }).vmId === vmId);
-    const own = await stream(`vm-${vmId}`);
-    const states: VmState[] = [];
-    let at: VmState = 'creating';
-    for (const e of [...seeded, ...own]) {
-      if (e.type !== 'VmStateChanged') continue;
-      const d = e.data as { from: VmState; to: VmState };
-      expect(d.from).toBe(at);
-      expect(inventory.canTransition(d.from, d.to)).toBe(true);
-      at = d.to;
-      states.push(d.to);
-    }
-    return { states, events: own };
+  async function lifecycle(vmId: string, clusterId: string) {
+    const r = await vmLifecycle(rt.store, vmId, clusterId);
+    expect(r.unlawful).toEqual([]);
+    return r;
   }
 
   beforeAll(async () => {
