@@ -7,9 +7,8 @@ import { buildLog } from './scale-fixture.js';
 import { memoryManagerDefinition } from './service.js';
 import type { MemoryManagerState } from './state.js';
 
-const maybe = describe;
 
-maybe('memory-manager tick at full scale over PostgreSQL', () => {
+describe('memory-manager tick at full scale over PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let rt: Runtime;
   let svc: RunningService<MemoryManagerState>;
