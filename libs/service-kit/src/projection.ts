@@ -32,6 +32,9 @@ export class Projection<S> {
   private subscription: Subscription | null = null;
   private sinceSnapshot = 0;
   private snapshotting: Promise<void> | null = null;
+  /** the head query being answered, and the one queued behind it (see catchUp) */
+  private headQuery: Promise<number> | null = null;
+  private nextHead: Promise<void> | null = null;
 
   constructor(readonly def: ProjectionDef<S>, private readonly store: EventStore, private readonly options: ProjectionOptions = {}) {
     this.state = def.initialState();
@@ -59,8 +62,19 @@ export class Projection<S> {
   }
 
   /** wait until every event committed so far is applied */
-  async catchUp(): Promise<void> {
-    await this.waitFor(await this.store.headPosition());
+  catchUp(): Promise<void> {
+    // Concurrent callers share one head query. A caller that arrives while a query is in flight may not
+    // use it (it could predate a commit the caller already saw), so it joins the next round instead.
+    if (!this.nextHead) {
+      const previous = this.headQuery?.catch(() => undefined) ?? Promise.resolve();
+      this.nextHead = previous.then(() => {
+        this.nextHead = null;
+        const query = this.store.headPosition();
+        this.headQuery = query;
+        return query;
+      }).then((head) => this.waitFor(head));
+    }
+    return this.nextHead;
   }
 
   waitFor(position: number): Promise<void> {
