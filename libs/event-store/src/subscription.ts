@@ -20,6 +20,9 @@ export class Subscription {
   private running = true;
   private wake: (() => void) | null = null;
   private rung = false;
+  /** a ring without a position (must read), and the highest position rung */
+  private rungBlind = false;
+  private ringHead = 0;
   private readonly waiters: { position: number; resolve: () => void }[] = [];
   private readonly unring: () => void;
   private caughtUpOnce = false;
@@ -31,6 +34,10 @@ export class Subscription {
   constructor(private readonly store: EventStore, private readonly options: SubscriptionOptions) {
     this.position = options.from;
     this.unring = store.onRing((p) => {
+      // the doorbell of an event already taken (this process's own commits come back by NATS too): nothing to read
+      if (p > 0 && p <= this.position) return;
+      if (p > 0) this.ringHead = Math.max(this.ringHead, p);
+      else this.rungBlind = true;
       this.head = Math.max(this.head, p);
       this.rung = true;
       this.wake?.();
@@ -69,6 +76,7 @@ export class Subscription {
     const batch = this.options.batchSize ?? 2000;
     while (this.running) {
       this.rung = false;
+      this.rungBlind = false;
       try {
         const events: RecordedEvent[] = this.takeLocal() ?? await this.store.readAll(this.position, batch);
         if (events.length > 0) {
@@ -76,7 +84,7 @@ export class Subscription {
           this.position = events[events.length - 1].position;
           this.release();
           // a short batch read everything visible: no need to ask again unless the bell rang meanwhile
-          if (events.length === batch || this.rung) continue;
+          if (events.length === batch || this.rungAhead()) continue;
         }
       } catch (err) {
         if (!this.running) return;
@@ -84,10 +92,15 @@ export class Subscription {
       }
       this.caughtUpOnce = true;
       this.release();
-      if (!this.running || this.rung) continue;
+      if (!this.running || this.rungAhead()) continue;
       // someone waits for a position not visible yet: look again soon rather than at the next poll
       await this.sleep(this.waiters.length > 0 ? 5 : this.options.pollMs ?? 1000);
     }
+  }
+
+  /** rung meanwhile for something not applied yet */
+  private rungAhead(): boolean {
+    return this.rung && (this.rungBlind || this.ringHead > this.position);
   }
 
   /** this process's committed events that continue the position with no gap, as private copies */
