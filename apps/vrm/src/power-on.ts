@@ -10,10 +10,12 @@ export interface PowerOnCheck { ok: boolean; warnings?: string[] }
 export class PowerOn {
   constructor(private readonly vrm: Vrm) {}
 
-  async check(vmId: string, hostId: string): Promise<string[]> {
+  /** `after-own`: the caller vouches that everything the checks depend on is applied by this vrm (a saga step) */
+  async check(vmId: string, hostId: string, read: 'head' | 'after-own' = 'head'): Promise<string[]> {
     const warnings: string[] = [];
     for (const pattern of ['ha-monitor.admit', 'memory-manager.check-power-on', 'io-backend.check-power-on']) {
-      const r = await this.vrm.ctx.request<PowerOnCheck>(pattern, { vmId, hostId });
+      const data = { vmId, hostId };
+      const r = read === 'after-own' ? await this.vrm.ctx.requestAfterOwn<PowerOnCheck>(pattern, data) : await this.vrm.ctx.request<PowerOnCheck>(pattern, data);
       warnings.push(...(r?.warnings ?? []));
     }
     return warnings;

@@ -109,10 +109,12 @@ export class SagaRunner implements OnApplicationBootstrap {
           inventory.validateVmCreation(this.vrm.state.inventory, vmId, vm.spec);
           break;
         }
-        case 'place': hostId = (await this.vrm.ctx.request<{ hostId: string }>('scheduler.place', { vmId, idempotencyKey })).hostId; break;
-        case 'reserve-memory': await this.vrm.ctx.request('memory-manager.reserve-memory', { vmId, idempotencyKey }); break;
-        case 'attach-devices': await this.vrm.ctx.request('io-backend.attach-devices', { vmId, idempotencyKey }); break;
-        case 'power-on': await this.powerOn.check(vmId, saga.hostId!); break;
+        // each step's request record, and the outcome of the step before, are applied here: the owner needs
+        // nothing past this vrm's own position (no head query on the owner's side)
+        case 'place': hostId = (await this.vrm.ctx.requestAfterOwn<{ hostId: string }>('scheduler.place', { vmId, idempotencyKey })).hostId; break;
+        case 'reserve-memory': await this.vrm.ctx.requestAfterOwn('memory-manager.reserve-memory', { vmId, idempotencyKey }); break;
+        case 'attach-devices': await this.vrm.ctx.requestAfterOwn('io-backend.attach-devices', { vmId, idempotencyKey }); break;
+        case 'power-on': await this.powerOn.check(vmId, saga.hostId!, 'after-own'); break;
       }
       return { type: 'VmCreationStepCompleted', data: { ...base, hostId } };
     } catch (err) {
@@ -139,7 +141,8 @@ export class SagaRunner implements OnApplicationBootstrap {
   }
 
   private record(vmId: string, events: EventOf[], extra: Append[] = []): Promise<unknown> {
-    return this.vrm.run(() => ({ appends: [{ streamId: streams.vm(vmId), events }, ...extra], result: {}, metadata: { correlationId: vmId } }));
+    // the saga's own VM stream and child task only: it may share an append with other sagas' steps
+    return this.vrm.run(() => ({ appends: [{ streamId: streams.vm(vmId), events }, ...extra], result: {}, metadata: { correlationId: vmId } }), { group: true });
   }
 
   private progressEvents(vmId: string, saga: inventory.CreationSaga): Append[] {
@@ -155,7 +158,6 @@ export class SagaRunner implements OnApplicationBootstrap {
       const appends = [{ streamId: streams.vm(vmId), events }];
       if (task) {
         const failure = lastFailure(saga, this.errors.get(vmId));
-        this.errors.delete(vmId);
         const end: inventory.TaskCommand = failed
           ? { type: 'FailTask', taskId: task.id, error: failure }
           : { type: 'SucceedTask', taskId: task.id, result: { vmId, hostId: saga.hostId } };
@@ -164,7 +166,8 @@ export class SagaRunner implements OnApplicationBootstrap {
         for (const e of taskEvents.filter((x) => x.data.taskId !== task.id)) appends.push({ streamId: streams.task(e.data.taskId), events: [e] });
       }
       return { appends, result: {}, metadata: { correlationId: vmId } };
-    });
+    }, { group: true }); // its VM stream, its task and the batch task: siblings finishing together take turns
+    this.errors.delete(vmId); // after: a grouped decision may be decided again
   }
 
   private taskOf(vmId: string): inventory.VrmTask | undefined {

@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EventMetadata, EventOf } from '@virtsim/contracts';
 import type { AppendBatch } from '@virtsim/event-store';
-import { LeaderElector, ServiceContext, type Decision } from '@virtsim/service-kit';
+import { LeaderElector, ServiceContext, type Decision, type RunOptions } from '@virtsim/service-kit';
 import type { VrmState } from './state.js';
 
 export interface Append { streamId: string; events: EventOf[] }
@@ -19,11 +19,11 @@ export class Vrm {
   }
 
   /** runs `decide` serialized against the current state; its appends get their expected versions here */
-  run<T>(decide: (state: VrmState) => { appends: Append[]; result: T; metadata?: EventMetadata }): Promise<T & { position: number }> {
+  run<T>(decide: (state: VrmState) => { appends: Append[]; result: T; metadata?: EventMetadata }, options?: RunOptions): Promise<T & { position: number }> {
     return this.ctx.commands.run((state): Decision<T> => {
       const d = decide(state);
       return { appends: this.batches(d.appends), result: d.result, metadata: this.metadata(d.metadata) };
-    });
+    }, options);
   }
 
   private batches(appends: Append[]): AppendBatch[] {

@@ -2,6 +2,7 @@
 // Payloads are JSON round-tripped so that handlers see exactly what NATS would deliver.
 import { ClientProxy, Server, type CustomTransportStrategy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
+import { unwrapCausal, withinCausalPosition } from './causality.js';
 
 type Handler = (data: unknown) => Promise<unknown>;
 
@@ -40,7 +41,10 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
         this.broker.onEvent(pattern, async (data) => { await handler(data); });
         continue;
       }
-      this.broker.register(pattern, async (data) => lastValueFrom(this.transformToObservable(await handler(data)), { defaultValue: undefined }));
+      this.broker.register(pattern, (packet) => {
+        const { data, after } = unwrapCausal(packet);
+        return withinCausalPosition(after, async () => lastValueFrom(this.transformToObservable(await handler(data)), { defaultValue: undefined }));
+      });
     }
     callback();
   }

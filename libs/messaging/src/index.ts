@@ -3,3 +3,4 @@ export * from './nats-transport.js';
 export * from './in-process-transport.js';
 export * from './request.js';
 export * from './doorbell.js';
+export * from './causality.js';

@@ -1,5 +1,7 @@
 // The NestJS NATS transport (@nats-io/transport-node underneath), with the installation's subject prefix.
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { ClientNats, ServerNats, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { CAUSAL_HEADER, unwrapCausal, withinCausalPosition } from './causality.js';
 
 type NatsConn = { subscribe(subject: string, opts: { queue?: string; callback: (err: unknown, msg: unknown) => void }): unknown };
 
@@ -21,6 +23,12 @@ export class PrefixedNatsServer extends ServerNats {
     const nc = (this as unknown as { natsClient: NatsConn & { flush(): Promise<void> } }).natsClient;
     this.bindEvents(nc);
     nc.flush().then(() => callback(), (err: unknown) => callback(err));
+  }
+
+  /** the request's causal position (a header) holds for all of its handling, the reply included */
+  override handleMessage(channel: string, natsMsg: Parameters<ServerNats['handleMessage']>[1]): Promise<unknown> {
+    const after = (natsMsg as { headers?: { get(k: string): string } }).headers?.get(CAUSAL_HEADER);
+    return withinCausalPosition(after ? Number(after) : undefined, () => super.handleMessage(channel, natsMsg));
   }
 
   override bindEvents(client: NatsConn): void {
@@ -47,12 +55,15 @@ export class PrefixedNatsClient extends ClientNats {
   /** request-reply over the connection's shared (muxed) inbox instead of one subscription per request:
    *  same packets and serializers as ClientNats, half the protocol traffic */
   protected override publish(partialPacket: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const packet = this.assignPacketId(partialPacket);
+    const { data, after } = unwrapCausal(partialPacket.data);
+    const packet = this.assignPacketId({ ...partialPacket, data });
     const nc = (this as unknown as { natsClient: NatsRequester }).natsClient;
     let cancelled = false;
     try {
       const serialized = this.serializer.serialize(packet) as { data: Uint8Array; headers?: unknown };
-      nc.request(this.normalizePattern(partialPacket.pattern), serialized.data, { timeout: 3_600_000, headers: this.mergeHeaders(serialized.headers as never) })
+      const headers = this.mergeHeaders(serialized.headers as never) ?? (after === undefined ? undefined : natsHeaders());
+      if (after !== undefined) (headers as { set(k: string, v: string): void }).set(CAUSAL_HEADER, String(after));
+      nc.request(this.normalizePattern(partialPacket.pattern), serialized.data, { timeout: 3_600_000, headers })
         .then(async (msg) => {
           if (cancelled) return;
           const message = (await this.deserializer.deserialize(msg)) as WritePacket;

@@ -2,12 +2,18 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { VirtsimError } from '@virtsim/contracts';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
+import { withCausalPosition } from './causality.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-export async function request<T>(client: ClientProxy, pattern: string, data: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+export interface RequestOptions {
+  /** the log position the answer must reflect at least (see causality.ts); without it the receiver reads the head */
+  after?: number;
+}
+
+export async function request<T>(client: ClientProxy, pattern: string, data: unknown, timeoutMs = DEFAULT_TIMEOUT_MS, options: RequestOptions = {}): Promise<T> {
   try {
-    return await lastValueFrom(client.send<T>(pattern, data).pipe(timeout(timeoutMs)));
+    return await lastValueFrom(client.send<T>(pattern, withCausalPosition(data, options.after)).pipe(timeout(timeoutMs)));
   } catch (err) {
     if (err instanceof TimeoutError) throw new VirtsimError('unavailable', `${pattern} did not answer within ${timeoutMs} ms`, { pattern });
     const msg = (err as { message?: string })?.message ?? String(err);

@@ -4,6 +4,7 @@
 import type { RecordedEvent } from '@virtsim/contracts';
 import { stateHash } from '@virtsim/domain';
 import { Subscription, type EventStore } from '@virtsim/event-store';
+import { causality } from '@virtsim/messaging';
 import { eventsApplied, projectionLag, projectionPosition } from './metrics.js';
 
 export interface ProjectionDef<S> {
@@ -58,11 +59,13 @@ export class Projection<S> {
       onEvents: (events) => this.apply(events),
       onError: this.options.onError,
     });
-    await this.catchUp();
+    await this.catchUp(null);
   }
 
-  /** wait until every event committed so far is applied */
-  catchUp(): Promise<void> {
+  /** wait until every event committed so far is applied; within a request that carries a causal position
+   *  (and `after` left undefined), until that position is; `null` always reads the head */
+  catchUp(after: number | null | undefined = causality.getStore()?.after): Promise<void> {
+    if (typeof after === 'number') return this.waitFor(after);
     // Concurrent callers share one head query. A caller that arrives while a query is in flight may not
     // use it (it could predate a commit the caller already saw), so it joins the next round instead.
     if (!this.nextHead) {
