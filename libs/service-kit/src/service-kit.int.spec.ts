@@ -4,6 +4,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { conflict, VirtsimError, type RecordedEvent } from '@virtsim/contracts';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { z } from 'zod';
+import { causality } from '@virtsim/messaging';
 import { bootService, loadConfig, Runtime, ServiceContext, zodPipe, type RunningService } from '@virtsim/service-kit';
 
 interface Counter { count: number; last: string | null }
@@ -26,6 +27,26 @@ class CounterHandlers {
 
   @MessagePattern('scheduler.count')
   count() { return this.ctx.state; }
+
+  /** a command on its own stream (tag-<name>), so it may share an append with others */
+  @MessagePattern('scheduler.tag')
+  tag(@Payload(zodPipe(Add)) body: z.infer<typeof Add>) {
+    const streamId = `tag-${body.name.split('#')[0]}`;
+    return this.ctx.commands.run(() => {
+      if (body.name === 'refused') throw conflict('tag.refused', 'this one is refused');
+      return {
+        appends: [{ streamId, expectedVersion: this.ctx.commands.expected(streamId), events: [{ type: 'Tagged', data: { name: body.name } }] }],
+        result: { tagged: body.name },
+        metadata: { correlationId: body.name },
+      };
+    }, { group: true });
+  }
+
+  @MessagePattern('scheduler.causal')
+  async causal() {
+    await this.ctx.projection.catchUp();
+    return { after: causality.getStore()?.after ?? null };
+  }
 }
 
 @Module({ controllers: [CounterHandlers] })
@@ -90,5 +111,31 @@ describe.each(['nats', 'in-process'] as const)('service over %s', (transport) =>
     expect((await ask('scheduler.count', {})).count).toBe(before + 20);
     const versions = (await rt.store.readStream('counter-1')).map((e) => e.streamVersion);
     expect(versions).toEqual(versions.map((_, i) => i + 1));
+  });
+
+  test('grouped commands share appends; each keeps its metadata, outcome and stream order', async () => {
+    const append = rt.store.append.bind(rt.store);
+    let calls = 0;
+    rt.store.append = (...args) => { calls++; return append(...args); };
+    try {
+      const names = [...Array.from({ length: 30 }, (_, i) => `g${i}`), 'dup#1', 'dup#2', 'refused'];
+      const results = await Promise.allSettled(names.map((name) => ask('scheduler.tag', { name })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(32);
+      expect(results.at(-1)).toMatchObject({ status: 'rejected', reason: { code: 'conflict', details: { rule: 'tag.refused' } } });
+      expect(calls).toBeLessThan(32);
+      const dup = await rt.store.readStream('tag-dup');
+      expect(dup.map((e) => [e.streamVersion, (e.data as { name: string }).name])).toEqual([[1, 'dup#1'], [2, 'dup#2']]);
+      for (const name of ['g0', 'g17', 'dup#2']) {
+        const [e] = (await rt.store.readStream(`tag-${name.split('#')[0]}`)).filter((x) => (x.data as { name: string }).name === name);
+        expect(e.metadata.correlationId).toBe(name);
+      }
+    } finally {
+      rt.store.append = append;
+    }
+  });
+
+  test('a request carries its causal position to the handler; without one the handler reads the head', async () => {
+    expect(await svc.ctx.request('scheduler.causal', {}, 5000, { after: 1 })).toEqual({ after: 1 });
+    expect(await ask('scheduler.causal', {})).toEqual({ after: null });
   });
 });
