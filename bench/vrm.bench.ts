@@ -4,7 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedEvent } from '@virtsim/contracts';
-import { startSystem, type System } from '../launcher/system.js';
+import type { EventStore } from '@virtsim/event-store';
+import { startSystem } from '../launcher/system.js';
+import { startDeployed } from './deployed.js';
 import { apiClient, hostSpec, vmSpec } from '../launcher/test-api.js';
 import { NATS, fmt, percentile, perSecond, record, scratchDatabase } from './harness.js';
 
@@ -31,7 +33,10 @@ export const bigHost = (name: string) => hostSpec(name, {
   memoryMiB: 524288,
 });
 
-export interface FilledCluster { sys: System; clusterId: string; vmIds: string[]; batchMs: number; taskState: string; succeeded: number; batches: number }
+/** what a benchmark needs of a running system, in one process or deployed as one process per service */
+export interface Running { url: string; store: EventStore; stop(): Promise<void> }
+
+export interface FilledCluster { sys: Running; clusterId: string; vmIds: string[]; batchMs: number; taskState: string; succeeded: number; batches: number }
 
 const BATCH_SIZE = 2000;
 const chunks = <T>(a: T[], n: number): T[][] => Array.from({ length: Math.ceil(a.length / n) }, (_, i) => a.slice(i * n, (i + 1) * n));
@@ -45,8 +50,8 @@ async function waitTask(api: ReturnType<typeof apiClient>, taskId: string) {
 }
 
 /** boots a system, creates a cluster of HOSTS hosts and fills it with `vms` VMs through one POST /vms:batch */
-export async function fillCluster(env: Record<string, string>, vms = VMS): Promise<FilledCluster> {
-  const sys = await startSystem({ LOG_LEVEL: 'silent', VIRTSIM_API_TOKENS: 'admin:x', ...env });
+export async function fillCluster(env: Record<string, string>, vms = VMS, boot: (env: Record<string, string>) => Promise<Running> = inOneProcess): Promise<FilledCluster> {
+  const sys = await boot({ LOG_LEVEL: 'silent', VIRTSIM_API_TOKENS: 'admin:x', ...env });
   const api = apiClient(sys.url, 'x');
   const c = await api.post('/clusters', { name: 'bench', cpuOvercommitRatio: 4, ha: { enabled: true, hostFailuresTolerated: 1 } });
   if (c.status !== 201) throw new Error(`cluster: ${c.status} ${JSON.stringify(c.body)}`);
@@ -76,14 +81,14 @@ export async function fillCluster(env: Record<string, string>, vms = VMS): Promi
 }
 
 /** per-VM saga latency from the event log: first step event -> VmCreated / VmCreationFailed (recorded_at) */
-async function sagaLatencies(sys: System): Promise<{ active: number[]; fromRequest: number[] }> {
+async function sagaLatencies(sys: Running): Promise<{ active: number[]; fromRequest: number[] }> {
   const started = new Map<string, number>();
   const requested = new Map<string, number>();
   const active: number[] = [];
   const fromRequest: number[] = [];
   let after = 0;
   for (;;) {
-    const batch: RecordedEvent[] = await sys.rt.store.readAll(after, 5000, { types: ['VmCreationRequested', 'VmCreationStepRequested', 'VmCreated', 'VmCreationFailed'] });
+    const batch: RecordedEvent[] = await sys.store.readAll(after, 5000, { types: ['VmCreationRequested', 'VmCreationStepRequested', 'VmCreated', 'VmCreationFailed'] });
     if (!batch.length) break;
     after = batch[batch.length - 1]!.position;
     for (const e of batch) {
@@ -104,11 +109,16 @@ async function sagaLatencies(sys: System): Promise<{ active: number[]; fromReque
  *  1,000 over PostgreSQL and 250 embedded, to keep `npm run bench` near 10 minutes */
 const runVms = (fallback: number) => Number(process.env.BENCH_VRM_VMS ?? fallback);
 
-async function run(mode: string, env: Record<string, string>, n: number): Promise<void> {
-  const f = await fillCluster(env, n);
+async function inOneProcess(env: Record<string, string>): Promise<Running> {
+  const sys = await startSystem(env);
+  return { url: sys.url, store: sys.rt.store, stop: () => sys.stop() };
+}
+
+async function run(mode: string, env: Record<string, string>, n: number, boot?: (env: Record<string, string>) => Promise<Running>): Promise<void> {
+  const f = await fillCluster(env, n, boot);
   const { active, fromRequest } = await sagaLatencies(f.sys);
   const s = f.batchMs / 1000;
-  process.stderr.write(`  ${mode}: task ${f.taskState}, ${f.succeeded} succeeded, ${f.vmIds.length} VMs listed, ${active.length} sagas timed, ${(await f.sys.rt.store.headPosition()).toLocaleString('en-US')} events\n`);
+  process.stderr.write(`  ${mode}: task ${f.taskState}, ${f.succeeded} succeeded, ${f.vmIds.length} VMs listed, ${active.length} sagas timed, ${(await f.sys.store.headPosition()).toLocaleString('en-US')} events\n`);
   const all = f.succeeded === n;
   record({ group: 'vrm', name: `${mode}: ${n.toLocaleString('en-US')} VMs into ${HOSTS} hosts via POST /vms:batch x${f.batches} (wall)`, ours: `${s.toFixed(1)} s${all ? '' : ` (${f.succeeded} ok)`}`,
     ...(n === VMS ? { target: `<= ${TARGET_S} s`, ok: all && s <= TARGET_S } : {}) });
@@ -127,6 +137,12 @@ async function run(mode: string, env: Record<string, string>, n: number): Promis
 
 export async function benchVrm(): Promise<void> {
   const n = process.env.BENCH_VRM_MODES?.split(',') ?? ['postgres', 'embedded'];
+  // opt-in: one process per service reads every other process's commits from the log (no local hand-over), which
+  // on 2 cores costs more than the second core gives (measured 30 VMs/s vs ~90 in one process, loaded machine)
+  if (n.includes('deployed')) {
+    const env = { NATS_URL: NATS, VIRTSIM_SUBJECT_PREFIX: `benchdep${process.pid}` };
+    await run('PostgreSQL + NATS, a process per service', env, runVms(8000), (e) => startDeployed('virtsim_bench_vrm_deployed', e));
+  }
   if (n.includes('postgres')) {
     const url = await scratchDatabase('virtsim_bench_vrm');
     await run('PostgreSQL + NATS', { DATABASE_URL: url, NATS_URL: NATS, VIRTSIM_SUBJECT_PREFIX: `benchvrm${process.pid}` }, runVms(1000));
