@@ -8,7 +8,8 @@ import { streams } from './state.js';
 import { PowerOn } from './power-on.js';
 import { Vrm, type Append } from './vrm.service.js';
 
-const CONCURRENCY = 24;
+// sagas in flight: with their steps sharing appends (group commit), more in flight means fewer appends per VM
+const CONCURRENCY = 64;
 
 @Injectable()
 export class SagaRunner implements OnApplicationBootstrap {
