@@ -37,15 +37,25 @@ export interface ReclaimVm {
 
 export interface ReclaimStep { vmId: string; from: number; to: number; targetMiB: number; phase: 'idle' | 'active' | 'release' }
 
+// The planners run for every VM of a full cluster each tick, so they loop over plain arrays instead of
+// chaining map / filter / flatMap (which allocate a closure call and often an array per VM).
+
+const sum = (xs: readonly number[]): number => {
+  let total = 0;
+  for (const x of xs) total += x;
+  return total;
+};
+
 /** Split `need` (whole MiB) over rooms in proportion, never more than a room. Shares are floored and the
  *  few MiB left by the floors go to the first rooms in order (VMs come sorted by id), so a small need is
  *  still met instead of rounding to nothing every tick. */
 export function distribute(need: number, rooms: readonly number[]): number[] {
-  const total = rooms.reduce((a, b) => a + b, 0);
-  if (need <= 0 || total <= 0) return rooms.map(() => 0);
+  const total = sum(rooms);
+  if (need <= 0 || total <= 0) return new Array<number>(rooms.length).fill(0);
   if (total <= need) return [...rooms];
-  const shares = rooms.map((r) => floor((need * r) / total));
-  let left = need - shares.reduce((a, b) => a + b, 0);
+  const shares = new Array<number>(rooms.length);
+  for (let i = 0; i < rooms.length; i++) shares[i] = floor((need * rooms[i]!) / total);
+  let left = need - sum(shares);
   for (let i = 0; i < shares.length && left > 0; i++) {
     const give = min(left, rooms[i]! - shares[i]!);
     shares[i]! += give;
@@ -65,54 +75,80 @@ const taxableIdle = (v: ReclaimVm, c: ReclaimConfig): number =>
 const privateRoom = (v: ReclaimVm): number =>
   max(0, v.memoryMiB - v.reservationMiB - v.sharedMiB - v.balloonedMiB - v.swappedMiB);
 
-/** Two-phase (idle, then active) split of `need` over VMs whose hard caps are `caps`. */
-function idleFirst(need: number, vms: readonly ReclaimVm[], caps: readonly number[], c: ReclaimConfig): { amounts: number[]; phases: Array<'idle' | 'active'> } {
-  const idleRooms = vms.map((v, i) => min(caps[i]!, taxableIdle(v, c)));
+/** Two-phase (idle, then active) split of `need` over VMs whose hard caps are `caps`: the amount per VM, and
+ *  whether active memory had to be taken from it (phase 'active'). */
+function idleFirst(need: number, vms: readonly ReclaimVm[], caps: readonly number[], c: ReclaimConfig): { amounts: number[]; active: boolean[] } {
+  const n = vms.length;
+  const idleRooms = new Array<number>(n);
+  for (let i = 0; i < n; i++) idleRooms[i] = min(caps[i]!, taxableIdle(vms[i]!, c));
   const first = distribute(need, idleRooms);
-  const left = need - first.reduce((a, b) => a + b, 0);
-  const second = distribute(left, caps.map((cap, i) => cap - first[i]!));
-  return { amounts: first.map((a, i) => a + second[i]!), phases: second.map((s) => (s > 0 ? 'active' : 'idle')) };
+  const rest = new Array<number>(n);
+  for (let i = 0; i < n; i++) rest[i] = caps[i]! - first[i]!;
+  const second = distribute(need - sum(first), rest);
+  const active = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    first[i]! += second[i]!;
+    active[i] = second[i]! > 0;
+  }
+  return { amounts: first, active };
 }
 
 /** Balloon inflation toward the need: returns the steps and the MiB actually reclaimed this tick. */
 export function planBalloon(need: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { steps: ReclaimStep[]; reclaimed: number } {
-  const drivers = vms.filter((v) => v.hasBalloonDriver);
-  const caps = drivers.map((v) => max(0, min(balloonCapMiB(v.memoryMiB, c) - v.balloonedMiB, privateRoom(v))));
-  const { amounts, phases } = idleFirst(need, drivers, caps, c);
+  const drivers: ReclaimVm[] = [];
+  const caps: number[] = [];
+  for (const v of vms) {
+    if (!v.hasBalloonDriver) continue;
+    drivers.push(v);
+    caps.push(max(0, min(balloonCapMiB(v.memoryMiB, c) - v.balloonedMiB, privateRoom(v))));
+  }
+  const { amounts, active } = idleFirst(need, drivers, caps, c);
   const rate = floor(c.balloonRateMiBps * tickSeconds);
   const steps: ReclaimStep[] = [];
   let reclaimed = 0;
-  drivers.forEach((v, i) => {
+  for (let i = 0; i < drivers.length; i++) {
+    const v = drivers[i]!;
     const step = min(amounts[i]!, rate);
-    if (step <= 0) return;
+    if (step <= 0) continue;
     reclaimed += step;
-    steps.push({ vmId: v.vmId, from: v.balloonedMiB, to: v.balloonedMiB + step, targetMiB: v.balloonedMiB + amounts[i]!, phase: phases[i]! });
-  });
+    steps.push({ vmId: v.vmId, from: v.balloonedMiB, to: v.balloonedMiB + step, targetMiB: v.balloonedMiB + amounts[i]!, phase: active[i] ? 'active' : 'idle' });
+  }
   return { steps, reclaimed };
 }
 
 /** Hypervisor swap-out of what ballooning could not reclaim this tick (hard / low states). */
 export function planSwapOut(need: number, vms: readonly ReclaimVm[], c: ReclaimConfig): ReclaimStep[] {
-  const { amounts, phases } = idleFirst(need, vms, vms.map(privateRoom), c);
-  return vms.flatMap((v, i) => (amounts[i]! > 0
-    ? [{ vmId: v.vmId, from: v.swappedMiB, to: v.swappedMiB + amounts[i]!, targetMiB: v.swappedMiB + amounts[i]!, phase: phases[i]! }]
-    : []));
+  const rooms = new Array<number>(vms.length);
+  for (let i = 0; i < vms.length; i++) rooms[i] = privateRoom(vms[i]!);
+  const { amounts, active } = idleFirst(need, vms, rooms, c);
+  const steps: ReclaimStep[] = [];
+  for (let i = 0; i < vms.length; i++) {
+    const v = vms[i]!;
+    const amount = amounts[i]!;
+    if (amount > 0) steps.push({ vmId: v.vmId, from: v.swappedMiB, to: v.swappedMiB + amount, targetMiB: v.swappedMiB + amount, phase: active[i] ? 'active' : 'idle' });
+  }
+  return steps;
 }
 
 /** Give memory back when the host is high: swapped pages first (they cost most), then balloons. */
 export function planRelease(surplus: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { swapIn: ReclaimStep[]; deflate: ReclaimStep[] } {
   const swapIn = releaseSteps(surplus, vms, (v) => v.swappedMiB, floor(c.swapInRateMiBps * tickSeconds));
-  const used = swapIn.reduce((a, s) => a + s.from - s.to, 0);
+  let used = 0;
+  for (const s of swapIn) used += s.from - s.to;
   const deflate = releaseSteps(surplus - used, vms, (v) => v.balloonedMiB, floor(c.balloonRateMiBps * tickSeconds));
   return { swapIn, deflate };
 }
 
 function releaseSteps(surplus: number, vms: readonly ReclaimVm[], held: (v: ReclaimVm) => number, rate: number): ReclaimStep[] {
-  const targets = distribute(surplus, vms.map(held));
-  return vms.flatMap((v, i) => {
+  const holds = new Array<number>(vms.length);
+  for (let i = 0; i < vms.length; i++) holds[i] = held(vms[i]!);
+  const targets = distribute(surplus, holds);
+  const steps: ReclaimStep[] = [];
+  for (let i = 0; i < vms.length; i++) {
     const step = min(targets[i]!, rate);
-    return step > 0 ? [{ vmId: v.vmId, from: held(v), to: held(v) - step, targetMiB: held(v) - targets[i]!, phase: 'release' as const }] : [];
-  });
+    if (step > 0) steps.push({ vmId: vms[i]!.vmId, from: holds[i]!, to: holds[i]! - step, targetMiB: holds[i]! - targets[i]!, phase: 'release' });
+  }
+  return steps;
 }
 
 /**

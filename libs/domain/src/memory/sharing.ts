@@ -31,26 +31,52 @@ export function pageContentProfile(vmId: string, guestOs: GuestOs, scenarioSeed:
 
 export interface SharingInput { vmId: string; memoryMiB: number; activeMiB: number; balloonedMiB: number; swappedMiB: number; profile: PageContentProfile }
 export interface VmSharing { sharedMiB: number; zeroMiB: number; commonMiB: number; peers: number }
+/** What sharing reads of a VM besides its profile. */
+export type SharingFigures = Pick<SharingInput, 'memoryMiB' | 'activeMiB' | 'balloonedMiB' | 'swappedMiB'>;
+
+/** One host's sharing as columns parallel to its VMs: a tick over thousands of VMs allocates no per-VM records. */
+export interface HostSharing { zeroMiB: Float64Array; commonMiB: Float64Array; peers: Int32Array; copiesMiB: number }
 
 /** Per-VM shared MiB (pages of the VM that map a shared frame) and the host's single copies kept. */
 export function computeSharing(vms: readonly SharingInput[]): { perVm: VmSharing[]; copiesMiB: number } {
-  const groups = new Map<string, { count: number; maxCommon: number }>();
-  const commons = vms.map((v) => floor(min(v.profile.commonCapMiB, v.profile.commonFraction * v.memoryMiB)));
-  vms.forEach((v, i) => {
-    const g = groups.get(v.profile.osKey) ?? { count: 0, maxCommon: 0 };
-    g.count += 1;
-    g.maxCommon = max(g.maxCommon, commons[i]!);
-    groups.set(v.profile.osKey, g);
-  });
+  const h = shareHost(vms, vms.map((v) => v.profile));
+  const perVm = vms.map((_, i) => ({ sharedMiB: h.zeroMiB[i]! + h.commonMiB[i]!, zeroMiB: h.zeroMiB[i]!, commonMiB: h.commonMiB[i]!, peers: h.peers[i]! }));
+  return { perVm, copiesMiB: h.copiesMiB };
+}
+
+/** computeSharing over `vms` with their `profiles` (same index): the VM's shared MiB is zeroMiB + commonMiB. */
+export function shareHost(vms: readonly SharingFigures[], profiles: readonly PageContentProfile[]): HostSharing {
+  const n = vms.length;
+  const commons = new Float64Array(n);
+  const group = new Int32Array(n);
+  const keys = new Map<string, number>();
+  const counts: number[] = [];
+  const maxCommon: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = profiles[i]!;
+    commons[i] = floor(min(p.commonCapMiB, p.commonFraction * vms[i]!.memoryMiB));
+    let g = keys.get(p.osKey);
+    if (g === undefined) {
+      keys.set(p.osKey, (g = counts.length));
+      counts.push(0);
+      maxCommon.push(0);
+    }
+    group[i] = g;
+    counts[g]! += 1;
+    maxCommon[g] = max(maxCommon[g]!, commons[i]!);
+  }
   let copiesMiB = 0;
-  for (const g of groups.values()) if (g.count > 1) copiesMiB += g.maxCommon;
-  const perVm = vms.map((v, i) => {
-    const peers = groups.get(v.profile.osKey)!.count - 1;
+  for (let g = 0; g < counts.length; g++) if (counts[g]! > 1) copiesMiB += maxCommon[g]!;
+  const out: HostSharing = { zeroMiB: new Float64Array(n), commonMiB: new Float64Array(n), peers: new Int32Array(n), copiesMiB };
+  for (let i = 0; i < n; i++) {
+    const v = vms[i]!;
+    const peers = counts[group[i]!]! - 1;
     const resident = max(0, v.memoryMiB - v.balloonedMiB - v.swappedMiB);
     const idle = max(0, v.memoryMiB - v.activeMiB);
-    const zeroMiB = min(floor(v.profile.zeroFraction * v.memoryMiB), idle, resident);
-    const commonMiB = peers > 0 ? min(commons[i]!, resident - zeroMiB) : 0;
-    return { sharedMiB: zeroMiB + commonMiB, zeroMiB, commonMiB, peers };
-  });
-  return { perVm, copiesMiB };
+    const zeroMiB = min(floor(profiles[i]!.zeroFraction * v.memoryMiB), idle, resident);
+    out.zeroMiB[i] = zeroMiB;
+    out.commonMiB[i] = peers > 0 ? min(commons[i]!, resident - zeroMiB) : 0;
+    out.peers[i] = peers;
+  }
+  return out;
 }

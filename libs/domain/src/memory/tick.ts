@@ -11,7 +11,7 @@ import { ballooningAllowed, nextFreeState, swappingAllowed } from './free-state.
 import {
   DEFAULT_RECLAIM_CONFIG, hasBalloonDriver, memorySlowdown, planBalloon, planRelease, planSwapOut, type ReclaimConfig, type ReclaimStep, type ReclaimVm,
 } from './reclaim.js';
-import { computeSharing } from './sharing.js';
+import { shareHost } from './sharing.js';
 import { clusterPolicy, POWERED_ON, type MemHost, type MemoryState, type MemVm } from './state.js';
 
 // Math bound once: module-scope functions stay fast where global lookups are slow (jest's vm context).
@@ -47,21 +47,17 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
   const seed = clusterPolicy(state, h.clusterId).seed;
   const on: MemVm[] = [];
   const off: MemVm[] = [];
+  const normal: MemVm[] = [];
   for (const id of h.vmIds) {
     const v = state.vms[id]!;
-    if (POWERED_ON.has(v.power)) on.push(v);
-    else if (v.sharedMiB || v.balloonedMiB || v.swappedMiB) off.push(v);
+    if (POWERED_ON.has(v.power)) {
+      on.push(v);
+      if (!v.hugeBacked) normal.push(v);
+    } else if (v.sharedMiB || v.balloonedMiB || v.swappedMiB) off.push(v);
   }
-  const normal = on.filter((v) => !v.hugeBacked);
-  const active = normal.map((v) => activeMemoryOf(v, seed, input));
-  const sharing = computeSharing(normal.map((v, i) => ({
-    vmId: v.vmId, memoryMiB: v.memoryMiB, activeMiB: active[i]!, balloonedMiB: v.balloonedMiB, swappedMiB: v.swappedMiB,
-    profile: v.pageProfile,
-  })));
-  const vms: ReclaimVm[] = normal.map((v, i) => ({
-    vmId: v.vmId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, activeMiB: active[i]!, sharedMiB: sharing.perVm[i]!.sharedMiB,
-    balloonedMiB: v.balloonedMiB, swappedMiB: v.swappedMiB, hasBalloonDriver: hasBalloonDriver(v.guestOs.family, v.toolsInstalled),
-  }));
+  const vms = normal.map((v) => reclaimVm(v, activeMemoryOf(v, seed, input)));
+  const sharing = shareHost(vms, normal.map((v) => v.pageProfile));
+  for (let i = 0; i < vms.length; i++) vms[i]!.sharedMiB = sharing.zeroMiB[i]! + sharing.commonMiB[i]!;
   let consumed = sharing.copiesMiB;
   for (const v of on) consumed += v.overheadMiB;
   for (const v of vms) consumed += v.memoryMiB - v.sharedMiB - v.balloonedMiB - v.swappedMiB;
@@ -74,48 +70,82 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
       why: stateWhy(h.freeState, next, freePercent, c),
     } });
   }
-  const rationale = (why: string): MemoryRationale => ({ hostFreePercent: round2(freePercent), hostState: next, why });
+  const hostFreePercent = round2(freePercent);
+  const rationale = (why: string): MemoryRationale => ({ hostFreePercent, hostState: next, why });
   for (const v of off) resetOff(v, h, rationale(`VM is ${v.power}: it holds no host memory`), out);
-  normal.forEach((v, i) => {
-    const s = sharing.perVm[i]!;
-    if (s.sharedMiB === v.sharedMiB) return;
+  for (let i = 0; i < normal.length; i++) {
+    const v = normal[i]!;
+    const sharedMiB = vms[i]!.sharedMiB;
+    if (sharedMiB === v.sharedMiB) continue;
+    const zeroMiB = sharing.zeroMiB[i]!, commonMiB = sharing.commonMiB[i]!, peers = sharing.peers[i]!;
     out.push({ type: 'PagesShared', data: {
-      vmId: v.vmId, hostId: h.hostId, sharedMiB: s.sharedMiB, previousMiB: v.sharedMiB, zeroMiB: s.zeroMiB, commonMiB: s.commonMiB,
-      osKey: v.pageProfile.osKey, peers: s.peers,
-      rationale: rationale(`${s.zeroMiB} MiB zero pages + ${s.commonMiB} MiB pages common with ${s.peers} VM(s) of the same guest OS`),
+      vmId: v.vmId, hostId: h.hostId, sharedMiB, previousMiB: v.sharedMiB, zeroMiB, commonMiB, osKey: v.pageProfile.osKey, peers,
+      rationale: rationale(`${zeroMiB} MiB zero pages + ${commonMiB} MiB pages common with ${peers} VM(s) of the same guest OS`),
     } });
-  });
+  }
   reclaim(h, vms, free, next, input.tickSeconds, c, rationale, out);
+}
+
+/** sharedMiB is filled in once the host's sharing is known */
+function reclaimVm(v: MemVm, activeMiB: number): ReclaimVm {
+  return {
+    vmId: v.vmId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, activeMiB, sharedMiB: 0,
+    balloonedMiB: v.balloonedMiB, swappedMiB: v.swappedMiB, hasBalloonDriver: hasBalloonDriver(v.guestOs.family, v.toolsInstalled),
+  };
 }
 
 function reclaim(h: MemHost, vms: ReclaimVm[], free: number, st: MemoryFreeState, dt: number, c: ReclaimConfig,
   rationale: (why: string) => MemoryRationale, out: MemoryEvent[]): void {
   const targetFree = (c.thresholds.high / 100) * h.physicalMiB;
-  const byId = new Map(vms.map((v) => [v.vmId, v]));
   if (st === 'high') {
     const surplus = floor(free - targetFree);
     if (surplus <= 0) return;
     const { swapIn, deflate } = planRelease(surplus, vms, dt, c);
-    for (const s of swapIn) out.push(swapEvent('MemorySwappedIn', h, s, byId.get(s.vmId)!, rationale(`host back in high state: ${surplus} MiB above the ${c.thresholds.high}% threshold, swapped pages return first`)));
+    const byId = vmsById(vms);
+    const swapInWhy = `host back in high state: ${surplus} MiB above the ${c.thresholds.high}% threshold, swapped pages return first`;
+    for (const s of swapIn) out.push(swapEvent('MemorySwappedIn', h, s, byId.get(s.vmId)!, rationale(swapInWhy)));
     for (const s of deflate) out.push(balloonEvent('BalloonDeflated', h, s, rationale(`host back in high state: balloon gives back ${s.from - s.to} MiB (target ${s.targetMiB} MiB)`)));
     return;
   }
   let need = ceil(targetFree - free);
   if (need <= 0 || !ballooningAllowed(st)) return;
+  const byId = vmsById(vms);
   const balloon = planBalloon(need, vms, dt, c);
-  const balloonNeed = `host needs ${need} MiB to reach ${c.thresholds.high}% free`;
+  const balloonWhy = reclaimReasons(`host needs ${need} MiB to reach ${c.thresholds.high}% free`, c);
   for (const s of balloon.steps) {
     const v = byId.get(s.vmId)!;
     v.balloonedMiB = s.to;
-    out.push(balloonEvent('BalloonInflated', h, s, rationale(reclaimWhy(balloonNeed, v, s, c))));
+    out.push(balloonEvent('BalloonInflated', h, s, rationale(balloonWhy(v, s))));
   }
   need -= balloon.reclaimed;
   if (need <= 0 || !swappingAllowed(st)) return;
-  const swapNeed = `host needs ${need} MiB more than ballooning gave this tick`;
+  const swapWhy = reclaimReasons(`host needs ${need} MiB more than ballooning gave this tick`, c);
   for (const s of planSwapOut(need, vms, c)) {
     const v = byId.get(s.vmId)!;
-    out.push(swapEvent('MemorySwappedOut', h, s, v, rationale(reclaimWhy(swapNeed, v, s, c))));
+    out.push(swapEvent('MemorySwappedOut', h, s, v, rationale(swapWhy(v, s))));
   }
+}
+
+function vmsById(vms: readonly ReclaimVm[]): Map<string, ReclaimVm> {
+  const byId = new Map<string, ReclaimVm>();
+  for (const v of vms) byId.set(v.vmId, v);
+  return byId;
+}
+
+/** reclaimWhy for one host's steps, each distinct text built once: VMs of the same size, activity and phase
+ *  share it (building it per VM was about half the CPU of a full-cluster first tick, mostly in GC) */
+function reclaimReasons(hostNeed: string, c: ReclaimConfig): (v: ReclaimVm, s: ReclaimStep) => string {
+  // phase (idle or not) -> memoryMiB -> idle MiB -> text
+  const texts = [new Map<number, Map<number, string>>(), new Map<number, Map<number, string>>()];
+  return (v, s) => {
+    const bySize = texts[s.phase === 'idle' ? 0 : 1]!;
+    let byIdle = bySize.get(v.memoryMiB);
+    if (!byIdle) bySize.set(v.memoryMiB, (byIdle = new Map()));
+    const idle = v.memoryMiB - v.activeMiB;
+    let text = byIdle.get(idle);
+    if (text === undefined) byIdle.set(idle, (text = reclaimWhy(hostNeed, v, s, c)));
+    return text;
+  };
 }
 
 /** Why this VM: the host's need (same text for every VM of the host) and the VM's idle / active split. */
