@@ -86,7 +86,21 @@ export class EventStore {
     return () => this.bell.off('ring', cb);
   }
 
+  /** this process's appends sent and not answered yet: a subscription that sees a gap before this process's
+   *  own commits waits for them briefly rather than reading the log (see Subscription) */
+  get appendsInFlight(): number { return this.inFlight; }
+  private inFlight = 0;
+
   async append(batches: AppendBatch | AppendBatch[], metadata: EventMetadata = {}): Promise<AppendResult> {
+    this.inFlight++;
+    try {
+      return await this.appendNow(batches, metadata);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async appendNow(batches: AppendBatch | AppendBatch[], metadata: EventMetadata): Promise<AppendResult> {
     const list = (Array.isArray(batches) ? batches : [batches]).filter((b) => b.events.length > 0);
     if (list.length === 0) return { positions: [], versions: {}, lastPosition: 0 };
     const streams = [...new Set(list.map((b) => b.streamId))];

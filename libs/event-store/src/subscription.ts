@@ -14,6 +14,8 @@ export interface SubscriptionOptions {
 }
 
 const MAX_PUSHED = 20_000;
+/** how long a gap before this process's own commits may wait for another local append to fill it */
+const LOCAL_GAP_WAIT_MS = 20;
 
 export class Subscription {
   position: number;
@@ -28,6 +30,8 @@ export class Subscription {
   private caughtUpOnce = false;
   private head = 0;
   private pushed: RecordedEvent[] = [];
+  /** since when (ms) the pushed events have waited behind a gap */
+  private gapSince: number | null = null;
   private readonly unlisten: () => void;
   readonly done: Promise<void>;
 
@@ -78,7 +82,13 @@ export class Subscription {
       this.rung = false;
       this.rungBlind = false;
       try {
-        const events: RecordedEvent[] = this.takeLocal() ?? await this.store.readAll(this.position, batch);
+        const local = this.takeLocal();
+        if (local) this.gapSince = null;
+        else if (this.awaitingLocalGap()) {
+          await this.sleep(2); // the bell rings when the missing append is announced
+          continue;
+        }
+        const events: RecordedEvent[] = local ?? await this.store.readAll(this.position, batch);
         if (events.length > 0) {
           await this.options.onEvents(events);
           this.position = events[events.length - 1].position;
@@ -101,6 +111,18 @@ export class Subscription {
   /** rung meanwhile for something not applied yet */
   private rungAhead(): boolean {
     return this.rung && (this.rungBlind || this.ringHead > this.position);
+  }
+
+  /** A gap before this process's own pushed commits: in one process it is nearly always another local append
+   *  answered a moment later, so wait for it, but only briefly (a remote append or a burnt position never
+   *  arrives here; then the log is read). */
+  private awaitingLocalGap(): boolean {
+    if (this.pushed.length === 0 || this.store.appendsInFlight === 0) { this.gapSince = null; return false; }
+    const now = performance.now();
+    this.gapSince ??= now;
+    if (now - this.gapSince < LOCAL_GAP_WAIT_MS) return true;
+    this.gapSince = null;
+    return false;
   }
 
   /** this process's committed events that continue the position with no gap, as private copies */
