@@ -38,7 +38,7 @@ export class Subscription {
   constructor(private readonly store: EventStore, private readonly options: SubscriptionOptions) {
     this.position = options.from;
     this.unring = store.onRing((p) => {
-      // the doorbell of an event already taken (this process's own commits come back by NATS too): nothing to read
+      // the doorbell of an event already taken (handed over by this process's store): nothing to read
       if (p > 0 && p <= this.position) return;
       if (p > 0) this.ringHead = Math.max(this.ringHead, p);
       else this.rungBlind = true;

@@ -12,7 +12,8 @@ export class NatsDoorbell {
   private constructor(private readonly nc: NatsConnection, private readonly prefix: string) {}
 
   static async connect(url: string, prefix: string, name = 'virtsim-doorbell'): Promise<NatsDoorbell> {
-    return new NatsDoorbell(await connect({ servers: url, name, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 }), prefix);
+    // noEcho: this process's own commits reach its subscriptions from the store directly, not back over NATS
+    return new NatsDoorbell(await connect({ servers: url, name, noEcho: true, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 }), prefix);
   }
 
   /** publish every committed append of this store */
