@@ -160,9 +160,12 @@ export class MemoryManagerHandlers {
     const backing = `${h.hostId}:${v.memoryMiB}:${v.hugeBacked}:${v.extents.length}:${v.extents[0]?.[1] ?? -1}`;
     const held = this.tlbs.get(v.vmId);
     const tlb = !req.flushTlb && held?.backing === backing ? held.tlb : memory.emptyTlb();
-    const t = memory.translate(v, h, Number.parseInt(req.gva.slice(2), 16), tlb);
-    this.tlbs.set(v.vmId, { backing, tlb: t.tlbState });
-    return translationView(t);
+    // a list (gvas) is walked in order in this one call, so no other request touches the TLB between its addresses
+    const address = (gva: string) => Number.parseInt(gva.slice(2), 16);
+    const walks = memory.translateAll(v, h, req.gvas ? req.gvas.map(address) : [address(req.gva!)], tlb);
+    this.tlbs.set(v.vmId, { backing, tlb: walks[walks.length - 1]!.tlbState });
+    // a list answers its walks packed as numbers (a quarter of their views' JSON); the vrm shows them
+    return req.gvas ? memory.packTranslations(walks) : translationView(walks[0]!);
   }
 
   @MessagePattern('memory-manager.vm')

@@ -68,19 +68,6 @@ export function hostView(s: MemoryManagerState, hostId: string) {
   };
 }
 
-/** The walk with every address in hex (GVA, GPA, HPA, table addresses and entries). */
-export function translationView(t: memory.Translation) {
-  const hex = memory.hex;
-  return {
-    vmId: t.vmId, hostId: t.hostId, mode: t.mode,
-    gva: hex(t.gva), gpa: hex(t.gpa), hpa: t.hpa === null ? null : hex(t.hpa),
-    guestPageKiB: t.guestPageKiB, hostPageKiB: t.hostPageKiB,
-    tlb: t.tlb, memoryReferences: t.memoryReferences, nativeReferences: t.nativeReferences, fault: t.fault,
-    steps: t.reads.map((r, i) => ({
-      step: i + 1, kind: r.kind, level: r.level, tableAddress: hex(r.tableAddress), index: r.index, entry: hex(r.entry),
-      /** the address read: table + 8 x index; a guest table sits in guest-physical memory, EPT / shadow tables in host memory */
-      address: hex(r.tableAddress + 8 * r.index), space: r.kind === 'guest' ? 'gpa' : 'hpa',
-    })),
-    tlbEntries: t.tlbState.entries.length,
-  };
-}
+/** The walk with every address in hex (GVA, GPA, HPA, table addresses and entries): the domain's, which the vrm
+ *  also uses for lists (they travel packed). */
+export const translationView = memory.translationView;

@@ -1,9 +1,9 @@
 // VMs: creation (202 + task, saga), batch creation, reads joined with every service's view, power,
 // online reconfiguration (F4), migration, faults, deletion, history.
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { conflict, notFound, VmSpec } from '@virtsim/contracts';
-import { inventory } from '@virtsim/domain';
+import { inventory, memory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
 import { Roles } from '../http/auth.js';
@@ -23,6 +23,17 @@ export const ReconfigureBody = z.strictObject({ vcpus: z.number().int().min(1).m
 export const PowerActionBody = z.strictObject({ action: z.enum(['start', 'stop', 'restart', 'suspend', 'resume']) });
 export const MigrateBody = z.strictObject({ targetHostId: z.string().min(1).optional(), targetClusterId: z.string().min(1).optional(), live: z.boolean().default(true) });
 export const VmFaultBody = z.strictObject({ kind: z.enum(['guest-os-crash', 'vmm-process-crash']) });
+/** a guest virtual address: hex, canonical lower half (below 2^47) */
+const Gva = z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, { message: 'a hex guest virtual address like 0x7f001000', abort: true })
+  .refine((gva) => Number.parseInt(gva.slice(2), 16) < 2 ** 47, 'a canonical lower-half address, below 0x800000000000');
+export const TranslateQuery = z.object({ gva: Gva });
+export const TranslateBody = z.strictObject({
+  gvas: z.array(Gva).min(1).max(4096),
+  /** start the first address from an empty TLB */
+  flushTlb: z.boolean().optional(),
+});
+/** addresses per memory-manager.translate request: its replies must fit one NATS message */
+const TRANSLATE_CHUNK = 256;
 
 /** `POST /vms:batch` sits beside /vms, not under it */
 @ApiTags('vms')
@@ -80,10 +91,30 @@ export class VmsController {
   }
 
   @Get(':id/memory/translate')
-  async translate(@Param('id') id: string, @Query('gva') gva?: string) {
+  @QueryDoc(TranslateQuery)
+  async translate(@Param('id') id: string, @Query(zodPipe(TranslateQuery, 'query')) q: z.infer<typeof TranslateQuery>) {
     inventory.requireVm(this.vrm.state.inventory, id);
-    const parsed = z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, 'a hex guest virtual address like 0x7f001000').parse(gva ?? '');
-    return this.vrm.ctx.request('memory-manager.translate', { vmId: id, gva: parsed });
+    return this.vrm.ctx.request('memory-manager.translate', { vmId: id, gva: q.gva });
+  }
+
+  /** Many addresses in one call, in order: `{ items }`, each walk as GET answers it, the TLB carried from one to
+   *  the next. Longer lists go to the memory-manager in chunks, one after the other (translations of this VM by
+   *  other requests in between touch the same TLB, as single GETs do). Reading roles may call it, as they may GET. */
+  @Post(':id/memory/translate')
+  @Roles('admin', 'operator', 'auditor')
+  @HttpCode(200)
+  @Header('content-type', 'application/json; charset=utf-8')
+  @BodyDoc(TranslateBody, 'guest virtual addresses (1 to 4,096) to translate in order')
+  async translateMany(@Param('id') id: string, @Body(zodPipe(TranslateBody, 'translation')) body: z.infer<typeof TranslateBody>): Promise<string> {
+    inventory.requireVm(this.vrm.state.inventory, id);
+    // each chunk's views are made and serialized at once: thousands of objects per request die young then
+    const chunks: string[] = [];
+    for (let at = 0; at < body.gvas.length; at += TRANSLATE_CHUNK) {
+      const flushTlb = at === 0 && body.flushTlb === true;
+      const packed = await this.vrm.ctx.request<memory.PackedTranslations>('memory-manager.translate', { vmId: id, gvas: body.gvas.slice(at, at + TRANSLATE_CHUNK), flushTlb });
+      chunks.push(JSON.stringify(memory.unpackTranslations(packed)).slice(1, -1));
+    }
+    return `{"items":[${chunks.join(',')}]}`;
   }
 
   @Patch(':id')

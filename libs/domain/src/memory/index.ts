@@ -8,7 +8,7 @@
 //             a copy-on-write scratch that a plan applies its own decisions to
 //   command = decideMemory(cmd, state)  ReserveVmMemory | ReleaseVmMemory | MoveVmMemory | GrowVmMemory -> events
 //   tick    = planMemoryTick(state, {simTime, tickSeconds, activeMiB?}) -> events (changes only); append, evolve
-//   queries = hostMemoryView, vmMemoryView, translate, translationCost
+//   queries = hostMemoryView, vmMemoryView, translate / translateAll (translationView, packed for a list), translationCost
 export * from './state.js';
 export { evolve, evolveAll, evolveInPlace, foldMemory, newMemHost, overlay } from './evolve.js';
 export { decideMemory, memoryDecider, type MemoryCommand } from './decide.js';
@@ -22,6 +22,9 @@ export {
   DEFAULT_RECLAIM_CONFIG, balloonCapMiB, hasBalloonDriver, memorySlowdown, distribute, type ReclaimConfig,
 } from './reclaim.js';
 export { planMemoryTick, activeMemoryOf, type MemoryTickInput } from './tick.js';
-export { translate, emptyTlb, hex, DEFAULT_TLB_ENTRIES, type TableRead, type TlbState, type Translation, type WalkKind } from './translate.js';
+export { translate, translateAll, emptyTlb, hex, DEFAULT_TLB_ENTRIES, type TableRead, type TlbState, type Translation, type WalkKind } from './translate.js';
+export {
+  packTranslations, translationView, unpackTranslations, type PackedTranslations, type TranslationStepView, type TranslationView,
+} from './translation-view.js';
 export { translationCost, walkReferences, tlbMissesPerSec, type TranslationCost, type TranslationCostInput } from './translation-cost.js';
 export { hostMemoryView, vmMemoryView, type HostMemoryView, type VmMemoryView } from './views.js';

@@ -1,8 +1,9 @@
 import { clusterCreated, given, hostAdded, withRunningVm } from './fixtures.spec.js';
 import { gpaToHpa } from './hpa.js';
 import type { MemoryState } from './state.js';
-import { emptyTlb, translate } from './translate.js';
+import { emptyTlb, hex, translate, translateAll, type Translation } from './translate.js';
 import { translationCost, walkReferences } from './translation-cost.js';
+import { packTranslations, translationView, unpackTranslations } from './translation-view.js';
 
 const GVA = 0x7f3a_1234_5678;
 
@@ -82,6 +83,49 @@ describe('address translation (M1, M2)', () => {
     const s = hostWith({ features: ['vmx', 'ept'] }, [['a', 4096]]);
     const at = (gpa: number) => gpaToHpa(s.hosts.h!.layout, s.vms.a!.extents, false, gpa)!;
     expect(Math.abs(at(2 ** 21) - at(0))).not.toBe(2 ** 21);
+  });
+});
+
+describe('a list of addresses (the batch API)', () => {
+  /** every kind of walk: EPT 4 x 4, host huge pages, both huge, shadow, NPT, a partly backed VM (faults), TLB hits */
+  function sweeps(): Translation[][] {
+    const ept = hostWith({ features: ['vmx', 'ept'], hugePagesMiB: 16384 }, [['hugevm', 4096, true]]);
+    const plain = hostWith({ features: ['vmx', 'ept'] }, [['vm', 4096]]);
+    const shadow = hostWith({ mode: 'full' }, [['vm', 4096]]);
+    const npt = hostWith({ features: ['svm', 'npt'] }, [['vm', 2048]]);
+    let over = given(clusterCreated(), hostAdded('h', 16384));
+    for (const id of ['a', 'b', 'c']) over = withRunningVm(over, id, 'h', { memoryMiB: 6144 });
+    const gvas = [...Array.from({ length: 40 }, (_, i) => GVA + i * 4096), ...Array.from({ length: 20 }, (_, i) => GVA + i * 4096 + 8), 0x1000, 2 ** 47 - 1];
+    return [[ept, 'hugevm'], [plain, 'vm'], [shadow, 'vm'], [npt, 'vm'], [over, 'c']].map(([s, id]) => {
+      const st = s as MemoryState;
+      return translateAll(st.vms[id as string]!, st.hosts.h!, gvas.map((g, i) => (id === 'c' ? (g + i * 2 ** 30) % 2 ** 47 : g)), emptyTlb(32));
+    });
+  }
+
+  it('translateAll is translate one address at a time, the TLB carried from one to the next', () => {
+    const s = hostWith({ features: ['vmx', 'ept'] }, [['vm', 4096]]);
+    const gvas = [GVA, GVA + 8, GVA + 4096, GVA, 0x1000];
+    let tlb = emptyTlb(2);
+    const one = gvas.map((g) => { const t = translate(s.vms.vm!, s.hosts.h!, g, tlb); tlb = t.tlbState; return t; });
+    expect(translateAll(s.vms.vm!, s.hosts.h!, gvas, emptyTlb(2))).toEqual(one);
+    expect(one.map((t) => t.tlb)).toEqual(['miss', 'hit', 'miss', 'hit', 'miss']);
+  });
+
+  it('packed walks unpack to exactly the views of the walks (every mode, huge pages, faults, TLB hits)', () => {
+    const all = sweeps();
+    const flat = all.flat();
+    expect(new Set(flat.map((t) => `${t.mode}/${t.tlb}/${t.fault}/${t.memoryReferences}`)).size).toBeGreaterThanOrEqual(8);
+    expect(flat.some((t) => t.fault === 'not-resident')).toBe(true);
+    for (const walks of all) {
+      const packed = JSON.parse(JSON.stringify(packTranslations(walks)));
+      expect(JSON.stringify(unpackTranslations(packed))).toBe(JSON.stringify(walks.map((t) => translationView(t))));
+    }
+  });
+
+  it('hex is n.toString(16) with 0x, split or not', () => {
+    for (const n of [0, 1, 0xfff, 2 ** 24 - 1, 2 ** 24, 2 ** 24 + 1, 2 ** 32 + 5, 0x7f3a12345678, 2 ** 47 - 1, 2 ** 53 - 1, 2 ** 53, 1.5, -3]) {
+      expect(hex(n)).toBe(`0x${n.toString(16)}`);
+    }
   });
 });
 
