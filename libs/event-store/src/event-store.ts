@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { DataSource } from 'typeorm';
 import { ConcurrencyError, VirtsimError, type EventMetadata, type RecordedEvent } from '@virtsim/contracts';
+import { DEFAULT_SNAPSHOT_RETENTION, planRetention, type SnapshotRetention } from './snapshot-retention.js';
 import { UpcasterChain } from './upcasters.js';
 
 export interface NewEvent {
@@ -12,6 +13,13 @@ export interface NewEvent {
   /** supply a deterministic id to make a retried command idempotent */
   eventId?: string;
   metadata?: EventMetadata;
+}
+
+export interface StoredSnapshot<S> {
+  position: number;
+  state: S;
+  /** the hash of the state's canonical form, as the saver computed it */
+  hash: string;
 }
 
 export type ExpectedVersion = number | 'any';
@@ -67,7 +75,8 @@ export class EventStore {
   private readonly bell = new EventEmitter();
   private readonly listeners: AppendListener[] = [];
 
-  constructor(readonly dataSource: DataSource, readonly upcasters = new UpcasterChain()) {
+  constructor(readonly dataSource: DataSource, readonly upcasters = new UpcasterChain(), readonly snapshotRetention: SnapshotRetention = DEFAULT_SNAPSHOT_RETENTION) {
+    if (!(snapshotRetention.every >= 1 && snapshotRetention.max >= 1)) throw new Error('snapshot retention: every and max must be at least 1');
     this.bell.setMaxListeners(0);
   }
 
@@ -170,17 +179,51 @@ export class EventStore {
     return Number(row.v);
   }
 
+  /** store a consumer's snapshot; older ones are kept or dropped by the retention rule (snapshot-retention.ts) */
   async saveSnapshot(consumer: string, position: number, state: unknown, hash: string): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO snapshots (consumer, position, state, hash) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (consumer) DO UPDATE SET position = EXCLUDED.position, state = EXCLUDED.state, hash = EXCLUDED.hash, saved_at = now()`,
-      [consumer, position, JSON.stringify(state), hash],
-    );
+    await this.saveSnapshotJson(consumer, position, JSON.stringify(state), hash);
   }
 
-  async loadSnapshot<S>(consumer: string): Promise<{ position: number; state: S; hash: string } | null> {
-    const [row] = await this.dataSource.query(`SELECT position, state, hash FROM snapshots WHERE consumer = $1`, [consumer]);
+  /** saveSnapshot for a state the caller has serialized already (it must, when the state goes on changing) */
+  async saveSnapshotJson(consumer: string, position: number, json: string, hash: string): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      // one saver per consumer at a time (an active and a standby vrm may both save): the plan reads, then writes
+      await tx.query(`SELECT pg_advisory_xact_lock(727002, hashtext($1))`, [consumer]);
+      const stored: { position: string }[] = await tx.query(`SELECT position FROM snapshots WHERE consumer = $1 AND checkpoint ORDER BY position`, [consumer]);
+      const plan = planRetention(stored.map((r) => Number(r.position)), position, this.snapshotRetention);
+      await tx.query(
+        `INSERT INTO snapshots (consumer, position, state, hash, checkpoint) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (consumer, position) DO UPDATE SET state = EXCLUDED.state, hash = EXCLUDED.hash, saved_at = now(),
+           checkpoint = snapshots.checkpoint OR EXCLUDED.checkpoint`,
+        [consumer, position, json, hash, plan.checkpoint],
+      );
+      // older latest snapshots, and the checkpoints the rule thinned out; a newer one (another saver's) stays
+      await tx.query(
+        `DELETE FROM snapshots WHERE consumer = $1 AND ((NOT checkpoint AND position < $2) OR position = ANY($3::bigint[]))`,
+        [consumer, position, plan.drop],
+      );
+    });
+  }
+
+  /** the consumer's latest snapshot */
+  async loadSnapshot<S>(consumer: string): Promise<StoredSnapshot<S> | null> {
+    return this.loadSnapshotAtOrBefore<S>(consumer, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** the consumer's newest kept snapshot at or before `position` (a checkpoint, or the latest) */
+  async loadSnapshotAtOrBefore<S>(consumer: string, position: number): Promise<StoredSnapshot<S> | null> {
+    const [row] = await this.dataSource.query(
+      `SELECT position, state, hash FROM snapshots WHERE consumer = $1 AND position <= $2 ORDER BY position DESC LIMIT 1`,
+      [consumer, position],
+    );
     return row ? { position: Number(row.position), state: row.state as S, hash: row.hash } : null;
+  }
+
+  /** positions of the consumer's kept snapshots, oldest first, and which are checkpoints */
+  async snapshotPositions(consumer: string): Promise<{ position: number; checkpoint: boolean }[]> {
+    const rows: { position: string; checkpoint: boolean }[] = await this.dataSource.query(
+      `SELECT position, checkpoint FROM snapshots WHERE consumer = $1 ORDER BY position`, [consumer]);
+    return rows.map((r) => ({ position: Number(r.position), checkpoint: r.checkpoint }));
   }
 
   async close(): Promise<void> {

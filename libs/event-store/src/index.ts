@@ -1,4 +1,5 @@
 export * from './event-store.js';
 export * from './subscription.js';
 export * from './upcasters.js';
+export * from './snapshot-retention.js';
 export * from './data-source.js';

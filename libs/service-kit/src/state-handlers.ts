@@ -36,7 +36,7 @@ export function stateHandlersFor(service: string) {
         const p = this.ctx.projection;
         const position = p.position;
         const liveHash = p.hash();
-        const rebuilt = await p.stateAt(position);
+        const rebuilt = await p.stateAt(position); // from position 0, never from a snapshot: that is what is verified
         const rebuiltHash = stateHash(p.def.canonical ? p.def.canonical(rebuilt) : rebuilt);
         return { appends: [], result: { service, position, liveHash, rebuiltHash, equal: liveHash === rebuiltHash } };
       });
@@ -50,7 +50,8 @@ export function stateHandlersFor(service: string) {
         const canonical = p.canonical();
         return { service, position: p.position, hash: stateHash(canonical), ...(withState ? { state: canonical } : {}) };
       }
-      const rebuilt = await p.stateAt(q.at);
+      // from the nearest kept snapshot: the same state as a replay from 0 (verify is what replays from 0)
+      const rebuilt = await p.stateAt(q.at, { useSnapshots: true });
       const canonical = p.def.canonical ? p.def.canonical(rebuilt) : rebuilt;
       return { service, position: q.at, hash: stateHash(canonical), ...(withState ? { state: canonical } : {}) };
     }
