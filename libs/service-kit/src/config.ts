@@ -12,7 +12,7 @@ const Env = z.object({
   VIRTSIM_API_TOKENS: z.string().regex(/^(admin|operator|auditor):[^,:\s]+(,(admin|operator|auditor):[^,:\s]+)*$/,
     'must be role:token pairs separated by commas, roles admin|operator|auditor').optional(),
   VIRTSIM_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
-  VIRTSIM_SNAPSHOT_EVERY: z.coerce.number().int().min(100).default(100_000),
+  VIRTSIM_SNAPSHOT_EVERY: z.coerce.number().int().min(100).default(50_000),
   VIRTSIM_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   VIRTSIM_SYNC_COMMIT: z.enum(['on', 'off']).default('off'),
   // this instance's API address, published by the vrm leader so that a standby can name it

@@ -142,7 +142,7 @@ export class Projection<S> {
     eventsApplied.inc({ service: this.def.name }, events.length);
     projectionPosition.set({ service: this.def.name }, last);
     this.sinceSnapshot += events.length;
-    const every = this.options.snapshotEvery ?? 20_000;
+    const every = this.options.snapshotEvery ?? 50_000;
     if (this.sinceSnapshot >= every && !this.snapshotting) {
       this.sinceSnapshot = 0;
       this.snapshotting = this.snapshotAt(last).finally(() => { this.snapshotting = null; });
