@@ -30,6 +30,8 @@ export class Subscription {
   private caughtUpOnce = false;
   private head = 0;
   private pushed: RecordedEvent[] = [];
+  /** appends are announced in the order their answers arrive, not always in position order */
+  private pushedUnsorted = false;
   /** since when (ms) the pushed events have waited behind a gap */
   private gapSince: number | null = null;
   private readonly unlisten: () => void;
@@ -48,6 +50,8 @@ export class Subscription {
     });
     this.unlisten = store.onAppended((events) => {
       if (!this.running) return;
+      const last = this.pushed[this.pushed.length - 1];
+      if (last && last.position > events[0].position) this.pushedUnsorted = true;
       this.pushed.push(...events);
       if (this.pushed.length > MAX_PUSHED) this.pushed = []; // far behind: the log serves it
     });
@@ -128,7 +132,13 @@ export class Subscription {
   /** this process's committed events that continue the position with no gap, as private copies */
   private takeLocal(): RecordedEvent[] | null {
     if (this.pushed.length === 0) return null;
-    this.pushed = this.pushed.filter((e) => e.position > this.position).sort((a, b) => a.position - b.position);
+    if (this.pushedUnsorted) {
+      this.pushed.sort((a, b) => a.position - b.position);
+      this.pushedUnsorted = false;
+    }
+    let applied = 0;
+    while (applied < this.pushed.length && this.pushed[applied].position <= this.position) applied++;
+    if (applied > 0) this.pushed.splice(0, applied);
     if (this.pushed.length === 0 || this.pushed[0].position !== this.position + 1) return null;
     let n = 1;
     while (n < this.pushed.length && this.pushed[n].position === this.pushed[n - 1].position + 1) n++;
