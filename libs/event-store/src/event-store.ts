@@ -50,7 +50,9 @@ export interface ReadFilter {
 
 /** Anything that must hear about commits: the NATS doorbell, metrics. Called after COMMIT. */
 export interface AppendListener {
-  (events: RecordedEvent[]): void;
+  /** `asJson` gives each event as JSON text, computed once for all listeners: a listener that keeps the events
+   *  parses its own copy from it (as a read from the log would give: plain JSON data) */
+  (events: RecordedEvent[], asJson: () => string[]): void;
 }
 
 // One advisory lock (taken inside virtsim_append, migration 002) serializes appends, so that position
@@ -264,8 +266,10 @@ export class EventStore {
       recordedAt: new Date(inserted[i].recorded_at).toISOString(),
     }));
     this.bell.emit('ring', events[events.length - 1].position);
+    let json: string[] | null = null;
+    const asJson = () => (json ??= events.map((e) => JSON.stringify(e)));
     for (const l of this.listeners) {
-      try { l(events); } catch { /* a listener never fails an append that is already committed */ }
+      try { l(events, asJson); } catch { /* a listener never fails an append that is already committed */ }
     }
   }
 

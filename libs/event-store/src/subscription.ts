@@ -29,7 +29,8 @@ export class Subscription {
   private readonly unring: () => void;
   private caughtUpOnce = false;
   private head = 0;
-  private pushed: RecordedEvent[] = [];
+  /** this process's commits as JSON text, to be parsed into private copies when taken */
+  private pushed: { position: number; json: string }[] = [];
   /** appends are announced in the order their answers arrive, not always in position order */
   private pushedUnsorted = false;
   /** since when (ms) the pushed events have waited behind a gap */
@@ -48,11 +49,12 @@ export class Subscription {
       this.rung = true;
       this.wake?.();
     });
-    this.unlisten = store.onAppended((events) => {
+    this.unlisten = store.onAppended((events, asJson) => {
       if (!this.running) return;
       const last = this.pushed[this.pushed.length - 1];
       if (last && last.position > events[0].position) this.pushedUnsorted = true;
-      this.pushed.push(...events);
+      const json = asJson();
+      for (let i = 0; i < events.length; i++) this.pushed.push({ position: events[i].position, json: json[i] });
       if (this.pushed.length > MAX_PUSHED) this.pushed = []; // far behind: the log serves it
     });
     this.done = this.loop();
@@ -143,7 +145,7 @@ export class Subscription {
     let n = 1;
     while (n < this.pushed.length && this.pushed[n].position === this.pushed[n - 1].position + 1) n++;
     // a copy per subscriber: projections may keep what they are given
-    return structuredClone(this.pushed.splice(0, n));
+    return this.pushed.splice(0, n).map((p) => JSON.parse(p.json) as RecordedEvent);
   }
 
   private release(): void {
