@@ -109,7 +109,8 @@ export function planTick(s: MemoryManagerState, input: TickInput): TickPlan {
 function byStream(m: memory.MemoryState, ...lists: MemoryEvent[][]): Map<string, EventOf[]> {
   const perCluster = new Map<string, EventOf[]>();
   for (const events of lists) {
-    for (const e of events) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
       const clusterId = clusterOf(m, e);
       let list = perCluster.get(clusterId);
       if (!list) perCluster.set(clusterId, (list = []));

@@ -93,8 +93,14 @@ function idleFirst(need: number, vms: readonly ReclaimVm[], caps: readonly numbe
   return { amounts: first, active };
 }
 
-/** Balloon inflation toward the need: returns the steps and the MiB actually reclaimed this tick. */
-export function planBalloon(need: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { steps: ReclaimStep[]; reclaimed: number } {
+/** A step handed over as it is decided: the VM, its figure before and after this tick, the target and the phase.
+ *  A tick turns each into its event at once instead of collecting a step record per VM first. */
+export type StepSink = (v: ReclaimVm, from: number, to: number, targetMiB: number, phase: ReclaimStep['phase']) => void;
+
+const collect = (steps: ReclaimStep[]): StepSink => (v, from, to, targetMiB, phase) => { steps.push({ vmId: v.vmId, from, to, targetMiB, phase }); };
+
+/** Balloon inflation toward the need: each step to `sink`; returns the MiB actually reclaimed this tick. */
+export function balloonSteps(need: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig, sink: StepSink): number {
   const drivers: ReclaimVm[] = [];
   const caps: number[] = [];
   for (const v of vms) {
@@ -104,51 +110,68 @@ export function planBalloon(need: number, vms: readonly ReclaimVm[], tickSeconds
   }
   const { amounts, active } = idleFirst(need, drivers, caps, c);
   const rate = floor(c.balloonRateMiBps * tickSeconds);
-  const steps: ReclaimStep[] = [];
   let reclaimed = 0;
   for (let i = 0; i < drivers.length; i++) {
     const v = drivers[i]!;
     const step = min(amounts[i]!, rate);
     if (step <= 0) continue;
     reclaimed += step;
-    steps.push({ vmId: v.vmId, from: v.balloonedMiB, to: v.balloonedMiB + step, targetMiB: v.balloonedMiB + amounts[i]!, phase: active[i] ? 'active' : 'idle' });
+    sink(v, v.balloonedMiB, v.balloonedMiB + step, v.balloonedMiB + amounts[i]!, active[i] ? 'active' : 'idle');
   }
+  return reclaimed;
+}
+
+export function planBalloon(need: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { steps: ReclaimStep[]; reclaimed: number } {
+  const steps: ReclaimStep[] = [];
+  const reclaimed = balloonSteps(need, vms, tickSeconds, c, collect(steps));
   return { steps, reclaimed };
 }
 
-/** Hypervisor swap-out of what ballooning could not reclaim this tick (hard / low states). */
-export function planSwapOut(need: number, vms: readonly ReclaimVm[], c: ReclaimConfig): ReclaimStep[] {
+/** Hypervisor swap-out of what ballooning could not reclaim this tick (hard / low states), each step to `sink`. */
+export function swapOutSteps(need: number, vms: readonly ReclaimVm[], c: ReclaimConfig, sink: StepSink): void {
   const rooms = new Array<number>(vms.length);
   for (let i = 0; i < vms.length; i++) rooms[i] = privateRoom(vms[i]!);
   const { amounts, active } = idleFirst(need, vms, rooms, c);
-  const steps: ReclaimStep[] = [];
   for (let i = 0; i < vms.length; i++) {
     const v = vms[i]!;
     const amount = amounts[i]!;
-    if (amount > 0) steps.push({ vmId: v.vmId, from: v.swappedMiB, to: v.swappedMiB + amount, targetMiB: v.swappedMiB + amount, phase: active[i] ? 'active' : 'idle' });
+    if (amount > 0) sink(v, v.swappedMiB, v.swappedMiB + amount, v.swappedMiB + amount, active[i] ? 'active' : 'idle');
   }
+}
+
+export function planSwapOut(need: number, vms: readonly ReclaimVm[], c: ReclaimConfig): ReclaimStep[] {
+  const steps: ReclaimStep[] = [];
+  swapOutSteps(need, vms, c, collect(steps));
   return steps;
 }
 
-/** Give memory back when the host is high: swapped pages first (they cost most), then balloons. */
+/** Give memory back when the host is high: swapped pages first (they cost most, to `swapIn`), then balloons
+ *  (to `deflate`). */
+export function releaseSteps(surplus: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig, swapIn: StepSink, deflate: StepSink): void {
+  const used = giveBack(surplus, vms, (v) => v.swappedMiB, floor(c.swapInRateMiBps * tickSeconds), swapIn);
+  giveBack(surplus - used, vms, (v) => v.balloonedMiB, floor(c.balloonRateMiBps * tickSeconds), deflate);
+}
+
 export function planRelease(surplus: number, vms: readonly ReclaimVm[], tickSeconds: number, c: ReclaimConfig): { swapIn: ReclaimStep[]; deflate: ReclaimStep[] } {
-  const swapIn = releaseSteps(surplus, vms, (v) => v.swappedMiB, floor(c.swapInRateMiBps * tickSeconds));
-  let used = 0;
-  for (const s of swapIn) used += s.from - s.to;
-  const deflate = releaseSteps(surplus - used, vms, (v) => v.balloonedMiB, floor(c.balloonRateMiBps * tickSeconds));
+  const swapIn: ReclaimStep[] = [];
+  const deflate: ReclaimStep[] = [];
+  releaseSteps(surplus, vms, tickSeconds, c, collect(swapIn), collect(deflate));
   return { swapIn, deflate };
 }
 
-function releaseSteps(surplus: number, vms: readonly ReclaimVm[], held: (v: ReclaimVm) => number, rate: number): ReclaimStep[] {
+/** the MiB given back */
+function giveBack(surplus: number, vms: readonly ReclaimVm[], held: (v: ReclaimVm) => number, rate: number, sink: StepSink): number {
   const holds = new Array<number>(vms.length);
   for (let i = 0; i < vms.length; i++) holds[i] = held(vms[i]!);
   const targets = distribute(surplus, holds);
-  const steps: ReclaimStep[] = [];
+  let given = 0;
   for (let i = 0; i < vms.length; i++) {
     const step = min(targets[i]!, rate);
-    if (step > 0) steps.push({ vmId: vms[i]!.vmId, from: holds[i]!, to: holds[i]! - step, targetMiB: holds[i]! - targets[i]!, phase: 'release' });
+    if (step <= 0) continue;
+    given += step;
+    sink(vms[i]!, holds[i]!, holds[i]! - step, holds[i]! - targets[i]!, 'release');
   }
-  return steps;
+  return given;
 }
 
 /**

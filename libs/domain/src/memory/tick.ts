@@ -9,7 +9,7 @@ import type { MemoryEvent, MemoryFreeState, MemoryRationale } from '@virtsim/con
 import { DEFAULT_WORKLOAD, workloadAt } from '../shared/workload.js';
 import { ballooningAllowed, nextFreeState, swappingAllowed } from './free-state.js';
 import {
-  DEFAULT_RECLAIM_CONFIG, hasBalloonDriver, memorySlowdown, planBalloon, planRelease, planSwapOut, type ReclaimConfig, type ReclaimStep, type ReclaimVm,
+  balloonSteps, DEFAULT_RECLAIM_CONFIG, hasBalloonDriver, memorySlowdown, releaseSteps, swapOutSteps, type ReclaimConfig, type ReclaimStep, type ReclaimVm,
 } from './reclaim.js';
 import { shareHost } from './sharing.js';
 import { clusterPolicy, POWERED_ON, type MemHost, type MemoryState, type MemVm } from './state.js';
@@ -80,7 +80,8 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
     const zeroMiB = sharing.zeroMiB[i]!, commonMiB = sharing.commonMiB[i]!, peers = sharing.peers[i]!;
     out.push({ type: 'PagesShared', data: {
       vmId: v.vmId, hostId: h.hostId, sharedMiB, previousMiB: v.sharedMiB, zeroMiB, commonMiB, osKey: v.pageProfile.osKey, peers,
-      rationale: rationale(`${zeroMiB} MiB zero pages + ${commonMiB} MiB pages common with ${peers} VM(s) of the same guest OS`),
+      // joined, not a template literal: that would keep a rope of five pieces per event alive with it
+      rationale: rationale([zeroMiB, ' MiB zero pages + ', commonMiB, ' MiB pages common with ', peers, ' VM(s) of the same guest OS'].join('')),
     } });
   }
   reclaim(h, vms, free, next, input.tickSeconds, c, rationale, out);
@@ -100,67 +101,55 @@ function reclaim(h: MemHost, vms: ReclaimVm[], free: number, st: MemoryFreeState
   if (st === 'high') {
     const surplus = floor(free - targetFree);
     if (surplus <= 0) return;
-    const { swapIn, deflate } = planRelease(surplus, vms, dt, c);
-    const byId = vmsById(vms);
     const swapInWhy = `host back in high state: ${surplus} MiB above the ${c.thresholds.high}% threshold, swapped pages return first`;
-    for (const s of swapIn) out.push(swapEvent('MemorySwappedIn', h, s, byId.get(s.vmId)!, rationale(swapInWhy)));
-    for (const s of deflate) out.push(balloonEvent('BalloonDeflated', h, s, rationale(`host back in high state: balloon gives back ${s.from - s.to} MiB (target ${s.targetMiB} MiB)`)));
+    releaseSteps(surplus, vms, dt, c,
+      (v, from, to) => out.push(swapEvent('MemorySwappedIn', h, v, from, to, rationale(swapInWhy))),
+      (v, from, to, targetMiB) => out.push(balloonEvent('BalloonDeflated', h, v, from, to, targetMiB,
+        rationale(`host back in high state: balloon gives back ${from - to} MiB (target ${targetMiB} MiB)`))));
     return;
   }
   let need = ceil(targetFree - free);
   if (need <= 0 || !ballooningAllowed(st)) return;
-  const byId = vmsById(vms);
-  const balloon = planBalloon(need, vms, dt, c);
   const balloonWhy = reclaimReasons(`host needs ${need} MiB to reach ${c.thresholds.high}% free`, c);
-  for (const s of balloon.steps) {
-    const v = byId.get(s.vmId)!;
-    v.balloonedMiB = s.to;
-    out.push(balloonEvent('BalloonInflated', h, s, rationale(balloonWhy(v, s))));
-  }
-  need -= balloon.reclaimed;
+  need -= balloonSteps(need, vms, dt, c, (v, from, to, targetMiB, phase) => {
+    // the swap planning below sees what ballooning took this tick
+    v.balloonedMiB = to;
+    out.push(balloonEvent('BalloonInflated', h, v, from, to, targetMiB, rationale(balloonWhy(v, phase))));
+  });
   if (need <= 0 || !swappingAllowed(st)) return;
   const swapWhy = reclaimReasons(`host needs ${need} MiB more than ballooning gave this tick`, c);
-  for (const s of planSwapOut(need, vms, c)) {
-    const v = byId.get(s.vmId)!;
-    out.push(swapEvent('MemorySwappedOut', h, s, v, rationale(swapWhy(v, s))));
-  }
-}
-
-function vmsById(vms: readonly ReclaimVm[]): Map<string, ReclaimVm> {
-  const byId = new Map<string, ReclaimVm>();
-  for (const v of vms) byId.set(v.vmId, v);
-  return byId;
+  swapOutSteps(need, vms, c, (v, from, to, _target, phase) => out.push(swapEvent('MemorySwappedOut', h, v, from, to, rationale(swapWhy(v, phase)))));
 }
 
 /** reclaimWhy for one host's steps, each distinct text built once: VMs of the same size, activity and phase
  *  share it (building it per VM was about half the CPU of a full-cluster first tick, mostly in GC) */
-function reclaimReasons(hostNeed: string, c: ReclaimConfig): (v: ReclaimVm, s: ReclaimStep) => string {
+function reclaimReasons(hostNeed: string, c: ReclaimConfig): (v: ReclaimVm, phase: ReclaimStep['phase']) => string {
   // phase (idle or not) -> memoryMiB -> idle MiB -> text
   const texts = [new Map<number, Map<number, string>>(), new Map<number, Map<number, string>>()];
-  return (v, s) => {
-    const bySize = texts[s.phase === 'idle' ? 0 : 1]!;
+  return (v, phase) => {
+    const bySize = texts[phase === 'idle' ? 0 : 1]!;
     let byIdle = bySize.get(v.memoryMiB);
     if (!byIdle) bySize.set(v.memoryMiB, (byIdle = new Map()));
     const idle = v.memoryMiB - v.activeMiB;
     let text = byIdle.get(idle);
-    if (text === undefined) byIdle.set(idle, (text = reclaimWhy(hostNeed, v, s, c)));
+    if (text === undefined) byIdle.set(idle, (text = reclaimWhy(hostNeed, v, phase, c)));
     return text;
   };
 }
 
 /** Why this VM: the host's need (same text for every VM of the host) and the VM's idle / active split. */
-function reclaimWhy(hostNeed: string, v: ReclaimVm, s: ReclaimStep, c: ReclaimConfig): string {
-  const which = s.phase === 'idle' ? `idle memory first (idle tax ${c.idleTaxPercent}%)` : 'idle memory exhausted, active memory taken';
+function reclaimWhy(hostNeed: string, v: ReclaimVm, phase: ReclaimStep['phase'], c: ReclaimConfig): string {
+  const which = phase === 'idle' ? `idle memory first (idle tax ${c.idleTaxPercent}%)` : 'idle memory exhausted, active memory taken';
   return `${hostNeed}; VM has ${v.memoryMiB - v.activeMiB} MiB idle of ${v.memoryMiB} MiB: ${which}`;
 }
 
-function balloonEvent(type: 'BalloonInflated' | 'BalloonDeflated', h: MemHost, s: ReclaimStep, rationale: MemoryRationale): MemoryEvent {
-  return { type, data: { vmId: s.vmId, hostId: h.hostId, targetMiB: s.targetMiB, balloonedMiB: s.to, deltaMiB: abs(s.to - s.from), rationale } };
+function balloonEvent(type: 'BalloonInflated' | 'BalloonDeflated', h: MemHost, v: ReclaimVm, from: number, to: number, targetMiB: number, rationale: MemoryRationale): MemoryEvent {
+  return { type, data: { vmId: v.vmId, hostId: h.hostId, targetMiB, balloonedMiB: to, deltaMiB: abs(to - from), rationale } };
 }
 
-function swapEvent(type: 'MemorySwappedOut' | 'MemorySwappedIn', h: MemHost, s: ReclaimStep, v: ReclaimVm, rationale: MemoryRationale): MemoryEvent {
-  const slowdown = memorySlowdown({ memoryMiB: v.memoryMiB, activeMiB: v.activeMiB, balloonedMiB: v.balloonedMiB, swappedMiB: s.to });
-  return { type, data: { vmId: s.vmId, hostId: h.hostId, swappedMiB: s.to, deltaMiB: abs(s.to - s.from), slowdown, rationale } };
+function swapEvent(type: 'MemorySwappedOut' | 'MemorySwappedIn', h: MemHost, v: ReclaimVm, from: number, to: number, rationale: MemoryRationale): MemoryEvent {
+  const slowdown = memorySlowdown({ memoryMiB: v.memoryMiB, activeMiB: v.activeMiB, balloonedMiB: v.balloonedMiB, swappedMiB: to });
+  return { type, data: { vmId: v.vmId, hostId: h.hostId, swappedMiB: to, deltaMiB: abs(to - from), slowdown, rationale } };
 }
 
 function resetOff(v: MemVm, h: MemHost, rationale: MemoryRationale, out: MemoryEvent[]): void {
