@@ -55,9 +55,13 @@ export interface AppendListener {
   (events: RecordedEvent[], asJson: () => string[]): void;
 }
 
-// One advisory lock (taken inside virtsim_append, migration 002) serializes appends, so that position
-// order is commit order: a reader that has seen position N has seen every committed event below N. The
-// tx_id < xmin filter in readAll guards the same property should any writer ever bypass the lock.
+// One advisory lock (taken inside virtsim_append, migration 002) serializes appends until they commit, so
+// position order is commit order: a reader that has seen position N has seen every event below N. That is the
+// "equivalent" of the pg_snapshot_xmin filter ARCHITECTURE.md allows, and it is local to this database: the xmin
+// filter this store used before hid this log's newest events while any write transaction anywhere in the
+// PostgreSQL cluster was open (another installation's snapshot save, a bulk import), which a read right after a
+// task (GET /vms/:id/history) could miss. Every writer in virtsim goes through virtsim_append; the 8 writers x
+// 2,000 events test proves no reader skips an event.
 
 const SELECT_COLUMNS = `position, stream_id, stream_version, event_id, type, schema_version, data, metadata, recorded_at`;
 
@@ -151,7 +155,7 @@ export class EventStore {
 
   /** events after `afterPosition` in global order; never returns an event past one not yet visible */
   async readAll(afterPosition: number, limit = 1000, filter: ReadFilter = {}): Promise<RecordedEvent[]> {
-    const where = [`position > $1`, `tx_id < pg_snapshot_xmin(pg_current_snapshot())`];
+    const where = [`position > $1`];
     const params: unknown[] = [afterPosition, limit];
     if (filter.types?.length) where.push(`type = ANY($${params.push(filter.types)})`);
     if (filter.streamId) where.push(`stream_id = $${params.push(filter.streamId)}`);
