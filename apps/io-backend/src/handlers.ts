@@ -1,6 +1,7 @@
 // NATS / in-process message handlers of the io-backend (subjects without prefix, docs/service-kit.md).
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { StepBatchRequest } from '@virtsim/contracts';
 import { zodPipe } from '@virtsim/service-kit';
 import { IoBackend } from './io-backend.service.js';
 import {
@@ -14,6 +15,9 @@ export class IoBackendHandlers {
 
   @MessagePattern('io-backend.attach-devices')
   attach(@Payload(zodPipe(AttachRequest)) req: AttachRequest) { return this.io.attach(req); }
+
+  @MessagePattern('io-backend.attach-devices-many')
+  attachMany(@Payload(zodPipe(StepBatchRequest)) req: StepBatchRequest) { return this.io.attachMany(req); }
 
   @MessagePattern('io-backend.release-devices')
   release(@Payload(zodPipe(ReleaseRequest)) req: ReleaseRequest) { return this.io.release(req); }

@@ -2,9 +2,9 @@
 // migration / HA queries and the per-tick decisions. Each decides with the pure io domain against IoState and
 // appends io's events on `io-<clusterId>`.
 import { Injectable } from '@nestjs/common';
-import { conflict, notFound, VirtsimError, type EventMetadata, type IoDevice, type IoEvent } from '@virtsim/contracts';
+import { conflict, notFound, stepOutcome, VirtsimError, type EventMetadata, type IoDevice, type IoEvent, type StepBatchRequest } from '@virtsim/contracts';
 import { io } from '@virtsim/domain';
-import type { AppendBatch } from '@virtsim/event-store';
+import type { AppendBatch, NewEvent } from '@virtsim/event-store';
 import { ServiceContext, type Decision } from '@virtsim/service-kit';
 import type {
   AttachRequest, CanMigrateRequest, CheckPowerOnRequest, EquivalentFreeRequest, InstallToolsRequest, ReleaseRequest, TickRequest,
@@ -54,17 +54,41 @@ export class IoBackend {
   // ---- creation saga: attach-devices / release-devices ----
 
   attach(req: AttachRequest) {
-    return this.command(req, (s) => {
-      const vm = s.vms[req.vmId];
-      if (!vm) throw notFound('vm', req.vmId);
-      if (!vm.hostId) throw conflict('io.notPlaced', `VM ${req.vmId} is not placed on a host yet (scheduler.place first)`, { vmId: req.vmId });
-      const host = s.hostSpecs[vm.hostId];
-      if (!host) throw notFound('host', vm.hostId);
-      const events = io.decideIo({ type: 'AttachDevices', vmId: req.vmId, hostId: vm.hostId, spec: vm.spec, host }, s.io);
-      const attached = events.find((e) => e.type === 'IoDevicesAttached');
-      const current = attached?.type === 'IoDevicesAttached' ? attached.data : io.vmOf(s.io, req.vmId)!;
-      return { clusterId: vm.clusterId, events, answer: attachAnswer(current) };
+    return this.command(req, (s) => this.decideAttach(s, req.vmId));
+  }
+
+  /** attach-devices for many VMs in one decision, each against the io state that holds the earlier ones' devices;
+   *  idempotent per item as attach is (the first answer rides in its events' metadata) */
+  attachMany(req: StepBatchRequest) {
+    return this.ctx.commands.run((s): Decision<{ outcomes: ReturnType<typeof stepOutcome<AttachAnswer & { events: number; repeated?: boolean }>>[] }> => {
+      let view: IoBackendState = s;
+      const answered: Record<string, unknown> = {};
+      const byCluster = new Map<string, NewEvent[]>();
+      const outcomes = req.items.map((item) => stepOutcome(() => {
+        const key = item.idempotencyKey;
+        if (key !== undefined && (key in answered || key in s.idempotency)) return { ...((answered[key] ?? s.idempotency[key]) as AttachAnswer), events: 0, repeated: true };
+        const o = this.decideAttach(view, item.vmId);
+        view = { ...view, io: o.events.reduce((state, e) => io.evolveIo(state, e), view.io) };
+        if (key !== undefined) answered[key] = o.answer;
+        const metadata = this.metadata(req, s.clock.simTime, key !== undefined ? { idempotencyKey: key, answer: o.answer } : {});
+        listOf(byCluster, o.clusterId).push(...o.events.map((e) => ({ type: e.type, data: e.data, metadata })));
+        return { ...o.answer, events: o.events.length };
+      }));
+      const appends = [...byCluster].map(([clusterId, events]) => ({ streamId: ioStream(clusterId), expectedVersion: this.ctx.commands.expected(ioStream(clusterId)), events }));
+      return { appends, result: { outcomes }, metadata: this.metadata(req, s.clock.simTime) };
     });
+  }
+
+  private decideAttach(s: IoBackendState, vmId: string): { clusterId: string; events: IoEvent[]; answer: AttachAnswer } {
+    const vm = s.vms[vmId];
+    if (!vm) throw notFound('vm', vmId);
+    if (!vm.hostId) throw conflict('io.notPlaced', `VM ${vmId} is not placed on a host yet (scheduler.place first)`, { vmId });
+    const host = s.hostSpecs[vm.hostId];
+    if (!host) throw notFound('host', vm.hostId);
+    const events = io.decideIo({ type: 'AttachDevices', vmId, hostId: vm.hostId, spec: vm.spec, host }, s.io);
+    const attached = events.find((e) => e.type === 'IoDevicesAttached');
+    const current = attached?.type === 'IoDevicesAttached' ? attached.data : io.vmOf(s.io, vmId)!;
+    return { clusterId: vm.clusterId, events, answer: attachAnswer(current) };
   }
 
   release(req: ReleaseRequest) {

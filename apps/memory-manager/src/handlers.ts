@@ -2,7 +2,7 @@
 // with expected versions on `memory-<clusterId>`); queries read the caught-up projection and append nothing.
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { conflict, notFound, VirtsimError, type EventMetadata, type EventOf, type MemoryEvent } from '@virtsim/contracts';
+import { conflict, notFound, stepOutcome, StepBatchRequest, VirtsimError, type EventMetadata, type EventOf, type MemoryEvent } from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
 import { ServiceContext, zodPipe, type Decision } from '@virtsim/service-kit';
@@ -33,33 +33,60 @@ export class MemoryManagerHandlers {
 
   @MessagePattern('memory-manager.reserve-memory')
   async reserve(@Payload(zodPipe(ReserveRequest)) req: ReserveRequest) {
-    const key = req.idempotencyKey;
     try {
-      return await this.run(req, (s) => {
-        const v = requireMemVm(s, req.vmId);
-        const p = s.placements[req.vmId];
-        if (v.hostId && (!p || p.hostId === v.hostId)) return { events: [], result: { ...reservation(v), alreadyReserved: true } };
-        const earlier = key ? this.refusals.get(key) : undefined;
-        if (earlier) throw earlier;
-        if (!p) throw conflict('memory.notPlaced', `VM ${req.vmId} has no placement yet: reserve its memory after scheduler.place`, { vmId: req.vmId });
-        const h = s.memory.hosts[p.hostId];
-        if (!h) throw notFound('host', p.hostId);
-        const events = memory.decideMemory({
-          type: 'ReserveVmMemory', vmId: v.vmId, hostId: p.hostId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB,
-          hugePages: v.wantsHugePages, numa: fitNuma(p.numa, v.memoryMiB, v.vcpus, h.nodes.length), reason: 'vm creation',
-        }, s.memory);
-        const e = events.find((x) => x.type === 'VmMemoryReserved');
-        const result = e?.type === 'VmMemoryReserved'
-          ? { vmId: e.data.vmId, hostId: e.data.hostId, clusterId: e.data.clusterId, memoryMiB: e.data.memoryMiB, reservationMiB: e.data.reservationMiB,
-              overheadMiB: e.data.overheadMiB, hugeBacked: e.data.hugeBacked, numa: e.data.numa, backedMiB: backedMiB(e.data.extents) }
-          : reservation(v);
-        return { events, result: { ...result, alreadyReserved: events.length === 0 } };
-      });
+      return await this.run(req, (s) => this.decideReserve(s, req));
     } catch (err) {
-      const e = VirtsimError.from(err);
-      if (key && (e.code === 'unprocessable' || e.code === 'conflict') && e.details?.rule !== 'memory.notPlaced') this.remember(key, e);
-      throw e;
+      throw this.refused(req.idempotencyKey, err);
     }
+  }
+
+  /** reserve-memory for many VMs in one decision, each on an overlay that holds the earlier ones' reservations */
+  @MessagePattern('memory-manager.reserve-memory-many')
+  reserveMany(@Payload(zodPipe(StepBatchRequest)) req: StepBatchRequest) {
+    return this.run(req, (s) => {
+      const ov = memory.overlay(s.memory);
+      const view: MemoryManagerState = { ...s, memory: ov.state };
+      const events: MemoryEvent[] = [];
+      const outcomes = req.items.map((item) => stepOutcome(() => {
+        try {
+          const d = this.decideReserve(view, item);
+          ov.apply(d.events);
+          events.push(...d.events);
+          return d.result;
+        } catch (err) {
+          throw this.refused(item.idempotencyKey, err);
+        }
+      }));
+      return { events, result: { outcomes } };
+    });
+  }
+
+  private decideReserve(s: MemoryManagerState, req: { vmId: string; idempotencyKey?: string }) {
+    const v = requireMemVm(s, req.vmId);
+    const p = s.placements[req.vmId];
+    if (v.hostId && (!p || p.hostId === v.hostId)) return { events: [] as MemoryEvent[], result: { ...reservation(v), alreadyReserved: true } };
+    const earlier = req.idempotencyKey ? this.refusals.get(req.idempotencyKey) : undefined;
+    if (earlier) throw earlier;
+    if (!p) throw conflict('memory.notPlaced', `VM ${req.vmId} has no placement yet: reserve its memory after scheduler.place`, { vmId: req.vmId });
+    const h = s.memory.hosts[p.hostId];
+    if (!h) throw notFound('host', p.hostId);
+    const events = memory.decideMemory({
+      type: 'ReserveVmMemory', vmId: v.vmId, hostId: p.hostId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB,
+      hugePages: v.wantsHugePages, numa: fitNuma(p.numa, v.memoryMiB, v.vcpus, h.nodes.length), reason: 'vm creation',
+    }, s.memory);
+    const e = events.find((x) => x.type === 'VmMemoryReserved');
+    const result = e?.type === 'VmMemoryReserved'
+      ? { vmId: e.data.vmId, hostId: e.data.hostId, clusterId: e.data.clusterId, memoryMiB: e.data.memoryMiB, reservationMiB: e.data.reservationMiB,
+          overheadMiB: e.data.overheadMiB, hugeBacked: e.data.hugeBacked, numa: e.data.numa, backedMiB: backedMiB(e.data.extents) }
+      : reservation(v);
+    return { events, result: { ...result, alreadyReserved: events.length === 0 } };
+  }
+
+  /** a refusal of reserve-memory, remembered per idempotency key so that a repeat answers it again */
+  private refused(key: string | undefined, err: unknown): VirtsimError {
+    const e = VirtsimError.from(err);
+    if (key && (e.code === 'unprocessable' || e.code === 'conflict') && e.details?.rule !== 'memory.notPlaced') this.remember(key, e);
+    return e;
   }
 
   @MessagePattern('memory-manager.release-memory')

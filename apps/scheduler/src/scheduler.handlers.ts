@@ -2,7 +2,7 @@
 // expected versions); queries read the caught-up projection and append nothing.
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { conflict, notFound, VirtsimError, type EventMetadata, type EventOf, type NumaPlacement } from '@virtsim/contracts';
+import { conflict, notFound, stepOutcome, StepBatchRequest, VirtsimError, type EventMetadata, type EventOf, type NumaPlacement } from '@virtsim/contracts';
 import { placement } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
 import { ServiceContext, zodPipe, type Decision } from '@virtsim/service-kit';
@@ -36,6 +36,26 @@ export class SchedulerHandlers {
         appends: new Map([[streams.placement(vm.clusterId), [event]]]),
         result: { vmId: vm.id, clusterId: vm.clusterId, hostId: decision.hostId, numa: decision.numa, brokenShouldRules: decision.brokenShouldRules, gpus: decision.gpus, alreadyPlaced: false },
       };
+    });
+  }
+
+  /** place for many VMs in one decision: each on a scratch copy that holds the earlier ones' placements */
+  @MessagePattern('scheduler.place-many')
+  placeMany(@Payload(zodPipe(StepBatchRequest)) req: StepBatchRequest) {
+    return this.run(req, (state) => {
+      const scratch = placement.scratchCopy(state.placement);
+      const view: SchedulerState = { ...state, placement: scratch };
+      const appends = new Map<string, EventOf[]>();
+      const outcomes = req.items.map((item) => stepOutcome(() => {
+        const vm = requireVm(view, item.vmId);
+        if (vm.hostId) return { ...placedAnswer(vm), alreadyPlaced: true };
+        const decision = this.placeAvoidingPowerOff(view, vm);
+        placement.attachVm(scratch, decision.vmId, decision.hostId, decision.numa, decision.gpus);
+        const streamId = streams.placement(vm.clusterId);
+        appends.set(streamId, [...(appends.get(streamId) ?? []), placement.vmPlacedEvent(decision, 'initial placement')]);
+        return { vmId: vm.id, clusterId: vm.clusterId, hostId: decision.hostId, numa: decision.numa, brokenShouldRules: decision.brokenShouldRules, gpus: decision.gpus, alreadyPlaced: false };
+      }));
+      return { appends, result: { outcomes } };
     });
   }
 

@@ -6,10 +6,13 @@ import { VirtsimError, type EventOf } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { streams } from './state.js';
 import { PowerOn } from './power-on.js';
+import { StepBatcher } from './step-batcher.js';
 import { Vrm, type Append } from './vrm.service.js';
 
-// sagas in flight: with their steps sharing appends (group commit), more in flight means fewer appends per VM
-const CONCURRENCY = 64;
+// Sagas in flight. Their records share the vrm's appends (group commit) and their steps share the owners'
+// requests (StepBatcher), so the more wait at a step, the less each costs: measured on 2 cores, 64 in flight gave
+// steps of ~1.5 VMs and ~6 ms CPU per VM, 1,024 gave ~10 VMs per step and ~3.3 ms.
+const CONCURRENCY = 1024;
 
 @Injectable()
 export class SagaRunner implements OnApplicationBootstrap {
@@ -19,7 +22,7 @@ export class SagaRunner implements OnApplicationBootstrap {
   private readonly errors = new Map<string, VirtsimError>();
   private running = 0;
 
-  constructor(private readonly vrm: Vrm, private readonly powerOn: PowerOn) {}
+  constructor(private readonly vrm: Vrm, private readonly powerOn: PowerOn, private readonly steps: StepBatcher) {}
 
   onApplicationBootstrap(): void {
     // resume what a previous vrm (or leader) left unfinished, whenever this one leads
@@ -110,11 +113,11 @@ export class SagaRunner implements OnApplicationBootstrap {
           inventory.validateVmCreation(this.vrm.state.inventory, vmId, vm.spec);
           break;
         }
-        // each step's request record, and the outcome of the step before, are applied here: the owner needs
-        // nothing past this vrm's own position (no head query on the owner's side)
-        case 'place': hostId = (await this.vrm.ctx.requestAfterOwn<{ hostId: string }>('scheduler.place', { vmId, idempotencyKey })).hostId; break;
-        case 'reserve-memory': await this.vrm.ctx.requestAfterOwn('memory-manager.reserve-memory', { vmId, idempotencyKey }); break;
-        case 'attach-devices': await this.vrm.ctx.requestAfterOwn('io-backend.attach-devices', { vmId, idempotencyKey }); break;
+        // the step goes with the other sagas waiting at it (StepBatcher); each step's request record, and the
+        // outcome of the step before, are applied here, so the owner needs nothing past this vrm's position
+        case 'place': hostId = (await this.steps.call<{ hostId: string }>('scheduler.place', { vmId, idempotencyKey })).hostId; break;
+        case 'reserve-memory': await this.steps.call('memory-manager.reserve-memory', { vmId, idempotencyKey }); break;
+        case 'attach-devices': await this.steps.call('io-backend.attach-devices', { vmId, idempotencyKey }); break;
         case 'power-on': await this.powerOn.check(vmId, saga.hostId!, 'after-own'); break;
       }
       return { type: 'VmCreationStepCompleted', data: { ...base, hostId } };

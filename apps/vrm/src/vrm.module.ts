@@ -14,6 +14,7 @@ import { AuthGuard } from './http/auth.js';
 import { LeaderController, LeaderGuard } from './http/leadership.js';
 import { PowerOn } from './power-on.js';
 import { SagaRunner } from './saga-runner.js';
+import { StepBatcher } from './step-batcher.js';
 import { Tasks } from './tasks.js';
 import { VmCreation } from './vm-creation.js';
 import { Vrm } from './vrm.service.js';
@@ -23,6 +24,6 @@ import { Vrm } from './vrm.service.js';
     ClustersController, HostsController, VmBatchController, EncapsulationController, VmsController, TasksController,
     SimController, EventsController, StateController, AuditController, LeaderController,
   ],
-  providers: [Vrm, PowerOn, SagaRunner, VmCreation, Tasks, Clock, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
+  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
 })
 export class VrmModule {}

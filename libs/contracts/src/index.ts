@@ -1,5 +1,6 @@
 export * from './specs.js';
 export * from './errors.js';
+export * from './saga-steps.js';
 export * from './events/envelope.js';
 export * from './events/inventory.js';
 export * from './events/cpu.js';

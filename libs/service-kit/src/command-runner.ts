@@ -31,6 +31,8 @@ interface Queued<S> {
   group: boolean;
   /** the causal position of the request that queued it (null: read the head) */
   after: number | null;
+  /** the streams its last decision wrote, when it had to wait for a later round */
+  wrote?: string[];
   resolve: (value: Done<unknown>) => void;
   reject: (err: unknown) => void;
 }
@@ -94,11 +96,13 @@ export class CommandRunner<S> {
     const later: Queued<S>[] = [];
     const streams = new Set<string>();
     for (const q of group) {
+      // still blocked by the stream that held it back last time: no need to decide it again yet
+      if (q.wrote?.some((s) => streams.has(s))) { later.push(q); continue; }
       let d: Decision<unknown>;
       try { d = await q.decide(this.projection.state); } catch (err) { q.reject(err); continue; }
       const writes = d.appends.filter((a) => a.events.length > 0).map((a) => a.streamId);
       if (writes.length === 0) { q.resolve({ ...(d.result as object), position: this.projection.position }); continue; }
-      if (writes.some((s) => streams.has(s))) { later.push(q); continue; }
+      if (writes.some((s) => streams.has(s))) { q.wrote = writes; later.push(q); continue; }
       for (const s of writes) streams.add(s);
       taken.push({ q, d });
     }
