@@ -235,6 +235,24 @@ describe.each(['nats', 'in-process'] as const)('io-backend over %s', (transport)
     expect((await ask('io-backend.vm', { vmId: 'win-nic' })).devices[1].frontend).toBe('Connected');
   });
 
+  test('attach-devices-many: one append, each VM sees the earlier ones (domain ids), a repeat key answers the first outcome', async () => {
+    for (const vmId of ['bat-1', 'bat-2']) {
+      await append(`vm-${vmId}`, [{ type: 'VmCreationRequested', data: { vmId, spec: vmSpec(vmId, { disks: [{ sizeGiB: 20, bus: 'virtio' }], workload: WORKLOAD }) } }]);
+      await append(`placement-${CLUSTER}`, [{ type: 'VmPlaced', data: { vmId, clusterId: CLUSTER, hostId: 'h3', numa: { nodes: [0], memoryMiBPerNode: [4096], vcpusPerNode: [2] }, brokenShouldRules: [], reason: 'test' } }]);
+    }
+    const before = (await ioLog()).length;
+    const items = ['bat-1', 'bat-2', 'bat-1'].map((vmId) => ({ vmId, idempotencyKey: `${vmId}:attach-devices` }));
+    const r = await ask('io-backend.attach-devices-many', { items: [...items, { vmId: 'nobody' }] });
+    const [a, b, again, missing] = r.outcomes;
+    expect(b.value.domId).toBe(a.value.domId + 1);
+    expect(again).toMatchObject({ ok: true, value: { domId: a.value.domId, repeated: true, events: 0 } });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    const added = (await ioLog()).slice(before);
+    expect(added.map((e) => [e.type, (e.data as { vmId: string }).vmId])).toEqual([['IoDevicesAttached', 'bat-1'], ['IoDevicesAttached', 'bat-2']]);
+    expect(added[1]!.metadata).toMatchObject({ idempotencyKey: 'bat-2:attach-devices' });
+    expect(await attach('bat-2')).toMatchObject({ domId: b.value.domId, repeated: true });
+  });
+
   test('the state rebuilt from the log equals the live one', async () => {
     const verify = await ask('io-backend.verify', {});
     expect(verify).toMatchObject({ equal: true });

@@ -225,4 +225,21 @@ describe.each(['nats', 'in-process'] as const)('memory-manager over %s', (transp
     svc = await bootService(rt, memoryManagerDefinition);
     expect(await ask('memory-manager.hash', {})).toEqual(before);
   });
+
+  test('reserve-memory-many: later VMs see the earlier reservations; refusals are per item', async () => {
+    await seed('cluster-c1', [host('e3', 'c1', 32768)]);
+    for (const id of ['bm1', 'bm2', 'bm3']) await seed(`vm-${id}`, [vmRequested(id, 'c1', { memoryMiB: 12288 })]);
+    await seed('placement-c1', ['bm1', 'bm2', 'bm3'].map((id) => placed(id, 'c1', 'e3', 12288)));
+    const r = await ask('memory-manager.reserve-memory-many', { items: [
+      ...['bm1', 'bm2', 'bm3'].map((vmId) => ({ vmId, idempotencyKey: `${vmId}:reserve-memory` })), { vmId: 'nobody' },
+    ] });
+    // 32 GiB less the hypervisor holds two 12 GiB VMs, not three: the third is refused only if it sees the first two
+    expect(r.outcomes.map((o: { ok: boolean }) => o.ok)).toEqual([true, true, false, false]);
+    expect(r.outcomes[0].value).toMatchObject({ vmId: 'bm1', hostId: 'e3', alreadyReserved: false });
+    expect(r.outcomes[3]).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    const reserved = (await stream('memory-c1')).filter((e) => e.type === 'VmMemoryReserved' && String(e.data.vmId).startsWith('bm'));
+    expect(reserved.map((e) => e.data.vmId)).toEqual(['bm1', 'bm2']);
+    // the refusal is remembered: the one-VM subject answers it again
+    expect(await fail('memory-manager.reserve-memory', { vmId: 'bm3', idempotencyKey: 'bm3:reserve-memory' })).toMatchObject({ code: r.outcomes[2].error.code });
+  });
 });

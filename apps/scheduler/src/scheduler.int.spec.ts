@@ -242,4 +242,23 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     expect((await stream('cpu-c4')).filter((e) => e.type === 'CpuHostSamplingStopped').map((e) => e.data.hostId)).toEqual(['y']);
     expect(await ask('scheduler.host', { hostId: 'y' })).toMatchObject({ usage: null });
   });
+
+  test('place-many: one append; later VMs see the earlier ones placed; a refusal and a repeat are per item', async () => {
+    for (const id of ['pm1', 'pm2', 'pm3', 'pm4']) await seed(`vm-${id}`, [vmRequested(id, 'c1')]);
+    const before = (await stream('placement-c1')).length;
+    const r = await ask('scheduler.place-many', { items: [
+      ...['pm1', 'pm2', 'pm3', 'pm4'].map((vmId) => ({ vmId, idempotencyKey: `${vmId}:place` })),
+      { vmId: 'big', idempotencyKey: 'big:place' }, { vmId: 'pm1', idempotencyKey: 'pm1:place' },
+    ] });
+    expect(r.outcomes.slice(0, 4).every((o: { ok: boolean }) => o.ok)).toBe(true);
+    expect(r.outcomes[4]).toMatchObject({ ok: false, error: { code: 'unprocessable', details: { rule: 'placement.noHost' } } });
+    expect(r.outcomes[5]).toMatchObject({ ok: true, value: { hostId: r.outcomes[0].value.hostId, alreadyPlaced: true } });
+    const added = (await stream('placement-c1')).slice(before);
+    expect(added.map((e) => e.data.vmId)).toEqual(['pm1', 'pm2', 'pm3', 'pm4']);
+    expect(added.map((e) => e.position)).toEqual(added.map((_, i) => added[0]!.position + i));
+    // h1 held 2 VMs and h2 1: decided one after another they balance; all against the first state would pile on h2
+    const all = await stream('placement-c1');
+    const perHost = (h: string) => all.filter((e) => e.type === 'VmPlaced' && e.data.hostId === h).length;
+    expect(Math.abs(perHost('h1') - perHost('h2'))).toBeLessThanOrEqual(1);
+  });
 });
