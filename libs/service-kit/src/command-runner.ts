@@ -19,7 +19,9 @@ export interface Decision<T> {
 }
 
 export interface RunOptions {
-  /** the decision reads and writes only its own streams, so it may share an append with other such commands */
+  /** the decision reads and writes only its own streams, so it may share an append with other such commands, and
+   *  it needs no catch-up to the log head first: if another writer moved one of its streams, the append's expected
+   *  version fails and the command is decided again after reading the head */
   group?: boolean;
 }
 
@@ -82,12 +84,13 @@ export class CommandRunner<S> {
   }
 
   private async round(group: Queued<S>[]): Promise<void> {
+    const after = Math.max(this.projection.position, ...group.map((q) => q.after ?? 0));
     if (group.length === 1) {
-      await this.attempt(group[0].decide, group[0].after, 3).then(group[0].resolve, group[0].reject);
+      await this.attempt(group[0].decide, after, 3).then(group[0].resolve, group[0].reject);
       return;
     }
     try {
-      await this.projection.catchUp(group.every((q) => q.after !== null) ? Math.max(...group.map((q) => q.after!)) : null);
+      await this.projection.catchUp(after);
     } catch {
       for (const q of group) await this.attempt(q.decide, q.after, 3).then(q.resolve, q.reject); // each fails (or not) on its own
       return;
