@@ -3,7 +3,7 @@
 // back to the state that was saved, so none falls back to a replay from 0), and /verify still agrees.
 import { stateHash } from '@virtsim/domain';
 import type { Projection } from '@virtsim/service-kit';
-import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { createTestDatabase, eventsRead, natsUrl, uniqueName } from '@virtsim/testing';
 import { startSystem, type System } from './system.js';
 import { apiClient, hostSpec, vmSpec } from './test-api.js';
 
@@ -35,23 +35,6 @@ async function workload(): Promise<void> {
 const projections = () => [...sys.rt.projections.values()];
 const hashOf = (p: Projection<unknown>, state: unknown) => stateHash(p.def.canonical ? p.def.canonical(state) : state);
 
-/** events the shared store hands out while fn runs (the system is idle: only the rebuild reads) */
-async function eventsRead<T>(fn: () => Promise<T>): Promise<{ value: T; read: number }> {
-  const store = sys.rt.store;
-  const readAll = store.readAll;
-  let read = 0;
-  store.readAll = async (...args) => {
-    const events = await readAll.apply(store, args);
-    read += events.length;
-    return events;
-  };
-  try {
-    return { value: await fn(), read };
-  } finally {
-    store.readAll = readAll;
-  }
-}
-
 test('every service rebuilds the state at a past position from its snapshots exactly as from position 0', async () => {
   await workload();
   const head = await sys.rt.store.headPosition();
@@ -65,7 +48,7 @@ test('every service rebuilds the state at a past position from its snapshots exa
     const positions = [...new Set(kept.flatMap((k) => [k - 1, k, k + 1]).concat(Math.floor(head / 2)))].filter((x) => x > 0 && x < p.position);
     for (const at of positions) {
       const fromZero = hashOf(p, await p.stateAt(at));
-      const { value, read } = await eventsRead(() => p.stateAt(at, { useSnapshots: true }));
+      const { value, read } = await eventsRead(sys.rt.store, () => p.stateAt(at, { useSnapshots: true }));
       const nearest = Math.max(0, ...kept.filter((k) => k <= at));
       expect({ service: p.name, at, hash: hashOf(p, value), read }).toEqual({ service: p.name, at, hash: fromZero, read: at - nearest });
       compared++;

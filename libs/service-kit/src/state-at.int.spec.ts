@@ -4,7 +4,7 @@
 import type { RecordedEvent } from '@virtsim/contracts';
 import { stateHash } from '@virtsim/domain';
 import { EventStore, openDataSource } from '@virtsim/event-store';
-import { createTestDatabase } from '@virtsim/testing';
+import { createTestDatabase, eventsRead } from '@virtsim/testing';
 import { Projection, type ProjectionDef } from '@virtsim/service-kit';
 
 /** order-sensitive on purpose: any event applied twice, skipped or out of order changes the digest */
@@ -54,27 +54,11 @@ async function appendUpTo(total: number): Promise<void> {
 const hashOf = (s: Tally) => stateHash(s);
 const interval = (p: number) => Math.floor(p / rule.every);
 
-/** events read by the store while fn runs */
-async function eventsRead<T>(fn: () => Promise<T>): Promise<{ value: T; read: number }> {
-  const readAll = store.readAll;
-  let read = 0;
-  store.readAll = async (...args) => {
-    const events = await readAll.apply(store, args);
-    read += events.length;
-    return events;
-  };
-  try {
-    return { value: await fn(), read };
-  } finally {
-    store.readAll = readAll;
-  }
-}
-
 async function expectSameAsReplayFromZero(positions: number[]): Promise<void> {
   const kept = (await store.snapshotPositions('tally')).map((s) => s.position);
   for (const p of positions) {
-    const fromZero = await eventsRead(() => live.stateAt(p));
-    const fromSnapshot = await eventsRead(() => live.stateAt(p, { useSnapshots: true }));
+    const fromZero = await eventsRead(store, () => live.stateAt(p));
+    const fromSnapshot = await eventsRead(store, () => live.stateAt(p, { useSnapshots: true }));
     expect({ p, hash: hashOf(fromSnapshot.value) }).toEqual({ p, hash: hashOf(fromZero.value) });
     expect(fromZero.value.n).toBe(p);
     // the rebuild from 0 reads the whole prefix; the other only what follows the nearest kept snapshot
@@ -124,7 +108,7 @@ test('a snapshot that does not load back to its hash is not used: the rebuild st
   await store.dataSource.query(`UPDATE snapshots SET state = $2 WHERE consumer = 'tally' AND position = $1`, [last, emptied]);
   errors.length = 0;
   const p = last + 10;
-  const { value, read } = await eventsRead(() => live.stateAt(p, { useSnapshots: true }));
+  const { value, read } = await eventsRead(store, () => live.stateAt(p, { useSnapshots: true }));
   expect(hashOf(value)).toBe(hashOf(await live.stateAt(p)));
   expect(read).toBe(p);
   expect(String(errors[0])).toMatch(/does not match its hash/);

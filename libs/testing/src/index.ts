@@ -1,2 +1,3 @@
 export * from './infra.js';
 export * from './vm-lifecycle.js';
+export * from './store-spy.js';
