@@ -54,18 +54,30 @@ function resource(resourceName: 'memory' | 'vcpus', perHost: number[], used: num
 
 const needsCapacity = (status: string, haEnabled: boolean) => status === 'running' || status === 'waiting' || (status === 'down' && haEnabled);
 
-/** The reservation and current use, also for GET /clusters/:id. O(hosts log hosts + VMs). */
-export function admissionReport(state: HaState, excludeVmId?: string): HaAdmissionReport {
+/** What the VMs that need capacity use, O(VMs): computed once, it serves every check at the same state. */
+export interface HaUsage { memoryMiB: number; vcpus: number }
+
+export function admissionUsage(state: HaState): HaUsage {
+  let memoryMiB = 0;
+  let vcpus = 0;
+  for (const vm of Object.values(state.vms)) {
+    if (!needsCapacity(vm.status, vm.haEnabled)) continue;
+    memoryMiB += vm.memoryMiB;
+    vcpus += vm.vcpus;
+  }
+  return { memoryMiB, vcpus };
+}
+
+/** The reservation and current use, also for GET /clusters/:id. O(hosts log hosts), plus O(VMs) unless the
+ *  usage of this very state is given. */
+export function admissionReport(state: HaState, excludeVmId?: string, usage: HaUsage = admissionUsage(state)): HaAdmissionReport {
   const n = state.policy.hostFailuresTolerated;
   const hosts = Object.values(state.hosts).filter(isRestartTarget);
   const memRatio = state.memoryOvercommit ? state.memoryOvercommitRatio : 1;
-  let usedMem = 0;
-  let usedCpu = 0;
-  for (const vm of Object.values(state.vms)) {
-    if (vm.vmId === excludeVmId || !needsCapacity(vm.status, vm.haEnabled)) continue;
-    usedMem += vm.memoryMiB;
-    usedCpu += vm.vcpus;
-  }
+  const excluded = excludeVmId === undefined ? undefined : state.vms[excludeVmId];
+  const counted = excluded !== undefined && needsCapacity(excluded.status, excluded.haEnabled);
+  const usedMem = usage.memoryMiB - (counted ? excluded.memoryMiB : 0);
+  const usedCpu = usage.vcpus - (counted ? excluded.vcpus : 0);
   return {
     policy: HA_ADMISSION_POLICY, enforced: state.policy.enabled && n > 0, hostFailuresTolerated: n, hosts: hosts.length,
     resources: [
@@ -77,8 +89,8 @@ export function admissionReport(state: HaState, excludeVmId?: string): HaAdmissi
 
 /** Throws conflict `ha.admissionControl` when powering on / creating the VM would leave too little capacity to
  *  restart every VM after hostFailuresTolerated host failures. */
-export function admissionCheck(state: HaState, demand: HaVmDemand): void {
-  const report = admissionReport(state, demand.vmId);
+export function admissionCheck(state: HaState, demand: HaVmDemand, usage?: HaUsage): void {
+  const report = admissionReport(state, demand.vmId, usage);
   if (!report.enforced) return;
   const requested = { memory: demand.memoryMiB, vcpus: demand.vcpus };
   for (const r of report.resources) {

@@ -1,5 +1,5 @@
 import { VirtsimError } from '@virtsim/contracts';
-import { admissionCheck, admissionReport } from './admission.js';
+import { admissionCheck, admissionReport, admissionUsage } from './admission.js';
 import { clusterCreated, given, hostAdded, runningVm } from './ha.fixtures.js';
 
 // 4 hosts x 64 GiB (65536 MiB) and 16 cores; cpuOvercommitRatio 4 -> 64 vCPUs each.
@@ -22,6 +22,14 @@ describe('HA admission control (cluster resource percentage, N largest hosts res
     });
     expect(e.message).toContain('VM db-1');
     expect(e.message).toContain('196608 + 16384 MiB > 196608 MiB available');
+  });
+
+  it('a usage counted once serves every check at that state: the same report, the checked VM left out when it counts', () => {
+    const state = given([clusterCreated({ hostFailuresTolerated: 1 }), ...hosts, ...vms(12)]);
+    const usage = admissionUsage(state);
+    expect(usage).toEqual({ memoryMiB: 12 * 16384, vcpus: 12 * 4 });
+    for (const vmId of [undefined, 'vm-3', 'vm-unknown']) expect(admissionReport(state, vmId, usage)).toEqual(admissionReport(state, vmId));
+    expect(admissionReport(state, 'vm-3', usage).resources[0]!.used).toBe(11 * 16384);
   });
 
   it('11 x 16 GiB used: one more 16 GiB VM fits exactly (180224 + 16384 = 196608)', () => {

@@ -16,7 +16,7 @@ export { haTick, decideTick, type HaTick, type HaTickResult } from './tick.js';
 export type { InjectHostFault, RecoverHost, InjectVmFault } from './faults.js';
 export { derivedSignal, type HaHostSignal, type HaSignals } from './detection.js';
 export type { HaPlacer, HaPlacementAnswer, HaRestartRequest } from './restart.js';
-export { admissionCheck, admissionReport, HA_ADMISSION_POLICY, type HaVmDemand, type HaAdmissionReport, type HaResourceAdmission } from './admission.js';
+export { admissionCheck, admissionReport, admissionUsage, HA_ADMISSION_POLICY, type HaVmDemand, type HaAdmissionReport, type HaResourceAdmission, type HaUsage } from './admission.js';
 export {
   haInitialState, byRecoveryOrder, localDatastoreOf,
   HA_DEFAULT_TICK_SECONDS, HA_DEFAULT_FAILURE_DETECTION_SECONDS, HA_DEFAULT_MAX_LOCAL_RESTARTS, HA_DEFAULT_MAX_RELOCATIONS,
