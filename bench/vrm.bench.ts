@@ -132,6 +132,9 @@ async function run(mode: string, env: Record<string, string>, n: number, boot?: 
     record({ group: 'vrm', name: `${mode}: per-VM saga latency p50 / p99 (first step -> VmCreated)`, ours: `${fmt(percentile(active, 50), ' ms')} / ${fmt(percentile(active, 99), ' ms')}` });
     record({ group: 'vrm', name: `${mode}: per-VM latency incl. queueing, p99 (requested -> VmCreated)`, ours: fmt(percentile(fromRequest, 99), ' ms') });
   }
+  // every service rebuilt from position 0 equals its live state after the batched, grouped creation
+  const verify = await apiClient(f.sys.url, 'x').get('/verify');
+  record({ group: 'vrm', name: `${mode}: GET /verify after it (every service rebuilt from the log == live)`, ours: verify.body?.ok ? 'all equal' : `NOT equal: ${JSON.stringify(verify.body).slice(0, 200)}` });
   await f.sys.stop();
 }
 
