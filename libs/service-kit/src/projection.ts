@@ -10,6 +10,10 @@ import { eventsApplied, projectionLag, projectionPosition } from './metrics.js';
 export interface ProjectionDef<S> {
   /** consumer name, also the snapshot key */
   name: string;
+  /** Bump when evolve or the state's shape changes: snapshots (and checkpoints) of another version are not used,
+   *  the state is rebuilt from the log. A snapshot's hash check cannot see such a change: it was written and is
+   *  read back by the same old code. Default 1. */
+  version?: number;
   initialState: () => S;
   evolve: (state: S, event: RecordedEvent) => S;
   /** optional: apply a whole batch at once (when per-event copying would be too slow); same result as folding evolve */
@@ -42,11 +46,13 @@ export class Projection<S> {
   }
 
   get name(): string { return this.def.name; }
+  /** where this projection's snapshots are kept: version 1 keeps the bare name */
+  private get snapshotKey(): string { return (this.def.version ?? 1) === 1 ? this.def.name : `${this.def.name}@v${this.def.version}`; }
   get position(): number { return this.subscription?.position ?? 0; }
   get caughtUp(): boolean { return this.subscription?.caughtUp ?? false; }
 
   async start(): Promise<void> {
-    const snap = await this.store.loadSnapshot<Snapshot<S>>(this.def.name);
+    const snap = await this.store.loadSnapshot<Snapshot<S>>(this.snapshotKey);
     let from = 0;
     if (snap) {
       this.state = snap.state.s;
@@ -107,7 +113,7 @@ export class Projection<S> {
   /** a kept snapshot to rebuild from, or null. It is parsed afresh from the store, so it shares nothing with the
    *  live state. Its stored hash must match what was loaded; if not, the caller replays from 0 instead. */
   private async nearestSnapshot(position: number): Promise<{ position: number; state: S } | null> {
-    const snap = await this.store.loadSnapshotAtOrBefore<Snapshot<S>>(this.def.name, position);
+    const snap = await this.store.loadSnapshotAtOrBefore<Snapshot<S>>(this.snapshotKey, position);
     if (!snap) return null;
     if (stateHash(this.def.canonical ? this.def.canonical(snap.state.s) : snap.state.s) !== snap.hash) {
       this.options.onError?.(new Error(`projection ${this.def.name}: the snapshot at ${snap.position} does not match its hash; rebuilding from 0`));
@@ -160,7 +166,7 @@ export class Projection<S> {
     // the live state's, so a snapshot that does not load back to the same state fails the check in nearestSnapshot.
     const json = JSON.stringify({ s: this.state, v: Object.fromEntries(this.versions) } satisfies Snapshot<S>);
     const hash = this.hash();
-    await this.store.saveSnapshotJson(this.def.name, position, json, hash).catch((err) => this.options.onError?.(err));
+    await this.store.saveSnapshotJson(this.snapshotKey, position, json, hash).catch((err) => this.options.onError?.(err));
   }
 
   async lag(): Promise<number> {

@@ -113,3 +113,14 @@ test('a snapshot that does not load back to its hash is not used: the rebuild st
   expect(read).toBe(p);
   expect(String(errors[0])).toMatch(/does not match its hash/);
 });
+
+test('a new projection version does not use the old version\'s snapshots: it starts from the log', async () => {
+  const v2 = new Projection({ ...tally, version: 2 }, store, { pollMs: 50 });
+  const { value, read } = await eventsRead(store, () => v2.stateAt(appended, { useSnapshots: true }));
+  expect(read).toBe(appended);
+  expect(hashOf(value)).toBe(hashOf(await live.stateAt(appended)));
+  await v2.start();
+  expect(v2.position).toBe(appended);
+  await v2.stop({ snapshot: true });
+  expect((await store.snapshotPositions('tally@v2')).map((s) => s.position)).toEqual([appended]);
+});
