@@ -34,14 +34,14 @@ export async function benchMemoryTick(): Promise<void> {
   const { state } = buildLog();
   const first = { simTime: 10, tickSeconds: 10 };
   const plan = planTick(state, first);
-  recordCompute('memory', `first tick at 128 hosts / 8,000 VMs (${plan.events.toLocaleString('en-US')} events: sharing, states, balloon, swap)`, samplesOf(7, () => planTick(state, first)), 50);
+  recordCompute('memory', `first tick at 128 hosts / 8,000 VMs (${plan.events.toLocaleString('en-US')} events: sharing, states, balloon, swap)`, samplesOf(15, () => planTick(state, first)), 50);
   memoryManagerProjection.evolveBatch!(state, plan.appends.get('memory-c1')!.map(rec));
   for (let t = 2; t <= 12; t++) {
     const p = planTick(state, { simTime: t * 10, tickSeconds: 10 });
     memoryManagerProjection.evolveBatch!(state, p.appends.get('memory-c1')?.map(rec) ?? []);
   }
   const steady = { simTime: 130, tickSeconds: 10 };
-  recordCompute('memory', 'steady tick at 128 hosts / 8,000 VMs (nothing changes)', samplesOf(7, () => planTick(state, steady)), 50);
+  recordCompute('memory', 'steady tick at 128 hosts / 8,000 VMs (nothing changes)', samplesOf(15, () => planTick(state, steady)), 50);
   const apply = cpuMs(() => memoryManagerProjection.evolveBatch!(JSON.parse(JSON.stringify(state)), plan.appends.get('memory-c1')!.map(rec)));
   record({ group: 'memory', name: 'applying the first tick\'s events to the projection (in place)', ours: fmt(apply.ms, ' ms') });
 }
