@@ -28,14 +28,8 @@ export class SchedulerHandlers {
   @MessagePattern('scheduler.place')
   place(@Payload(zodPipe(PlaceRequest)) req: PlaceRequest) {
     return this.run(req, (state) => {
-      const vm = requireVm(state, req.vmId);
-      if (vm.hostId) return { appends: new Map(), result: { ...placedAnswer(vm), alreadyPlaced: true } };
-      const decision = this.placeAvoidingPowerOff(state, vm);
-      const event = placement.vmPlacedEvent(decision, 'initial placement');
-      return {
-        appends: new Map([[streams.placement(vm.clusterId), [event]]]),
-        result: { vmId: vm.id, clusterId: vm.clusterId, hostId: decision.hostId, numa: decision.numa, brokenShouldRules: decision.brokenShouldRules, gpus: decision.gpus, alreadyPlaced: false },
-      };
+      const { event, result } = this.decidePlace(state, req.vmId);
+      return { appends: new Map(event ? [[streams.placement(result.clusterId), [event]]] : []), result };
     });
   }
 
@@ -47,16 +41,27 @@ export class SchedulerHandlers {
       const view: SchedulerState = { ...state, placement: scratch };
       const appends = new Map<string, EventOf[]>();
       const outcomes = req.items.map((item) => stepOutcome(() => {
-        const vm = requireVm(view, item.vmId);
-        if (vm.hostId) return { ...placedAnswer(vm), alreadyPlaced: true };
-        const decision = this.placeAvoidingPowerOff(view, vm);
-        placement.attachVm(scratch, decision.vmId, decision.hostId, decision.numa, decision.gpus);
-        const streamId = streams.placement(vm.clusterId);
-        appends.set(streamId, [...(appends.get(streamId) ?? []), placement.vmPlacedEvent(decision, 'initial placement')]);
-        return { vmId: vm.id, clusterId: vm.clusterId, hostId: decision.hostId, numa: decision.numa, brokenShouldRules: decision.brokenShouldRules, gpus: decision.gpus, alreadyPlaced: false };
+        const { event, result } = this.decidePlace(view, item.vmId);
+        if (event) {
+          placement.attachVm(scratch, result.vmId, result.hostId, result.numa, result.gpus);
+          const streamId = streams.placement(result.clusterId);
+          appends.set(streamId, [...(appends.get(streamId) ?? []), event]);
+        }
+        return result;
       }));
       return { appends, result: { outcomes } };
     });
+  }
+
+  /** initial placement of one VM: its VmPlaced and the answer, or the placement it already has (no event) */
+  private decidePlace(state: SchedulerState, vmId: string) {
+    const vm = requireVm(state, vmId);
+    if (vm.hostId) return { event: null, result: { ...placedAnswer(vm), alreadyPlaced: true } };
+    const decision = this.placeAvoidingPowerOff(state, vm);
+    return {
+      event: placement.vmPlacedEvent(decision, 'initial placement'),
+      result: { vmId: vm.id, clusterId: vm.clusterId, hostId: decision.hostId, numa: decision.numa, brokenShouldRules: decision.brokenShouldRules, gpus: decision.gpus, alreadyPlaced: false },
+    };
   }
 
   @MessagePattern('scheduler.release-placement')
