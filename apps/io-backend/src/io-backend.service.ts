@@ -2,7 +2,7 @@
 // migration / HA queries and the per-tick decisions. Each decides with the pure io domain against IoState and
 // appends io's events on `io-<clusterId>`.
 import { Injectable } from '@nestjs/common';
-import { conflict, notFound, stepOutcome, VirtsimError, type EventMetadata, type IoDevice, type IoEvent, type StepBatchRequest } from '@virtsim/contracts';
+import { conflict, notFound, stepOutcome, VirtsimError, type EventMetadata, type IoDevice, type IoEvent, type StepBatchRequest, type StepOutcome } from '@virtsim/contracts';
 import { io } from '@virtsim/domain';
 import type { AppendBatch, NewEvent } from '@virtsim/event-store';
 import { ServiceContext, type Decision } from '@virtsim/service-kit';
@@ -34,6 +34,23 @@ export interface TickAnswer {
   repeated?: boolean;
 }
 
+type StepAnswer<T> = T & { events: number; repeated?: boolean };
+
+/** One idempotent step: the first answer again when its key was answered before (in the log, or earlier in this
+ *  decision: `answered`), else the step decided, its key and answer to go in its events' metadata. */
+function idempotentStep<T extends object>(
+  s: IoBackendState, key: string | undefined, answered: Record<string, unknown>, decide: () => { clusterId: string; events: IoEvent[]; answer: T },
+): { result: StepAnswer<T>; decided?: { clusterId: string; events: IoEvent[] }; metadata?: EventMetadata } {
+  if (key !== undefined && (key in answered || key in s.idempotency)) return { result: { ...((answered[key] ?? s.idempotency[key]) as T), events: 0, repeated: true } };
+  const o = decide();
+  if (key !== undefined) answered[key] = o.answer;
+  return {
+    result: { ...o.answer, events: o.events.length },
+    decided: { clusterId: o.clusterId, events: o.events },
+    metadata: key !== undefined ? { idempotencyKey: key, answer: o.answer } : {},
+  };
+}
+
 const attachAnswer = (vm: Pick<io.IoVmState, 'vmId' | 'hostId' | 'domId' | 'devices'>): AttachAnswer => ({
   vmId: vm.vmId, hostId: vm.hostId, domId: vm.domId,
   devices: vm.devices.map((d) => ({ deviceId: d.deviceId, kind: d.kind, mode: d.mode, guestName: d.guestName, hostModel: d.hostModel, vgpuProfile: d.vgpuProfile })),
@@ -60,19 +77,19 @@ export class IoBackend {
   /** attach-devices for many VMs in one decision, each against the io state that holds the earlier ones' devices;
    *  idempotent per item as attach is (the first answer rides in its events' metadata) */
   attachMany(req: StepBatchRequest) {
-    return this.ctx.commands.run((s): Decision<{ outcomes: ReturnType<typeof stepOutcome<AttachAnswer & { events: number; repeated?: boolean }>>[] }> => {
+    return this.ctx.commands.run((s): Decision<{ outcomes: StepOutcome<StepAnswer<AttachAnswer>>[] }> => {
       let view: IoBackendState = s;
       const answered: Record<string, unknown> = {};
       const byCluster = new Map<string, NewEvent[]>();
       const outcomes = req.items.map((item) => stepOutcome(() => {
-        const key = item.idempotencyKey;
-        if (key !== undefined && (key in answered || key in s.idempotency)) return { ...((answered[key] ?? s.idempotency[key]) as AttachAnswer), events: 0, repeated: true };
-        const o = this.decideAttach(view, item.vmId);
-        view = { ...view, io: o.events.reduce((state, e) => io.evolveIo(state, e), view.io) };
-        if (key !== undefined) answered[key] = o.answer;
-        const metadata = this.metadata(req, s.clock.simTime, key !== undefined ? { idempotencyKey: key, answer: o.answer } : {});
-        listOf(byCluster, o.clusterId).push(...o.events.map((e) => ({ type: e.type, data: e.data, metadata })));
-        return { ...o.answer, events: o.events.length };
+        const step = idempotentStep(s, item.idempotencyKey, answered, () => this.decideAttach(view, item.vmId));
+        if (step.decided) {
+          const { clusterId, events } = step.decided;
+          view = { ...view, io: events.reduce((state, e) => io.evolveIo(state, e), view.io) };
+          const metadata = this.metadata(req, s.clock.simTime, step.metadata);
+          listOf(byCluster, clusterId).push(...events.map((e) => ({ type: e.type, data: e.data, metadata })));
+        }
+        return step.result;
       }));
       const appends = [...byCluster].map(([clusterId, events]) => ({ streamId: ioStream(clusterId), expectedVersion: this.ctx.commands.expected(ioStream(clusterId)), events }));
       return { appends, result: { outcomes }, metadata: this.metadata(req, s.clock.simTime) };
@@ -231,13 +248,11 @@ export class IoBackend {
 
   /** a saga step / command: idempotent by idempotencyKey (the first answer is kept in the append's metadata) */
   private command<T extends object>(req: Trace, decide: (s: IoBackendState) => { clusterId: string; events: IoEvent[]; answer: T }) {
-    return this.ctx.commands.run((s): Decision<T & { events: number; repeated?: boolean }> => {
-      const key = req.idempotencyKey;
-      if (key !== undefined && key in s.idempotency) return { appends: [], result: { ...(s.idempotency[key] as T), events: 0, repeated: true } };
-      const o = decide(s);
-      const appends = o.events.length ? [this.batch(o.clusterId, o.events)] : [];
-      const extra: EventMetadata = key !== undefined ? { idempotencyKey: key, answer: o.answer } : {};
-      return { appends, result: { ...o.answer, events: o.events.length }, metadata: this.metadata(req, s.clock.simTime, extra) };
+    return this.ctx.commands.run((s): Decision<StepAnswer<T>> => {
+      const step = idempotentStep(s, req.idempotencyKey, {}, () => decide(s));
+      if (!step.decided) return { appends: [], result: step.result };
+      const { clusterId, events } = step.decided;
+      return { appends: events.length ? [this.batch(clusterId, events)] : [], result: step.result, metadata: this.metadata(req, s.clock.simTime, step.metadata) };
     });
   }
 
