@@ -84,13 +84,8 @@ export class CommandRunner<S> {
   }
 
   private async round(group: Queued<S>[]): Promise<void> {
-    const after = Math.max(this.projection.position, ...group.map((q) => q.after ?? 0));
-    if (group.length === 1) {
-      await this.attempt(group[0].decide, after, 3).then(group[0].resolve, group[0].reject);
-      return;
-    }
     try {
-      await this.projection.catchUp(after);
+      await this.projection.catchUp(Math.max(this.projection.position, ...group.map((q) => q.after ?? 0)));
     } catch {
       for (const q of group) await this.attempt(q.decide, q.after, 3).then(q.resolve, q.reject); // each fails (or not) on its own
       return;
