@@ -5,7 +5,7 @@ import { Controller, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { VirtsimError, type EventOf } from '@virtsim/contracts';
 import { bootService, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
-import { createTestDatabase, natsUrl, uniqueName, vmLifecycle } from '@virtsim/testing';
+import { createTestDatabase, natsUrl, seededVm, uniqueName, vmLifecycle } from '@virtsim/testing';
 import type { SelectHostsAnswer, SelectHostsRequest } from './placement.js';
 import { haMonitorDefinition } from './service.js';
 import type { HaMonitorState } from './state.js';
@@ -37,28 +37,12 @@ const hostAdded = (clusterId: string, hostId: string, cores = 64, memoryMiB = 52
   },
 });
 interface VmOpts { priority?: 'high' | 'medium' | 'low' | null; tools?: boolean; vcpus?: number; memoryMiB?: number; state?: 'running' | 'stopped' }
-function vmEvents(clusterId: string, vmId: string, hostId: string, o: VmOpts = {}): { cluster: EventOf[]; placement: EventOf[] } {
+function vmEvents(clusterId: string, vmId: string, hostId: string, o: VmOpts = {}): ReturnType<typeof seededVm> {
   const priority = o.priority === undefined ? 'medium' : o.priority;
-  const vcpus = o.vcpus ?? 2;
-  const memoryMiB = o.memoryMiB ?? 4096;
-  const spec = {
-    name: vmId, clusterId, vcpus, memoryMiB, guestOs: { family: 'linux', version: '9' }, toolsInstalled: o.tools ?? true,
-    disks: [{ sizeGiB: 40, bus: 'virtio' }], floppies: [], nics: [], gpus: [], hugePages: false, cpuShares: 1000,
-    cpuReservationMhz: 0, memoryReservationMiB: 0, powerOn: false, ...(priority ? { ha: { enabled: true, priority } } : {}),
-  };
-  const numa = { nodes: [0], memoryMiBPerNode: [memoryMiB], vcpusPerNode: [vcpus] };
-  const cluster: EventOf[] = [
-    { type: 'VmCreationRequested', data: { vmId, spec } },
-    { type: 'VmCreated', data: { vmId, clusterId, hostId } },
-    { type: 'VmStateChanged', data: { vmId, clusterId, hostId, from: 'creating', to: 'stopped', reason: 'created' } },
-  ];
-  if ((o.state ?? 'running') === 'running') {
-    cluster.push(
-      { type: 'VmStateChanged', data: { vmId, clusterId, hostId, from: 'stopped', to: 'starting', reason: 'power-on' } },
-      { type: 'VmStateChanged', data: { vmId, clusterId, hostId, from: 'starting', to: 'running', reason: 'power-on' } },
-    );
-  }
-  return { cluster, placement: [{ type: 'VmPlaced', data: { vmId, clusterId, hostId, numa, brokenShouldRules: [], reason: 'seed' } }] };
+  return seededVm(clusterId, vmId, hostId, {
+    vcpus: o.vcpus, memoryMiB: o.memoryMiB ?? 4096, state: o.state,
+    spec: { toolsInstalled: o.tools ?? true, disks: [{ sizeGiB: 40, bus: 'virtio' }], ...(priority ? { ha: { enabled: true, priority } } : {}) },
+  });
 }
 
 /** A fake scheduler: grants every select-hosts request to the first allowed host of its list, with a NUMA layout. */

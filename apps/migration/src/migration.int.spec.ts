@@ -5,7 +5,7 @@ import { Controller, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { unprocessable, VirtsimError, type EventOf } from '@virtsim/contracts';
 import { bootService, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
-import { createTestDatabase, natsUrl, uniqueName, vmLifecycle } from '@virtsim/testing';
+import { createTestDatabase, natsUrl, seededVm, uniqueName, vmLifecycle } from '@virtsim/testing';
 import { migrationDefinition } from './service.js';
 import type { MigrationServiceState } from './state.js';
 
@@ -29,27 +29,11 @@ const hostAdded = (clusterId: string, hostId: string, gbps: 1 | 10 = 1, features
   },
 });
 interface VmOpts { memoryMiB?: number; dirty?: number; state?: 'running' | 'stopped' }
-function vmEvents(clusterId: string, vmId: string, hostId: string, o: VmOpts = {}): { cluster: EventOf[]; placement: EventOf[] } {
-  const memoryMiB = o.memoryMiB ?? 1024;
-  const spec = {
-    name: vmId, clusterId, vcpus: 2, memoryMiB, guestOs: { family: 'linux', version: '9' }, toolsInstalled: true,
-    disks: [{ sizeGiB: 10, bus: 'virtio' }], floppies: [], nics: [], gpus: [], hugePages: false, cpuShares: 1000,
-    cpuReservationMhz: 0, memoryReservationMiB: 0, powerOn: false,
-    workload: { cpuDemandMhz: 500, activeMemoryMiB: 256, dirtyRateMiBps: o.dirty ?? 1, iops: 100, ioSizeKiB: 8, readRatio: 0.7, pattern: 'constant' },
-  };
-  const numa = { nodes: [0], memoryMiBPerNode: [memoryMiB], vcpusPerNode: [2] };
-  const cluster: EventOf[] = [
-    { type: 'VmCreationRequested', data: { vmId, spec } },
-    { type: 'VmCreated', data: { vmId, clusterId, hostId } },
-    { type: 'VmStateChanged', data: { vmId, clusterId, hostId, from: 'creating', to: 'stopped', reason: 'created' } },
-  ];
-  if ((o.state ?? 'running') === 'running') {
-    cluster.push(
-      { type: 'VmStateChanged', data: { vmId, clusterId, hostId, from: 'stopped', to: 'starting', reason: 'power-on' } },
-      { type: 'VmStateChanged', data: { vmId, clusterId, hostId, from: 'starting', to: 'running', reason: 'power-on' } },
-    );
-  }
-  return { cluster, placement: [{ type: 'VmPlaced', data: { vmId, clusterId, hostId, numa, brokenShouldRules: [], reason: 'seed' } }] };
+function vmEvents(clusterId: string, vmId: string, hostId: string, o: VmOpts = {}): ReturnType<typeof seededVm> {
+  return seededVm(clusterId, vmId, hostId, {
+    memoryMiB: o.memoryMiB, state: o.state,
+    spec: { workload: { cpuDemandMhz: 500, activeMemoryMiB: 256, dirtyRateMiBps: o.dirty ?? 1, iops: 100, ioSizeKiB: 8, readRatio: 0.7, pattern: 'constant' } },
+  });
 }
 
 // ---- fakes: hosts of each cluster in preference order; 'full1' never has room; VMs named pinned-* fit nowhere

@@ -1,3 +1,4 @@
 export * from './infra.js';
 export * from './vm-lifecycle.js';
 export * from './store-spy.js';
+export * from './seeded-vm.js';
