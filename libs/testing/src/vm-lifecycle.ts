@@ -21,3 +21,10 @@ export async function vmLifecycle(store: { readStream(id: string): Promise<Recor
   }
   return { states, events: own, unlawful };
 }
+
+/** vmLifecycle for a test: fails it on any unlawful hop */
+export async function lawfulLifecycle(store: { readStream(id: string): Promise<RecordedEvent[]> }, vmId: string, clusterId: string): Promise<VmLifecycle> {
+  const r = await vmLifecycle(store, vmId, clusterId);
+  expect(r.unlawful).toEqual([]);
+  return r;
+}
