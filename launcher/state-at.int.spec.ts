@@ -1,7 +1,7 @@
 // GET /state/hash?at= from kept snapshots (issue 9), with every real service projection: the answer equals a replay
 // from position 0 before, at and after each kept snapshot, the rebuild does start from the snapshot (each one loads
 // back to the state that was saved, so none falls back to a replay from 0), and /verify still agrees.
-import { stateHash } from '@virtsim/domain';
+import { stateHash } from '@virtsim/contracts';
 import type { Projection } from '@virtsim/service-kit';
 import { createTestDatabase, eventsRead, natsUrl, uniqueName } from '@virtsim/testing';
 import { startSystem, type System } from './system.js';

@@ -1,7 +1,8 @@
 // The memory-manager at full scale: 128 hosts x 8,000 powered-on VMs (256 GiB hosts, 2-8 GiB VMs, ~1.2x
 // overcommitted, mixed guests), folded through the service's own projection (in place) and ticked with its
 // own planner. CPU time of this process, best of warm runs (the test machine is shared).
-import { memory, stateHash } from '@virtsim/domain';
+import { stateHash } from '@virtsim/contracts';
+import { memory } from '@virtsim/domain';
 import { best, buildLog, cpuMs, HOSTS, rec, VMS } from './scale-fixture.js';
 import { initialMemoryManagerState, memoryManagerProjection, type MemoryManagerState } from './state.js';
 import { planTick } from './tick.js';

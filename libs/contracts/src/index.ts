@@ -9,3 +9,4 @@ export * from './events/memory.js';
 export * from './events/io.js';
 export * from './events/migration.js';
 export * from './events/ha.js';
+export * from './state-hash.js';

@@ -1,7 +1,6 @@
 export * from './shared/decider.js';
 export * from './shared/prng.js';
 export * from './shared/workload.js';
-export * from './shared/canonical.js';
 export * as cpu from './cpu/index.js';
 export * as placement from './placement/index.js';
 export * as memory from './memory/index.js';

@@ -3,10 +3,15 @@
 // a subscriber that misses one reads the log at its next poll.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RecordedEvent } from '@virtsim/contracts';
-import type { EventStore } from '@virtsim/event-store';
 import { eventSubject } from './subjects.js';
 
 export interface EventNotification { position: number; streamId: string; type: string; eventId: string }
+
+/** What the doorbell needs of the log (the event store is one): to hear its commits, and to wake its readers. */
+export interface DoorbellLog {
+  onAppended(listener: (events: RecordedEvent[]) => void): () => void;
+  ring(position: number): void;
+}
 
 export class NatsDoorbell {
   private constructor(private readonly nc: NatsConnection, private readonly prefix: string) {}
@@ -17,7 +22,7 @@ export class NatsDoorbell {
   }
 
   /** publish every committed append of this store */
-  announce(store: EventStore): () => void {
+  announce(store: DoorbellLog): () => void {
     return store.onAppended((events) => this.publish(events));
   }
 
@@ -29,7 +34,7 @@ export class NatsDoorbell {
   }
 
   /** ring the store's local bell whenever anyone appends */
-  listen(store: EventStore): () => void {
+  listen(store: DoorbellLog): () => void {
     const sub = this.nc.subscribe(`${this.prefix}.events.>`, {
       callback: (err, msg) => {
         if (err) return;

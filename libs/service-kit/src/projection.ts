@@ -2,7 +2,7 @@
 // Starts from its snapshot when there is one, then follows the log. The state is plain JSON data;
 // evolve may update it in place (a full-cluster state is too large to copy per event).
 import type { RecordedEvent } from '@virtsim/contracts';
-import { stateHash } from '@virtsim/domain';
+import { stateHash } from '@virtsim/contracts';
 import { Subscription, type EventStore } from '@virtsim/event-store';
 import { causality } from '@virtsim/messaging';
 import { eventsApplied, projectionLag, projectionPosition } from './metrics.js';

@@ -2,7 +2,7 @@
 // and after every checkpoint; the retention rule keeps the checkpoints it promises; a snapshot that does not load
 // back to what was saved is not used.
 import type { RecordedEvent } from '@virtsim/contracts';
-import { stateHash } from '@virtsim/domain';
+import { stateHash } from '@virtsim/contracts';
 import { EventStore, openDataSource } from '@virtsim/event-store';
 import { createTestDatabase, eventsRead } from '@virtsim/testing';
 import { Projection, type ProjectionDef } from '@virtsim/service-kit';

@@ -3,7 +3,7 @@
 // `<service>.verify`: rebuild from position 0 up to the live position and compare hashes.
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { stateHash } from '@virtsim/domain';
+import { stateHash } from '@virtsim/contracts';
 import { z } from 'zod';
 import { ServiceContext } from './service-context.js';
 import { zodPipe } from './validation.js';

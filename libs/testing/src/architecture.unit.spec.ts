@@ -1,44 +1,58 @@
-// The layout is the architecture: apps depend on libs only, never on each other; libs never on apps;
-// the domain does no I/O and knows no framework.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+// The layout is the architecture, and `npm run lint` keeps it (eslint.config.js, rule virtsim/module-boundaries
+// over the Nx tags): apps depend on libs only, never on each other; the domain imports nothing with I/O and of
+// ours only the contracts; the contracts import nothing of ours. Each forbidden import below must fail the lint.
+import { ESLint } from 'eslint';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
+const eslint = new ESLint({ cwd: root });
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') return [];
-    return statSync(p).isDirectory() ? sources(p) : name.endsWith('.ts') ? [p] : [];
-  });
+/** the module-boundaries messages for `code` linted as if it were the file at `path` */
+async function boundaryErrors(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(`${code}\nexport const used = 1;\n`, { filePath: resolve(root, path) });
+  return result!.messages.filter((m) => m.ruleId === 'virtsim/module-boundaries').map((m) => m.message);
 }
 
-const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^\s*import[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
-const appOf = (p: string) => /^apps\/([^/]+)\//.exec(relative(root, p))?.[1];
+const forbidden: [string, string, string, RegExp][] = [
+  ['an app imports another app by alias', 'apps/scheduler/src/x.ts', "import '@virtsim/vrm';", /may not import @virtsim\/vrm/],
+  ['an app imports another app by path', 'apps/scheduler/src/x.ts', "import '../../vrm/src/service.js';", /reaches into @virtsim\/vrm by path/],
+  ['an app imports a lib by path', 'apps/vrm/src/x.ts', "import '../../../libs/domain/src/index.js';", /import it as '@virtsim\/domain'/],
+  ['production code imports the test support', 'apps/vrm/src/x.ts', "import '@virtsim/testing';", /may not import @virtsim\/testing/],
+  ['the domain imports NestJS', 'libs/domain/src/ha/x.ts', "import { Injectable } from '@nestjs/common';", /may not import '@nestjs\/common'/],
+  ['the domain imports pg', 'libs/domain/src/x.ts', "import pg from 'pg';", /may not import 'pg'/],
+  ['the domain imports TypeORM', 'libs/domain/src/x.ts', "import { DataSource } from 'typeorm';", /may not import 'typeorm'/],
+  ['the domain imports NATS', 'libs/domain/src/x.ts', "import { connect } from '@nats-io/transport-node';", /may not import '@nats-io\/transport-node'/],
+  ['the domain reads files', 'libs/domain/src/x.ts', "import { readFileSync } from 'node:fs';", /may not import 'node:fs'/],
+  ['the domain reads files (dynamic import)', 'libs/domain/src/x.ts', "export const load = () => import('node:fs/promises');", /may not import 'node:fs\/promises'/],
+  ['the domain imports the event store', 'libs/domain/src/x.ts', "import '@virtsim/event-store';", /may not import @virtsim\/event-store/],
+  ['the domain imports an app', 'libs/domain/src/x.ts', "import '../../../apps/vrm/src/service.js';", /reaches into @virtsim\/vrm by path/],
+  ['the contracts import the domain', 'libs/contracts/src/x.ts', "export * from '@virtsim/domain';", /may not import @virtsim\/domain/],
+  ['the messaging lib imports the event store', 'libs/messaging/src/x.ts', "import type { EventStore } from '@virtsim/event-store';", /may not import @virtsim\/event-store/],
+  ['the service kit imports the domain', 'libs/service-kit/src/x.ts', "import { memory } from '@virtsim/domain';", /may not import @virtsim\/domain/],
+  ['a lib imports an app', 'libs/service-kit/src/x.ts', "import '@virtsim/cli';", /may not import @virtsim\/cli/],
+  ['an unknown project alias', 'apps/vrm/src/x.ts', "import '@virtsim/nothing';", /no project of this workspace/],
+];
 
-test('no app imports another app', () => {
-  const offenders: string[] = [];
-  for (const file of sources(join(root, 'apps'))) {
-    const own = appOf(file);
-    for (const spec of importsOf(file).filter((s) => s.startsWith('.'))) {
-      const target = appOf(resolve(file, '..', spec));
-      if (target && target !== own) offenders.push(`${relative(root, file)} -> ${spec}`);
-    }
-  }
-  expect(offenders).toEqual([]);
+test.each(forbidden)('lint fails when %s', async (_what, path, code, message) => {
+  const errors = await boundaryErrors(path, code);
+  expect(errors).toEqual([expect.stringMatching(message)]);
 });
 
-test('libs never import apps or the launcher', () => {
-  const offenders = sources(join(root, 'libs')).flatMap((file) => importsOf(file)
-    .filter((s) => s.startsWith('.') && /^(apps|launcher)\//.test(relative(root, resolve(file, '..', s))))
-    .map((s) => `${relative(root, file)} -> ${s}`));
-  expect(offenders).toEqual([]);
+const allowed: [string, string, string][] = [
+  ['an app imports libs', 'apps/vrm/src/x.ts', "import '@virtsim/domain'; import '@virtsim/service-kit'; import '@virtsim/event-store'; import './own.js';"],
+  ['an app test uses the test support', 'apps/vrm/src/x.int.spec.ts', "import '@virtsim/testing';"],
+  ['the domain hashes and uses the contracts', 'libs/domain/src/x.ts', "import { createHash } from 'node:crypto'; import '@virtsim/contracts'; import '../shared/prng.js';"],
+  ['a domain unit test uses the decider specification', 'libs/domain/src/inventory/x.unit.spec.ts', "import { spec } from '@virtsim/testing/decider';"],
+  ['the launcher composes apps', 'launcher/x.ts', "import '../apps/vrm/src/service.js';"],
+];
+
+test.each(allowed)('lint passes when %s', async (_what, path, code) => {
+  expect(await boundaryErrors(path, code)).toEqual([]);
 });
 
-test('libs/domain is pure: no framework, database, broker or file system imports', () => {
-  const banned = /^(@nestjs|typeorm|pg|@nats-io|@electric-sql|node:fs|node:net|node:http|fs|net|http)/;
-  const offenders = sources(join(root, 'libs/domain/src')).filter((f) => !f.endsWith('.spec.ts'))
-    .flatMap((file) => importsOf(file).filter((s) => banned.test(s)).map((s) => `${relative(root, file)} -> ${s}`));
-  expect(offenders).toEqual([]);
+test('a domain unit test may not load the infrastructure helpers of @virtsim/testing', async () => {
+  const [result] = await eslint.lintText("import { createTestDatabase } from '@virtsim/testing';\nexport const used = createTestDatabase;\n",
+    { filePath: resolve(root, 'libs/domain/src/x.unit.spec.ts') });
+  expect(result!.messages.map((m) => m.ruleId)).toEqual(['no-restricted-imports']);
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { EventStore, openDataSource } from '@virtsim/event-store';
 import { loadConfig, Projection, Runtime, type ServiceStateAnswer } from '@virtsim/service-kit';
-import { stateHash } from '@virtsim/domain';
+import { stateHash } from '@virtsim/contracts';
 import { request } from '@virtsim/messaging';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { ledgerProjection, type Ledger } from './fixtures/ledger-service.js';

@@ -1,7 +1,7 @@
 // Replay and audit across services: GET /state?at=, GET /state/hash?at=, GET /verify.
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { stateHash } from '@virtsim/domain';
+import { stateHash } from '@virtsim/contracts';
 import { SERVICES } from '@virtsim/messaging';
 import { ServiceContext, zodPipe, type ServiceStateAnswer, type VerifyAnswer } from '@virtsim/service-kit';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-import { stateHash } from '../shared/canonical.js';
+import { stateHash } from '@virtsim/contracts';
 import { decideMemory } from './decide.js';
 import { evolveAll, evolveInPlace, overlay } from './evolve.js';
 import { catchError, clusterCreated, given, hostAdded, reserveCmd, run, vmRequested, vmState } from './fixtures.spec.js';

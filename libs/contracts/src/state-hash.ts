@@ -1,4 +1,5 @@
-// Canonical form of a state: keys sorted, undefined dropped, so equal states hash equal however reached.
+// The canonical form of a state and its hash, as GET /state answers them and `virtsim verify` compares them:
+// keys sorted, undefined dropped, so equal states hash equal however they were reached.
 import { createHash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
