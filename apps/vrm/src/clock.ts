@@ -1,8 +1,9 @@
 // The simulated clock (vrm owns it): time moves in ticks; each tick runs fixed phases, one service at
 // a time, and answers when every service has appended its decisions for that tick.
 import { Injectable } from '@nestjs/common';
-import type { ServiceName } from '@virtsim/messaging';
+import { notDelivered, withRetry, type ServiceName } from '@virtsim/messaging';
 import { streams } from './state.js';
+import { stepPolicy } from './step-retry.js';
 import { Tasks } from './tasks.js';
 import { Vrm } from './vrm.service.js';
 
@@ -35,7 +36,10 @@ export class Clock {
         return { appends: [{ streamId: streams.clock, events: [{ type: 'ClockAdvanced', data: next }] }], result: next, metadata: { simTime: next.simTime } };
       });
       for (const phase of PHASES) {
-        const r = await this.vrm.ctx.request<{ events?: number }>(`${phase}.tick`, { tick, simTime, tickSeconds: step }, PHASE_TIMEOUT_MS);
+        // a phase whose service is restarting waits for it; only an undelivered tick is sent again (not every
+        // service recognizes a repeated tick)
+        const r = await withRetry(() => this.vrm.ctx.request<{ events?: number }>(`${phase}.tick`, { tick, simTime, tickSeconds: step }, PHASE_TIMEOUT_MS),
+          { ...stepPolicy(this.vrm, phase, { tick }), retryable: notDelivered });
         events += r?.events ?? 0;
       }
       // each tick, not once per advance: a task ends at the simulated time its migration ended, whatever

@@ -3,10 +3,12 @@
 // the same idempotency key, then compensated). Sagas run concurrently, up to a bound.
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { VirtsimError, type EventOf } from '@virtsim/contracts';
+import { isTransient } from '@virtsim/messaging';
 import { inventory } from '@virtsim/domain';
 import { streams } from './state.js';
 import { PowerOn } from './power-on.js';
 import { StepBatcher } from './step-batcher.js';
+import { persistently, stepAttemptMs } from './step-retry.js';
 import { Vrm, type Append } from './vrm.service.js';
 
 // Sagas in flight. Their records share the vrm's appends (group commit) and their steps share the owners'
@@ -115,30 +117,37 @@ export class SagaRunner implements OnApplicationBootstrap {
         }
         // the step goes with the other sagas waiting at it (StepBatcher); each step's request record, and the
         // outcome of the step before, are applied here, so the owner needs nothing past this vrm's position
-        case 'place': hostId = (await this.steps.call<{ hostId: string }>('scheduler.place', { vmId, idempotencyKey })).hostId; break;
-        case 'reserve-memory': await this.steps.call('memory-manager.reserve-memory', { vmId, idempotencyKey }); break;
-        case 'attach-devices': await this.steps.call('io-backend.attach-devices', { vmId, idempotencyKey }); break;
+        // (a fault is asked again with the same key until the retry window ends; see step-retry.ts)
+        case 'place': hostId = (await this.ask<{ hostId: string }>('scheduler.place', vmId, idempotencyKey)).hostId; break;
+        case 'reserve-memory': await this.ask('memory-manager.reserve-memory', vmId, idempotencyKey); break;
+        case 'attach-devices': await this.ask('io-backend.attach-devices', vmId, idempotencyKey); break;
         case 'power-on': await this.powerOn.check(vmId, saga.hostId!, 'after-own'); break;
       }
       return { type: 'VmCreationStepCompleted', data: { ...base, hostId } };
     } catch (err) {
       const e = VirtsimError.from(err);
       this.errors.set(vmId, e);
-      // no answer: the step may or may not have happened; the saga retries it with the same key
-      if (e.code === 'unavailable' || e.code === 'internal') {
+      // no answer within the retry window: the step may or may not have happened, so it is compensated too
+      if (isTransient(e)) {
         return { type: 'VmCreationStepFailed', data: { ...base, reason: e.message, uncertain: true } };
       }
       return { type: 'VmCreationStepFailed', data: { ...base, reason: e.message, uncertain: false } };
     }
   }
 
+  private ask<T>(subject: string, vmId: string, idempotencyKey: string): Promise<T> {
+    return persistently(this.vrm, subject.slice(0, subject.indexOf('.')), () => this.steps.call<T>(subject, { vmId, idempotencyKey }), { vmId, subject });
+  }
+
   private async compensate(vmId: string, step: inventory.CreationSaga['steps'][number], idempotencyKey: string): Promise<boolean> {
     const target = inventory.STEP_TARGETS[step];
     if (target.target === 'vrm') return true; // validate and power-on leave nothing behind before VmCreated
+    const subject = `${target.target}.${target.compensation}`;
     try {
-      await this.vrm.ctx.request(`${target.target}.${target.compensation}`, { vmId, idempotencyKey });
+      await persistently(this.vrm, target.target, () => this.vrm.ctx.request(subject, { vmId, idempotencyKey }, stepAttemptMs(this.vrm)), { vmId, subject });
       return true;
     } catch (err) {
+      // undoing is the only way out: past the window it is requested again (a new attempt on the record)
       this.vrm.ctx.log.warn({ err, vmId, step }, 'compensation failed; retrying');
       return false;
     }

@@ -3,6 +3,7 @@
 // owner decides them in one command and one append. Each caller still gets its own answer or its own error.
 import { Injectable } from '@nestjs/common';
 import { STEP_BATCH_MAX, VirtsimError, type StepBatchAnswer, type StepItem } from '@virtsim/contracts';
+import { stepAttemptMs } from './step-retry.js';
 import { Vrm } from './vrm.service.js';
 
 interface Waiting { item: StepItem; resolve: (value: unknown) => void; reject: (err: unknown) => void }
@@ -33,7 +34,7 @@ export class StepBatcher {
       while (queue.length > 0) {
         const batch = queue.splice(0, STEP_BATCH_MAX);
         // every item's request record is applied here before the call: the owner needs nothing past this position
-        const answer = await this.vrm.ctx.requestAfterOwn<StepBatchAnswer<unknown>>(`${subject}-many`, { items: batch.map((w) => w.item) })
+        const answer = await this.vrm.ctx.requestAfterOwn<StepBatchAnswer<unknown>>(`${subject}-many`, { items: batch.map((w) => w.item) }, stepAttemptMs(this.vrm))
           .catch((err: unknown) => ({ failed: VirtsimError.from(err) }));
         batch.forEach((w, i) => {
           if ('failed' in answer) return w.reject(answer.failed);

@@ -17,6 +17,7 @@ import { SagaRunner } from './saga-runner.js';
 import { StepBatcher } from './step-batcher.js';
 import { Tasks } from './tasks.js';
 import { VmCreation } from './vm-creation.js';
+import { Watchdog } from './watchdog.js';
 import { Vrm } from './vrm.service.js';
 
 @Module({
@@ -24,6 +25,6 @@ import { Vrm } from './vrm.service.js';
     ClustersController, HostsController, VmBatchController, EncapsulationController, VmsController, TasksController,
     SimController, EventsController, StateController, AuditController, LeaderController,
   ],
-  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
+  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, Watchdog, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
 })
 export class VrmModule {}

@@ -3,6 +3,9 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { ClientNats, ServerNats, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { CAUSAL_HEADER, unwrapCausal, withinCausalPosition } from './causality.js';
 
+/** keep reconnecting for as long as the process lives: a broker restart only pauses the services */
+const RECONNECT = { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
+
 type NatsConn = { subscribe(subject: string, opts: { queue?: string; callback: (err: unknown, msg: unknown) => void }): unknown };
 
 export interface NatsTransportOptions {
@@ -15,7 +18,7 @@ export interface NatsTransportOptions {
 
 export class PrefixedNatsServer extends ServerNats {
   constructor(private readonly transport: NatsTransportOptions) {
-    super({ servers: [transport.url], queue: transport.queue, name: transport.name, gracefulShutdown: true, gracePeriod: 200 });
+    super({ servers: [transport.url], queue: transport.queue, name: transport.name, gracefulShutdown: true, gracePeriod: 200, ...RECONNECT });
   }
 
   /** answer `listen` only once the broker has every subscription: a request sent right after start must find us */
@@ -44,10 +47,19 @@ export class PrefixedNatsServer extends ServerNats {
 }
 
 export class PrefixedNatsClient extends ClientNats {
+  /** requests waiting for a reply: a broker that goes away loses them, so they fail at once (and are asked
+   *  again by whoever retries) instead of waiting for their timeout */
+  private readonly inFlight = new Set<(packet: WritePacket) => void>();
+
   constructor(private readonly transport: NatsTransportOptions) {
     // noAsyncTraces: no stack-trace Error built for every request (a few % of the CPU of a busy service);
     // a timeout still names the subject (request.ts)
-    super({ servers: [transport.url], name: transport.name, noAsyncTraces: true } as ConstructorParameters<typeof ClientNats>[0]);
+    super({ servers: [transport.url], name: transport.name, noAsyncTraces: true, ...RECONNECT } as ConstructorParameters<typeof ClientNats>[0]);
+    this.on('disconnect', () => {
+      const lost = [...this.inFlight];
+      this.inFlight.clear();
+      for (const fail of lost) fail({ err: { code: 'unavailable', message: 'the NATS connection was lost before the answer came', details: {} }, isDisposed: true });
+    });
   }
 
   protected override normalizePattern(pattern: unknown): string {
@@ -61,6 +73,11 @@ export class PrefixedNatsClient extends ClientNats {
     const packet = this.assignPacketId({ ...partialPacket, data });
     const nc = (this as unknown as { natsClient: NatsRequester }).natsClient;
     let cancelled = false;
+    const settle = (reply: WritePacket) => {
+      if (cancelled || !this.inFlight.delete(settle)) return;
+      callback(reply);
+    };
+    this.inFlight.add(settle);
     try {
       const serialized = this.serializer.serialize(packet) as { data: Uint8Array; headers?: unknown };
       const headers = this.mergeHeaders(serialized.headers as never) ?? (after === undefined ? undefined : natsHeaders());
@@ -69,17 +86,16 @@ export class PrefixedNatsClient extends ClientNats {
         .then(async (msg) => {
           if (cancelled) return;
           const message = (await this.deserializer.deserialize(msg)) as WritePacket;
-          callback({ err: message.err, response: message.response, isDisposed: true });
+          settle({ err: message.err, response: message.response, isDisposed: true });
         })
         .catch((err: { code?: string; message?: string }) => {
-          if (cancelled) return;
           const noResponders = err?.code === '503' || /no responders/i.test(err?.message ?? '');
-          callback({ err: noResponders ? `There are no subscribers listening to that message ("${this.normalizePattern(partialPacket.pattern)}")` : err, isDisposed: true });
+          settle({ err: noResponders ? `There are no subscribers listening to that message ("${this.normalizePattern(partialPacket.pattern)}")` : err, isDisposed: true });
         });
     } catch (err) {
-      callback({ err, isDisposed: true });
+      settle({ err, isDisposed: true });
     }
-    return () => { cancelled = true; };
+    return () => { cancelled = true; this.inFlight.delete(settle); };
   }
 }
 

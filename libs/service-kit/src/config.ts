@@ -14,6 +14,8 @@ const Env = z.object({
   VIRTSIM_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   VIRTSIM_SNAPSHOT_EVERY: z.coerce.number().int().min(100).default(50_000),
   VIRTSIM_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  // how long a saga step, compensation or other long operation keeps asking a service that does not answer
+  VIRTSIM_STEP_RETRY_SECONDS: z.coerce.number().int().min(1).default(120),
   VIRTSIM_SYNC_COMMIT: z.enum(['on', 'off']).default('off'),
   // this instance's API address, published by the vrm leader so that a standby can name it
   VIRTSIM_ADVERTISE_URL: z.string().url().optional(),

@@ -24,7 +24,7 @@ export class ServiceContext<S = any> {
   }
 
   /** ask, vouching that the answer needs nothing past what this service has applied (see causality.ts) */
-  requestAfterOwn<T>(pattern: string, data: unknown): Promise<T> {
-    return this.request<T>(pattern, data, undefined, { after: this.projection.position });
+  requestAfterOwn<T>(pattern: string, data: unknown, timeoutMs?: number): Promise<T> {
+    return this.request<T>(pattern, data, timeoutMs, { after: this.projection.position });
   }
 }

@@ -1,0 +1,89 @@
+// Saga steps ride through a restarting service (issue 14): a step that finds no responder is asked again
+// with the same key until the service is back; past the retry window the saga compensates and the task
+// fails naming the service; the leader's watchdog resumes a saga that no drive loop runs.
+import { VmSpec } from '@virtsim/contracts';
+import { inventory } from '@virtsim/domain';
+import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { Watchdog } from '../apps/vrm/src/watchdog.js';
+import { nextId, streams } from '../apps/vrm/src/state.js';
+import { Vrm } from '../apps/vrm/src/vrm.service.js';
+import { startSystem, type System } from './system.js';
+import { apiClient, hostSpec, vmSpec } from './test-api.js';
+
+const RETRY_SECONDS = 3;
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let sys: System;
+let api: ReturnType<typeof apiClient>;
+let clusterId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase('step_retry');
+  sys = await startSystem({
+    DATABASE_URL: db.url, NATS_URL: natsUrl(), VIRTSIM_SUBJECT_PREFIX: uniqueName('retry'),
+    VIRTSIM_API_TOKENS: 'admin:adm', VIRTSIM_STEP_RETRY_SECONDS: String(RETRY_SECONDS),
+  });
+  api = apiClient(sys.url, 'adm');
+  clusterId = (await api.post('/clusters', { name: 'prod', cpuOvercommitRatio: 4 })).body.id;
+  expect((await api.post(`/clusters/${clusterId}/hosts`, hostSpec('esx01'))).status).toBe(201);
+});
+afterAll(async () => {
+  await sys?.stop();
+  await db?.drop();
+});
+
+const task = async (id: string) => (await api.get(`/tasks/${id}`)).body;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    await sleep(50);
+  }
+}
+const finished = (t: { state: string }) => t.state === 'succeeded' || t.state === 'failed';
+
+test('memory-manager down while a VM is created: the reserve step waits for it and the task succeeds', async () => {
+  await sys.stop('memory-manager');
+  const r = await api.post('/vms', vmSpec(clusterId, 'web01', { powerOn: true }));
+  expect(r.status).toBe(202);
+  // placed, and the reserve-memory step requested (and refused by NATS: no responder)
+  await until(() => task(r.body.id), (t) => t.progress >= 40);
+  await sleep(300);
+  await sys.start('memory-manager');
+  const done = await until(() => task(r.body.id), finished);
+  expect(done).toMatchObject({ state: 'succeeded' });
+  expect((await api.get(`/vms/${done.result.vmId}`)).body).toMatchObject({ state: 'running', hostId: expect.any(String) });
+});
+
+test('memory-manager down past the retry window: the saga compensates and the task fails naming it', async () => {
+  await sys.stop('memory-manager');
+  const r = await api.post('/vms', vmSpec(clusterId, 'web02', { powerOn: true }));
+  const vmId = r.body.target;
+  // the window passes; the compensation of the uncertain reserve step waits for memory-manager too
+  await until(() => Promise.resolve(sys.services.get('vrm')!.app.get(Vrm).state.sagas[vmId]?.status), (s) => s === 'compensating');
+  await sys.start('memory-manager');
+  const done = await until(() => task(r.body.id), finished);
+  expect(done).toMatchObject({ state: 'failed', error: { code: 'unavailable', details: { service: 'memory-manager', step: 'reserve-memory' } } });
+  expect(done.error.message).toMatch(/memory-manager did not answer for \d+ s/);
+  expect((await api.get(`/vms/${vmId}`)).status).toBe(404);
+});
+
+test('a saga that no drive loop runs (its loop stopped on a fault) is resumed by the watchdog and its task ends', async () => {
+  const vrm = sys.services.get('vrm')!.app.get(Vrm);
+  // what VmCreation.create appends, without starting the saga: as if its drive loop had died at once
+  const { taskId } = await vrm.run((s) => {
+    const vmId = nextId(s, 'vm');
+    const id = nextId(s, 't');
+    return {
+      appends: [
+        { streamId: streams.vm(vmId), events: inventory.vmDecider.decide({ type: 'RequestVmCreation', vmId, spec: VmSpec.parse(vmSpec(clusterId, 'web03')) }, s.inventory) },
+        { streamId: streams.task(id), events: inventory.taskDecider.decide({ type: 'CreateTask', taskId: id, kind: 'vm.create', target: vmId }, s.tasks) },
+      ],
+      result: { taskId: id },
+    };
+  });
+  expect((await task(taskId)).state).toBe('queued');
+  await sys.services.get('vrm')!.app.get(Watchdog).pass();
+  const done = await until(() => task(taskId), finished);
+  expect(done).toMatchObject({ state: 'succeeded' });
+});
