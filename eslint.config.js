@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   { plugins: { virtsim } },
   { files: ['apps/**/*.ts', 'libs/**/*.ts'], ignores: testFiles, rules: { 'virtsim/module-boundaries': ['error', { depConstraints: productionConstraints }] } },
-  { files: testFiles, rules: { 'virtsim/module-boundaries': ['error', { depConstraints: testConstraints }] } },
+  { files: testFiles, rules: { 'virtsim/module-boundaries': ['error', { depConstraints: testConstraints, allowTestSupport: true }] } },
   { files: ['libs/domain/**/*.spec.ts'], rules: { 'no-restricted-imports': ['error', { paths: [
     { name: '@virtsim/testing', message: "a domain unit test runs without infrastructure: import '@virtsim/testing/decider'" }] }] } },
   {

@@ -1,6 +1,6 @@
 // Issue 6: one I/O tick at full cluster size (128 hosts, 8,000 VMs x 3 devices) through the io-backend's own
 // tick decision (reconcile + SampleIo) over its own projection, plain node.
-import { fullCluster } from '../apps/io-backend/src/scale-fixture.js';
+import { fullCluster } from '../apps/io-backend/test/scale-fixture.js';
 import { cpuMs, recordCompute } from './harness.js';
 
 async function one(pattern: 'constant' | 'diurnal'): Promise<void> {

@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { memory } from '@virtsim/domain';
 import type { RunningService } from '@virtsim/service-kit';
-import { buildLog, rec } from '../apps/memory-manager/src/scale-fixture.js';
+import { buildLog, rec } from '../apps/memory-manager/test/scale-fixture.js';
 import { memoryManagerProjection, type MemoryManagerState } from '../apps/memory-manager/src/state.js';
 import { planTick } from '../apps/memory-manager/src/tick.js';
 import { startSystem } from '../launcher/system.js';

@@ -4,7 +4,7 @@
 // Determinism (B3): the richest scenario runs twice on two empty installations: same log, same hash.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { firstDiff, runGolden, scenarioNames, SCENARIOS_DIR, type GoldenRun } from './golden.js';
+import { firstDiff, runGolden, scenarioNames, SCENARIOS_DIR, type GoldenRun } from './test/golden.js';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const names = scenarioNames();

@@ -3,9 +3,10 @@
 // Our projects are resolved both by alias (@virtsim/<name>[/sub], as tsconfig paths map them) and by
 // relative path; a relative import into another project is an error of its own (use the alias).
 //
-// Options: { depConstraints: [{ sourceTag, onlyDependOnLibsWithTags?, allowedExternalImports? }] }
+// Options: { depConstraints: [{ sourceTag, onlyDependOnLibsWithTags?, allowedExternalImports? }], allowTestSupport? }
 //   onlyDependOnLibsWithTags: a project of ours may be imported only if it carries one of these tags;
 //   allowedExternalImports: if set, only these packages (and their subpaths) outside the repo may be imported.
+//   allowTestSupport: if false (production code), a project's own test/ folder (its test support) is off limits.
 // Every constraint whose sourceTag the importing project carries applies. Files outside any project
 // (launcher/, bench/, tools/) are composition roots and harnesses: not checked.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -34,13 +35,17 @@ const projectOfPath = (file) => projects.find((p) => file === p.root || file.sta
 const projectOfAlias = (source) => byName.get(/^@virtsim\/[^/]+/.exec(source)?.[0]);
 const packageOf = (source) => (source.startsWith('@') ? source.split('/').slice(0, 2) : source.split('/').slice(0, 1)).join('/');
 
-function check(context, node, source, own, constraints) {
+const inTestSupport = (project, file) => file.slice(project.root.length + 1).split(sep).includes('test');
+
+function check(context, node, source, own, { constraints, allowTestSupport }) {
   const report = (message) => context.report({ node, message });
   let target;
   if (source.startsWith('.')) {
-    target = projectOfPath(resolve(dirname(context.filename), source));
+    const file = resolve(dirname(context.filename), source);
+    target = projectOfPath(file);
     if (target && target !== own) return report(`'${source}' reaches into ${target.name} by path: import it as '${target.name}'`);
     if (!target) return report(`'${source}' leaves ${own.name}: a project imports only its own files and other projects by alias`);
+    if (!allowTestSupport && inTestSupport(own, file)) report(`'${source}' is test support: production code may not import a test/ folder`);
     return;
   }
   target = projectOfAlias(source);
@@ -60,14 +65,15 @@ const moduleBoundaries = {
   meta: {
     type: 'problem',
     docs: { description: 'imports between projects follow the Nx tags (docs/architecture.md)' },
-    schema: [{ type: 'object', properties: { depConstraints: { type: 'array' } }, additionalProperties: false }],
+    schema: [{ type: 'object', properties: { depConstraints: { type: 'array' }, allowTestSupport: { type: 'boolean' } }, additionalProperties: false }],
   },
   create(context) {
     const own = projectOfPath(resolve(context.filename));
     if (!own) return {};
-    const constraints = (context.options[0]?.depConstraints ?? []).filter((c) => own.tags.includes(c.sourceTag));
+    const options = context.options[0] ?? {};
+    const rules = { constraints: (options.depConstraints ?? []).filter((c) => own.tags.includes(c.sourceTag)), allowTestSupport: options.allowTestSupport ?? false };
     const visit = (node) => {
-      if (node.source && typeof node.source.value === 'string') check(context, node, node.source.value, own, constraints);
+      if (node.source && typeof node.source.value === 'string') check(context, node, node.source.value, own, rules);
     };
     return { ImportDeclaration: visit, ExportNamedDeclaration: visit, ExportAllDeclaration: visit, ImportExpression: visit };
   },

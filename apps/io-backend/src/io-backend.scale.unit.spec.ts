@@ -2,7 +2,7 @@
 // projection folded in place from the seeded log, then the tick's decision (reconcile + SampleIo) timed.
 import type { Decision } from '@virtsim/service-kit';
 import type { TickAnswer } from './io-backend.service.js';
-import { fullCluster, HOSTS, VMS } from './scale-fixture.js';
+import { fullCluster, HOSTS, VMS } from '../test/scale-fixture.js';
 
 /** CPU time, not wall time: the test machine is shared, and CPU time is what the tick costs. */
 function decide(io: ReturnType<typeof fullCluster>, tick: number): { ms: number; d: Decision<TickAnswer> } {

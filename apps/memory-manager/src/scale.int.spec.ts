@@ -3,7 +3,7 @@
 // Wall times; opt in with MEMORY_SCALE=1 (it takes tens of seconds).
 import { bootService, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
 import { createTestDatabase, uniqueName } from '@virtsim/testing';
-import { buildLog } from './scale-fixture.js';
+import { buildLog } from '../test/scale-fixture.js';
 import { memoryManagerDefinition } from './service.js';
 import type { MemoryManagerState } from './state.js';
 

@@ -3,7 +3,7 @@
 // own planner. CPU time of this process, best of warm runs (the test machine is shared).
 import { stateHash } from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
-import { best, buildLog, cpuMs, HOSTS, rec, VMS } from './scale-fixture.js';
+import { best, buildLog, cpuMs, HOSTS, rec, VMS } from '../test/scale-fixture.js';
 import { initialMemoryManagerState, memoryManagerProjection, type MemoryManagerState } from './state.js';
 import { planTick } from './tick.js';
 

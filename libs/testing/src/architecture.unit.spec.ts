@@ -31,6 +31,7 @@ const forbidden: [string, string, string, RegExp][] = [
   ['the messaging lib imports the event store', 'libs/messaging/src/x.ts', "import type { EventStore } from '@virtsim/event-store';", /may not import @virtsim\/event-store/],
   ['the service kit imports the domain', 'libs/service-kit/src/x.ts', "import { memory } from '@virtsim/domain';", /may not import @virtsim\/domain/],
   ['a lib imports an app', 'libs/service-kit/src/x.ts', "import '@virtsim/cli';", /may not import @virtsim\/cli/],
+  ['production code imports test support', 'apps/io-backend/src/x.ts', "import '../test/scale-fixture.js';", /production code may not import a test\/ folder/],
   ['an unknown project alias', 'apps/vrm/src/x.ts', "import '@virtsim/nothing';", /no project of this workspace/],
 ];
 
@@ -44,6 +45,7 @@ const allowed: [string, string, string][] = [
   ['an app test uses the test support', 'apps/vrm/src/x.int.spec.ts', "import '@virtsim/testing';"],
   ['the domain hashes and uses the contracts', 'libs/domain/src/x.ts', "import { createHash } from 'node:crypto'; import '@virtsim/contracts'; import '../shared/prng.js';"],
   ['a domain unit test uses the decider specification', 'libs/domain/src/inventory/x.unit.spec.ts', "import { spec } from '@virtsim/testing/decider';"],
+  ['a test uses the test support of its app', 'apps/io-backend/src/x.unit.spec.ts', "import '../test/scale-fixture.js';"],
   ['the launcher composes apps', 'launcher/x.ts', "import '../apps/vrm/src/service.js';"],
 ];
 

@@ -13,4 +13,3 @@ export * from './vm-reconfigure.js';
 export * from './rule.js';
 export * from './saga.js';
 export * from './task.js';
-export * from './streams.js';

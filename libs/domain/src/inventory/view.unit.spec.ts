@@ -2,7 +2,6 @@ import type { InventoryEvent, NumaPlacement, PlacementEvent } from '@virtsim/con
 import { clusterWithHosts, createdVm, given, vmSpec } from './inventory.fixtures.js';
 import { evolveInventory, inventoryView } from './view.js';
 import { fold } from '../shared/decider.js';
-import { vrmStreamId } from './streams.js';
 
 const numa: NumaPlacement = { nodes: [1], memoryMiBPerNode: [4096], vcpusPerNode: [4] };
 const canonical = (value: unknown): string => JSON.stringify(value, (_k, v) =>
@@ -63,14 +62,7 @@ describe('inventory view', () => {
   });
 });
 
-describe('vrm streams', () => {
-  it('cluster c1 events share stream cluster-c1; tasks and the clock have their own', () => {
-    expect(vrmStreamId({ type: 'VmCreationRequested', data: { vmId: 'vm1', spec: vmSpec('a', 'c1') } })).toBe('cluster-c1');
-    expect(vrmStreamId({ type: 'HostMaintenanceEntered', data: { hostId: 'h1', clusterId: 'c1' } })).toBe('cluster-c1');
-    expect(vrmStreamId({ type: 'TaskProgressed', data: { taskId: 't9', progress: 10, message: null } })).toBe('task-t9');
-    expect(vrmStreamId({ type: 'ClockAdvanced', data: { tick: 3, simTime: 30, tickSeconds: 10 } })).toBe('clock');
-  });
-
+describe('vrm clock', () => {
   it('ClockAdvanced tick 3 at 30 s is kept in the view', () => {
     const view = given([{ type: 'ClockAdvanced', data: { tick: 3, simTime: 30, tickSeconds: 10 } }]);
     expect(view.clock).toEqual({ tick: 3, simTime: 30 });

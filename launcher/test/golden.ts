@@ -7,12 +7,12 @@
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
-import { ApiClient } from '../apps/cli/src/http.js';
-import { readEvents, type LogEvent } from '../apps/cli/src/read-events.js';
-import { parseScenario, formatIssue, type ScenarioPlan } from '../apps/cli/src/scenario/plan.js';
-import { runScenario, type ScenarioSummary } from '../apps/cli/src/scenario/run.js';
-import { formatStep } from '../apps/cli/src/scenario/summary.js';
-import { startSystem } from './system.js';
+import { ApiClient } from '../../apps/cli/src/http.js';
+import { readEvents, type LogEvent } from '../../apps/cli/src/read-events.js';
+import { parseScenario, formatIssue, type ScenarioPlan } from '../../apps/cli/src/scenario/plan.js';
+import { runScenario, type ScenarioSummary } from '../../apps/cli/src/scenario/run.js';
+import { formatStep } from '../../apps/cli/src/scenario/summary.js';
+import { startSystem } from '../system.js';
 
 export const SCENARIOS_DIR = join(process.cwd(), 'scenarios');
 

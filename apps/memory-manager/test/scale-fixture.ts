@@ -2,7 +2,7 @@
 // 2-8 GiB VMs, ~1.2x overcommitted, mixed guests), built through the service's own projection.
 import { ClusterSpec, HostSpec, VmSpec, type EventOf, type RecordedEvent } from '@virtsim/contracts';
 import { hash32, memory } from '@virtsim/domain';
-import { initialMemoryManagerState, memoryManagerProjection, type MemoryManagerState } from './state.js';
+import { initialMemoryManagerState, memoryManagerProjection, type MemoryManagerState } from '../src/state.js';
 
 export const HOSTS = 128;
 export const VMS = 8000;
