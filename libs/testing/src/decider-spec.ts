@@ -8,10 +8,11 @@
 //   vm.given(events).when(command).thenNothingHappened();
 //   const { events, state } = vm.givenState(view).when(command).result();          // for custom assertions
 //
-// `given` folds the events through the decider's own evolve, so a fixture is a list of past events;
-// `givenState` takes a state a fixture built some other way. `then` compares with toEqual (asymmetric
-// matchers such as expect.objectContaining work inside the list) and returns the state after the
-// decided events, for assertions on what the command leaves behind.
+// `given` folds the events through the decider's own evolve, afresh for every `when` (so one `given` serves
+// several commands); `givenState` takes a state a fixture built some other way, and the command's events are
+// evolved into that very state (in place where the context's evolve works in place: a test can walk a VM
+// through several commands that way). `then` compares with toEqual (asymmetric matchers such as
+// expect.objectContaining work inside the list) and returns the state after the decided events.
 import { VirtsimError } from '@virtsim/contracts';
 import type { Decider } from '@virtsim/domain';
 
@@ -28,7 +29,7 @@ export interface DeciderThen<State, Event> {
 
 export interface DeciderWhen<State, Command, Event> {
   when(command: Command): DeciderThen<State, Event>;
-  /** the state before the command (what `given` folded) */
+  /** the state the command will be decided on (for `given`, a fresh fold of the events) */
   readonly state: State;
 }
 
@@ -38,13 +39,13 @@ export interface DeciderSpecification<State, Command, Event> {
 }
 
 export function spec<State, Command, Event>(decider: Decider<State, Command, Event>): DeciderSpecification<State, Command, Event> {
-  const whenOn = (state: State): DeciderWhen<State, Command, Event> => ({
-    state,
-    when: (command) => thenOf(decider, state, command),
+  const whenOn = (stateOf: () => State): DeciderWhen<State, Command, Event> => ({
+    get state() { return stateOf(); },
+    when: (command) => thenOf(decider, stateOf(), command),
   });
   return {
-    given: (events) => whenOn(events.reduce(decider.evolve, decider.initialState())),
-    givenState: whenOn,
+    given: (events) => whenOn(() => events.reduce(decider.evolve, decider.initialState())),
+    givenState: (state) => whenOn(() => state),
   };
 }
 

@@ -1,5 +1,5 @@
 // Spec builders for tests and scenarios: zod-parsed, so defaults are those of the public contract.
-import { ClusterSpec, HostSpec, RuleSpec, VirtsimError, VmSpec } from '@virtsim/contracts';
+import { ClusterSpec, HostSpec, RuleSpec, VmSpec } from '@virtsim/contracts';
 import type { InventoryEvent } from '@virtsim/contracts';
 import { IMC_LEVELS } from './imc.js';
 import { emptyInventory, evolveInventory } from './view.js';
@@ -47,15 +47,4 @@ export function clusterWithHosts(n: number, cluster: Record<string, unknown> = {
   const events: InventoryEvent[] = [{ type: 'ClusterCreated', data: { clusterId: 'c1', spec: clusterSpec(cluster) } }];
   for (let i = 1; i <= n; i++) events.push({ type: 'HostAdded', data: { hostId: `h${i}`, clusterId: 'c1', spec: hostSpec(`host-${i}`) } });
   return events;
-}
-
-/** Runs `act` and returns the VirtsimError it throws, for assertions on code, rule and message. */
-export function refusal(act: () => unknown): VirtsimError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof VirtsimError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal, the command was accepted');
 }

@@ -1,12 +1,10 @@
 import { batchProgress, taskDecider, toTaskResource } from './task.js';
 import type { TaskCommand, VrmTasks } from './task.js';
-import { refusal } from './inventory.fixtures.js';
+import { spec } from '@virtsim/testing/decider';
 
-const apply = (tasks: VrmTasks, command: TaskCommand) => {
-  const events = taskDecider.decide(command, tasks);
-  events.forEach((e) => taskDecider.evolve(tasks, e));
-  return events;
-};
+const taskSpec = spec(taskDecider);
+/** decides `command` on `tasks` and evolves them in place; the decided events */
+const apply = (tasks: VrmTasks, command: TaskCommand) => taskSpec.givenState(tasks).when(command).result().events;
 
 describe('tasks', () => {
   it('queued -> running at 40 % -> succeeded at 100 % with the result', () => {
@@ -15,7 +13,7 @@ describe('tasks', () => {
     expect(toTaskResource(tasks.t1!)).toEqual({ id: 't1', kind: 'vm.create', state: 'queued', progress: 0 });
     apply(tasks, { type: 'ReportTaskProgress', taskId: 't1', progress: 40 });
     expect(tasks.t1).toMatchObject({ state: 'running', progress: 40 });
-    expect(apply(tasks, { type: 'ReportTaskProgress', taskId: 't1', progress: 30 })).toEqual([]);
+    taskSpec.givenState(tasks).when({ type: 'ReportTaskProgress', taskId: 't1', progress: 30 }).thenNothingHappened();
     apply(tasks, { type: 'SucceedTask', taskId: 't1', result: { vmId: 'vm1', hostId: 'h1' } });
     expect(toTaskResource(tasks.t1!)).toEqual({ id: 't1', kind: 'vm.create', state: 'succeeded', progress: 100, result: { vmId: 'vm1', hostId: 'h1' } });
   });
@@ -23,10 +21,10 @@ describe('tasks', () => {
   it('a finished task does not change (task.state); progress 120 is invalid; a second t1 conflicts', () => {
     const tasks = taskDecider.initialState();
     apply(tasks, { type: 'CreateTask', taskId: 't1', kind: 'vm.create' });
-    expect(refusal(() => taskDecider.decide({ type: 'ReportTaskProgress', taskId: 't1', progress: 120 }, tasks)).code).toBe('invalid');
-    expect(refusal(() => taskDecider.decide({ type: 'CreateTask', taskId: 't1', kind: 'x' }, tasks)).details.rule).toBe('task.exists');
+    taskSpec.givenState(tasks).when({ type: 'ReportTaskProgress', taskId: 't1', progress: 120 }).thenThrows('invalid');
+    taskSpec.givenState(tasks).when({ type: 'CreateTask', taskId: 't1', kind: 'x' }).thenThrows('conflict', { rule: 'task.exists' });
     apply(tasks, { type: 'FailTask', taskId: 't1', error: { code: 'unprocessable', message: 'no host fits', details: {} } });
-    expect(refusal(() => taskDecider.decide({ type: 'SucceedTask', taskId: 't1' }, tasks)).details.rule).toBe('task.state');
+    taskSpec.givenState(tasks).when({ type: 'SucceedTask', taskId: 't1' }).thenThrows('conflict', { rule: 'task.state' });
   });
 
   it('batch of 4: 3 of 4 done = 75 %, the 4th failing fails the batch naming it', () => {
