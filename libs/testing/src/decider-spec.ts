@@ -6,6 +6,7 @@
 //   vm.given(clusterWithHosts(1)).when({ type: 'DeleteVm', vmId: 'vm1' }).then([{ type: 'VmDeleted', data: { ... } }]);
 //   vm.given(events).when(command).thenThrows('conflict', { rule: 'vm.state' });   // returns the error
 //   vm.given(events).when(command).thenNothingHappened();
+//   vm.given(events).when(first, second, third).then([...]);   // in order: the events of all three
 //   const { events, state } = vm.givenState(view).when(command).result();          // for custom assertions
 //
 // `given` folds the events through the decider's own evolve, afresh for every `when` (so one `given` serves
@@ -21,14 +22,15 @@ export interface DeciderThen<State, Event> {
   then(expected: readonly Event[]): State;
   /** the command is accepted and changes nothing */
   thenNothingHappened(): State;
-  /** the command is refused with this VirtsimError code (and details containing `details`); returns the error */
+  /** the (last) command is refused with this VirtsimError code (and details containing `details`); returns the error */
   thenThrows(code: VirtsimError['code'], details?: Record<string, unknown>): VirtsimError;
-  /** the decided events and the state after them, for assertions `then` cannot express */
-  result(): { events: Event[]; state: State };
+  /** the decided events, the state after them and the whole log (given + decided, for a `given` that goes on) */
+  result(): { events: Event[]; state: State; log: Event[] };
 }
 
 export interface DeciderWhen<State, Command, Event> {
-  when(command: Command): DeciderThen<State, Event>;
+  /** several commands run in order, each decided on the state the ones before it left */
+  when(...commands: Command[]): DeciderThen<State, Event>;
   /** the state the command will be decided on (for `given`, a fresh fold of the events) */
   readonly state: State;
 }
@@ -39,35 +41,47 @@ export interface DeciderSpecification<State, Command, Event> {
 }
 
 export function spec<State, Command, Event>(decider: Decider<State, Command, Event>): DeciderSpecification<State, Command, Event> {
-  const whenOn = (stateOf: () => State): DeciderWhen<State, Command, Event> => ({
+  const whenOn = (stateOf: () => State, given: readonly Event[]): DeciderWhen<State, Command, Event> => ({
     get state() { return stateOf(); },
-    when: (command) => thenOf(decider, stateOf(), command),
+    when: (...commands) => thenOf(decider, stateOf(), given, commands),
   });
   return {
-    given: (events) => whenOn(() => events.reduce(decider.evolve, decider.initialState())),
-    givenState: (state) => whenOn(() => state),
+    given: (events) => whenOn(() => events.reduce(decider.evolve, decider.initialState()), events),
+    givenState: (state) => whenOn(() => state, []),
   };
 }
 
-function thenOf<State, Command, Event>(decider: Decider<State, Command, Event>, state: State, command: Command): DeciderThen<State, Event> {
+function thenOf<State, Command, Event>(decider: Decider<State, Command, Event>, before: State, given: readonly Event[], commands: Command[]): DeciderThen<State, Event> {
+  /** decides each command on the state the ones before it left; the events and the state after them */
+  const decideAll = (list: readonly Command[]) => {
+    const events: Event[] = [];
+    let state = before;
+    for (const command of list) {
+      const decided = decider.decide(command, state);
+      events.push(...decided);
+      state = decided.reduce(decider.evolve, state);
+    }
+    return { events, state };
+  };
   const result = () => {
-    const events = decider.decide(command, state);
-    return { events, state: events.reduce(decider.evolve, state) };
+    const { events, state } = decideAll(commands);
+    return { events, state, log: [...given, ...events] };
   };
   return {
     result,
     then(expected) {
-      const { events, state: after } = result();
+      const { events, state } = result();
       expect(events).toEqual(expected);
-      return after;
+      return state;
     },
     thenNothingHappened() {
-      const { events, state: after } = result();
+      const { events, state } = result();
       expect(events).toEqual([]);
-      return after;
+      return state;
     },
     thenThrows(code, details) {
-      const error = refusalOf(() => decider.decide(command, state));
+      const { state } = decideAll(commands.slice(0, -1));
+      const error = refusalOf(() => decider.decide(commands[commands.length - 1]!, state));
       expect(error.code).toBe(code);
       if (details) expect(error.details).toMatchObject(details);
       return error;
