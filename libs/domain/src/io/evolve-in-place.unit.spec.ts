@@ -1,6 +1,6 @@
 import type { IoCommand } from './decider.js';
 import { evolveIo, evolveIoInPlace, type IoInputEvent } from './evolve.js';
-import { attach, hostAdded, hostSpec, run, vmSpec } from './fixtures.spec.js';
+import { attach, hostAdded, hostSpec, io, vmSpec } from './fixtures.spec.js';
 import { initialIoState } from './state.js';
 
 const h = hostSpec({ pciDevices: [
@@ -34,7 +34,7 @@ const commands: IoCommand[] = [
 
 describe('evolveIoInPlace', () => {
   it('folds every io event to the same state as the pure evolveIo, without touching event data', () => {
-    const { events } = run([hostAdded('h1', h), hostAdded('h2', h), hostAdded('h1', h)], commands);
+    const { log: events } = io.given([hostAdded('h1', h), hostAdded('h2', h), hostAdded('h1', h)]).when(...commands).result();
     const types = new Set(events.map((e) => e.type));
     for (const t of ['HostAdded', 'IoDevicesAttached', 'IoDevicesDiscovered', 'IoStatsChanged', 'IoGuestToolsInstalled', 'IoDevicesMoved', 'IoDevicesClosed', 'IoDevicesDetached']) expect(types).toContain(t);
     const frozen = JSON.stringify(events);

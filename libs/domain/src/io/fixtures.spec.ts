@@ -1,9 +1,8 @@
 // Test fixtures for the io context (not a test suite: jest runs *.unit.spec.ts only).
 import { HostSpec, VmSpec } from '@virtsim/contracts';
-import { fold } from '../shared/decider.js';
+import { spec } from '@virtsim/testing/decider';
 import { ioDecider, type IoCommand } from './decider.js';
 import type { IoInputEvent } from './evolve.js';
-import type { IoState } from './state.js';
 
 type HostInput = Partial<Omit<HostSpec, 'cpu' | 'hypervisor'>> & { features?: string[]; mhz?: number; product?: 'kvm' | 'xen' };
 
@@ -25,31 +24,5 @@ export const hostAdded = (hostId: string, spec: HostSpec): IoInputEvent => ({ ty
 
 export const attach = (vmId: string, hostId: string, spec: VmSpec, host: HostSpec): IoCommand => ({ type: 'AttachDevices', vmId, hostId, spec, host });
 
-/** Decide a command on the state folded from `given`, returning the events and the state after them. */
-export function when(given: readonly IoInputEvent[], command: IoCommand): { events: IoInputEvent[]; state: IoState } {
-  const before = fold(ioDecider, given);
-  const events = ioDecider.decide(command, before);
-  return { events, state: events.reduce(ioDecider.evolve, before) };
-}
-
-/** Run commands in order, each on the state left by the previous ones. */
-export function run(given: readonly IoInputEvent[], commands: readonly IoCommand[]): { events: IoInputEvent[]; state: IoState } {
-  const events: IoInputEvent[] = [...given];
-  let state = fold(ioDecider, given);
-  for (const c of commands) {
-    const out = ioDecider.decide(c, state);
-    for (const e of out) state = ioDecider.evolve(state, e);
-    events.push(...out);
-  }
-  return { events, state };
-}
-
-export function thrown(f: () => unknown): { code: string; message: string; details: Record<string, unknown> } {
-  try {
-    f();
-  } catch (e) {
-    const err = e as { code: string; message: string; details: Record<string, unknown> };
-    return { code: err.code, message: err.message, details: err.details };
-  }
-  throw new Error('expected a refusal');
-}
+/** given / when / then over the io decider (libs/testing/src/decider-spec.ts) */
+export const io = spec(ioDecider);

@@ -1,5 +1,5 @@
 import { driveLetters, nameDisks, nicName, vbdDevId } from './naming.js';
-import { attach, hostSpec, vmSpec, when } from './fixtures.spec.js';
+import { attach, hostSpec, io, vmSpec } from './fixtures.spec.js';
 
 const names = (buses: string[], family: 'linux' | 'windows' = 'linux', product: 'kvm' | 'xen' = 'kvm') =>
   nameDisks(buses.map((bus) => ({ bus: bus as 'ide' })), family, product).map((d) => d.guestName);
@@ -52,7 +52,7 @@ describe('AttachDevices names every device of the VM', () => {
   it('given a Linux VM with ide, sata, scsi, virtio disks, a floppy, e1000 + virtio NICs: hda, sda, sdb, vda, fd0, eth0, eth1', () => {
     const spec = vmSpec({ disks: [{ sizeGiB: 10, bus: 'ide' }, { sizeGiB: 10, bus: 'sata' }, { sizeGiB: 10, bus: 'scsi' }, { sizeGiB: 10, bus: 'virtio' }],
       floppies: [{ media: 'virtio-drivers' }], nics: [{ model: 'e1000' }, { model: 'virtio' }] });
-    const { events } = when([], attach('vm-1', 'h1', spec, hostSpec()));
+    const { events } = io.given([]).when(attach('vm-1', 'h1', spec, hostSpec())).result();
     const attached = events.find((e) => e.type === 'IoDevicesAttached');
     expect(attached?.type === 'IoDevicesAttached' && attached.data.devices.map((d) => `${d.deviceId}=${d.guestName}:${d.mode}`)).toEqual([
       'disk-0=/dev/hda:emulated', 'disk-1=/dev/sda:emulated', 'disk-2=/dev/sdb:emulated', 'disk-3=/dev/vda:virtio',
@@ -63,7 +63,7 @@ describe('AttachDevices names every device of the VM', () => {
   it('a xen bus disk on a kvm host is refused io.busUnsupported; 5 IDE disks are refused io.ideChannelsFull (2 channels x 2)', () => {
     const xen = vmSpec({ disks: [{ sizeGiB: 10, bus: 'xen' }] });
     const ide5 = vmSpec({ disks: Array.from({ length: 5 }, () => ({ sizeGiB: 1, bus: 'ide' })) });
-    expect(() => when([], attach('vm-1', 'h1', xen, hostSpec()))).toThrow(expect.objectContaining({ code: 'unprocessable', details: expect.objectContaining({ rule: 'io.busUnsupported' }) }));
-    expect(() => when([], attach('vm-1', 'h1', ide5, hostSpec()))).toThrow(expect.objectContaining({ details: expect.objectContaining({ rule: 'io.ideChannelsFull' }) }));
+    io.given([]).when(attach('vm-1', 'h1', xen, hostSpec())).thenThrows('unprocessable', { rule: 'io.busUnsupported' });
+    io.given([]).when(attach('vm-1', 'h1', ide5, hostSpec())).thenThrows('unprocessable', { rule: 'io.ideChannelsFull' });
   });
 });
