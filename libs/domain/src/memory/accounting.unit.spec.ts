@@ -1,4 +1,4 @@
-import { catchError, clusterCreated, given, hostAdded, reserveCmd, run, vmRequested, vmState, windows, withRunningVm } from './fixtures.spec.js';
+import { clusterCreated, given, hostAdded, mem, reserveCmd, vmRequested, vmState, windows, withRunningVm } from './fixtures.spec.js';
 import { evolveAll } from './evolve.js';
 import { hypervisorMiB, vmOverheadMiB } from './overhead.js';
 import { hostMemoryView, vmMemoryView } from './views.js';
@@ -19,7 +19,7 @@ describe('host memory accounting', () => {
 
   it('reserving 4 GiB (1 GiB reserved) on a 32 GiB host: capacity 32,768 - 1,168 = 31,600 MiB, overhead 49 MiB', () => {
     const s0 = given(clusterCreated(), hostAdded('h1', 32768), vmRequested('vm1'));
-    const { state, events } = run(s0, reserveCmd('vm1', 'h1', 4096, { reservationMiB: 1024 }));
+    const { state, events } = mem.givenState(s0).when(reserveCmd('vm1', 'h1', 4096, { reservationMiB: 1024 })).result();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'VmMemoryReserved', data: { vmId: 'vm1', hostId: 'h1', overheadMiB: 49, hugeBacked: false } });
     expect(hostMemoryView(state, 'h1')).toMatchObject({ capacityMiB: 31600, configuredMiB: 4096, reservedMiB: 1024, overheadMiB: 49, vmCount: 1 });
@@ -27,35 +27,34 @@ describe('host memory accounting', () => {
 
   it('reservations never exceed capacity, even with overcommit: 31,600 MiB capacity refuses a 31,600 MiB reservation + 256 MiB overhead', () => {
     const s0 = given(clusterCreated('c1', true, 2), hostAdded('h1', 32768), vmRequested('big', { memoryMiB: 32000 }));
-    const err = catchError(() => run(s0, reserveCmd('big', 'h1', 32000, { reservationMiB: 31600 })));
-    expect(err).toMatchObject({ code: 'unprocessable', details: { rule: 'memory.reservation', vmId: 'big', hostId: 'h1' } });
+    const err = mem.givenState(s0).when(reserveCmd('big', 'h1', 32000, { reservationMiB: 31600 })).thenThrows('unprocessable', { rule: 'memory.reservation', vmId: 'big', hostId: 'h1' });
     expect(err.message).toContain('host h1');
   });
 
   it('without overcommit 2 x 16 GiB do not fit 31,600 MiB; with ratio 1.5 (47,400 MiB) they do', () => {
     const noOc = given(clusterCreated('c1', false), hostAdded('h1', 32768), vmRequested('a', { memoryMiB: 16384 }), vmRequested('b', { memoryMiB: 16384 }));
-    const s1 = run(noOc, reserveCmd('a', 'h1', 16384)).state;
-    expect(catchError(() => run(s1, reserveCmd('b', 'h1', 16384)))).toMatchObject({ code: 'unprocessable', details: { rule: 'memory.overcommit' } });
+    const s1 = mem.givenState(noOc).when(reserveCmd('a', 'h1', 16384)).result().state;
+    mem.givenState(s1).when(reserveCmd('b', 'h1', 16384)).thenThrows('unprocessable', { rule: 'memory.overcommit' });
 
     const oc = given(clusterCreated('c1', true, 1.5), hostAdded('h1', 32768), vmRequested('a', { memoryMiB: 16384 }), vmRequested('b', { memoryMiB: 16384 }));
-    const s2 = run(run(oc, reserveCmd('a', 'h1', 16384)).state, reserveCmd('b', 'h1', 16384)).state;
+    const s2 = mem.givenState(mem.givenState(oc).when(reserveCmd('a', 'h1', 16384)).result().state).when(reserveCmd('b', 'h1', 16384)).result().state;
     expect(hostMemoryView(s2, 'h1').configuredMiB).toBe(32768);
     expect(hostMemoryView(s2, 'h1').overcommit).toBeGreaterThan(1);
   });
 
   it('release frees configured, reserved and overhead; a second release is a no-op (saga compensation retry)', () => {
     const s0 = given(clusterCreated(), hostAdded('h1', 32768), vmRequested('vm1'));
-    const s1 = run(s0, reserveCmd('vm1', 'h1', 4096, { reservationMiB: 1024 })).state;
-    const r = run(s1, { type: 'ReleaseVmMemory', vmId: 'vm1', reason: 'saga compensation' });
+    const s1 = mem.givenState(s0).when(reserveCmd('vm1', 'h1', 4096, { reservationMiB: 1024 })).result().state;
+    const r = mem.givenState(s1).when({ type: 'ReleaseVmMemory', vmId: 'vm1', reason: 'saga compensation' }).result();
     expect(r.events).toEqual([{ type: 'VmMemoryReleased', data: { vmId: 'vm1', hostId: 'h1', freedMiB: 4145, reason: 'saga compensation' } }]);
     expect(hostMemoryView(r.state, 'h1')).toMatchObject({ configuredMiB: 0, reservedMiB: 0, overheadMiB: 0, vmCount: 0 });
-    expect(run(r.state, { type: 'ReleaseVmMemory', vmId: 'vm1' }).events).toEqual([]);
+    expect(mem.givenState(r.state).when({ type: 'ReleaseVmMemory', vmId: 'vm1' }).result().events).toEqual([]);
     expect(r.state.hosts.h1!.freeNormal).toEqual(s0.hosts.h1!.freeNormal);
   });
 
   it('VmDeleted releases what the VM still holds', () => {
     const s0 = given(clusterCreated(), hostAdded('h1', 32768), vmRequested('vm1'));
-    const s1 = run(s0, reserveCmd('vm1', 'h1')).state;
+    const s1 = mem.givenState(s0).when(reserveCmd('vm1', 'h1')).result().state;
     const deleted = evolveAll(s1, [{ type: 'VmDeleted', data: { vmId: 'vm1', clusterId: 'c1', hostId: 'h1' } }]);
     expect(hostMemoryView(deleted, 'h1')).toMatchObject({ configuredMiB: 0, overheadMiB: 0, vmCount: 0 });
     expect(deleted.vms.vm1).toBeUndefined();
@@ -65,7 +64,7 @@ describe('host memory accounting', () => {
   it('MoveVmMemory (live migration) moves 4 GiB + 49 MiB overhead from h1 to h2', () => {
     let s = given(clusterCreated(), hostAdded('h1', 32768), hostAdded('h2', 32768));
     s = withRunningVm(s, 'vm1', 'h1');
-    const r = run(s, { type: 'MoveVmMemory', vmId: 'vm1', toHostId: 'h2', numa: { nodes: [0], memoryMiBPerNode: [4096], vcpusPerNode: [1] }, reason: 'live-migration' });
+    const r = mem.givenState(s).when({ type: 'MoveVmMemory', vmId: 'vm1', toHostId: 'h2', numa: { nodes: [0], memoryMiBPerNode: [4096], vcpusPerNode: [1] }, reason: 'live-migration' }).result();
     expect(r.events[0]).toMatchObject({ type: 'VmMemoryMoved', data: { fromHostId: 'h1', toHostId: 'h2' } });
     expect(hostMemoryView(r.state, 'h1')).toMatchObject({ configuredMiB: 0, overheadMiB: 0 });
     expect(hostMemoryView(r.state, 'h2')).toMatchObject({ configuredMiB: 4096, overheadMiB: 49 });
@@ -77,7 +76,7 @@ describe('online memory change (F4, M5)', () => {
   const base = () => withRunningVm(given(clusterCreated(), hostAdded('h1', 32768)), 'lin', 'h1');
 
   it('a running Linux VM grows 4,096 -> 8,192 MiB online; overhead 49 -> 80 MiB', () => {
-    const r = run(base(), { type: 'GrowVmMemory', vmId: 'lin', memoryMiB: 8192 });
+    const r = mem.givenState(base()).when({ type: 'GrowVmMemory', vmId: 'lin', memoryMiB: 8192 }).result();
     expect(r.events[0]).toMatchObject({ type: 'VmMemoryResized', data: { fromMiB: 4096, toMiB: 8192, online: true, overheadMiB: 80 } });
     expect(hostMemoryView(r.state, 'h1')).toMatchObject({ configuredMiB: 8192, overheadMiB: 80 });
     expect(r.state.vms.lin!.numa!.memoryMiBPerNode).toEqual([8192]);
@@ -85,21 +84,21 @@ describe('online memory change (F4, M5)', () => {
 
   it('a running Windows VM grows online too', () => {
     const s = withRunningVm(given(clusterCreated(), hostAdded('h1', 32768)), 'win', 'h1', { guestOs: windows() });
-    expect(run(s, { type: 'GrowVmMemory', vmId: 'win', memoryMiB: 6144 }).events[0]).toMatchObject({ data: { online: true, toMiB: 6144 } });
+    expect(mem.givenState(s).when({ type: 'GrowVmMemory', vmId: 'win', memoryMiB: 6144 }).result().events[0]).toMatchObject({ data: { online: true, toMiB: 6144 } });
   });
 
   it('shrinking a running VM is refused with conflict memory.shrinkOnline; powered off it shrinks', () => {
     const s = base();
-    expect(catchError(() => run(s, { type: 'GrowVmMemory', vmId: 'lin', memoryMiB: 2048 }))).toMatchObject({ code: 'conflict', details: { rule: 'memory.shrinkOnline', vmId: 'lin' } });
+    mem.givenState(s).when({ type: 'GrowVmMemory', vmId: 'lin', memoryMiB: 2048 }).thenThrows('conflict', { rule: 'memory.shrinkOnline', vmId: 'lin' });
     const off = evolveAll(s, [vmState('lin', 'stopped', 'h1')]);
-    const stopped = run(off, { type: 'GrowVmMemory', vmId: 'lin', memoryMiB: 2048 });
+    const stopped = mem.givenState(off).when({ type: 'GrowVmMemory', vmId: 'lin', memoryMiB: 2048 }).result();
     expect(stopped.events[0]).toMatchObject({ data: { online: false, toMiB: 2048 } });
     expect(hostMemoryView(stopped.state, 'h1').configuredMiB).toBe(2048);
   });
 
   it('growth past the overcommit limit is refused (no overcommit: 31,600 MiB capacity)', () => {
     const s = withRunningVm(given(clusterCreated('c1', false), hostAdded('h1', 32768)), 'lin', 'h1');
-    expect(catchError(() => run(s, { type: 'GrowVmMemory', vmId: 'lin', memoryMiB: 32768 }))).toMatchObject({ details: { rule: 'memory.overcommit' } });
+    mem.givenState(s).when({ type: 'GrowVmMemory', vmId: 'lin', memoryMiB: 32768 }).thenThrows('unprocessable', { rule: 'memory.overcommit' });
   });
 
   it('state events feed the power state: a stopped VM is not powered on', () => {

@@ -1,10 +1,10 @@
 // Test fixtures for the memory context (not a test file itself: jest runs *.unit.spec.ts only).
-import { HostSpec, VmSpec, type GuestOs, type MemoryEvent } from '@virtsim/contracts';
-import { decideMemory, type MemoryCommand } from './decide.js';
+import { HostSpec, VmSpec, type GuestOs } from '@virtsim/contracts';
+import { spec } from '@virtsim/testing/decider';
+import { memoryDecider, type MemoryCommand } from './decide.js';
 import { evolveAll } from './evolve.js';
 import { singleNode } from './numa.js';
 import type { MemoryInputEvent, MemoryState } from './state.js';
-import { initialMemoryState } from './state.js';
 
 export const clusterCreated = (clusterId = 'c1', memoryOvercommit = true, memoryOvercommitRatio = 1.5): MemoryInputEvent => ({
   type: 'ClusterCreated', data: { clusterId, spec: {
@@ -43,22 +43,14 @@ export const reserveCmd = (vmId: string, hostId: string, memoryMiB = 4096, o: { 
   numa: singleNode(memoryMiB, o.vcpus ?? 1),
 });
 
-/** given events, when command: the state after the command's events are applied, plus those events. */
-export function run(state: MemoryState, command: MemoryCommand): { state: MemoryState; events: MemoryEvent[] } {
-  const events = decideMemory(command, state);
-  return { state: evolveAll(state, events), events };
-}
-
-export const given = (...events: MemoryInputEvent[]): MemoryState => evolveAll(initialMemoryState(), events);
+/** given / when / then over the memory decider (libs/testing/src/decider-spec.ts) */
+export const mem = spec(memoryDecider);
+export const given = (...events: MemoryInputEvent[]): MemoryState => mem.given(events).state;
 
 /** Create, reserve and power on a VM in one go. */
 export function withRunningVm(state: MemoryState, vmId: string, hostId: string, o: VmOpts = {}): MemoryState {
   let s = evolveAll(state, [vmRequested(vmId, o)]);
-  s = run(s, reserveCmd(vmId, hostId, o.memoryMiB ?? 4096, { hugePages: o.hugePages, reservationMiB: o.reservationMiB, vcpus: o.vcpus })).state;
+  s = mem.givenState(s).when(reserveCmd(vmId, hostId, o.memoryMiB ?? 4096, { hugePages: o.hugePages, reservationMiB: o.reservationMiB, vcpus: o.vcpus })).result().state;
   return evolveAll(s, [vmState(vmId, 'running', hostId)]);
 }
 
-export function catchError(f: () => unknown): { code?: string; message?: string; details?: Record<string, unknown> } {
-  try { f(); } catch (e) { return e as { code: string; message: string; details: Record<string, unknown> }; }
-  throw new Error('expected an error');
-}

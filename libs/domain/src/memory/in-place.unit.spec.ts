@@ -1,7 +1,7 @@
 import { stateHash } from '@virtsim/contracts';
 import { decideMemory } from './decide.js';
 import { evolveAll, evolveInPlace, overlay } from './evolve.js';
-import { catchError, clusterCreated, given, hostAdded, reserveCmd, run, vmRequested, vmState } from './fixtures.spec.js';
+import { clusterCreated, given, hostAdded, mem, reserveCmd, vmRequested, vmState } from './fixtures.spec.js';
 import { singleNode } from './numa.js';
 import type { MemoryInputEvent } from './state.js';
 
@@ -10,7 +10,7 @@ describe('evolve in place, overlay, forced move', () => {
 
   it('evolveInPlace gives the same state as evolveAll and mutates its input only', () => {
     const s0 = given(...setup);
-    const { events } = run(s0, reserveCmd('a', 'h1', 8192));
+    const { events } = mem.givenState(s0).when(reserveCmd('a', 'h1', 8192)).result();
     const more: MemoryInputEvent[] = [...events, vmState('a', 'running', 'h1'), { type: 'VmDeleted', data: { vmId: 'b', clusterId: 'c1', hostId: null } }];
     const copy = evolveAll(s0, more);
     const before = stateHash(s0);
@@ -32,11 +32,11 @@ describe('evolve in place, overlay, forced move', () => {
   });
 
   it('a forced move of a VM already running on the target records the refusal in its reason instead of failing', () => {
-    const s1 = run(given(...setup), reserveCmd('b', 'h1', 6144, { hugePages: false })).state;
+    const s1 = mem.givenState(given(...setup)).when(reserveCmd('b', 'h1', 6144, { hugePages: false })).result().state;
     // b wants huge pages: h2 has 4 GiB of pool, b needs 6 GiB
     const move = { type: 'MoveVmMemory' as const, vmId: 'b', toHostId: 'h2', numa: singleNode(6144, 1) };
-    expect(catchError(() => decideMemory(move, s1))).toMatchObject({ code: 'unprocessable', details: { rule: 'memory.hugePagesShort' } });
-    const [e] = decideMemory({ ...move, force: true }, s1);
+    mem.givenState(s1).when(move).thenThrows('unprocessable', { rule: 'memory.hugePagesShort' });
+    const [e] = mem.givenState(s1).when({ ...move, force: true }).result().events;
     expect(e).toMatchObject({ type: 'VmMemoryMoved', data: { vmId: 'b', fromHostId: 'h1', toHostId: 'h2', hugeBacked: false } });
     expect((e!.data as { reason: string }).reason).toMatch(/admitted over limit: .*huge-page pool is short/);
     const s2 = evolveAll(s1, [e!]);
