@@ -1,4 +1,5 @@
 import type { MigrationEvent } from '@virtsim/contracts';
+import { spec } from '@virtsim/testing/decider';
 import { migrationDecider, type MigrationCommand } from './decider.js';
 import { advanceMigrations } from './engine.js';
 import type { MigrationHostFacts, MigrationVmFacts } from './preconditions.js';
@@ -17,40 +18,38 @@ const live = (id: string, v = vm(`vm-${id}`), to = 'h2'): MigrationCommand =>
 function apply(state: MigrationState, events: MigrationEvent[]): MigrationState {
   return events.reduce(migrationDecider.evolve, state);
 }
-function given(commands: MigrationCommand[]): MigrationState {
-  return commands.reduce((s, c) => apply(s, migrationDecider.decide(c, s)), migrationDecider.initialState());
-}
+const migrations = spec(migrationDecider);
+/** the state after `commands`, each decided on the state the ones before it left */
+const given = (commands: MigrationCommand[]): MigrationState => migrations.given([]).when(...commands).result().state;
 const tick = (s: MigrationState, from: number, seconds: number) => apply(s, advanceMigrations(s, from, seconds, { scenarioSeed: 1 }));
 
 describe('requests', () => {
   it('a second migration of the same VM is refused (conflict migration.in-progress)', () => {
     const s = given([live('m1', vm('vm1'))]);
-    expect(() => migrationDecider.decide(live('m2', vm('vm1'), 'h3'), s)).toThrow(expect.objectContaining({ code: 'conflict', details: expect.objectContaining({ rule: 'migration.in-progress' }) }));
+    migrations.givenState(s).when(live('m2', vm('vm1'), 'h3')).thenThrows('conflict', { rule: 'migration.in-progress' });
   });
 
   it('a live request runs the preconditions: a stopped VM is refused (migration.vm-state)', () => {
-    expect(() => migrationDecider.decide(live('m1', vm('vm1', { state: 'stopped' })), given([])))
-      .toThrow(expect.objectContaining({ details: expect.objectContaining({ rule: 'migration.vm-state' }) }));
+    migrations.given([]).when(live('m1', vm('vm1', { state: 'stopped' }))).thenThrows('conflict', { rule: 'migration.vm-state' });
   });
 });
 
 describe('cancel', () => {
   it('cancelling a running migration rolls it back (VM stays on h1) and starts the queued 5th', () => {
     const s = given([1, 2, 3, 4, 5].map((i) => live(`m${i}`, vm(`vm${i}`), `t${i}`)));
-    const events = migrationDecider.decide({ type: 'CancelMigration', migrationId: 'm2', at: 3 }, s);
-    expect(events.map((e) => e.type)).toEqual(['MigrationCancelled', 'MigrationStarted']);
-    expect(events[0]!.data).toMatchObject({ migrationId: 'm2', rolledBack: true, reason: 'cancelled by user; VM vm2 stays on host h1' });
-    expect(events[1]!.data).toMatchObject({ migrationId: 'm5', startedAt: 3, queuedSeconds: 3 });
-    const after = apply(s, events);
+    const after = migrations.givenState(s).when({ type: 'CancelMigration', migrationId: 'm2', at: 3 }).then([
+      { type: 'MigrationCancelled', data: expect.objectContaining({ migrationId: 'm2', rolledBack: true, reason: 'cancelled by user; VM vm2 stays on host h1' }) },
+      { type: 'MigrationStarted', data: expect.objectContaining({ migrationId: 'm5', startedAt: 3, queuedSeconds: 3 }) },
+    ]);
     expect(after.byVm.vm2).toBeUndefined();
     expect(Object.keys(after.migrations).sort()).toEqual(['m1', 'm3', 'm4', 'm5']);
   });
 
   it('cancelling a queued migration just removes it (rolledBack false); an unknown id is not-found', () => {
     const s = given([1, 2, 3, 4, 5].map((i) => live(`m${i}`, vm(`vm${i}`), `t${i}`)));
-    const events = migrationDecider.decide({ type: 'CancelMigration', migrationId: 'm5', at: 1, reason: 'operator' }, s);
-    expect(events).toEqual([{ type: 'MigrationCancelled', data: { migrationId: 'm5', vmId: 'vm5', at: 1, reason: 'operator', rolledBack: false } }]);
-    expect(() => migrationDecider.decide({ type: 'CancelMigration', migrationId: 'nope', at: 1 }, s)).toThrow(expect.objectContaining({ code: 'not-found' }));
+    migrations.givenState(s).when({ type: 'CancelMigration', migrationId: 'm5', at: 1, reason: 'operator' })
+      .then([{ type: 'MigrationCancelled', data: { migrationId: 'm5', vmId: 'vm5', at: 1, reason: 'operator', rolledBack: false } }]);
+    migrations.givenState(s).when({ type: 'CancelMigration', migrationId: 'nope', at: 1 }).thenThrows('not-found');
   });
 
   it('cancelling a throttled (auto-converge) migration releases the throttle first', () => {
@@ -58,7 +57,7 @@ describe('cancel', () => {
     let s = given([{ ...live('m1', hot), options: { autoConverge: true } } as MigrationCommand]);
     s = tick(s, 0, 10); // round 0 ended at 8.59 s and stepped the throttle to 20 %
     expect(s.migrations.m1!.throttlePercent).toBe(20);
-    const events = migrationDecider.decide({ type: 'CancelMigration', migrationId: 'm1', at: 10 }, s);
+    const { events } = migrations.givenState(s).when({ type: 'CancelMigration', migrationId: 'm1', at: 10 }).result();
     expect(events.map((e) => [e.type, 'throttlePercent' in e.data ? e.data.throttlePercent : null])).toEqual([['MigrationVmThrottled', 0], ['MigrationCancelled', null]]);
   });
 });
@@ -68,18 +67,17 @@ describe('host failures', () => {
     let s = given([live('m1', vm('vm1'))]);
     s = tick(s, 0, 5);
     expect(s.migrations.m1!.phaseSentMiB).toBeCloseTo(5 * GBE1, 4); // 596 MiB of 1024 sent
-    const events = migrationDecider.decide({ type: 'HostFailed', hostId: 'h2', at: 5 }, s);
-    expect(events).toEqual([{ type: 'MigrationRolledBack', data: {
+    const after = migrations.givenState(s).when({ type: 'HostFailed', hostId: 'h2', at: 5 }).then([{ type: 'MigrationRolledBack', data: {
       migrationId: 'm1', vmId: 'vm1', sourceHostId: 'h1', targetHostId: 'h2', at: 5, reason: 'target host h2 failed: VM vm1 keeps running on host h1',
     } }]);
-    expect(apply(s, events)).toEqual(migrationDecider.initialState());
+    expect(after).toEqual(migrationDecider.initialState());
   });
 
   it('source h1 fails: MigrationAborted (HA owns the VM); a migration between other hosts is untouched', () => {
     const s = given([live('m1', vm('vm1')), { ...live('m2', vm('vm2', { hostId: 'h5' }), 'h6'), source: host('h5') } as MigrationCommand]);
-    const events = migrationDecider.decide({ type: 'HostFailed', hostId: 'h1', at: 2 }, s);
+    const { events, state: after } = migrations.givenState(s).when({ type: 'HostFailed', hostId: 'h1', at: 2 }).result();
     expect(events.map((e) => [e.type, e.data.migrationId])).toEqual([['MigrationAborted', 'm1']]);
-    expect(Object.keys(apply(s, events).migrations)).toEqual(['m2']);
+    expect(Object.keys(after.migrations)).toEqual(['m2']);
   });
 
   it('queued migrations to a failed host are cancelled; running ones rolled back; queued ones elsewhere then start', () => {
@@ -89,7 +87,7 @@ describe('host failures', () => {
       live('m6', vm('vm6'), 't6'),
     ]);
     expect(s.queue).toEqual(['m5', 'm6']);
-    const events = migrationDecider.decide({ type: 'HostFailed', hostId: 'hx', at: 4 }, s);
+    const { events } = migrations.givenState(s).when({ type: 'HostFailed', hostId: 'hx', at: 4 }).result();
     expect(events.map((e) => [e.type, e.data.migrationId])).toEqual([['MigrationRolledBack', 'm1'], ['MigrationCancelled', 'm5'], ['MigrationStarted', 'm6']]);
   });
 });
@@ -116,7 +114,8 @@ describe('cold and storage migration (C4)', () => {
   });
 
   it('a running VM cannot be cold-migrated (migration.vm-state)', () => {
-    expect(() => migrationDecider.decide({ type: 'RequestColdMigration', migrationId: 'c1', vm: vm('vm1'), source: host('h1'), target: host('h2'), capacity: { fits: true }, at: 0 }, given([])))
-      .toThrow(/cold migration needs a stopped or suspended VM/);
+    const error = migrations.given([]).when({ type: 'RequestColdMigration', migrationId: 'c1', vm: vm('vm1'), source: host('h1'), target: host('h2'), capacity: { fits: true }, at: 0 })
+      .thenThrows('conflict', { rule: 'migration.vm-state' });
+    expect(error.message).toMatch(/cold migration needs a stopped or suspended VM/);
   });
 });

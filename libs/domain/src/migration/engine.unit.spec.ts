@@ -1,4 +1,5 @@
 import type { MigrationEvent, WorkloadProfile } from '@virtsim/contracts';
+import { spec } from '@virtsim/testing/decider';
 import { fold } from '../shared/decider.js';
 import { migrationDecider, type MigrationCommand } from './decider.js';
 import { advanceMigrations, advanceMigrationsWithState } from './engine.js';
@@ -16,9 +17,7 @@ const live = (migrationId: string, v: MigrationVmFacts, from = 'h1', to = 'h2', 
 
 /** given commands (requests), returns the state and every event so far */
 function given(commands: MigrationCommand[]): { state: MigrationState; events: MigrationEvent[] } {
-  let state = migrationDecider.initialState();
-  const events: MigrationEvent[] = [];
-  for (const c of commands) for (const e of migrationDecider.decide(c, state)) { state = migrationDecider.evolve(state, e); events.push(e); }
+  const { state, events } = spec(migrationDecider).given([]).when(...commands).result();
   return { state, events };
 }
 /** runs ticks of `tick` seconds from `from` until `until`, folding the events */
