@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, then one table with the machine's raw PostgreSQL and NATS figures
 // beside ours. BENCH_ONLY=append,replay,... picks groups; BENCH_EVENTS sets the replay size. See bench/README.md.
 import { benchAppend, benchReplay, benchRequestReply } from './foundation.bench.js';
+import { benchFaults } from './faults.bench.js';
 import { benchHa } from './ha.bench.js';
 import { benchIo } from './io.bench.js';
 import { benchMemory } from './memory.bench.js';
@@ -21,6 +22,7 @@ const groups: Record<string, () => Promise<void>> = {
   migration: benchMigration,
   vrm: benchVrm,
   'state-hash': () => benchStateHash(),
+  faults: benchFaults,
 };
 
 const only = process.env.BENCH_ONLY?.split(',');

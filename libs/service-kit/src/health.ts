@@ -1,4 +1,5 @@
-// GET /health (terminus: database, NATS, projections caught up) and GET /metrics (Prometheus).
+// GET /health (terminus: database, NATS, projections caught up) and GET /metrics (Prometheus). During a
+// database or broker outage it answers 503 "degraded": the process stays up, reconnects and resumes by itself.
 import { Controller, Get, Header, SetMetadata } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { registry } from './metrics.js';
@@ -18,16 +19,17 @@ export class HealthController {
     return this.health.check([
       async () => {
         const s = this.indicators.check('database');
-        return (await this.runtime.databaseUp()) ? s.up({ embedded: this.runtime.config.embedded }) : s.down({ message: 'database unreachable' });
+        return (await this.runtime.databaseUp()) ? s.up({ embedded: this.runtime.config.embedded }) : s.down({ message: 'degraded: database unreachable; reconnecting, requests are retried' });
       },
       async () => {
         const s = this.indicators.check('messaging');
-        return this.runtime.natsUp() ? s.up({ transport: this.runtime.transport }) : s.down({ message: 'NATS connection closed' });
+        return this.runtime.natsUp() ? s.up({ transport: this.runtime.transport }) : s.down({ message: 'degraded: NATS connection lost; reconnecting, requests are retried' });
       },
       async () => {
         const s = this.indicators.check('projections');
         const status: Record<string, { position: number; lag: number; caughtUp: boolean }> = {};
-        for (const [name, p] of this.runtime.projections) status[name] = { position: p.position, lag: await p.lag(), caughtUp: p.caughtUp };
+        // lag -1: the database cannot say (the database indicator reports it)
+        for (const [name, p] of this.runtime.projections) status[name] = { position: p.position, lag: await p.lag().catch(() => -1), caughtUp: p.caughtUp };
         const behind = Object.entries(status).filter(([, v]) => !v.caughtUp && v.lag > 0).map(([k]) => k);
         return behind.length === 0 ? s.up(status) : s.down({ ...status, message: `catching up: ${behind.join(', ')}` });
       },

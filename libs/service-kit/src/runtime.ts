@@ -15,6 +15,8 @@ import type { Projection } from './projection.js';
 export class Runtime {
   readonly projections = new Map<string, Projection<unknown>>();
   private readonly closers: (() => Promise<void> | void)[] = [];
+  /** false from a lost NATS connection until it is back (the clients reconnect by themselves) */
+  private natsConnected = true;
 
   private constructor(
     readonly config: Config,
@@ -37,6 +39,7 @@ export class Runtime {
       const doorbell = await NatsDoorbell.connect(config.NATS_URL, prefix, `virtsim-${config.VIRTSIM_SERVICE}-doorbell`);
       const rt = new Runtime(config, store, client as unknown as ClientProxy, null, doorbell, embeddedDb);
       rt.closers.push(doorbell.announce(store), doorbell.listen(store));
+      void rt.followNats(doorbell);
       return rt;
     }
     const broker = new InProcessBroker();
@@ -59,7 +62,14 @@ export class Runtime {
   }
 
   natsUp(): boolean {
-    return this.doorbell ? !this.doorbell.connection.isClosed() : true;
+    return this.doorbell ? this.natsConnected && !this.doorbell.connection.isClosed() : true;
+  }
+
+  private async followNats(doorbell: NatsDoorbell): Promise<void> {
+    for await (const s of doorbell.connection.status()) {
+      if (s.type === 'disconnect') this.natsConnected = false;
+      else if (s.type === 'reconnect') this.natsConnected = true;
+    }
   }
 
   async close(): Promise<void> {
