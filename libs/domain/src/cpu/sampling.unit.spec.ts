@@ -1,5 +1,5 @@
 import type { CpuEvent } from '@virtsim/contracts';
-import { fold } from '../shared/decider.js';
+import { spec } from '@virtsim/testing/decider';
 import { cpuSamplingDecider, type CpuSamplingCommand } from './sampling.js';
 import { scheduleHostCpu, type VmCpuDemand } from './scheduler.js';
 
@@ -10,8 +10,8 @@ const schedule = (hostId: string, vms: Partial<VmCpuDemand>[]) => scheduleHostCp
 });
 const sample = (simTime: number, ...schedules: ReturnType<typeof schedule>[]): CpuSamplingCommand =>
   ({ type: 'SampleCpuScheduling', clusterId: 'c1', simTime, schedules });
-const given = (events: CpuEvent[]) => fold(cpuSamplingDecider, events);
-const when = (events: CpuEvent[], cmd: CpuSamplingCommand) => cpuSamplingDecider.decide(cmd, given(events));
+const sampling = spec(cpuSamplingDecider);
+const when = (events: CpuEvent[], cmd: CpuSamplingCommand) => sampling.given(events).when(cmd).result().events;
 const reasons = (events: CpuEvent[]) => events.map((e) => `${e.type}:${e.data.hostId}${e.type === 'CpuSchedulingSampled' ? `:${e.data.reason}` : ''}`);
 
 describe('CPU sampling events (P3)', () => {
@@ -23,12 +23,12 @@ describe('CPU sampling events (P3)', () => {
   });
 
   it('given a sample at 50 %, when the constant workload is sampled again, then no event', () => {
-    expect(when(first, sample(10, schedule('h1', [{ demandMhz: 5000 }]), schedule('h2', [{ demandMhz: 5000 }])))).toEqual([]);
+    sampling.given(first).when(sample(10, schedule('h1', [{ demandMhz: 5000 }]), schedule('h2', [{ demandMhz: 5000 }]))).thenNothingHappened();
   });
 
   it('drift is measured from the published sample: 51.5 % (+1.5 pp, +3 % demand) stays silent, 52 % (+2 pp) is recorded', () => {
     const h2 = schedule('h2', [{ demandMhz: 5000 }]);
-    expect(when(first, sample(10, schedule('h1', [{ demandMhz: 5150 }]), h2))).toEqual([]);
+    sampling.given(first).when(sample(10, schedule('h1', [{ demandMhz: 5150 }]), h2)).thenNothingHappened();
     expect(reasons(when(first, sample(20, schedule('h1', [{ demandMhz: 5200 }]), h2)))).toEqual(['CpuSchedulingSampled:h1:utilization']);
   });
 
@@ -44,13 +44,13 @@ describe('CPU sampling events (P3)', () => {
   });
 
   it('a host missing from the sample (powered off) is stopped, and evolve forgets it', () => {
-    const events = when(first, sample(10, schedule('h1', [{ demandMhz: 5000 }])));
+    const { events, state } = sampling.given(first).when(sample(10, schedule('h1', [{ demandMhz: 5000 }]))).result();
     expect(reasons(events)).toEqual(['CpuHostSamplingStopped:h2']);
-    expect(Object.keys(given([...first, ...events]).hosts)).toEqual(['h1']);
+    expect(Object.keys(state.hosts)).toEqual(['h1']);
   });
 
   it('a host sampled twice in one command is invalid', () => {
-    expect(() => when([], sample(0, schedule('h1', []), schedule('h1', [])))).toThrow(expect.objectContaining({ code: 'invalid' }));
+    sampling.given([]).when(sample(0, schedule('h1', []), schedule('h1', []))).thenThrows('invalid');
   });
 
   it('event data is JSON-serializable: a round trip through JSON is equal', () => {
