@@ -1,4 +1,4 @@
-import { clusterCreated, given, hostAdded, runningVm, when, capacityPlacer } from './ha.fixtures.js';
+import { clusterCreated, given, hostAdded, runningVm, ha, capacityPlacer } from './ha.fixtures.js';
 import { evolveHa, evolveHaInPlace, foldHa, type HaInputEvent } from './evolve.js';
 import { haTick } from './tick.js';
 import { haInitialState } from './state.js';
@@ -8,7 +8,7 @@ describe('evolveHaInPlace', () => {
     const events: HaInputEvent[] = [clusterCreated(), hostAdded('h1'), hostAdded('h2')];
     for (let i = 0; i < 6; i++) events.push(...runningVm(`vm${i}`, 'h1', { priority: i % 2 ? 'high' : null }));
     let state = given(events);
-    const fault = when(state, { type: 'InjectHostFault', hostId: 'h1', kind: 'power-loss', simTime: 0 });
+    const fault = ha.givenState(state).when({ type: 'InjectHostFault', hostId: 'h1', kind: 'power-loss', simTime: 0 }).result();
     events.push(...fault.events);
     state = fault.state;
     for (const t of [10, 20, 30, 40]) {

@@ -1,10 +1,11 @@
 // Test fixtures for HA specs: given-events builders and a capacity-counting scheduler stand-in.
 import type { ClusterSpec, HaEvent, HostSpec, InventoryEvent, PlacementEvent, VmSpec } from '@virtsim/contracts';
+import { spec } from '@virtsim/testing/decider';
 import { foldHa, type HaInputEvent } from './evolve.js';
 import type { HaPlacer } from './restart.js';
 import type { HaState } from './state.js';
 import { haTick } from './tick.js';
-import { decideHa } from './decider.js';
+import { haDecider } from './decider.js';
 import type { HaSignals } from './detection.js';
 
 export const CLUSTER = 'c-1';
@@ -87,12 +88,9 @@ export function runTicks(state: HaState, from: number, to: number, signals?: HaS
   return { state, events };
 }
 
-export const typesOf = (events: readonly HaEvent[]): string[] => events.map((e) => e.type);
-export const ofType = <T extends HaEvent['type']>(events: readonly HaEvent[], type: T) =>
+export const typesOf = (events: readonly { type: string }[]): string[] => events.map((e) => e.type);
+export const ofType = <T extends HaEvent['type']>(events: readonly HaInputEvent[], type: T) =>
   events.filter((e): e is Extract<HaEvent, { type: T }> => e.type === type);
 
-/** when-command then fold: returns the command's events and the state after them. */
-export function when(state: HaState, command: Parameters<typeof decideHa>[0]): { state: HaState; events: HaEvent[] } {
-  const events = decideHa(command, state);
-  return { state: foldHa(events, state), events };
-}
+/** given / when / then over the HA decider (libs/testing/src/decider-spec.ts) */
+export const ha = spec(haDecider);

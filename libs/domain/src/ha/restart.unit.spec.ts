@@ -1,5 +1,5 @@
 import type { HaEvent } from '@virtsim/contracts';
-import { affinityRule, capacityPlacer, clusterCreated, given, hostAdded, ofType, runningVm, runTicks, typesOf, when } from './ha.fixtures.js';
+import { affinityRule, capacityPlacer, clusterCreated, given, hostAdded, ofType, runningVm, runTicks, typesOf, ha } from './ha.fixtures.js';
 import type { HaPlacer } from './restart.js';
 import type { HaState } from './state.js';
 import { haTick } from './tick.js';
@@ -8,7 +8,7 @@ const PRIORITIES = ['high', 'medium', 'low'] as const;
 const id = (i: number) => `vm-${String(i).padStart(3, '0')}`;
 
 function failHost(state: HaState, hostId: string): HaState {
-  return when(state, { type: 'InjectHostFault', hostId, kind: 'power-loss', simTime: 0 }).state;
+  return ha.givenState(state).when({ type: 'InjectHostFault', hostId, kind: 'power-loss', simTime: 0 }).result().state;
 }
 const indexOf = (events: HaEvent[], type: string, vmId?: string) =>
   events.findIndex((e) => e.type === type && (vmId === undefined || (e.data as { vmId?: string }).vmId === vmId));
@@ -50,7 +50,7 @@ describe('HA restarts after a host failure', () => {
     expect(waits[0]!.data).toMatchObject({ vmId: 'vm-local', hostId: 'h-1', waitKind: 'local-storage' });
     expect(waits[0]!.data.reason).toContain('local datastore local-1 of host h-1');
     expect(ofType(down.events, 'VmRestarted').map((e) => [e.data.vmId, e.data.hostId])).toEqual([['vm-shared', 'h-2']]);
-    const back = runTicks(when(down.state, { type: 'RecoverHost', hostId: 'h-1', simTime: 125 }).state, 130, 130);
+    const back = runTicks(ha.givenState(down.state).when({ type: 'RecoverHost', hostId: 'h-1', simTime: 125 }).result().state, 130, 130);
     expect(typesOf(back.events)).toEqual(['HostRecovered', 'VmRestartPlanned', 'VmRestarted']);
     expect(ofType(back.events, 'VmRestarted')[0]!.data).toMatchObject({ vmId: 'vm-local', fromHostId: 'h-1', hostId: 'h-1' });
   });
@@ -70,7 +70,7 @@ describe('HA restarts after a host failure', () => {
     const waits = ofType(events, 'VmRestartWaiting');
     expect(waits).toHaveLength(1);
     expect(waits[0]!.data).toMatchObject({ waitKind: 'no-host', reason: 'no host can take it: no host has 204800 MiB free' });
-    const back = runTicks(when(state, { type: 'RecoverHost', hostId: 'h-1', simTime: 85 }).state, 90, 90);
+    const back = runTicks(ha.givenState(state).when({ type: 'RecoverHost', hostId: 'h-1', simTime: 85 }).result().state, 90, 90);
     expect(ofType(back.events, 'VmRestarted')[0]!.data).toMatchObject({ vmId: 'vm-big', hostId: 'h-1' });
   });
 

@@ -1,5 +1,5 @@
 import type { HaEvent } from '@virtsim/contracts';
-import { capacityPlacer, clusterCreated, given, hostAdded, ofType, runningVm, when } from './ha.fixtures.js';
+import { capacityPlacer, clusterCreated, given, hostAdded, ofType, runningVm, ha } from './ha.fixtures.js';
 import type { HaInputEvent } from './evolve.js';
 import type { HaState } from './state.js';
 import { haTick } from './tick.js';
@@ -15,7 +15,7 @@ function bigCluster(): HaState {
 }
 
 function failEight(state: HaState): HaState {
-  for (let h = 0; h < 8; h++) state = when(state, { type: 'InjectHostFault', hostId: hostId(h * 16), kind: 'power-loss', simTime: 0 }).state;
+  for (let h = 0; h < 8; h++) state = ha.givenState(state).when({ type: 'InjectHostFault', hostId: hostId(h * 16), kind: 'power-loss', simTime: 0 }).result().state;
   for (const t of [10, 20]) state = haTick(state, { simTime: t, place: capacityPlacer(state) }).state;
   return state;
 }

@@ -1,18 +1,18 @@
 import type { HaEvent } from '@virtsim/contracts';
 import { foldHa } from './evolve.js';
-import { CLUSTER, clusterCreated, given, hostAdded, ofType, runningVm, runTicks, typesOf, when } from './ha.fixtures.js';
+import { CLUSTER, clusterCreated, given, hostAdded, ofType, runningVm, runTicks, typesOf, ha } from './ha.fixtures.js';
 import type { HaState } from './state.js';
 
 const cluster = (vmOpts = {}) => given([clusterCreated(), hostAdded('h-1'), hostAdded('h-2'), hostAdded('h-3'), ...runningVm('vm-1', 'h-1', { tools: true, ...vmOpts })]);
 
 function crash(state: HaState, at: number, kind: 'guest-os-crash' | 'vmm-process-crash' = 'guest-os-crash'): { state: HaState; events: HaEvent[] } {
-  const injected = when(state, { type: 'InjectVmFault', vmId: 'vm-1', kind, simTime: at });
+  const injected = ha.givenState(state).when({ type: 'InjectVmFault', vmId: 'vm-1', kind, simTime: at }).result();
   return runTicks(injected.state, at + 10, at + 60);
 }
 
 describe('VM monitoring: guest OS and VMM crashes (HA.md 6, budget 1 local restart + 1 relocation)', () => {
   it('guest-os-crash at 0 with Tools: detected at 30 s (Tools heartbeat silent 30 s), restarted in place on h-1', () => {
-    const injected = when(cluster(), { type: 'InjectVmFault', vmId: 'vm-1', kind: 'guest-os-crash', simTime: 0 });
+    const injected = ha.givenState(cluster()).when({ type: 'InjectVmFault', vmId: 'vm-1', kind: 'guest-os-crash', simTime: 0 }).result();
     expect(runTicks(injected.state, 10, 20).events).toEqual([]);
     const { events, state } = runTicks(injected.state, 10, 30);
     expect(typesOf(events)).toEqual(['VmFailureDetected', 'VmRestartedInPlace']);
@@ -43,7 +43,7 @@ describe('VM monitoring: guest OS and VMM crashes (HA.md 6, budget 1 local resta
   });
 
   it('guest-os-crash without Tools is never detected (no Tools heartbeat): the event says so, ticks stay silent', () => {
-    const { events, state } = when(cluster({ tools: false }), { type: 'InjectVmFault', vmId: 'vm-1', kind: 'guest-os-crash', simTime: 0 });
+    const { events, state } = ha.givenState(cluster({ tools: false })).when({ type: 'InjectVmFault', vmId: 'vm-1', kind: 'guest-os-crash', simTime: 0 }).result();
     expect(events[0]!.data).toMatchObject({ detectable: false });
     expect((events[0]!.data as { reason: string }).reason).toContain('without Tools');
     expect(runTicks(state, 10, 600).events).toEqual([]);
