@@ -1,6 +1,6 @@
 // Test fixtures for the placement context (not a test file: jest runs *.unit.spec.ts only; the build skips *.spec.ts).
 import type { ClusterSpec, HostSpec, InventoryEvent, NumaPlacement, PlacementEvent, RuleSpec, VmSpec } from '@virtsim/contracts';
-import { fold } from '../shared/decider.js';
+import { spec } from '@virtsim/testing/decider';
 import { placementDecider } from './decider.js';
 import type { PlacementInput } from './evolve.js';
 import type { PlacementState } from './model.js';
@@ -52,4 +52,6 @@ export const runningVm = (vmId: string, hostId: string, over: Partial<VmSpec> = 
   return [vmRequested(vmId, over), vmPlaced(vmId, hostId, spec.vcpus, spec.memoryMiB), vmRunning(vmId, hostId)];
 };
 
-export const given = (...events: (PlacementInput | PlacementInput[])[]): PlacementState => fold(placementDecider, events.flat());
+/** given / when / then over the placement decider (libs/testing/src/decider-spec.ts) */
+export const placements = spec(placementDecider);
+export const given = (...events: (PlacementInput | PlacementInput[])[]): PlacementState => placements.given(events.flat()).state;

@@ -1,7 +1,6 @@
 import { VirtsimError } from '@virtsim/contracts';
 import { evolvePlacement } from './evolve.js';
-import { placementDecider } from './decider.js';
-import { clusterCreated, given, hostAdded, ruleCreated, runningVm, vmPlaced, vmRequested, vmSpec } from './fixtures.spec.js';
+import { clusterCreated, given, hostAdded, placements, ruleCreated, runningVm, vmPlaced, vmRequested, vmSpec } from './fixtures.spec.js';
 import { placeVm } from './place.js';
 
 /** The refusal of placeVm, or a failure when it placed the VM. */
@@ -197,16 +196,16 @@ describe('placeVm devices (I4, I6, F3)', () => {
 
 describe('placement decider (given events / when PlaceVm / then VmPlaced)', () => {
   it('PlaceVm -> VmPlaced on the emptier host; evolving it adds 4 vCPUs and 8,192 MiB to that host', () => {
-    const state = given(clusterCreated(), hostAdded('h1'), hostAdded('h2'), runningVm('old', 'h1'), vmRequested('new', { vcpus: 4, memoryMiB: 8192 }));
-    const events = placementDecider.decide({ type: 'PlaceVm', vmId: 'new', spec: vmSpec('new', { vcpus: 4, memoryMiB: 8192 }) }, state);
-    expect(events).toEqual([{ type: 'VmPlaced', data: { vmId: 'new', clusterId: 'c1', hostId: 'h2', numa: { nodes: [0], vcpusPerNode: [4], memoryMiBPerNode: [8192] }, brokenShouldRules: [], reason: 'initial placement' } }]);
-    const after = events.reduce(placementDecider.evolve, state);
+    const after = placements.given([clusterCreated(), hostAdded('h1'), hostAdded('h2'), ...runningVm('old', 'h1'), vmRequested('new', { vcpus: 4, memoryMiB: 8192 })])
+      .when({ type: 'PlaceVm', vmId: 'new', spec: vmSpec('new', { vcpus: 4, memoryMiB: 8192 }) })
+      .then([{ type: 'VmPlaced', data: { vmId: 'new', clusterId: 'c1', hostId: 'h2', numa: { nodes: [0], vcpusPerNode: [4], memoryMiBPerNode: [8192] }, brokenShouldRules: [], reason: 'initial placement' } }]);
     expect(after.hosts.h2!.alloc).toMatchObject({ vmCount: 1, vcpus: 4, memoryMiB: 8192, numaVcpus: [4, 0], numaMemoryMiB: [8192, 0] });
   });
 
   it('ReleaseVm of an unplaced VM -> conflict placement.notPlaced', () => {
-    const state = given(clusterCreated(), hostAdded('h1'), vmRequested('v'));
-    expect(() => placementDecider.decide({ type: 'ReleaseVm', vmId: 'v', reason: 'x' }, state)).toThrow(/not placed/);
+    const error = placements.given([clusterCreated(), hostAdded('h1'), vmRequested('v')]).when({ type: 'ReleaseVm', vmId: 'v', reason: 'x' })
+      .thenThrows('conflict', { rule: 'placement.notPlaced' });
+    expect(error.message).toMatch(/not placed/);
   });
 
   it('VmRelocated h1 -> h2 moves 2 vCPUs of accounting; VmDeleted returns them', () => {
