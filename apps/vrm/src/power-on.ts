@@ -2,10 +2,12 @@
 // reservations), I/O (PV drivers: a Windows guest with a virtio disk and no Tools does not boot).
 // Checks only: the effects follow from the VmStateChanged events every service projects.
 import { Injectable } from '@nestjs/common';
+import { protocol } from '@virtsim/contracts';
 import { persistently, stepAttemptMs } from './step-retry.js';
 import { Vrm } from './vrm.service.js';
 
-export interface PowerOnCheck { ok: boolean; warnings?: string[] }
+/** who can refuse a power-on, in the order they are asked */
+const CHECKS = [protocol['ha-monitor'].admit, protocol['memory-manager'].checkPowerOn, protocol['io-backend'].checkPowerOn];
 
 @Injectable()
 export class PowerOn {
@@ -16,11 +18,12 @@ export class PowerOn {
   async check(vmId: string, hostId: string, read: 'head' | 'after-own' = 'head'): Promise<string[]> {
     const warnings: string[] = [];
     const timeout = stepAttemptMs(this.vrm);
-    for (const pattern of ['ha-monitor.admit', 'memory-manager.check-power-on', 'io-backend.check-power-on']) {
+    for (const check of CHECKS) {
       const data = { vmId, hostId };
+      const pattern = check.subject;
       const r = await persistently(this.vrm, pattern.slice(0, pattern.indexOf('.')), () => read === 'after-own'
-        ? this.vrm.ctx.requestAfterOwn<PowerOnCheck>(pattern, data, timeout)
-        : this.vrm.ctx.request<PowerOnCheck>(pattern, data, timeout), { vmId, pattern });
+        ? this.vrm.ctx.callAfterOwn(check, data, timeout)
+        : this.vrm.ctx.call(check, data, timeout), { vmId, pattern });
       warnings.push(...(r?.warnings ?? []));
     }
     return warnings;

@@ -2,7 +2,7 @@
 // records the outcome. A restarted vrm resumes every saga in its state (requested steps are retried with
 // the same idempotency key, then compensated). Sagas run concurrently, up to a bound.
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { VirtsimError, type EventOf } from '@virtsim/contracts';
+import { CREATION_STEP_SUBJECTS, VirtsimError, type EventOf, type ReplyOf, type SagaStepRpc } from '@virtsim/contracts';
 import { isTransient } from '@virtsim/messaging';
 import { inventory } from '@virtsim/domain';
 import { streams } from './state.js';
@@ -118,9 +118,9 @@ export class SagaRunner implements OnApplicationBootstrap {
         // the step goes with the other sagas waiting at it (StepBatcher); each step's request record, and the
         // outcome of the step before, are applied here, so the owner needs nothing past this vrm's position
         // (a fault is asked again with the same key until the retry window ends; see step-retry.ts)
-        case 'place': hostId = (await this.ask<{ hostId: string }>('scheduler.place', vmId, idempotencyKey)).hostId; break;
-        case 'reserve-memory': await this.ask('memory-manager.reserve-memory', vmId, idempotencyKey); break;
-        case 'attach-devices': await this.ask('io-backend.attach-devices', vmId, idempotencyKey); break;
+        case 'place': hostId = (await this.ask(CREATION_STEP_SUBJECTS.place.step, vmId, idempotencyKey)).hostId; break;
+        case 'reserve-memory': await this.ask(CREATION_STEP_SUBJECTS['reserve-memory'].step, vmId, idempotencyKey); break;
+        case 'attach-devices': await this.ask(CREATION_STEP_SUBJECTS['attach-devices'].step, vmId, idempotencyKey); break;
         case 'power-on': await this.powerOn.check(vmId, saga.hostId!, 'after-own'); break;
       }
       return { type: 'VmCreationStepCompleted', data: { ...base, hostId } };
@@ -135,16 +135,18 @@ export class SagaRunner implements OnApplicationBootstrap {
     }
   }
 
-  private ask<T>(subject: string, vmId: string, idempotencyKey: string): Promise<T> {
-    return persistently(this.vrm, subject.slice(0, subject.indexOf('.')), () => this.steps.call<T>(subject, { vmId, idempotencyKey }), { vmId, subject });
+  private ask<R extends SagaStepRpc>(step: R, vmId: string, idempotencyKey: string): Promise<ReplyOf<R>> {
+    const subject = step.subject;
+    return persistently(this.vrm, subject.slice(0, subject.indexOf('.')), () => this.steps.call(step, { vmId, idempotencyKey }), { vmId, subject });
   }
 
   private async compensate(vmId: string, step: inventory.CreationSaga['steps'][number], idempotencyKey: string): Promise<boolean> {
     const target = inventory.STEP_TARGETS[step];
-    if (target.target === 'vrm') return true; // validate and power-on leave nothing behind before VmCreated
-    const subject = `${target.target}.${target.compensation}`;
+    if (step === 'validate' || step === 'power-on') return true; // validate and power-on leave nothing behind before VmCreated
+    const { compensation } = CREATION_STEP_SUBJECTS[step];
+    const subject = compensation.subject;
     try {
-      await persistently(this.vrm, target.target, () => this.vrm.ctx.request(subject, { vmId, idempotencyKey }, stepAttemptMs(this.vrm)), { vmId, subject });
+      await persistently(this.vrm, target.target, () => this.vrm.ctx.call(compensation, { vmId, idempotencyKey }, stepAttemptMs(this.vrm)), { vmId, subject });
       return true;
     } catch (err) {
       // undoing is the only way out: past the window it is requested again (a new attempt on the record)

@@ -10,3 +10,4 @@ export * from './events/io.js';
 export * from './events/migration.js';
 export * from './events/ha.js';
 export * from './state-hash.js';
+export * from './protocol/index.js';

@@ -1,6 +1,6 @@
 // The one way to ask another service: typed errors carried across, a timeout on every request.
 import type { ClientProxy } from '@nestjs/microservices';
-import { VirtsimError } from '@virtsim/contracts';
+import { VirtsimError, type ReplyOf, type RequestOf, type Rpc } from '@virtsim/contracts';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { withCausalPosition } from './causality.js';
 
@@ -20,4 +20,9 @@ export async function request<T>(client: ClientProxy, pattern: string, data: unk
     if (/no subscribers|Empty response/i.test(msg)) throw new VirtsimError('unavailable', `no service answers ${pattern}`, { pattern });
     throw VirtsimError.from(err);
   }
+}
+
+/** ask one subject of the protocol (libs/contracts/src/protocol): the payload and the reply typed from it */
+export function call<R extends Rpc>(client: ClientProxy, rpc: R, data: RequestOf<R>, timeoutMs = DEFAULT_TIMEOUT_MS, options: RequestOptions = {}): Promise<ReplyOf<R>> {
+  return request<ReplyOf<R>>(client, rpc.subject, data, timeoutMs, options);
 }

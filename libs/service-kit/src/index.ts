@@ -12,3 +12,4 @@ export * from './boot.js';
 export * from './embedded-db.js';
 export * from './state-handlers.js';
 export * from './leader.js';
+export * from './handle.js';

@@ -2,34 +2,29 @@
 // rebuilt as of a past position into a throwaway instance (the live one is not disturbed), and
 // `<service>.verify`: rebuild from position 0 up to the live position and compare hashes.
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { stateHash } from '@virtsim/contracts';
-import { z } from 'zod';
+import { stateHash, stateSubjects, type AtQuery as At, type ServiceStateAnswer, type VerifyAnswer } from '@virtsim/contracts';
+import { Handle } from './handle.js';
 import { ServiceContext } from './service-context.js';
-import { zodPipe } from './validation.js';
 
-const At = z.strictObject({ at: z.number().int().min(0).optional() });
-type At = z.infer<typeof At>;
-
-export interface ServiceStateAnswer { service: string; position: number; hash: string; state?: unknown }
-export interface VerifyAnswer { service: string; position: number; liveHash: string; rebuiltHash: string; equal: boolean }
+export type { ServiceStateAnswer, VerifyAnswer } from '@virtsim/contracts';
 
 export function stateHandlersFor(service: string) {
+  const subjects = stateSubjects(service);
   @Controller()
   class StateHandlers {
     constructor(private readonly ctx: ServiceContext) {}
 
-    @MessagePattern(`${service}.state`)
-    async state(@Payload(zodPipe(At)) q: At): Promise<ServiceStateAnswer> {
+    @Handle(subjects.state)
+    async state(q: At): Promise<ServiceStateAnswer> {
       return this.read(q, true);
     }
 
-    @MessagePattern(`${service}.hash`)
-    async hash(@Payload(zodPipe(At)) q: At): Promise<ServiceStateAnswer> {
+    @Handle(subjects.hash)
+    async hash(q: At): Promise<ServiceStateAnswer> {
       return this.read(q, false);
     }
 
-    @MessagePattern(`${service}.verify`)
+    @Handle(subjects.verify)
     async verify(): Promise<VerifyAnswer> {
       // hold commands while comparing, so the live state stays at one position
       return this.ctx.commands.run(async () => {
