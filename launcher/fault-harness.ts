@@ -5,13 +5,15 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SERVICES, type ServiceName } from '@virtsim/messaging';
 import { apiClient, hostSpec, type Reply } from './test-api.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../..');
+// the checkout: this file runs from launcher/ (tests) or dist/launcher/ (the benchmark)
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, basename(resolve(here, '..')) === 'dist' ? '../..' : '..');
 const PG_BIN = process.env.VIRTSIM_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const NATS_SERVER = process.env.VIRTSIM_NATS_SERVER ?? '/usr/sbin/nats-server';
 const run = promisify(execFile);

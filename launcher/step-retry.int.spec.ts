@@ -31,7 +31,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const task = async (id: string) => (await api.get(`/tasks/${id}`)).body;
+interface TaskBody { id: string; state: string; progress: number; result?: any; error?: any }
+const task = async (id: string): Promise<TaskBody> => (await api.get(`/tasks/${id}`)).body;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
   for (;;) {

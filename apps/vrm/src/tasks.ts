@@ -1,9 +1,11 @@
 // Tasks of long operations. VM creations end with their saga; migrations are followed from the
 // migration service (`migration.status`) whenever time advances or someone reads the task.
 import { Injectable } from '@nestjs/common';
-import { notFound, VirtsimError } from '@virtsim/contracts';
+import { notFound, protocol, VirtsimError } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
+import { notDelivered, withRetry } from '@virtsim/messaging';
 import { nextId, streams } from './state.js';
+import { stepPolicy } from './step-retry.js';
 import { Vrm } from './vrm.service.js';
 
 export interface MigrationStatus {
@@ -42,7 +44,9 @@ export class Tasks {
   }
 
   async startMigration(vmId: string, body: { targetHostId?: string; targetClusterId?: string; live: boolean }): Promise<{ taskId: string }> {
-    const { migrationId } = await this.vrm.ctx.request<{ migrationId: string }>('migration.start', { vmId, ...body, reason: 'operator', requestedBy: 'api' });
+    // asked again only while no migration service is there to receive it: a start is not idempotent
+    const { migrationId } = await withRetry(() => this.vrm.ctx.call(protocol.migration.start, { vmId, ...body, reason: 'operator', requestedBy: 'api' }),
+      { ...stepPolicy(this.vrm, 'migration', { vmId }), retryable: notDelivered });
     return this.vrm.run((s) => {
       const taskId = nextId(s, 't');
       const events = inventory.taskDecider.decide({ type: 'CreateTask', taskId, kind: 'vm.migrate', target: migrationId }, s.tasks);
