@@ -1,0 +1,116 @@
+import type { HostSpec, VmSpec } from '@virtsim/contracts';
+import { decideInvariants, emptyStatus, emptyWorld, evolveStatus, evolveWorld, INVARIANTS, invariantReport, type World } from './index.js';
+
+const host = (name: string, extra: Partial<HostSpec> = {}): HostSpec => ({
+  name, cpu: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1, mhz: 1000, vendor: 'intel', model: 'x', arch: 'x86', features: [] },
+  memoryMiB: 16384, numaNodes: 1, hypervisor: { type: 'type1', mode: 'hardware-assisted', product: 'kvm' }, hugePagesMiB: 0,
+  pciDevices: [], datastores: [], migrationNetworkGbps: 10, ...extra,
+});
+const vmSpec = (name: string, extra: Partial<VmSpec> = {}) => ({ name, clusterId: 'c1', vcpus: 1, memoryMiB: 1024, cpuReservationMhz: 0, ...extra });
+
+type E = { type: string; data: Record<string, unknown>; simTime?: number };
+function fold(events: E[], w: World = emptyWorld(), from = 0): World {
+  events.forEach((e, i) => evolveWorld(w, { position: from + i + 1, type: e.type, data: e.data, metadata: { simTime: e.simTime ?? 0 } }));
+  return w;
+}
+const cluster: E[] = [
+  { type: 'ClusterCreated', data: { clusterId: 'c1', spec: { name: 'c', memoryOvercommit: false } } },
+  { type: 'HostAdded', data: { hostId: 'h1', clusterId: 'c1', spec: host('esx-1') } },
+  { type: 'HostAdded', data: { hostId: 'h2', clusterId: 'c1', spec: host('esx-2') } },
+];
+const running = (vmId: string, hostId: string, spec = vmSpec(vmId)): E[] => [
+  { type: 'VmCreationRequested', data: { vmId, spec } },
+  { type: 'VmPlaced', data: { vmId, clusterId: 'c1', hostId } },
+  { type: 'VmMemoryReserved', data: { vmId, hostId, memoryMiB: spec.memoryMiB, overheadMiB: 0, hugeBacked: false } },
+  { type: 'VmStateChanged', data: { vmId, clusterId: 'c1', hostId, from: 'starting', to: 'running' } },
+];
+
+function breaches(events: E[], full = true) {
+  const w = fold(events);
+  return decideInvariants(emptyStatus(), w, { full });
+}
+
+describe('invariants', () => {
+  it('every invariant has an id, a sentence and the features it protects', () => {
+    expect(new Set(INVARIANTS.map((i) => i.id)).size).toBe(INVARIANTS.length);
+    for (const i of INVARIANTS) {
+      expect(i.text).toMatch(/\.$/);
+      expect(i.protects.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('a lawful history breaks nothing', () => {
+    const events = [...cluster, ...running('vm1', 'h1'), { type: 'VmRelocated', data: { vmId: 'vm1', fromHostId: 'h1', toHostId: 'h2' } }];
+    expect(breaches(events)).toEqual([]);
+  });
+
+  it('one VM placed on two hosts is reported with the placements as evidence', () => {
+    const out = breaches([...cluster, ...running('vm1', 'h1'), { type: 'VmPlaced', data: { vmId: 'vm1', clusterId: 'c1', hostId: 'h2' } }]);
+    expect(out).toEqual([expect.objectContaining({ type: 'InvariantViolated', data: expect.objectContaining({ invariant: 'vm-single-host', subject: 'vm1', position: 8 }) })]);
+    expect(out[0]!.type === 'InvariantViolated' && out[0]!.data.evidence).toEqual({ detail: 'VM vm1 is placed on 2 hosts: h1, h2', positions: [4, 5, 6, 7, 8] });
+  });
+
+  it('a restart before fencing is reported, and restored once the host is fenced', () => {
+    const crash: E[] = [
+      { type: 'HostFaultInjected', data: { hostId: 'h1', kind: 'power-loss' } },
+      { type: 'VmsDownOnHost', data: { hostId: 'h1', vmIds: ['vm1'], staleCopies: false } },
+      { type: 'HostFailureDetected', data: { hostId: 'h1' } },
+      { type: 'VmRelocated', data: { vmId: 'vm1', fromHostId: 'h1', toHostId: 'h2' } },
+      { type: 'VmRestarted', data: { vmId: 'vm1', fromHostId: 'h1', hostId: 'h2', cause: 'host-failure' } },
+    ];
+    const w = fold([...cluster, ...running('vm1', 'h1'), ...crash]);
+    const status = emptyStatus();
+    const found = decideInvariants(status, w, { full: false });
+    expect(found.map((e) => [e.type, e.data.invariant, e.data.subject])).toEqual([['InvariantViolated', 'ha-fence-before-restart', 'vm1']]);
+    found.forEach((e, i) => evolveStatus(status, { position: 100 + i, type: e.type, data: e.data }));
+    expect(invariantReport(status).find((r) => r.id === 'ha-fence-before-restart')).toMatchObject({ status: 'violated', since: 100, openBreaches: 1 });
+    fold([{ type: 'HostFenced', data: { hostId: 'h1', vmIds: ['vm1'] } }], w, 102);
+    const after = decideInvariants(status, w, { full: false });
+    expect(after.map((e) => [e.type, e.data.invariant])).toEqual([['InvariantRestored', 'ha-fence-before-restart']]);
+  });
+
+  it('a VM running on a host that lost power, and not reported down, breaks vm-runs-on-live-host', () => {
+    const out = breaches([...cluster, ...running('vm1', 'h1'), { type: 'HostFaultInjected', data: { hostId: 'h1', kind: 'power-loss' } }], false);
+    expect(out.map((e) => e.data.invariant)).toEqual(['vm-runs-on-live-host']);
+    // reported down with it: nothing runs there
+    expect(breaches([...cluster, ...running('vm1', 'h1'), { type: 'HostFaultInjected', data: { hostId: 'h1', kind: 'power-loss' } },
+      { type: 'VmsDownOnHost', data: { hostId: 'h1', vmIds: ['vm1'], staleCopies: false } }])).toEqual([]);
+  });
+
+  it('memory over the limit without overcommit, CPU reservations over capacity', () => {
+    const big = vmSpec('big', { memoryMiB: 16000, cpuReservationMhz: 3000 });
+    const out = breaches([...cluster, ...running('vm1', 'h1', big), ...running('vm2', 'h1', { ...big, name: 'b2' })]);
+    expect(out.map((e) => [e.data.invariant, e.data.subject])).toEqual([['host-cpu-reservations', 'h1'], ['host-memory-within-overcommit', 'h1']]);
+  });
+
+  it('a passthrough GPU held by two VMs', () => {
+    const gpu = { deviceId: 'gpu-0', mode: 'passthrough', pciIndex: 0 };
+    const out = breaches([...cluster, ...running('vm1', 'h1'), ...running('vm2', 'h1'),
+      { type: 'IoDevicesAttached', data: { vmId: 'vm1', hostId: 'h1', devices: [gpu] } },
+      { type: 'IoDevicesAttached', data: { vmId: 'vm2', hostId: 'h1', devices: [gpu] } }]);
+    expect(out.map((e) => [e.data.invariant, e.data.subject])).toEqual([['device-single-owner', 'h1/0']]);
+  });
+
+  it('a must rule broken by a running VM, a live migration to a host in maintenance, a stale copy after return', () => {
+    const out = breaches([...cluster, ...running('vm1', 'h1'),
+      { type: 'RuleCreated', data: { ruleId: 'r1', clusterId: 'c1', spec: { name: 'pin', kind: 'vm-host-must', vms: ['vm1'], hosts: ['h2'] } } },
+      { type: 'HostMaintenanceEntered', data: { hostId: 'h2' } },
+      { type: 'MigrationRequested', data: { migrationId: 'm1', vmId: 'vm1', kind: 'live', targetHostId: 'h2' } }]);
+    expect(out.map((e) => e.data.invariant)).toEqual(['must-rules-hold', 'migration-target-available']);
+    const twice = breaches([...cluster, ...running('vm1', 'h1'),
+      { type: 'VmsDownOnHost', data: { hostId: 'h1', vmIds: ['vm1'], staleCopies: true } },
+      { type: 'HostFenced', data: { hostId: 'h1' } },
+      { type: 'VmRelocated', data: { vmId: 'vm1', fromHostId: 'h1', toHostId: 'h2' } },
+      { type: 'VmRestarted', data: { vmId: 'vm1', fromHostId: 'h1', hostId: 'h2', cause: 'host-isolation' } },
+      { type: 'HostRecovered', data: { hostId: 'h1' } }]);
+    expect(twice.map((e) => [e.data.invariant, e.data.subject])).toEqual([['no-vm-runs-twice', 'vm1@h1']]);
+  });
+
+  it('a task open past the deadline is seen at a tick, and positions going backwards', () => {
+    const w = fold([...cluster, { type: 'TaskCreated', data: { taskId: 't1', kind: 'vm.migrate', target: 'vm1' } }, { type: 'ClockAdvanced', data: {}, simTime: 4000 }]);
+    expect(decideInvariants(emptyStatus(), w, { full: false })).toEqual([]);
+    expect(decideInvariants(emptyStatus(), w, { full: true }).map((e) => e.data.subject)).toEqual(['t1']);
+    evolveWorld(w, { position: 2, type: 'ClockAdvanced', data: {}, metadata: {} });
+    expect(decideInvariants(emptyStatus(), w, { full: false }).map((e) => e.data.invariant)).toEqual(['log-positions-increase']);
+  });
+});
