@@ -10,4 +10,5 @@ export * from './events/io.js';
 export * from './events/migration.js';
 export * from './events/ha.js';
 export * from './state-hash.js';
+export * from './events/invariants.js';
 export * from './protocol/index.js';

@@ -8,3 +8,4 @@ export * as io from './io/index.js';
 export * as migration from './migration/index.js';
 export * as ha from './ha/index.js';
 export * as inventory from './inventory/index.js';
+export * as invariants from './invariants/index.js';
