@@ -5,6 +5,7 @@ import { ClustersController } from './api/clusters.controller.js';
 import { EncapsulationController } from './api/encapsulation.controller.js';
 import { EventsController } from './api/events.controller.js';
 import { HostsController } from './api/hosts.controller.js';
+import { InvariantsController } from './api/invariants.controller.js';
 import { SimController } from './api/sim.controller.js';
 import { StateController } from './api/state.controller.js';
 import { TasksController } from './api/tasks.controller.js';
@@ -12,6 +13,7 @@ import { VmBatchController, VmsController } from './api/vms.controller.js';
 import { Clock } from './clock.js';
 import { AuthGuard } from './http/auth.js';
 import { LeaderController, LeaderGuard } from './http/leadership.js';
+import { InvariantWatcher } from './invariants/watcher.js';
 import { PowerOn } from './power-on.js';
 import { SagaRunner } from './saga-runner.js';
 import { StepBatcher } from './step-batcher.js';
@@ -23,8 +25,8 @@ import { Vrm } from './vrm.service.js';
 @Module({
   controllers: [
     ClustersController, HostsController, VmBatchController, EncapsulationController, VmsController, TasksController,
-    SimController, EventsController, StateController, AuditController, LeaderController,
+    SimController, EventsController, StateController, AuditController, LeaderController, InvariantsController,
   ],
-  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, Watchdog, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
+  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, Watchdog, InvariantWatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
 })
 export class VrmModule {}
