@@ -7,13 +7,14 @@ import type { RecordedEvent } from '@virtsim/contracts';
 import { ServiceContext, zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
 import { QueryDoc } from '../http/openapi.js';
+import { LogPosition } from './resources.js';
 
 export const AuditQuery = z.strictObject({
-  vm: z.string().min(1).optional(),
-  host: z.string().min(1).optional(),
+  vm: z.string().min(1).max(64).optional(),
+  host: z.string().min(1).max(64).optional(),
   from: z.coerce.number().min(0).optional(),
   to: z.coerce.number().min(0).optional(),
-  after: z.coerce.number().int().min(0).default(0),
+  after: LogPosition.default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
@@ -26,6 +27,7 @@ const ACTIONS: [RegExp, string][] = [
   [/^Migration|Evacuation/, 'migration'],
   [/Refused|Rejected/, 'refusal'],
   [/Placement|VmPlaced|VmRelocated/, 'placement'],
+  [/^Invariant/, 'invariant'],
 ];
 
 export function auditAction(type: string): string | null {
