@@ -37,6 +37,7 @@ export class PrivatePostgres {
   get url(): string { return `postgres://postgres@127.0.0.1:${this.port}/postgres`; }
 
   static async start(): Promise<PrivatePostgres> {
+    if (!existsSync(join(PG_BIN, 'initdb'))) throw new Error(`the fault test needs PostgreSQL's initdb/pg_ctl in ${PG_BIN} (set VIRTSIM_PG_BIN)`);
     const dir = mkdtempSync(join(tmpdir(), 'virtsim-pg-'));
     if (process.getuid?.() === 0) chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
     await asPostgres(join(PG_BIN, 'initdb'), ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
@@ -69,6 +70,7 @@ export class PrivateNats {
   get url(): string { return `nats://127.0.0.1:${this.port}`; }
 
   static async start(): Promise<PrivateNats> {
+    if (!existsSync(NATS_SERVER)) throw new Error(`the fault test needs nats-server at ${NATS_SERVER} (set VIRTSIM_NATS_SERVER)`);
     const nats = new PrivateNats(await freePort());
     await nats.up();
     return nats;
@@ -236,4 +238,3 @@ export function recoveryMs(creations: Creation[], fault: Fault, baselineMs: numb
 }
 
 export const logDir = (): string => mkdtempSync(join(tmpdir(), 'virtsim-faults-'));
-export const hasPrivateInfraTools = (): boolean => existsSync(join(PG_BIN, 'initdb')) && existsSync(NATS_SERVER);

@@ -88,3 +88,18 @@ test('a saga that no drive loop runs (its loop stopped on a fault) is resumed by
   const done = await until(() => task(taskId), finished);
   expect(done).toMatchObject({ state: 'succeeded' });
 });
+
+test('a creation task left open with neither a saga nor a VM (e.g. a batch cut short) is failed by the watchdog after 30 s', async () => {
+  const vrm = sys.services.get('vrm')!.app.get(Vrm);
+  const { taskId } = await vrm.run((s) => {
+    const id = nextId(s, 't');
+    const events = inventory.taskDecider.decide({ type: 'CreateTask', taskId: id, kind: 'vm.create', target: 'vm999' }, s.tasks);
+    return { appends: [{ streamId: streams.task(id), events }], result: { taskId: id } };
+  });
+  const watchdog = sys.services.get('vrm')!.app.get(Watchdog);
+  const seen = performance.now();
+  await watchdog.pass(seen);
+  expect((await task(taskId)).state).toBe('queued');
+  await watchdog.pass(seen + 60_000);
+  expect(await until(() => task(taskId), finished)).toMatchObject({ state: 'failed', error: { details: { rule: 'vm.creation', vmId: 'vm999' } } });
+});
