@@ -23,7 +23,7 @@ export class Tasks {
   constructor(private readonly vrm: Vrm) {}
 
   resource(taskId: string) {
-    const task = this.vrm.state.tasks[taskId];
+    const task = Object.hasOwn(this.vrm.state.tasks, taskId) ? this.vrm.state.tasks[taskId] : undefined;
     if (!task) throw notFound('task', taskId);
     // `target` (the VM or migration the task works on) extends the contract's task shape
     return { ...inventory.toTaskResource(task), target: task.target };

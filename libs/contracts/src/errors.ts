@@ -2,7 +2,7 @@
 // NATS carries {code, message, details} unchanged (RpcException payload).
 export type ErrorCode =
   | 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict'
-  | 'too-large' | 'unprocessable' | 'unavailable' | 'internal';
+  | 'too-large' | 'unsupported' | 'unprocessable' | 'unavailable' | 'internal';
 
 export interface FieldError { path: string; message: string }
 
@@ -23,7 +23,7 @@ export class VirtsimError extends Error {
   static from(value: unknown): VirtsimError {
     if (value instanceof VirtsimError) return value;
     const v = value as { code?: ErrorCode; message?: string; details?: ErrorDetails } | undefined;
-    if (v && typeof v === 'object' && typeof v.code === 'string' && typeof v.message === 'string' && v.code in HTTP_STATUS) {
+    if (v && typeof v === 'object' && typeof v.code === 'string' && typeof v.message === 'string' && Object.hasOwn(HTTP_STATUS, v.code)) {
       return new VirtsimError(v.code, v.message, v.details ?? {});
     }
     return new VirtsimError('internal', value instanceof Error ? value.message : String(value));
@@ -40,7 +40,7 @@ export class ConcurrencyError extends VirtsimError {
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, conflict: 409,
-  'too-large': 413, unprocessable: 422, unavailable: 503, internal: 500,
+  'too-large': 413, unsupported: 415, unprocessable: 422, unavailable: 503, internal: 500,
 };
 
 export const invalid = (message: string, errors: FieldError[] = []) => new VirtsimError('invalid', message, { errors });

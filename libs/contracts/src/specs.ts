@@ -1,9 +1,18 @@
 // Request/resource specifications of the public contract (shared/design/API.md).
 // The same zod schemas validate HTTP bodies, NATS payloads and generate the OpenAPI document.
 import { z } from 'zod';
+import { isPrototypeKey } from './text.js';
 
-export const Id = z.string().min(1).max(64);
+export { isPrototypeKey, PROTOTYPE_KEYS, unstorableText } from './text.js';
+
+export const Id = z.string().min(1).max(64).refine((id) => !isPrototypeKey(id), 'not an id (the name of an Object.prototype member)');
 export const Name = z.string().trim().min(1).max(80).regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'letters, digits, . _ - and spaces');
+
+/** the largest host (64 TiB) and VM (24 TiB, 768 vCPUs at the fastest host clock) the domain models */
+export const MAX_HOST_MEMORY_MIB = 64 * 1024 * 1024;
+export const MAX_VM_MEMORY_MIB = 24 * 1024 * 1024;
+export const MAX_VM_VCPUS = 768;
+export const MAX_VM_MHZ = MAX_VM_VCPUS * 10_000;
 
 export const DrsPolicy = z.strictObject({
   enabled: z.boolean(),
@@ -21,10 +30,13 @@ export const HaPolicy = z.strictObject({
   hostFailuresTolerated: z.number().int().min(0).max(127).default(1),
   failureDetectionSeconds: z.number().int().min(10).max(3600).default(30),
   isolationResponse: z.enum(['power-off', 'leave-running']).default('power-off'),
+  /** VM monitoring (HA.md 6): restarts in place allowed per window before the VM is relocated (vSphere: 3 per hour) */
+  restartsInPlace: z.number().int().min(0).max(100).default(3),
+  restartWindowSeconds: z.number().int().min(60).max(7 * 86400).default(3600),
 });
 export const ImcBaseline = z.union([
-  z.strictObject({ level: z.string().min(1) }),
-  z.strictObject({ features: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ level: z.string().min(1).max(40) }),
+  z.strictObject({ features: z.array(z.string().min(1).max(40)).min(1).max(400) }),
 ]);
 
 export const ClusterSpec = z.strictObject({
@@ -77,24 +89,24 @@ export type HypervisorSpec = z.infer<typeof HypervisorSpec>;
 export const PciDeviceSpec = z.strictObject({
   kind: z.enum(['gpu', 'nic', 'disk']),
   model: z.string().min(1).max(120),
-  vgpuProfiles: z.array(z.string().min(1)).optional(),
+  vgpuProfiles: z.array(z.string().min(1).max(40)).max(64).optional(),
 });
 export type PciDeviceSpec = z.infer<typeof PciDeviceSpec>;
 
 export const DatastoreSpec = z.strictObject({
   name: z.string().min(1).max(80),
   kind: z.enum(['shared', 'local']).default('shared'),
-  capacityGiB: z.number().int().min(1).default(10240),
+  capacityGiB: z.number().int().min(1).max(1024 * 1024).default(10240),
 });
 export type DatastoreSpec = z.infer<typeof DatastoreSpec>;
 
 export const HostSpec = z.strictObject({
   name: Name,
   cpu: CpuSpec,
-  memoryMiB: z.number().int().min(512).max(64 * 1024 * 1024),
+  memoryMiB: z.number().int().min(512).max(MAX_HOST_MEMORY_MIB),
   numaNodes: z.number().int().min(1).max(16).default(1),
   hypervisor: HypervisorSpec,
-  hugePagesMiB: z.number().int().min(0).multipleOf(2).default(0),
+  hugePagesMiB: z.number().int().min(0).max(MAX_HOST_MEMORY_MIB).multipleOf(2).default(0),
   pciDevices: z.array(PciDeviceSpec).max(32).default([]),
   datastores: z.array(DatastoreSpec).max(64).default([{ name: 'shared-ds', kind: 'shared', capacityGiB: 10240 }]),
   migrationNetworkGbps: z.union([z.literal(1), z.literal(10)]).default(10),
@@ -111,17 +123,17 @@ export type GuestOs = z.infer<typeof GuestOs>;
 export const DiskSpec = z.strictObject({
   sizeGiB: z.number().int().min(1).max(65536),
   bus: z.enum(['ide', 'sata', 'scsi', 'virtio', 'xen']),
-  datastore: z.string().min(1).optional(),
+  datastore: z.string().min(1).max(80).optional(),
 });
 export type DiskSpec = z.infer<typeof DiskSpec>;
 export const NicSpec = z.strictObject({ model: z.enum(['e1000', 'virtio', 'sriov']) });
 export type NicSpec = z.infer<typeof NicSpec>;
-export const GpuSpec = z.strictObject({ mode: z.enum(['passthrough', 'vgpu']), profile: z.string().min(1).optional() });
+export const GpuSpec = z.strictObject({ mode: z.enum(['passthrough', 'vgpu']), profile: z.string().min(1).max(40).optional() });
 export type GpuSpec = z.infer<typeof GpuSpec>;
 
 export const WorkloadProfile = z.strictObject({
   cpuDemandMhz: z.number().min(0).max(1_000_000).default(500),
-  activeMemoryMiB: z.number().min(0).default(256),
+  activeMemoryMiB: z.number().min(0).max(MAX_VM_MEMORY_MIB).default(256),
   dirtyRateMiBps: z.number().min(0).max(100_000).default(10),
   iops: z.number().min(0).max(10_000_000).default(100),
   ioSizeKiB: z.number().min(0.5).max(16384).default(8),
@@ -134,8 +146,8 @@ export type WorkloadProfile = z.infer<typeof WorkloadProfile>;
 export const VmSpec = z.strictObject({
   name: Name,
   clusterId: Id,
-  vcpus: z.number().int().min(1).max(768),
-  memoryMiB: z.number().int().min(16).max(24 * 1024 * 1024),
+  vcpus: z.number().int().min(1).max(MAX_VM_VCPUS),
+  memoryMiB: z.number().int().min(16).max(MAX_VM_MEMORY_MIB),
   guestOs: GuestOs,
   toolsInstalled: z.boolean().default(false),
   disks: z.array(DiskSpec).min(0).max(60).default([]),
@@ -145,9 +157,9 @@ export const VmSpec = z.strictObject({
   gpus: z.array(GpuSpec).max(8).default([]),
   hugePages: z.boolean().default(false),
   cpuShares: z.number().int().min(1).max(1_000_000).default(1000),
-  cpuReservationMhz: z.number().min(0).default(0),
-  cpuLimitMhz: z.number().min(1).optional(),
-  memoryReservationMiB: z.number().int().min(0).default(0),
+  cpuReservationMhz: z.number().min(0).max(MAX_VM_MHZ).default(0),
+  cpuLimitMhz: z.number().min(1).max(MAX_VM_MHZ).optional(),
+  memoryReservationMiB: z.number().int().min(0).max(MAX_VM_MEMORY_MIB).default(0),
   ha: z.strictObject({ enabled: z.boolean(), priority: z.enum(['low', 'medium', 'high']).default('medium') }).optional(),
   workload: WorkloadProfile.optional(),
   powerOn: z.boolean().default(false),

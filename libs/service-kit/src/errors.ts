@@ -2,29 +2,39 @@
 // HTTP answers application/problem+json. Nothing else leaks.
 import { Catch, type ArgumentsHost, type ExceptionFilter, HttpException, PayloadTooLargeException } from '@nestjs/common';
 import { HTTP_STATUS, VirtsimError, type ErrorCode } from '@virtsim/contracts';
+import { randomUUID } from 'node:crypto';
 import { throwError } from 'rxjs';
 import type { Response } from 'express';
 import { rootLogger } from './logger.js';
 
 export function toVirtsimError(err: unknown): VirtsimError {
   if (err instanceof VirtsimError) return err;
-  if (err instanceof PayloadTooLargeException || (err as { type?: string })?.type === 'entity.too.large') {
-    return new VirtsimError('too-large', 'request body exceeds the 1 MiB limit');
-  }
+  if (err instanceof PayloadTooLargeException) return new VirtsimError('too-large', 'request body is too large');
+  const parser = bodyParserError(err);
+  if (parser) return parser;
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const code = (Object.entries(HTTP_STATUS).find(([, s]) => s === status)?.[0] ?? 'internal') as ErrorCode;
     return new VirtsimError(code, err.message);
   }
-  if ((err as { type?: string; status?: number })?.status === 400 && (err as { type?: string })?.type === 'entity.parse.failed') {
-    return new VirtsimError('invalid', 'request body is not valid JSON');
-  }
   return VirtsimError.from(err);
+}
+
+/** body-parser's refusals (http-errors with a `type`): client errors by their own status, never a 500 */
+function bodyParserError(err: unknown): VirtsimError | null {
+  const e = err as { type?: unknown; status?: unknown; limit?: unknown; message?: unknown } | null;
+  if (!e || typeof e.type !== 'string' || typeof e.status !== 'number' || e.status >= 500) return null;
+  switch (e.type) {
+    case 'entity.too.large': return new VirtsimError('too-large', `request body exceeds this route's limit of ${typeof e.limit === 'number' ? e.limit : '?'} bytes`, { limit: e.limit });
+    case 'entity.parse.failed': return new VirtsimError('invalid', 'request body is not valid JSON');
+    case 'charset.unsupported': case 'encoding.unsupported': return new VirtsimError('unsupported', String(e.message));
+    default: return new VirtsimError(e.status === 415 ? 'unsupported' : e.status === 413 ? 'too-large' : 'invalid', String(e.message));
+  }
 }
 
 const TITLES: Record<ErrorCode, string> = {
   invalid: 'Bad request', unauthorized: 'Unauthorized', forbidden: 'Forbidden', 'not-found': 'Not found', conflict: 'Conflict',
-  'too-large': 'Payload too large', unprocessable: 'Unprocessable request', unavailable: 'Service unavailable', internal: 'Internal error',
+  'too-large': 'Payload too large', unsupported: 'Unsupported media type', unprocessable: 'Unprocessable request', unavailable: 'Service unavailable', internal: 'Internal error',
 };
 
 export function problem(e: VirtsimError) {
@@ -43,9 +53,18 @@ export function problem(e: VirtsimError) {
 export class VirtsimErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost) {
     const e = toVirtsimError(exception);
-    if (e.code === 'internal') rootLogger().error({ err: exception }, 'internal error');
-    if (host.getType() === 'rpc') return throwError(() => e.toJSON());
+    if (host.getType() === 'rpc') {
+      if (e.code === 'internal') rootLogger().error({ err: exception }, 'internal error');
+      return throwError(() => e.toJSON());
+    }
     const res = host.switchToHttp().getResponse<Response>();
-    res.status(HTTP_STATUS[e.code]).type('application/problem+json').send(JSON.stringify(problem(e)));
+    res.status(HTTP_STATUS[e.code]).type('application/problem+json').send(JSON.stringify(problem(e.code === 'internal' ? masked(exception) : e)));
   }
+}
+
+/** what an internal error says to an HTTP client: a request id to quote; its text stays in the log under that id */
+function masked(exception: unknown): VirtsimError {
+  const requestId = randomUUID();
+  rootLogger().error({ err: exception, requestId }, 'internal error');
+  return new VirtsimError('internal', `internal error (request id ${requestId})`, { requestId });
 }

@@ -13,6 +13,9 @@ export const projectionLag = new Gauge({
 export const projectionPosition = new Gauge({
   name: 'virtsim_projection_position', help: 'last log position applied by a service', labelNames: ['service'], registers: [registry],
 });
+export const eventsUnapplied = new Counter({
+  name: 'virtsim_events_unapplied_total', help: 'events a service projection could not apply (skipped, logged, listed by /health)', labelNames: ['service'], registers: [registry],
+});
 export const handlerDuration = new Histogram({
   name: 'virtsim_handler_duration_seconds', help: 'message handler latency', labelNames: ['service', 'pattern', 'outcome'],
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry],

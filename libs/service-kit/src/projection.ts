@@ -5,7 +5,8 @@ import type { RecordedEvent } from '@virtsim/contracts';
 import { stateHash } from '@virtsim/contracts';
 import { Subscription, type EventStore } from '@virtsim/event-store';
 import { causality } from '@virtsim/messaging';
-import { eventsApplied, projectionLag, projectionPosition } from './metrics.js';
+import { rootLogger } from './logger.js';
+import { eventsApplied, eventsUnapplied, projectionLag, projectionPosition } from './metrics.js';
 
 export interface ProjectionDef<S> {
   /** consumer name, also the snapshot key */
@@ -30,8 +31,15 @@ export interface ProjectionOptions {
   onError?: (err: unknown) => void;
 }
 
+/** an event this projection's evolve threw on: skipped, so that one bad event cannot stop the service */
+export interface UnappliedEvent { position: number; type: string; error: string }
+const KEEP_UNAPPLIED = 20;
+
 export class Projection<S> {
   state: S;
+  /** the last events evolve could not apply (newest last), and how many there were in all */
+  readonly unapplied: UnappliedEvent[] = [];
+  unappliedCount = 0;
   /** stream versions seen, for the expected version of the next append */
   private versions = new Map<string, number>();
   private subscription: Subscription | null = null;
@@ -155,10 +163,26 @@ export class Projection<S> {
     }
   }
 
+  // An event evolve throws on is reported (log, metric, /health) and skipped: retrying it would fail the same way
+  // forever, and the service would never catch up, answer or start again on its own log.
   private fold(state: S, events: RecordedEvent[]): S {
-    if (this.def.evolveBatch) return events.length ? this.def.evolveBatch(state, events) : state;
-    for (const e of events) state = this.def.evolve(state, e);
+    if (this.def.evolveBatch) {
+      if (events.length === 0) return state;
+      try { return this.def.evolveBatch(state, events); } catch (err) { this.report(events[0], err, events[events.length - 1].position); return state; }
+    }
+    for (const e of events) {
+      try { state = this.def.evolve(state, e); } catch (err) { this.report(e, err); }
+    }
     return state;
+  }
+
+  private report(e: RecordedEvent, err: unknown, through = e.position): void {
+    const error = err instanceof Error ? err.message : String(err);
+    this.unappliedCount++;
+    this.unapplied.push({ position: e.position, type: e.type, error });
+    if (this.unapplied.length > KEEP_UNAPPLIED) this.unapplied.shift();
+    eventsUnapplied.inc({ service: this.def.name });
+    rootLogger().error({ err, projection: this.def.name, position: e.position, through, type: e.type }, 'projection could not apply an event; skipped');
   }
 
   private async snapshotAt(position: number): Promise<void> {

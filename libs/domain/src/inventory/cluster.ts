@@ -13,6 +13,7 @@ import { imcFeatures, imcVendor, missingFeatures } from './imc.js';
 import { requireCluster } from './lookup.js';
 import { emptyInventory, evolveInventory } from './view.js';
 import type { ClusterView, InventoryView } from './view.js';
+import { own } from '../shared/record.js';
 
 export type ClusterCommand =
   | { type: 'CreateCluster'; clusterId: string; spec: ClusterSpec }
@@ -30,7 +31,7 @@ export const clusterDecider: Decider<InventoryView, ClusterCommand, InventoryEve
 };
 
 function createCluster(view: InventoryView, clusterId: string, spec: ClusterSpec): InventoryEvent[] {
-  if (view.clusters[clusterId]) throw conflict('cluster.exists', `cluster ${clusterId} already exists`, { clusterId });
+  if (own(view.clusters, clusterId)) throw conflict('cluster.exists', `cluster ${clusterId} already exists`, { clusterId });
   assertNameFree(view, spec.name, clusterId);
   if (spec.imcBaseline) imcFeatures(spec.imcBaseline);
   return [{ type: 'ClusterCreated', data: { clusterId, spec } }];
@@ -48,7 +49,7 @@ function changePolicy(view: InventoryView, clusterId: string, patch: ClusterPatc
 }
 
 function assertNameFree(view: InventoryView, name: string, clusterId: string): void {
-  const owner = view.clusterNames[name];
+  const owner = own(view.clusterNames, name);
   if (owner !== undefined && owner !== clusterId) {
     throw conflict('cluster.name', `a cluster named '${name}' already exists (${owner})`, { name, clusterId: owner });
   }

@@ -16,6 +16,7 @@ import { imcFeatures, imcVendor, missingFeatures } from './imc.js';
 import { CLUSTER_LIMITS, hostCondition, isHostDown, requireCluster, requireHost } from './lookup.js';
 import { emptyInventory, evolveInventory } from './view.js';
 import type { ClusterView, HostView, InventoryView } from './view.js';
+import { own } from '../shared/record.js';
 
 export type HostCommand =
   | { type: 'AddHost'; hostId: string; clusterId: string; spec: HostSpec }
@@ -46,8 +47,8 @@ const HARDWARE_ASSIST_FLAG: Partial<Record<HostSpec['cpu']['vendor'], string>> =
 
 function addHost(view: InventoryView, hostId: string, clusterId: string, spec: HostSpec): InventoryEvent[] {
   const cluster = requireCluster(view, clusterId);
-  if (view.hosts[hostId]) throw conflict('host.exists', `host ${hostId} already exists`, { hostId });
-  const owner = cluster.hostNames[spec.name];
+  if (own(view.hosts, hostId)) throw conflict('host.exists', `host ${hostId} already exists`, { hostId });
+  const owner = own(cluster.hostNames, spec.name);
   if (owner !== undefined) {
     throw conflict('host.name', `cluster ${cluster.spec.name} already has a host named '${spec.name}' (${owner})`, { name: spec.name, hostId: owner });
   }

@@ -15,6 +15,7 @@ import type { Decider } from '../shared/decider.js';
 import { requireCluster, requireRule } from './lookup.js';
 import { emptyInventory, evolveInventory } from './view.js';
 import type { ClusterView, InventoryView, RuleView } from './view.js';
+import { own } from '../shared/record.js';
 
 export type RuleCommand =
   | { type: 'CreateRule'; ruleId: string; clusterId: string; spec: RuleSpec }
@@ -38,8 +39,8 @@ export const ruleDecider: Decider<InventoryView, RuleCommand, InventoryEvent> = 
 
 function createRule(view: InventoryView, ruleId: string, clusterId: string, spec: RuleSpec): InventoryEvent[] {
   const cluster = requireCluster(view, clusterId);
-  if (view.rules[ruleId]) throw conflict('rule.exists', `rule ${ruleId} already exists`, { ruleId });
-  const owner = cluster.ruleNames[spec.name];
+  if (own(view.rules, ruleId)) throw conflict('rule.exists', `rule ${ruleId} already exists`, { ruleId });
+  const owner = own(cluster.ruleNames, spec.name);
   if (owner !== undefined) {
     throw conflict('rule.name', `cluster ${cluster.spec.name} already has a rule named '${spec.name}' (${owner})`, { name: spec.name, ruleId: owner });
   }
@@ -64,10 +65,10 @@ function assertShape(spec: RuleSpec): void {
 
 function assertMembers(cluster: ClusterView, spec: RuleSpec): void {
   for (const vmId of spec.vms) {
-    if (!cluster.vmIds[vmId]) throw memberNotFound('vm', vmId, cluster, spec);
+    if (!own(cluster.vmIds, vmId)) throw memberNotFound('vm', vmId, cluster, spec);
   }
   for (const hostId of spec.hosts ?? []) {
-    if (!cluster.hostIds[hostId]) throw memberNotFound('host', hostId, cluster, spec);
+    if (!own(cluster.hostIds, hostId)) throw memberNotFound('host', hostId, cluster, spec);
   }
 }
 
@@ -91,7 +92,7 @@ function assertNoContradiction(view: InventoryView, cluster: ClusterView, added:
     if (hosts.size === 0) throw contradiction(`the host rules of VM ${vmId}: no host is left for it`, ruleIdsOf(rules, vmId));
   }
   for (const rule of rules.filter((r) => r.spec.kind === 'vm-affinity')) {
-    const common = rule.spec.vms.map((id) => allowed[id]).filter((s): s is Set<string> => s !== undefined).reduce(intersect, null);
+    const common = rule.spec.vms.map((id) => own(allowed, id)).filter((s): s is Set<string> => s !== undefined).reduce(intersect, null);
     if (common !== null && common.size === 0) {
       throw contradiction(`affinity rule ${rule.spec.name}: its VMs have no allowed host in common`, [rule.id]);
     }
@@ -121,7 +122,7 @@ function allowedHosts(cluster: ClusterView, rules: RuleView[]): Record<string, S
     if (rule.spec.kind !== 'vm-host-must' && rule.spec.kind !== 'vm-host-must-not') continue;
     const hosts = new Set(rule.spec.hosts ?? []);
     for (const vmId of rule.spec.vms) {
-      const current = allowed[vmId] ?? new Set(all);
+      const current = own(allowed, vmId) ?? new Set(all);
       allowed[vmId] = new Set([...current].filter((h) => (rule.spec.kind === 'vm-host-must') === hosts.has(h)));
     }
   }

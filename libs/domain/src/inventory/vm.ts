@@ -24,6 +24,7 @@ import { POWER_PATHS, transitionEvents } from './vm-lifecycle.js';
 import type { PowerAction } from './vm-lifecycle.js';
 import { emptyInventory, evolveInventory } from './view.js';
 import type { InventoryView, VmView } from './view.js';
+import { own } from '../shared/record.js';
 
 export type VmCommand =
   | { type: 'RequestVmCreation'; vmId: string; spec: VmSpec }
@@ -41,7 +42,7 @@ export const vmDecider: Decider<InventoryView, VmCommand, InventoryEvent> = {
   decide: (command, view) => {
     switch (command.type) {
       case 'RequestVmCreation':
-        if (view.vms[command.vmId]) throw conflict('vm.exists', `VM ${command.vmId} already exists`, { vmId: command.vmId });
+        if (own(view.vms, command.vmId)) throw conflict('vm.exists', `VM ${command.vmId} already exists`, { vmId: command.vmId });
         validateVmCreation(view, command.vmId, command.spec);
         return [{ type: 'VmCreationRequested', data: { vmId: command.vmId, spec: command.spec } }];
       case 'PowerVm': return powerVm(view, requireVm(view, command.vmId), command.action, command.reason ?? command.action);
@@ -65,9 +66,9 @@ export const vmDecider: Decider<InventoryView, VmCommand, InventoryEvent> = {
 /** Also run by the saga's validate step, when the VM already exists in 'creating' (it then holds its own slot). */
 export function validateVmCreation(view: InventoryView, vmId: string, spec: VmSpec): void {
   const cluster = requireCluster(view, spec.clusterId);
-  const existing = view.vms[vmId];
+  const existing = own(view.vms, vmId);
   if (existing && existing.state !== 'creating') throw conflict('vm.exists', `VM ${vmId} already exists`, { vmId });
-  const owner = cluster.vmNames[spec.name];
+  const owner = own(cluster.vmNames, spec.name);
   if (owner !== undefined && owner !== vmId) {
     throw conflict('vm.name', `cluster ${cluster.spec.name} already has a VM named '${spec.name}' (${owner})`, { name: spec.name, vmId: owner });
   }

@@ -9,6 +9,7 @@
 // Anti-affinity counts an in-flight migration's source and target hosts as taken until the move ends.
 import type { RuleSpec } from '@virtsim/contracts';
 import type { InFlightMigration, PlacementState } from './model.js';
+import { own } from '../shared/record.js';
 
 export type RuleSeverity = 'must' | 'should';
 export interface RuleViolation {
@@ -27,7 +28,7 @@ export const ruleSeverity = (kind: RuleSpec['kind']): RuleSeverity => (kind === 
 export function addRule(state: PlacementState, ruleId: string, clusterId: string, spec: RuleSpec): void {
   const hostCounts: Record<string, number> = {};
   for (const vmId of spec.vms) {
-    const ids = state.vmRules[vmId] ?? [];
+    const ids = own(state.vmRules, vmId) ?? [];
     if (!ids.includes(ruleId)) state.vmRules[vmId] = [...ids, ruleId].sort();
     const hostId = state.vms[vmId]?.hostId;
     if (hostId) hostCounts[hostId] = (hostCounts[hostId] ?? 0) + 1;
@@ -36,10 +37,10 @@ export function addRule(state: PlacementState, ruleId: string, clusterId: string
 }
 
 export function removeRule(state: PlacementState, ruleId: string): void {
-  const rule = state.rules[ruleId];
+  const rule = own(state.rules, ruleId);
   if (!rule) return;
   for (const vmId of rule.spec.vms) {
-    const rest = (state.vmRules[vmId] ?? []).filter((id) => id !== ruleId);
+    const rest = (own(state.vmRules, vmId) ?? []).filter((id) => id !== ruleId);
     if (rest.length > 0) state.vmRules[vmId] = rest;
     else delete state.vmRules[vmId];
   }
@@ -60,7 +61,7 @@ function takenByMigration(state: PlacementState, ruleId: string, vmId: string, h
 /** The first must rule (by id) that placing vmId on hostId would break, or null. */
 export function breaksMustRule(state: PlacementState, vmId: string, hostId: string, migrations: readonly InFlightMigration[] = []): string | null {
   for (const ruleId of state.vmRules[vmId] ?? []) {
-    const rule = state.rules[ruleId];
+    const rule = own(state.rules, ruleId);
     if (!rule) continue;
     const { kind, hosts = [] } = rule.spec;
     if (kind === 'vm-host-must' && !hosts.includes(hostId)) return ruleId;
@@ -87,7 +88,7 @@ export function brokenShouldRules(state: PlacementState, vmId: string, hostId: s
   if (!ruleIds) return [];
   const out: string[] = [];
   for (const ruleId of ruleIds) {
-    const rule = state.rules[ruleId];
+    const rule = own(state.rules, ruleId);
     if (rule?.spec.kind === 'vm-host-should' && !(rule.spec.hosts ?? []).includes(hostId)) out.push(ruleId);
   }
   return out;
