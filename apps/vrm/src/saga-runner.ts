@@ -121,7 +121,10 @@ export class SagaRunner implements OnApplicationBootstrap {
         case 'place': hostId = (await this.ask(CREATION_STEP_SUBJECTS.place.step, vmId, idempotencyKey)).hostId; break;
         case 'reserve-memory': await this.ask(CREATION_STEP_SUBJECTS['reserve-memory'].step, vmId, idempotencyKey); break;
         case 'attach-devices': await this.ask(CREATION_STEP_SUBJECTS['attach-devices'].step, vmId, idempotencyKey); break;
-        case 'power-on': await this.powerOn.check(vmId, saga.hostId!, 'after-own'); break;
+        case 'power-on':
+          inventory.assertHostTakesPowerOn(this.vrm.state.inventory, saga.hostId!, vmId);
+          await this.powerOn.check(vmId, saga.hostId!, 'after-own');
+          break;
       }
       return { type: 'VmCreationStepCompleted', data: { ...base, hostId } };
     } catch (err) {

@@ -1,7 +1,7 @@
 // Creating VMs: the request and its task are appended together (nothing is written when the request
 // is refused), then the creation saga runs in the background.
 import { Injectable } from '@nestjs/common';
-import { conflict, invalid, type FieldError, type VmSpec } from '@virtsim/contracts';
+import { conflict, invalid, VirtsimError, type FieldError, type VmSpec } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { SagaRunner } from './saga-runner.js';
 import { nextId, streams, type VrmState } from './state.js';
@@ -26,32 +26,54 @@ export class VmCreation {
   /** one task for many VMs: the whole batch is checked first (names, limits, clusters), then created in chunks */
   async createBatch(specs: VmSpec[]): Promise<{ taskId: string; vmIds: string[] }> {
     precheckBatch(this.vrm.state, specs);
+    // the tasks go with the first chunk's requests: a refusal there (a name taken meanwhile) writes nothing
     const batch = await this.vrm.run((s) => {
       const taskId = nextId(s, 't');
       const children = specs.map((_, i) => ({ taskId: nextId(s, 't', i + 1), kind: 'vm.create', target: nextId(s, 'vm', i) }));
       const events = inventory.taskDecider.decide({ type: 'CreateBatchTask', taskId, kind: 'vm.batch', children }, s.tasks);
-      return {
-        appends: events.map((e) => ({ streamId: streams.task(e.data.taskId), events: [e] })),
-        result: { taskId, children },
-      };
+      const tasks = events.map((e) => ({ streamId: streams.task(e.data.taskId), events: [e] }));
+      return { appends: [...tasks, ...chunkAppends(s, specs, children, 0)], result: { taskId, children } };
     });
     const vmIds: string[] = [];
     for (let i = 0; i < specs.length; i += CHUNK) {
-      const chunk = specs.slice(i, i + CHUNK);
-      await this.vrm.run((s) => {
-        const appends = chunk.flatMap((spec, k) => {
-          const child = batch.children[i + k];
-          return requestAppends(s, child.target, child.taskId, spec, 'exists');
-        });
-        return { appends, result: {} };
-      });
-      for (let k = 0; k < chunk.length; k++) {
-        vmIds.push(batch.children[i + k].target);
-        this.sagas.start(batch.children[i + k].target);
+      if (i > 0) {
+        try {
+          await this.vrm.run((s) => ({ appends: chunkAppends(s, specs, batch.children, i), result: {} }));
+        } catch (err) {
+          // the batch is answered 202 already in effect (its first VMs are being created): the children not
+          // requested end failed with the reason, so the batch task ends too
+          await this.failChildren(batch.children.slice(i), VirtsimError.from(err));
+          break;
+        }
+      }
+      for (const child of batch.children.slice(i, i + CHUNK)) {
+        vmIds.push(child.target);
+        this.sagas.start(child.target);
       }
     }
     return { taskId: batch.taskId, vmIds };
   }
+
+  private async failChildren(children: { taskId: string }[], e: VirtsimError): Promise<void> {
+    const error = { code: e.code, message: `not requested: ${e.message}`, details: e.details };
+    for (let i = 0; i < children.length; i += CHUNK) {
+      await this.vrm.run((s) => {
+        const view = structuredClone(s.tasks);
+        // a child's end also moves its batch (progress, and its own end with the last child): each on its task's stream
+        const appends = children.slice(i, i + CHUNK).flatMap((c) => {
+          const events = inventory.taskDecider.decide({ type: 'FailTask', taskId: c.taskId, error }, view);
+          for (const ev of events) inventory.taskDecider.evolve(view, ev);
+          return events.map((ev) => ({ streamId: streams.task(ev.data.taskId), events: [ev] }));
+        });
+        return { appends, result: {} };
+      });
+    }
+  }
+}
+
+/** the VmCreationRequested of the chunk that starts at `at` */
+function chunkAppends(s: VrmState, specs: VmSpec[], children: { taskId: string; target: string }[], at: number): Append[] {
+  return specs.slice(at, at + CHUNK).flatMap((spec, k) => requestAppends(s, children[at + k].target, children[at + k].taskId, spec, 'exists'));
 }
 
 /** VmCreationRequested (+ its task unless the task exists already) */

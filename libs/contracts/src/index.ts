@@ -12,3 +12,4 @@ export * from './events/ha.js';
 export * from './state-hash.js';
 export * from './events/invariants.js';
 export * from './protocol/index.js';
+export * from './events/catalog.js';

@@ -4,10 +4,10 @@ import { z } from 'zod';
 
 export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().min(1).optional(),
-  clusterId: z.string().min(1).optional(),
-  hostId: z.string().min(1).optional(),
-  state: z.string().min(1).optional(),
+  cursor: z.string().min(1).max(64).optional(),
+  clusterId: z.string().min(1).max(64).optional(),
+  hostId: z.string().min(1).max(64).optional(),
+  state: z.string().min(1).max(32).optional(),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 
@@ -49,3 +49,6 @@ export function vmResource(vm: inventory.VmView) {
 export function ruleResource(r: inventory.RuleView) {
   return { id: r.id, clusterId: r.clusterId, ...r.spec };
 }
+
+/** a position in the log (query parameter): a whole number the database's bigint and a JS number both hold */
+export const LogPosition = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

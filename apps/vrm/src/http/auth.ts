@@ -7,9 +7,11 @@ import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from
 import { Reflector } from '@nestjs/core';
 import { VirtsimError } from '@virtsim/contracts';
 import type { Request } from 'express';
-import { PUBLIC_ROUTE } from '@virtsim/service-kit';
+import { parseApiTokens, PUBLIC_ROUTE, type ApiRole } from '@virtsim/service-kit';
 
-export type Role = 'admin' | 'operator' | 'auditor';
+export type Role = ApiRole;
+/** the one route a browser's EventSource reaches without headers: only it takes `?token=` */
+const QUERY_TOKEN_ROUTE = '/api/v1/events/stream';
 export const ROLES_KEY = 'virtsim:roles';
 
 
@@ -19,11 +21,9 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 export class TokenRegistry {
   constructor(private readonly tokens: Map<string, Role>) {}
 
+  /** strict: a malformed entry, an unknown role or a token given twice refuses to start, naming the entry */
   static parse(spec: string): TokenRegistry {
-    return new TokenRegistry(new Map(spec.split(',').map((pair) => {
-      const [role, token] = pair.split(':');
-      return [token, role as Role];
-    })));
+    return new TokenRegistry(parseApiTokens(spec));
   }
 
   /** no tokens configured: create an admin token once, print it, keep it in the data folder */
@@ -54,8 +54,7 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const req = context.switchToHttp().getRequest<Request & { role?: Role }>();
     const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : (req.query.token as string | undefined);
-    const role = this.registry.roleOf(token);
+    const role = this.registry.roleOf(tokenOf(req));
     if (!role) throw new VirtsimError('unauthorized', header ? 'unknown API token' : 'missing Authorization: Bearer <token>');
     req.role = role;
     if (req.method === 'GET' || req.method === 'HEAD') return true;
@@ -65,4 +64,12 @@ export class AuthGuard implements CanActivate {
     }
     return true;
   }
+}
+
+/** the bearer token of a request: the Authorization header; `?token=` only on the event stream */
+export function tokenOf(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header !== undefined) return header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  const query = req.method === 'GET' && req.path === QUERY_TOKEN_ROUTE ? req.query.token : undefined;
+  return typeof query === 'string' ? query : undefined;
 }
