@@ -141,6 +141,8 @@ export function evolveHaMonitor(s: HaMonitorState, e: RecordedEvent): HaMonitorS
 
 export const haMonitorProjection: ProjectionDef<HaMonitorState> = {
   name: 'ha-monitor',
+  // 2: HaVm.restartsInPlaceAt and the policy's restart window (issue 15)
+  version: 2,
   initialState: initialHaMonitorState,
   evolve: evolveHaMonitor,
 };

@@ -2,6 +2,9 @@
 import type { HaEvent, HaRestartCause } from '@virtsim/contracts';
 import { mutHost, mutVm, type HaDraft } from './draft.js';
 
+/** the schema's largest restartsInPlace: older in-place restarts can never count again */
+const MAX_RESTART_LEDGER = 100;
+
 /** The listed HA VMs of a host, if still down there, become 'waiting': eligible for restart from now on. */
 function queueDownVms(d: HaDraft, hostId: string, vmIds: readonly string[], cause: HaRestartCause): void {
   for (const vmId of vmIds) {
@@ -60,7 +63,7 @@ function applyVmEvent(d: HaDraft, e: HaEvent): void {
       return;
     }
     case 'VmRestartedInPlace':
-      Object.assign(vm, { status: 'running', fault: null, localRestarts: vm.localRestarts + 1 });
+      Object.assign(vm, { status: 'running', fault: null, localRestarts: vm.localRestarts + 1, restartsInPlaceAt: [...vm.restartsInPlaceAt, e.data.simTime].slice(-MAX_RESTART_LEDGER) });
       return;
     case 'VmRestartWaiting': Object.assign(vm, { status: 'waiting', waitReason: e.data.reason }); return;
     case 'VmFailedNeedsOperator': Object.assign(vm, { status: 'failed', fault: null, cause: null, waitReason: null }); return;

@@ -22,7 +22,7 @@ export function newHaVm(vmId: string, spec: VmSpec): HaVm {
     vmId, name: spec.name, hostId: null, status: 'stopped',
     haEnabled: spec.ha?.enabled ?? false, priority: spec.ha?.priority ?? 'medium', toolsInstalled: spec.toolsInstalled ?? false,
     disks: (spec.disks ?? []).map((disk) => disk.datastore ?? ''), vcpus: spec.vcpus, memoryMiB: spec.memoryMiB,
-    cause: null, waitReason: null, fault: null, localRestarts: 0, relocations: 0, triedHosts: [],
+    cause: null, waitReason: null, fault: null, localRestarts: 0, restartsInPlaceAt: [], relocations: 0, triedHosts: [],
   };
 }
 
@@ -39,6 +39,8 @@ function applyPolicy(d: HaDraft, spec: ClusterPatch): void {
     hostFailuresTolerated: ha.hostFailuresTolerated ?? s.policy.hostFailuresTolerated,
     failureDetectionSeconds: ha.failureDetectionSeconds ?? s.policy.failureDetectionSeconds,
     isolationResponse: ha.isolationResponse ?? s.policy.isolationResponse,
+    restartsInPlace: ha.restartsInPlace ?? s.policy.restartsInPlace,
+    restartWindowSeconds: ha.restartWindowSeconds ?? s.policy.restartWindowSeconds,
   };
 }
 
@@ -53,7 +55,7 @@ function applyVmState(d: HaDraft, vmId: string, hostId: string | null, to: VmSta
     return;
   }
   // An operator power-on (from stopped or failed) gives the VM a fresh restart budget (HA.md 6).
-  if (vm.status === 'stopped' || vm.status === 'failed') Object.assign(vm, { localRestarts: 0, relocations: 0, triedHosts: [] });
+  if (vm.status === 'stopped' || vm.status === 'failed') Object.assign(vm, { localRestarts: 0, restartsInPlaceAt: [], relocations: 0, triedHosts: [] });
   Object.assign(vm, { status: 'running', cause: null, waitReason: null });
 }
 

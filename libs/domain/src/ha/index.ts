@@ -19,6 +19,6 @@ export type { HaPlacer, HaPlacementAnswer, HaRestartRequest } from './restart.js
 export { admissionCheck, admissionReport, admissionUsage, HA_ADMISSION_POLICY, type HaVmDemand, type HaAdmissionReport, type HaResourceAdmission, type HaUsage } from './admission.js';
 export {
   haInitialState, byRecoveryOrder, localDatastoreOf,
-  HA_DEFAULT_TICK_SECONDS, HA_DEFAULT_FAILURE_DETECTION_SECONDS, HA_DEFAULT_MAX_LOCAL_RESTARTS, HA_DEFAULT_MAX_RELOCATIONS,
+  HA_DEFAULT_TICK_SECONDS, HA_DEFAULT_FAILURE_DETECTION_SECONDS, HA_DEFAULT_RESTARTS_IN_PLACE, HA_DEFAULT_RESTART_WINDOW_SECONDS, HA_DEFAULT_MAX_RELOCATIONS,
   type HaState, type HaHost, type HaVm, type HaVmFault, type HaHostStatus, type HaVmStatus, type HaPolicyState,
 } from './state.js';

@@ -6,8 +6,11 @@ import type { HaHostFaultKind, HaIsolationResponse, HaPriority, HaRestartCause, 
 export const HA_DEFAULT_TICK_SECONDS = 10;
 /** API.md / specs.ts HaPolicy default: 30 s without network heartbeat = 3 missed heartbeats at 10 s ticks. */
 export const HA_DEFAULT_FAILURE_DETECTION_SECONDS = 30;
-/** Proxmox VE ha-manager resource defaults (pve-docs "ha-manager": max_restart 1, max_relocate 1); HA.md 6. */
-export const HA_DEFAULT_MAX_LOCAL_RESTARTS = 1;
+/** F7 / HA.md 6: restarts in place per window, vSphere VM Monitoring's default "maximum per-VM resets 3 within
+ *  1 hour" (specs.ts HaPolicy restartsInPlace / restartWindowSeconds). */
+export const HA_DEFAULT_RESTARTS_IN_PLACE = 3;
+export const HA_DEFAULT_RESTART_WINDOW_SECONDS = 3600;
+/** Proxmox VE ha-manager resource default max_relocate 1 (pve-docs "ha-manager"); HA.md 6. */
 export const HA_DEFAULT_MAX_RELOCATIONS = 1;
 
 export interface HaPolicyState {
@@ -15,7 +18,9 @@ export interface HaPolicyState {
   hostFailuresTolerated: number;
   failureDetectionSeconds: number;
   isolationResponse: HaIsolationResponse;
-  maxLocalRestarts: number;
+  /** restarts in place allowed within any restartWindowSeconds; a failure beyond that relocates the VM */
+  restartsInPlace: number;
+  restartWindowSeconds: number;
   maxRelocations: number;
 }
 
@@ -63,7 +68,10 @@ export interface HaVm {
   /** reason of the last VmRestartWaiting, so the event is not repeated every tick */
   waitReason: string | null;
   fault: HaVmFault | null;
+  /** restarts in place since the last operator power-on (lifetime count, shown) */
   localRestarts: number;
+  /** simTimes of the restarts in place still inside the policy window (the budget's ledger) */
+  restartsInPlaceAt: number[];
   relocations: number;
   triedHosts: string[];
 }
@@ -88,7 +96,8 @@ export const haInitialState = (): HaState => ({
     hostFailuresTolerated: 1,
     failureDetectionSeconds: HA_DEFAULT_FAILURE_DETECTION_SECONDS,
     isolationResponse: 'power-off',
-    maxLocalRestarts: HA_DEFAULT_MAX_LOCAL_RESTARTS,
+    restartsInPlace: HA_DEFAULT_RESTARTS_IN_PLACE,
+    restartWindowSeconds: HA_DEFAULT_RESTART_WINDOW_SECONDS,
     maxRelocations: HA_DEFAULT_MAX_RELOCATIONS,
   },
   cpuOvercommitRatio: 4,

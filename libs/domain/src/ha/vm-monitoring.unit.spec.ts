@@ -3,7 +3,8 @@ import { foldHa } from './evolve.js';
 import { CLUSTER, clusterCreated, given, hostAdded, ofType, runningVm, runTicks, typesOf, ha } from './ha.fixtures.js';
 import type { HaState } from './state.js';
 
-const cluster = (vmOpts = {}) => given([clusterCreated(), hostAdded('h-1'), hostAdded('h-2'), hostAdded('h-3'), ...runningVm('vm-1', 'h-1', { tools: true, ...vmOpts })]);
+// a budget of 1 restart in place per hour (the default is 3: vm-restart-window.unit.spec.ts)
+const cluster = (vmOpts = {}) => given([clusterCreated({ restartsInPlace: 1 }), hostAdded('h-1'), hostAdded('h-2'), hostAdded('h-3'), ...runningVm('vm-1', 'h-1', { tools: true, ...vmOpts })]);
 
 function crash(state: HaState, at: number, kind: 'guest-os-crash' | 'vmm-process-crash' = 'guest-os-crash'): { state: HaState; events: HaEvent[] } {
   const injected = ha.givenState(state).when({ type: 'InjectVmFault', vmId: 'vm-1', kind, simTime: at }).result();
@@ -31,7 +32,7 @@ describe('VM monitoring: guest OS and VMM crashes (HA.md 6, budget 1 local resta
     expect(plan.toHostId).not.toBe('h-1');
     const third = crash(second.state, 200);
     expect(typesOf(third.events)).toEqual(['VmFailureDetected', 'VmFailedNeedsOperator']);
-    expect(ofType(third.events, 'VmFailedNeedsOperator')[0]!.data.reason).toContain('local restarts 1/1, relocations 1/1');
+    expect(ofType(third.events, 'VmFailedNeedsOperator')[0]!.data.reason).toContain('restarts in place 1/1 in 3600 s, relocations 1/1');
     expect(third.state.vms['vm-1']!.status).toBe('failed');
   });
 

@@ -8,7 +8,7 @@ import type { PlacementState } from './model.js';
 const tenth: Partial<VmSpec> = { vcpus: 4, workload: { cpuDemandMhz: 8320, activeMemoryMiB: 256, dirtyRateMiBps: 10, iops: 100, ioSizeKiB: 8, readRatio: 0.7, pattern: 'constant' } };
 const vms = (host: string, n: number) => Array.from({ length: n }, (_, i) => runningVm(`${host}-${i}`, host, tenth)).flat();
 const dpmOn = (over: Partial<ClusterSpec> = {}) => clusterCreated({ dpm: { enabled: true, automation: 'manual', lowPercent: 45, highPercent: 81 }, ...over });
-const haOne: Partial<ClusterSpec> = { ha: { enabled: true, hostFailuresTolerated: 1, failureDetectionSeconds: 30, isolationResponse: 'power-off' } };
+const haOne: Partial<ClusterSpec> = { ha: { enabled: true, hostFailuresTolerated: 1, failureDetectionSeconds: 30, isolationResponse: 'power-off', restartsInPlace: 3, restartWindowSeconds: 3600 } };
 
 /** Evaluate at simTime and feed the events back, as the scheduler shell does each tick. */
 function tick(state: PlacementState, simTime: number): PlacementDecisionEvent[] {

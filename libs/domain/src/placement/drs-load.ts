@@ -58,16 +58,19 @@ export const hostLoadOf = (state: PlacementState, load: ClusterLoad, hostId: str
 export const imbalanceOf = (state: PlacementState, load: ClusterLoad): number =>
   standardDeviation(load.hostIds.map((id) => hostLoadOf(state, load, id)));
 
-/** vSphere's classic mapping (Epping & Denneman, "vSphere Clustering Deepdive"): priority =
- *  6 - ceil(imbalance / (0.1 x sqrt(hosts))), clamped to 2..5 for load balancing (1 is for mandatory moves).
- *  A move is recommended when priority <= threshold, so threshold t tolerates an imbalance up to
- *  (5 - t) x 0.1 x sqrt(hosts): 3 hosts, threshold 3 -> 0.346; threshold 5 -> any imbalance; 1 -> none. */
+/** F9 recommendation priority, VMware's published formula (KB "Calculating the priority level of a
+ *  VMware DRS migration recommendation"): priority = 6 - ceil((imbalance / 0.1) x sqrt(hosts)), clamped to 2..5
+ *  for load balancing (1 is for mandatory moves). The sqrt(N) multiplies: the standard deviation of N loads
+ *  shrinks as the cluster grows, so a bigger cluster gets a smaller tolerance, not a larger one. Worked example
+ *  from the KB: two hosts at loads 0.7 and 0.3 (sd 0.2): 0.2 / 0.1 x 1.414 = 2.83 -> ceil 3 -> priority 3. */
 export function balancePriority(imbalance: number, hosts: number): number {
-  const step = 0.1 * Math.sqrt(Math.max(1, hosts));
-  return Math.min(5, Math.max(2, 6 - Math.ceil(imbalance / step - 1e-9)));
+  const scaled = (imbalance / 0.1) * Math.sqrt(Math.max(1, hosts));
+  return Math.min(5, Math.max(2, 6 - Math.ceil(scaled - 1e-9)));
 }
 
-export const targetImbalance = (threshold: number, hosts: number): number => Math.max(0, 5 - threshold) * 0.1 * Math.sqrt(Math.max(1, hosts));
+/** The largest imbalance threshold t tolerates: a move is recommended while priority <= t, i.e. while
+ *  imbalance > (5 - t) x 0.1 / sqrt(hosts). 3 hosts, threshold 3 -> 0.115; 16 hosts -> 0.05. */
+export const targetImbalance = (threshold: number, hosts: number): number => (Math.max(0, 5 - threshold) * 0.1) / Math.sqrt(Math.max(1, hosts));
 
 /** Imbalance units charged per GiB a migration copies, for a one-host cluster. The charge is divided by the
  *  number of usable hosts, because one move changes the standard deviation of n loads by O(1/n): without it a
