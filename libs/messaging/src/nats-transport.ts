@@ -56,9 +56,8 @@ export class PrefixedNatsClient extends ClientNats {
     // a timeout still names the subject (request.ts)
     super({ servers: [transport.url], name: transport.name, noAsyncTraces: true, ...RECONNECT } as ConstructorParameters<typeof ClientNats>[0]);
     this.on('disconnect', () => {
-      const lost = [...this.inFlight];
-      this.inFlight.clear();
-      for (const fail of lost) fail({ err: { code: 'unavailable', message: 'the NATS connection was lost before the answer came', details: {} }, isDisposed: true });
+      // each settles (and leaves the set) once
+      for (const fail of [...this.inFlight]) fail({ err: { code: 'unavailable', message: 'the NATS connection was lost before the answer came', details: {} }, isDisposed: true });
     });
   }
 
