@@ -3,7 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiTags } from '@nestjs/swagger';
 import { ClusterPatch, ClusterSpec, HostSpec, RuleSpec } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
-import { zodPipe } from '@virtsim/service-kit';
+import { parse, zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
 import { Roles } from '../http/auth.js';
 import { BodyDoc, QueryDoc } from '../http/openapi.js';
@@ -60,7 +60,7 @@ export class ClustersController {
       const events = inventory.hostDecider.decide({ type: 'AddHost', hostId, clusterId, spec }, s.inventory);
       return { appends: [{ streamId: streams.cluster(clusterId), events }], result: { hostId } };
     });
-    return hostResource(this.vrm.state.inventory.hosts[hostId]);
+    return hostResource(inventory.requireHost(this.vrm.state.inventory, hostId));
   }
 
   @Get(':id/hosts')
@@ -80,7 +80,7 @@ export class ClustersController {
       const events = inventory.ruleDecider.decide({ type: 'CreateRule', ruleId, clusterId, spec }, s.inventory);
       return { appends: [{ streamId: streams.cluster(clusterId), events }], result: { ruleId } };
     });
-    return ruleResource(this.vrm.state.inventory.rules[ruleId]);
+    return ruleResource(inventory.requireRule(this.vrm.state.inventory, ruleId));
   }
 
   @Get(':id/rules')
@@ -115,7 +115,7 @@ export class ClustersController {
   @HttpCode(202)
   async applyRecommendation(@Param('id') clusterId: string, @Param('rid') recommendationId: string) {
     this.cluster(clusterId);
-    return this.vrm.ctx.request('scheduler.drs-apply', { clusterId, recommendationId: z.string().min(1).parse(recommendationId) });
+    return this.vrm.ctx.request('scheduler.drs-apply', { clusterId, recommendationId: parse(z.string().min(1).max(200), recommendationId, 'recommendation id') });
   }
 
   private cluster(id: string) {

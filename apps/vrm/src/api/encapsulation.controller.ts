@@ -11,7 +11,7 @@ import { Tasks } from '../tasks.js';
 import { VmCreation } from '../vm-creation.js';
 import { Vrm } from '../vrm.service.js';
 
-export const ImportQuery = z.strictObject({ clusterId: z.string().min(1), name: z.string().min(1).optional(), wait: z.enum(['true', 'false']).optional() });
+export const ImportQuery = z.strictObject({ clusterId: z.string().min(1).max(64), name: z.string().min(1).max(80).optional(), wait: z.enum(['true', 'false']).optional() });
 
 @ApiTags('vms')
 @Controller()

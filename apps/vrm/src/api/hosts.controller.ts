@@ -12,7 +12,7 @@ import { gatherViews } from './views.js';
 import { hostResource, ListQuery, page } from './resources.js';
 
 export const CpuModesQuery = z.strictObject({
-  vmId: z.string().min(1).optional(),
+  vmId: z.string().min(1).max(64).optional(),
   mode: z.enum(['native', 'trap-and-emulate', 'full', 'paravirtual', 'hardware-assisted']).optional(),
 });
 export const MaintenanceBody = z.strictObject({ enter: z.boolean() });
@@ -55,14 +55,39 @@ export class HostsController {
       await this.decide(id, { type: 'ExitHostMaintenance', hostId: id });
       return this.get(id);
     }
-    // a host that is down is refused as such (HA.md 7), before any evacuation plan is asked for
-    if (inventory.isHostDown(host)) await this.decide(id, { type: 'EnterHostMaintenance', hostId: id });
-    // refuses (naming each VM that cannot move) before anything is written
-    const hasVms = host.vmCount > 0;
-    if (hasVms) await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: true });
-    await this.decide(id, { type: 'EnterHostMaintenance', hostId: id });
-    const evacuation = hasVms ? await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: false }) : null;
+    // one entry per cluster at a time: two hosts planned at once could each count on the other as a target
+    const evacuation = await this.inTurn(host.clusterId, () => this.enterMaintenance(id));
     return { ...(await this.get(id)), evacuation };
+  }
+
+  private async enterMaintenance(id: string): Promise<unknown> {
+    const host = inventory.requireHost(this.vrm.state.inventory, id);
+    // a host that is down is refused as such (HA.md 7), before any evacuation plan is asked for; nothing written
+    inventory.hostDecider.decide({ type: 'EnterHostMaintenance', hostId: id }, this.vrm.state.inventory);
+    if (host.vmCount === 0) {
+      await this.decide(id, { type: 'EnterHostMaintenance', hostId: id });
+      return null;
+    }
+    // refuses (naming each VM that cannot move) before anything is written
+    await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: true });
+    const wasIn = host.maintenance;
+    await this.decide(id, { type: 'EnterHostMaintenance', hostId: id });
+    try {
+      return await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: false });
+    } catch (err) {
+      // the cluster changed between the plan and the moves: the host leaves maintenance again, then the refusal
+      if (!wasIn) await this.decide(id, { type: 'ExitHostMaintenance', hostId: id });
+      throw err;
+    }
+  }
+
+  private readonly turns = new Map<string, Promise<unknown>>();
+
+  private inTurn<T>(clusterId: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.turns.get(clusterId) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.turns.set(clusterId, run);
+    void run.catch(() => undefined).finally(() => { if (this.turns.get(clusterId) === run) this.turns.delete(clusterId); });
+    return run;
   }
 
   @Post(':id/power')

@@ -6,8 +6,9 @@ import { SERVICES } from '@virtsim/messaging';
 import { ServiceContext, zodPipe, type ServiceStateAnswer, type VerifyAnswer } from '@virtsim/service-kit';
 import { z } from 'zod';
 import { QueryDoc } from '../http/openapi.js';
+import { LogPosition } from './resources.js';
 
-export const AtQuery = z.strictObject({ at: z.coerce.number().int().min(0).optional() });
+export const AtQuery = z.strictObject({ at: LogPosition.optional() });
 
 @ApiTags('replay')
 @Controller()

@@ -2,7 +2,7 @@
 // online reconfiguration (F4), migration, faults, deletion, history.
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { conflict, notFound, VmSpec } from '@virtsim/contracts';
+import { conflict, Id, MAX_VM_MEMORY_MIB, MAX_VM_VCPUS, notFound, VmSpec } from '@virtsim/contracts';
 import { inventory, memory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
@@ -13,15 +13,16 @@ import { Tasks } from '../tasks.js';
 import { VmCreation } from '../vm-creation.js';
 import { streams } from '../state.js';
 import { Vrm } from '../vrm.service.js';
-import { ListQuery, page, vmResource } from './resources.js';
+import { ListQuery, LogPosition, page, vmResource } from './resources.js';
 import { gatherViews } from './views.js';
 
 export const WaitQuery = z.strictObject({ wait: z.enum(['true', 'false']).optional() });
 export const BatchBody = z.strictObject({ vms: z.array(VmSpec).min(1).max(8000) });
-export const ReconfigureBody = z.strictObject({ vcpus: z.number().int().min(1).max(768).optional(), memoryMiB: z.number().int().min(16).optional() })
+export const ReconfigureBody = z.strictObject({ vcpus: z.number().int().min(1).max(MAX_VM_VCPUS).optional(), memoryMiB: z.number().int().min(16).max(MAX_VM_MEMORY_MIB).optional() })
   .refine((b) => b.vcpus !== undefined || b.memoryMiB !== undefined, { message: 'give vcpus and/or memoryMiB' });
 export const PowerActionBody = z.strictObject({ action: z.enum(['start', 'stop', 'restart', 'suspend', 'resume']) });
-export const MigrateBody = z.strictObject({ targetHostId: z.string().min(1).optional(), targetClusterId: z.string().min(1).optional(), live: z.boolean().default(true) });
+export const MigrateBody = z.strictObject({ targetHostId: Id.optional(), targetClusterId: Id.optional(), live: z.boolean().default(true) });
+export const HistoryQuery = z.strictObject({ after: LogPosition.optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) });
 export const VmFaultBody = z.strictObject({ kind: z.enum(['guest-os-crash', 'vmm-process-crash']) });
 /** a guest virtual address: hex, canonical lower half (below 2^47) */
 const Gva = z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, { message: 'a hex guest virtual address like 0x7f001000', abort: true })
@@ -83,10 +84,11 @@ export class VmsController {
   }
 
   @Get(':id/history')
-  async history(@Param('id') id: string, @Query('after') after?: string, @Query('limit') limit?: string) {
+  @QueryDoc(HistoryQuery)
+  async history(@Param('id') id: string, @Query(zodPipe(HistoryQuery, 'query')) q: z.infer<typeof HistoryQuery>) {
     // a deleted or never-created VM still has a history: only an id the log never saw is unknown
-    const items = await this.vrm.ctx.store.readAll(Number(after ?? 0) || 0, Math.min(Number(limit ?? 1000) || 1000, 5000), { vmId: id });
-    if (items.length === 0 && !this.vrm.state.inventory.vms[id] && !after) throw notFound('vm', id);
+    const items = await this.vrm.ctx.store.readAll(q.after ?? 0, q.limit, { vmId: id });
+    if (items.length === 0 && !Object.hasOwn(this.vrm.state.inventory.vms, id) && q.after === undefined) throw notFound('vm', id);
     return { items, nextCursor: items.length ? String(items[items.length - 1].position) : null };
   }
 
