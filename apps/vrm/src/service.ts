@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { LeaderElector, rootLogger, type Runtime, type ServiceDefinition } from '@virtsim/service-kit';
 import { TokenRegistry } from './http/auth.js';
 import { configureHttp } from './http/configure.js';
+import { vrmReadiness } from './http/forward.js';
 import { vrmProjection, type VrmState } from './state.js';
 import { VrmModule } from './vrm.module.js';
 
@@ -40,6 +41,7 @@ async function leadership(rt: Runtime): Promise<LeaderElector> {
   elector.on('elected', (epoch) => rootLogger().info({ epoch, holder }, 'vrm elected leader'));
   elector.on('deposed', (err) => rootLogger().warn({ err, holder }, 'vrm lost the leader lease'));
   rt.onClose(() => elector.stop());
+  vrmReadiness(rt, elector);
   await elector.start();
   return elector;
 }

@@ -1,12 +1,19 @@
 // GET /health (terminus: database, NATS, projections caught up) and GET /metrics (Prometheus). During a
 // database or broker outage it answers 503 "degraded": the process stays up, reconnects and resumes by itself.
-import { Controller, Get, Header, SetMetadata } from '@nestjs/common';
+import { Controller, Get, Header, ServiceUnavailableException, SetMetadata } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { registry } from './metrics.js';
 import { Runtime } from './runtime.js';
 
 /** routes anyone may call without a token (probes, scrapers) */
 export const PUBLIC_ROUTE = 'virtsim:public';
+
+/** what a service adds to readiness: null when ready, else why not (the vrm: no leader to answer its API) */
+export type ReadinessCheck = () => Promise<string | null>;
+const readinessChecks = new WeakMap<Runtime, ReadinessCheck[]>();
+export function addReadinessCheck(rt: Runtime, check: ReadinessCheck): void {
+  readinessChecks.set(rt, [...(readinessChecks.get(rt) ?? []), check]);
+}
 
 @Controller()
 @SetMetadata(PUBLIC_ROUTE, true)
@@ -37,6 +44,21 @@ export class HealthController {
         return behind.length === 0 ? s.up(status) : s.down({ ...status, message: `catching up: ${behind.join(', ')}` });
       },
     ]);
+  }
+
+  /** liveness: the process answers. A database or NATS outage is no reason to restart it (it reconnects). */
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** readiness: what /health checks, and what the service adds (addReadinessCheck) */
+  @Get('health/ready')
+  @HealthCheck()
+  async ready() {
+    const reasons = (await Promise.all((readinessChecks.get(this.runtime) ?? []).map((c) => c()))).filter((r) => r !== null);
+    if (reasons.length) throw new ServiceUnavailableException({ status: 'error', info: {}, error: { readiness: { status: 'down', message: reasons.join('; ') } } });
+    return this.check();
   }
 
   @Get('metrics')

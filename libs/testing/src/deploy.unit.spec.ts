@@ -1,26 +1,27 @@
-// The deployment files agree with the code: docker-compose.yml, deploy/k8s (kustomize), Dockerfile
-// and .dockerignore are parsed (no Docker, no cluster) and checked against SERVICES, the config
-// schema (loadConfig), PORT 8080, GET /health and the build (tools/build.mjs -> dist/launcher/main.js).
+// The deployment files agree with the code: docker-compose.yml, deploy/k8s (rendered by kustomize, see
+// kustomize.ts), Dockerfile and .dockerignore are parsed (no Docker engine, no cluster) and checked against
+// SERVICES, the config schema (loadConfig), PORT 8080, the probes (/health/live, /health/ready) and the build
+// (tools/build.mjs -> dist/launcher/main.js); the Kubernetes properties of issue 20 are checked on the
+// rendered manifests (leader routing, probes, spread, images, Job TTL, NetworkPolicy, tokens, heap limits).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
 import { loadConfig, ConfigError } from '@virtsim/service-kit';
 import { SERVICES } from '@virtsim/messaging';
+import { kubectlAvailable, parseYaml, renderKustomization, renderWithKubectl, renderWithoutKubectl } from './kustomize.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const text = (rel: string) => readFileSync(join(root, rel), 'utf8');
 const PORT = 8080;
-const IMAGE = 'virtsim:latest';
+/** an image named by a version tag or a digest, never `latest` or no tag */
+const PINNED_IMAGE = /^virtsim(:\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64}|:dev)$/;
+/** variables the containers may set beyond loadConfig's: V8 flags, the pod IP for VIRTSIM_ADVERTISE_URL */
+const NON_CONFIG_ENV = new Set(['NODE_OPTIONS', 'POD_IP']);
+const SAMPLE_POD_IP = '10.1.2.3';
 
 type Y = any;
 
-function yamlDocs(rel: string): Y[] {
-  return parseAllDocuments(text(rel), { merge: true }).map((d) => {
-    if (d.errors.length) throw new Error(`${rel}: ${d.errors.map((e) => e.message).join('; ')}`);
-    return d.toJS({ maxAliasCount: -1 });
-  }).filter((d) => d != null);
-}
+const yamlDocs = (rel: string): Y[] => parseYaml(text(rel), rel);
 
 /** the keys of `const Env = z.object({...})` in the config module, read as text */
 function schemaKeys(): Set<string> {
@@ -69,21 +70,26 @@ describe('schema keys read from config.ts', () => {
 describe('docker-compose.yml', () => {
   const [compose] = yamlDocs('docker-compose.yml');
   const services: Record<string, Y> = compose.services;
-  const virtsim = Object.entries(services).filter(([, s]) => s.image === IMAGE || s.build !== undefined);
+  const virtsim = Object.entries(services).filter(([, s]) => /^virtsim[:@]/.test(String(s.image)) || s.build !== undefined);
 
-  it('has postgres:15 (pg_isready) and NATS 2 with JetStream (healthz on 8222)', () => {
-    expect(services.postgres.image).toBe('postgres:15');
+  it('pins postgres 15.x (pg_isready) and nats 2.x.y (healthz on 8222) without JetStream, which nothing uses', () => {
+    expect(services.postgres.image).toMatch(/^postgres:15\.\d+(-[a-z0-9.]+)?$/);
     expect(flat(services.postgres.healthcheck.test)).toContain('pg_isready');
-    expect(services.nats.image).toMatch(/^nats:2(\b|-|$)/);
-    expect(flat(services.nats.command).split(' ')).toContain('-js');
+    expect(services.nats.image).toMatch(/^nats:2\.\d+\.\d+(-[a-z0-9.]+)?$/);
+    for (const flag of ['-js', '--jetstream', '-sd']) expect(flat(services.nats.command).split(' ')).not.toContain(flag);
     expect(flat(services.nats.healthcheck.test)).toContain('8222/healthz');
+    expect(Object.keys(compose.volumes ?? {})).toEqual(['pgdata']);
+  });
+
+  it('names the virtsim image by its version, never latest', () => {
+    for (const [, s] of virtsim) expect(interpolate(s.image)).toMatch(PINNED_IMAGE);
   });
 
   it.each([...SERVICES])('runs %s from the one image with VIRTSIM_SERVICE, a /health check, after db and nats', (name) => {
     const s = services[name];
     expect(s).toBeDefined();
     expect(s.build === '.' || s.build?.context === '.').toBe(true);
-    expect(s.image).toBe(IMAGE);
+    expect(interpolate(s.image)).toMatch(PINNED_IMAGE);
     const env = asEnvMap(s.environment);
     expect(env.VIRTSIM_SERVICE).toBe(name);
     expect(env.PORT).toBe(String(PORT));
@@ -93,7 +99,7 @@ describe('docker-compose.yml', () => {
     const cfg = expectAccepted(`compose ${name}`, env);
     expect(cfg).toMatchObject({ VIRTSIM_SERVICE: name, PORT, embedded: false });
     const hc = flat(s.healthcheck?.test);
-    expect(hc).toContain(`:${PORT}/health`);
+    expect(hc).toContain(`:${PORT}/health/ready`);
     expect(s.depends_on.postgres.condition).toBe('service_healthy');
     expect(s.depends_on.nats.condition).toBe('service_healthy');
   });
@@ -130,11 +136,11 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('deploy/k8s/base', () => {
+describe('deploy/k8s/base (rendered)', () => {
   const dir = 'deploy/k8s/base';
   const files = readdirSync(join(root, dir)).filter((f) => /\.ya?ml$/.test(f));
   const [kustomization] = yamlDocs(`${dir}/kustomization.yaml`);
-  const resources: Y[] = files.filter((f) => f !== 'kustomization.yaml').flatMap((f) => yamlDocs(`${dir}/${f}`));
+  const resources: Y[] = renderKustomization(join(root, dir));
   const find = (kind: string, name: string) => resources.find((r) => r.kind === kind && r.metadata?.name === name);
   const configMaps = new Map<string, Record<string, string>>(resources.filter((r) => r.kind === 'ConfigMap').map((r) => [r.metadata.name, r.data ?? {}]));
   const secrets = new Map<string, Record<string, string>>(resources.filter((r) => r.kind === 'Secret').map((r) => [r.metadata.name, { ...(r.stringData ?? {}) }]));
@@ -153,7 +159,8 @@ describe('deploy/k8s/base', () => {
       Object.assign(env, src);
     }
     for (const e of c.env ?? []) {
-      if (e.value !== undefined) env[e.name] = String(e.value);
+      if (e.value !== undefined) env[e.name] = String(e.value).replace(/\$\(([A-Z_][A-Z0-9_]*)\)/g, (_, v) => env[v] ?? `$(${v})`);
+      else if (e.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[e.name] = SAMPLE_POD_IP;
       else if (e.valueFrom?.secretKeyRef) {
         const v = secrets.get(e.valueFrom.secretKeyRef.name)?.[e.valueFrom.secretKeyRef.key];
         if (v === undefined) throw new Error(`${where}: ${e.name} refers to a missing secret key ${JSON.stringify(e.valueFrom.secretKeyRef)}`);
@@ -166,6 +173,7 @@ describe('deploy/k8s/base', () => {
         env[e.name] = '';
       }
     }
+    for (const k of NON_CONFIG_ENV) delete env[k];
     return env;
   }
 
@@ -183,7 +191,7 @@ describe('deploy/k8s/base', () => {
     expect(secrets.get('virtsim-secrets')).toEqual(expect.objectContaining({ DATABASE_URL: expect.any(String), VIRTSIM_API_TOKENS: expect.any(String) }));
   });
 
-  it.each([...SERVICES])('%s: a Deployment (VIRTSIM_SERVICE, port 8080 "http", /health probes, resources) and a Service', (name) => {
+  it.each([...SERVICES])('%s: a Deployment (VIRTSIM_SERVICE, port 8080 "http", probes, resources) and a Service', (name) => {
     const d = find('Deployment', `virtsim-${name}`);
     expect(d).toBeDefined();
     const replicas = d.spec.replicas;
@@ -194,14 +202,16 @@ describe('deploy/k8s/base', () => {
     const containers: Y[] = tpl.spec.containers;
     expect(containers).toHaveLength(1);
     const c = containers[0];
-    expect(c.image).toBe(IMAGE);
+    expect(c.image).toMatch(PINNED_IMAGE);
     const env = containerEnv(`Deployment virtsim-${name}`, c);
     expect(env.VIRTSIM_SERVICE).toBe(name);
     expect(expectAccepted(`Deployment virtsim-${name}`, env)).toMatchObject({ VIRTSIM_SERVICE: name, PORT, embedded: false });
     expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: PORT })]);
-    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
-      if (probe === 'startupProbe' && !c[probe]) continue;
-      expect(c[probe]?.httpGet).toEqual(expect.objectContaining({ path: '/health' }));
+    // liveness and startup: the process alone (an outage of a dependency restarts nothing); readiness:
+    // dependencies, projections and (vrm) a leader to answer
+    const paths = { startupProbe: '/health/live', livenessProbe: '/health/live', readinessProbe: '/health/ready' };
+    for (const [probe, path] of Object.entries(paths)) {
+      expect(c[probe]?.httpGet).toEqual(expect.objectContaining({ path }));
       expect(['http', PORT]).toContain(c[probe].httpGet.port);
     }
     for (const k of ['cpu', 'memory']) {
@@ -221,7 +231,7 @@ describe('deploy/k8s/base', () => {
     expect(podSpecs.length).toBeGreaterThan(SERVICES.length - 1);
     for (const [where, spec] of podSpecs) {
       for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-        for (const e of c.env ?? []) if (!KEYS.has(e.name)) throw new Error(`${where}/${c.name}: ${e.name} is not a configuration variable`);
+        for (const e of c.env ?? []) if (!KEYS.has(e.name) && !NON_CONFIG_ENV.has(e.name)) throw new Error(`${where}/${c.name}: ${e.name} is not a configuration variable`);
         expectAccepted(`${where}/${c.name}`, containerEnv(`${where}/${c.name}`, c));
       }
     }
@@ -263,6 +273,100 @@ describe('deploy/k8s/base', () => {
   });
 });
 
+describe.each(['deploy/k8s/base', 'deploy/k8s/overlays/dev'])('%s as deployed (rendered)', (dir) => {
+  const rendered: Y[] = renderKustomization(join(root, dir));
+  const of = (kind: string) => rendered.filter((r) => r.kind === kind);
+  const workloads = [...of('Deployment'), ...of('Job')];
+  const vrm = of('Deployment').find((d) => d.metadata.name === 'virtsim-vrm');
+  const container = (d: Y) => d.spec.template.spec.containers[0];
+  const envOf = (c: Y, name: string) => c.env?.find((e: Y) => e.name === name);
+
+  it('the vrm pair routes to the leader: a standby is Ready only when it can forward to the leader it names', () => {
+    const c = container(vrm);
+    expect(vrm.spec.replicas).toBe(2);
+    expect(envOf(c, 'POD_IP')?.valueFrom?.fieldRef?.fieldPath).toBe('status.podIP');
+    expect(envOf(c, 'VIRTSIM_ADVERTISE_URL')?.value).toBe(`http://$(POD_IP):${PORT}`);
+    // $(POD_IP) expands only when POD_IP is declared before it
+    expect(c.env.findIndex((e: Y) => e.name === 'POD_IP')).toBeLessThan(c.env.findIndex((e: Y) => e.name === 'VIRTSIM_ADVERTISE_URL'));
+    expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
+    expect(text('apps/vrm/src/http/forward.ts')).toMatch(/addReadinessCheck\(/);
+  });
+
+  it('spreads the vrm pair over nodes (topology spread and anti-affinity on the vrm label)', () => {
+    const spec = vrm.spec.template.spec;
+    const selects = (sel: Y) => sel?.matchLabels?.['app.kubernetes.io/name'] === 'virtsim-vrm';
+    expect(spec.topologySpreadConstraints.some((t: Y) => t.topologyKey === 'kubernetes.io/hostname' && selects(t.labelSelector))).toBe(true);
+    const anti = spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    expect(anti.some((a: Y) => a.podAffinityTerm.topologyKey === 'kubernetes.io/hostname' && selects(a.podAffinityTerm.labelSelector))).toBe(true);
+  });
+
+  it('every pod: no service-account token, images by version tag or digest (never latest)', () => {
+    expect(workloads.length).toBe(SERVICES.length + 1);
+    for (const w of workloads) {
+      const spec = w.spec.template.spec;
+      expect([w.metadata.name, spec.automountServiceAccountToken]).toEqual([w.metadata.name, false]);
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) expect(c.image).toMatch(PINNED_IMAGE);
+    }
+  });
+
+  it('the migration Job cleans itself up (ttlSecondsAfterFinished)', () => {
+    const [job] = of('Job');
+    expect(job.metadata.name).toBe('virtsim-migrate');
+    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+  });
+
+  it('V8 old space (NODE_OPTIONS --max-old-space-size) leaves room under each memory limit', () => {
+    for (const d of of('Deployment')) {
+      const c = container(d);
+      const m = /--max-old-space-size=(\d+)/.exec(envOf(c, 'NODE_OPTIONS')?.value ?? '');
+      expect([d.metadata.name, m?.[1]]).toEqual([d.metadata.name, expect.any(String)]);
+      const limitMiB = quantity(c.resources.limits.memory) / 2 ** 20;
+      // young generation, code, buffers and native memory (pg, NATS, PGlite not loaded) live beside the old space
+      expect(Number(m![1])).toBeLessThanOrEqual(limitMiB * 0.8);
+      expect(Number(m![1])).toBeGreaterThanOrEqual(limitMiB * 0.5);
+    }
+  });
+
+  it('NetworkPolicy: everything denied but the API into the vrm, scraping /metrics, DNS, PostgreSQL and NATS', () => {
+    const policies = of('NetworkPolicy');
+    const podLabels = of('Deployment').map((d) => d.spec.template.metadata.labels);
+    const selects = (sel: Y) => podLabels.filter((l) => Object.entries(sel.matchLabels ?? {}).every(([k, v]) => l[k] === v)).length;
+    const deny = policies.find((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length && !p.spec.ingress && !p.spec.egress);
+    expect(deny?.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    expect(selects(deny.spec.podSelector)).toBe(SERVICES.length);
+    const ports = (rules: Y[] | undefined) => (rules ?? []).flatMap((r) => (r.ports ?? [{ port: 'any' }]).map((x: Y) => x.port));
+    const ingress = policies.flatMap((p) => ports(p.spec.ingress));
+    const egress = policies.flatMap((p) => ports(p.spec.egress));
+    expect([...new Set(ingress)].sort()).toEqual([PORT]);
+    expect([...new Set(egress)].sort()).toEqual([4222, 53, 5432, PORT].sort());
+    // the open API port is the vrm's only; the other services' 8080 is open to the monitoring namespace alone
+    for (const p of policies.filter((x) => x.spec.ingress)) {
+      const open = p.spec.ingress.some((r: Y) => !r.from);
+      if (open) expect(p.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'virtsim-vrm' });
+      else expect(p.spec.ingress.every((r: Y) => r.from.every((f: Y) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring'))).toBe(true);
+    }
+    // PostgreSQL and NATS only in their namespaces; 8080 out only from a vrm to a vrm (a standby forwarding)
+    for (const p of policies.filter((x) => x.spec.egress)) {
+      for (const r of p.spec.egress) {
+        const port = r.ports[0].port;
+        if (port === PORT) expect([p.spec.podSelector.matchLabels, r.to[0].podSelector.matchLabels]).toEqual([{ 'app.kubernetes.io/name': 'virtsim-vrm' }, { 'app.kubernetes.io/name': 'virtsim-vrm' }]);
+        if (port === 5432) expect(r.to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('postgres');
+        if (port === 4222) expect(r.to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('nats');
+      }
+    }
+  });
+
+  it('no JetStream anywhere: NATS is request-reply and a doorbell', () => {
+    expect(JSON.stringify(rendered)).not.toMatch(/jetstream/i);
+  });
+
+  (kubectlAvailable() ? it : it.skip)('the merge used without kubectl renders what kubectl kustomize renders', () => {
+    const key = (r: Y) => `${r.kind}/${r.metadata.name}`;
+    const sorted = (rs: Y[]) => Object.fromEntries(rs.map((r) => [key(r), r]));
+    expect(sorted(renderWithoutKubectl(join(root, dir)))).toEqual(sorted(renderWithKubectl(join(root, dir))));
+  });
+});
+
 /** Kubernetes quantity -> number (cores for cpu, bytes for memory) */
 function quantity(q: string | number): number {
   const m = /^([0-9.]+)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q));
@@ -278,10 +382,21 @@ describe('Dockerfile and build', () => {
   const final = stages.at(-1)!;
   const instr = (name: string) => final.filter((l) => l.toUpperCase().startsWith(name + ' ')).map((l) => l.slice(name.length).trim());
 
-  it('builds on node:20-bookworm-slim in stages: npm ci, npm run build, npm prune --omit=dev', () => {
+  it('builds on Node 22 LTS pinned to one release, in stages: npm ci, npm run build, npm prune --omit=dev', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile).toMatch(/node:20-bookworm-slim/);
+    expect(/^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1]).toMatch(/^node:22\.\d+\.\d+-bookworm-slim$/);
+    for (const stage of stages) expect(stage[0]).toMatch(/^FROM \$\{NODE_IMAGE\}/);
     for (const step of ['npm ci', 'npm run build', 'npm prune --omit=dev']) expect(dockerfile).toContain(step);
+  });
+
+  it('the runtime stage: tini as PID 1, OCI labels, no TypeScript (the build drops it), no build tools', () => {
+    expect(JSON.parse(instr('ENTRYPOINT').at(-1)!)).toEqual(['/usr/bin/tini', '--']);
+    expect(final.join('\n')).toMatch(/apt-get install -y --no-install-recommends tini/);
+    const labels = instr('LABEL').join(' ');
+    for (const k of ['title', 'description', 'version', 'revision', 'source']) expect(labels).toContain(`org.opencontainers.image.${k}=`);
+    expect(stages.at(-2)!.join('\n')).toMatch(/rm -rf node_modules\/typescript/);
+    // the runtime copies only the pruned node_modules, dist and package.json out of the build stage
+    expect(instr('COPY').map((c) => c.split(/\s+/).at(-1))).toEqual(['./package.json', './node_modules', './dist']);
   });
 
   it('runs node dist/launcher/main.js as a non-root user, exposes 8080, checks /health with fetch', () => {
@@ -292,7 +407,7 @@ describe('Dockerfile and build', () => {
     expect(user!.split(':')[0]).not.toMatch(/^(root|0)$/);
     const hc = instr('HEALTHCHECK').at(-1)!;
     expect(hc).toContain('fetch(');
-    expect(hc).toContain('/health');
+    expect(hc).toContain('/health/ready');
   });
 
   it('sets only configuration variables (and NODE_ENV) in the final image', () => {
