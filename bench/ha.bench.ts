@@ -2,10 +2,10 @@
 // the ha-monitor's own tick (dry run -> scheduler.select-hosts -> real run -> inventory echo) in plain node, the
 // scheduler's select-hosts answer computed as the scheduler does (placeVm on a scratch copy, one per restart).
 // The failover wall time through a booted vrm is not measured here.
-import { ClusterSpec, HostSpec, VmSpec, type EventOf, type NumaPlacement, type RecordedEvent } from '@virtsim/contracts';
+import { ClusterSpec, HostSpec, VmSpec, type EventOf, type GrantAnswer, type NumaPlacement, type RecordedEvent, type SelectHostsAnswer, type SelectHostsItem } from '@virtsim/contracts';
 import { ha, placement } from '@virtsim/domain';
 import { InventoryEcho } from '../apps/ha-monitor/src/inventory-echo.js';
-import { grantPlacer, recordingPlacer, type GrantAnswer, type SelectHostsAnswer, type SelectHostsItem } from '../apps/ha-monitor/src/placement.js';
+import { grantPlacer, recordingPlacer } from '../apps/ha-monitor/src/placement.js';
 import { evolveHaMonitor, initialHaMonitorState } from '../apps/ha-monitor/src/state.js';
 import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../apps/scheduler/src/state.js';
 import { cpuMs, fmt, record, recordCompute } from './harness.js';
@@ -41,7 +41,7 @@ function clusterLog(): RecordedEvent[] {
 }
 
 /** what scheduler.select-hosts does: one placeVm per restart unit on a scratch copy (grants count for the next) */
-function selectHosts(state: SchedulerState, requests: SelectHostsItem[]): SelectHostsAnswer {
+function selectHosts(state: SchedulerState, clusterId: string, requests: SelectHostsItem[]): SelectHostsAnswer {
   const scratch = placement.scratchCopy(state.placement);
   const grants: Record<string, GrantAnswer> = {};
   for (const item of requests) {
@@ -55,7 +55,7 @@ function selectHosts(state: SchedulerState, requests: SelectHostsItem[]): Select
       grants[item.key] = { refused: (e as Error).message };
     }
   }
-  return { grants };
+  return { clusterId, grants };
 }
 
 export async function benchHa(): Promise<void> {
@@ -74,7 +74,7 @@ export async function benchHa(): Promise<void> {
   const tick = { simTime: 30, tickSeconds: 10 };
   const run = () => {
     const dry = cpuMs(() => { const recorder = recordingPlacer(); ha.haTick(cs, { ...tick, place: recorder.place }); return recorder.items(); });
-    const answer = cpuMs(() => selectHosts(sched, dry.value));
+    const answer = cpuMs(() => selectHosts(sched, 'c1', dry.value));
     const real = cpuMs(() => {
       const r = ha.haTick(cs, { ...tick, place: grantPlacer(answer.value).place });
       const echo = new InventoryEcho(s, cs);

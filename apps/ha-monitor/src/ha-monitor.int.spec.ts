@@ -2,11 +2,9 @@
 // The log is seeded with the inventory events the vrm and scheduler would have written; the clock is advanced
 // the way the vrm does it (ClockAdvanced on `clock`, then ha-monitor.tick).
 import { Controller, Module } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { VirtsimError, type EventOf } from '@virtsim/contracts';
-import { bootService, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
+import { protocol, VirtsimError, type EventOf, type SelectHostsAnswer, type SelectHostsRequest } from '@virtsim/contracts';
+import { bootService, Handle, loadConfig, Runtime, type RunningService } from '@virtsim/service-kit';
 import { createTestDatabase, lawfulLifecycle, natsUrl, seededVm, uniqueName } from '@virtsim/testing';
-import type { SelectHostsAnswer, SelectHostsRequest } from './placement.js';
 import { haMonitorDefinition } from './service.js';
 import type { HaMonitorState } from './state.js';
 
@@ -49,17 +47,17 @@ function vmEvents(clusterId: string, vmId: string, hostId: string, o: VmOpts = {
 const schedulerCalls: SelectHostsRequest[] = [];
 @Controller()
 class FakeScheduler {
-  @MessagePattern('scheduler.select-hosts')
-  select(@Payload() req: SelectHostsRequest): SelectHostsAnswer {
+  @Handle(protocol.scheduler.selectHosts)
+  select(req: SelectHostsRequest): SelectHostsAnswer {
     schedulerCalls.push(req);
     const grants: SelectHostsAnswer['grants'] = {};
     for (const r of req.requests) {
       const hostId = ['s2', 's3'].find((h) => !r.excludeHosts.includes(h));
       grants[r.key] = hostId
-        ? { hostId, brokenShouldRules: [], numa: { nodes: [1], memoryMiBPerNode: [r.memoryMiB], vcpusPerNode: [r.vcpus] } }
+        ? { hostId, brokenShouldRules: [], numa: { nodes: [1], memoryMiBPerNode: [r.memoryMiB ?? 0], vcpusPerNode: [r.vcpus ?? 0] } }
         : { refused: 'fake scheduler: no host' };
     }
-    return { grants };
+    return { clusterId: req.clusterId, grants };
   }
 }
 @Module({ controllers: [FakeScheduler] })

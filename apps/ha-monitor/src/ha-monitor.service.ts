@@ -2,13 +2,15 @@
 // pure HA domain against the cluster's state and appends HA's events on `ha-<clusterId>` plus, for the VMs they
 // move, the lifecycle echo on `vm-<vmId>` (inventory-echo.ts), in one append.
 import { Injectable } from '@nestjs/common';
-import { notFound, VirtsimError, type EventMetadata, type EventOf, type HaEvent } from '@virtsim/contracts';
+import {
+  notFound, protocol, VirtsimError, type CheckPowerOnRequest as AdmitRequest, type EventMetadata, type EventOf, type HaEvent, type HostFaultRequest,
+  type HostRecoverRequest, type TickRequest, type VmFaultRequest,
+} from '@virtsim/contracts';
 import { ha } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
 import { ServiceContext, type Decision } from '@virtsim/service-kit';
 import { InventoryEcho } from './inventory-echo.js';
-import { capacityPlacer, grantPlacer, recordingPlacer, type ClusterRule, type Placement, type SelectHostsAnswer, type SelectHostsItem } from './placement.js';
-import type { AdmitRequest, HostFaultRequest, HostRecoverRequest, TickRequest, VmFaultRequest } from './requests.js';
+import { capacityPlacer, grantPlacer, recordingPlacer, type ClusterRule, type Placement, type SelectHostsItem } from './placement.js';
 import { streams, type HaMonitorState } from './state.js';
 
 interface Trace { correlationId?: string; causationId?: string; idempotencyKey?: string }
@@ -143,7 +145,7 @@ export class HaMonitor {
   /** (a) one scheduler.select-hosts for the tick's restarts; (b) HA's own capacity model when it cannot answer */
   private async placement(s: HaMonitorState, clusterId: string, cs: ha.HaState, requests: SelectHostsItem[], req: TickRequest): Promise<Placement> {
     try {
-      const answer = await this.ctx.request<SelectHostsAnswer>('scheduler.select-hosts', {
+      const answer = await this.ctx.call(protocol.scheduler.selectHosts, {
         clusterId, requests, ...(req.correlationId ? { correlationId: req.correlationId } : {}),
       });
       if (answer && typeof answer.grants === 'object' && answer.grants !== null) return grantPlacer(answer);

@@ -1,46 +1,45 @@
-// NATS / in-process message handlers of the ha-monitor (subjects without prefix, docs/service-kit.md).
+// The ha-monitor's subjects (declared in libs/contracts/src/protocol/ha-monitor.ts).
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { zodPipe } from '@virtsim/service-kit';
+import { protocol, type PayloadOf } from '@virtsim/contracts';
+import { Handle } from '@virtsim/service-kit';
 import { HaMonitor } from './ha-monitor.service.js';
-import {
-  AdmitRequest, ClusterQuery, HostFaultRequest, HostQuery, HostRecoverRequest, TickRequest, VmFaultRequest, VmQuery,
-} from './requests.js';
 import { clusterView, hostView, vmView } from './views.js';
+
+const ha = protocol['ha-monitor'];
 
 @Controller()
 export class HaMonitorHandlers {
   constructor(private readonly ha: HaMonitor) {}
 
-  @MessagePattern('ha-monitor.admit')
-  admit(@Payload(zodPipe(AdmitRequest)) req: AdmitRequest) { return this.ha.admit(req); }
+  @Handle(ha.admit)
+  admit(req: PayloadOf<typeof ha.admit>) { return this.ha.admit(req); }
 
-  @MessagePattern('ha-monitor.host-fault')
-  hostFault(@Payload(zodPipe(HostFaultRequest)) req: HostFaultRequest) { return this.ha.hostFault(req); }
+  @Handle(ha.hostFault)
+  hostFault(req: PayloadOf<typeof ha.hostFault>) { return this.ha.hostFault(req); }
 
-  @MessagePattern('ha-monitor.host-recover')
-  hostRecover(@Payload(zodPipe(HostRecoverRequest)) req: HostRecoverRequest) { return this.ha.hostRecover(req); }
+  @Handle(ha.hostRecover)
+  hostRecover(req: PayloadOf<typeof ha.hostRecover>) { return this.ha.hostRecover(req); }
 
-  @MessagePattern('ha-monitor.vm-fault')
-  vmFault(@Payload(zodPipe(VmFaultRequest)) req: VmFaultRequest) { return this.ha.vmFault(req); }
+  @Handle(ha.vmFault)
+  vmFault(req: PayloadOf<typeof ha.vmFault>) { return this.ha.vmFault(req); }
 
-  @MessagePattern('ha-monitor.tick')
-  tick(@Payload(zodPipe(TickRequest)) req: TickRequest) { return this.ha.tick(req); }
+  @Handle(ha.tick)
+  tick(req: PayloadOf<typeof ha.tick>) { return this.ha.tick(req); }
 
-  @MessagePattern('ha-monitor.vm')
-  async vm(@Payload(zodPipe(VmQuery)) req: VmQuery) {
+  @Handle(ha.vm)
+  async vm(req: PayloadOf<typeof ha.vm>) {
     await this.ha.ctx.projection.catchUp();
     return vmView(this.ha.ctx.state, req.vmId);
   }
 
-  @MessagePattern('ha-monitor.host')
-  async host(@Payload(zodPipe(HostQuery)) req: HostQuery) {
+  @Handle(ha.host)
+  async host(req: PayloadOf<typeof ha.host>) {
     await this.ha.ctx.projection.catchUp();
     return hostView(this.ha.ctx.state, req.hostId);
   }
 
-  @MessagePattern('ha-monitor.cluster')
-  async cluster(@Payload(zodPipe(ClusterQuery)) req: ClusterQuery) {
+  @Handle(ha.cluster)
+  async cluster(req: PayloadOf<typeof ha.cluster>) {
     await this.ha.ctx.projection.catchUp();
     return clusterView(this.ha.ctx.state, req.clusterId);
   }

@@ -4,28 +4,10 @@
 // (b) When the scheduler is unavailable: a capacity model from the HA state itself (configured vCPUs and MiB of
 //     running VMs against hardware threads x cpuOvercommitRatio and MiB x memory overcommit), honouring the
 //     cluster's must / must-not host rules and VM-VM anti-affinity, breaking should rules only when it must.
-import type { NumaPlacement, RuleSpec } from '@virtsim/contracts';
+import type { NumaPlacement, RuleSpec, SelectHostsAnswer, SelectHostsItem } from '@virtsim/contracts';
 import type { ha } from '@virtsim/domain';
 
-/** One request of `scheduler.select-hosts` (contract shared with the scheduler). */
-export interface SelectHostsItem {
-  key: string;
-  vmIds: string[];
-  vcpus: number;
-  memoryMiB: number;
-  excludeHosts: string[];
-  preferHost?: string;
-}
-export interface SelectHostsRequest { clusterId: string; requests: SelectHostsItem[]; correlationId?: string; causationId?: string }
-export interface Grant {
-  hostId: string;
-  brokenShouldRules?: string[];
-  /** NUMA placement of a single-VM request; numaByVm for groups */
-  numa?: NumaPlacement;
-  numaByVm?: Record<string, NumaPlacement>;
-}
-export type GrantAnswer = Grant | { refused: string };
-export interface SelectHostsAnswer { grants: Record<string, GrantAnswer> }
+export type { SelectHostsAnswer, SelectHostsItem } from '@virtsim/contracts';
 
 export const unitKey = (req: ha.HaRestartRequest): string => (req.groupId ? `group:${req.groupId}` : req.vms[0]!.vmId);
 
@@ -61,7 +43,7 @@ export function grantPlacer(answer: SelectHostsAnswer): Placement {
     if (!g) return { refused: 'the scheduler gave no answer for this restart' };
     if ('refused' in g) return { refused: g.refused };
     if (req.vms.length === 1 && g.numa) numa.set(req.vms[0]!.vmId, g.numa);
-    for (const [vmId, n] of Object.entries(g.numaByVm ?? {})) numa.set(vmId, n);
+    for (const [vmId, n] of Object.entries(g.numaByVm ?? {})) if (n) numa.set(vmId, n);
     return { hostId: g.hostId, brokenShouldRules: g.brokenShouldRules ?? [] };
   };
   return { place, numaOf: (vmId) => numa.get(vmId), source: 'scheduler' };

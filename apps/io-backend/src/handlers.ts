@@ -1,45 +1,43 @@
-// NATS / in-process message handlers of the io-backend (subjects without prefix, docs/service-kit.md).
+// The io-backend's subjects (declared in libs/contracts/src/protocol/io-backend.ts).
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { StepBatchRequest } from '@virtsim/contracts';
-import { zodPipe } from '@virtsim/service-kit';
+import { protocol, type PayloadOf } from '@virtsim/contracts';
+import { Handle } from '@virtsim/service-kit';
 import { IoBackend } from './io-backend.service.js';
-import {
-  AttachRequest, CanMigrateRequest, CheckPowerOnRequest, EquivalentFreeRequest, HostQuery, InstallToolsRequest, ReleaseRequest, TickRequest, VmQuery,
-} from './requests.js';
 import { hostView, vmView } from './views.js';
+
+const io = protocol['io-backend'];
 
 @Controller()
 export class IoBackendHandlers {
   constructor(private readonly io: IoBackend) {}
 
-  @MessagePattern('io-backend.attach-devices')
-  attach(@Payload(zodPipe(AttachRequest)) req: AttachRequest) { return this.io.attach(req); }
+  @Handle(io.attachDevices)
+  attach(req: PayloadOf<typeof io.attachDevices>) { return this.io.attach(req); }
 
-  @MessagePattern('io-backend.attach-devices-many')
-  attachMany(@Payload(zodPipe(StepBatchRequest)) req: StepBatchRequest) { return this.io.attachMany(req); }
+  @Handle(io.attachDevices.many)
+  attachMany(req: PayloadOf<typeof io.attachDevices.many>) { return this.io.attachMany(req); }
 
-  @MessagePattern('io-backend.release-devices')
-  release(@Payload(zodPipe(ReleaseRequest)) req: ReleaseRequest) { return this.io.release(req); }
+  @Handle(io.releaseDevices)
+  release(req: PayloadOf<typeof io.releaseDevices>) { return this.io.release(req); }
 
-  @MessagePattern('io-backend.install-tools')
-  installTools(@Payload(zodPipe(InstallToolsRequest)) req: InstallToolsRequest) { return this.io.installTools(req); }
+  @Handle(io.installTools)
+  installTools(req: PayloadOf<typeof io.installTools>) { return this.io.installTools(req); }
 
-  @MessagePattern('io-backend.check-power-on')
-  checkPowerOn(@Payload(zodPipe(CheckPowerOnRequest)) req: CheckPowerOnRequest) { return this.io.checkPowerOn(req); }
+  @Handle(io.checkPowerOn)
+  checkPowerOn(req: PayloadOf<typeof io.checkPowerOn>) { return this.io.checkPowerOn(req); }
 
-  @MessagePattern('io-backend.can-migrate')
-  canMigrate(@Payload(zodPipe(CanMigrateRequest)) req: CanMigrateRequest) { return this.io.canMigrate(req); }
+  @Handle(io.canMigrate)
+  canMigrate(req: PayloadOf<typeof io.canMigrate>) { return this.io.canMigrate(req); }
 
-  @MessagePattern('io-backend.equivalent-free')
-  equivalentFree(@Payload(zodPipe(EquivalentFreeRequest)) req: EquivalentFreeRequest) { return this.io.equivalentFree(req); }
+  @Handle(io.equivalentFree)
+  equivalentFree(req: PayloadOf<typeof io.equivalentFree>) { return this.io.equivalentFree(req); }
 
-  @MessagePattern('io-backend.tick')
-  tick(@Payload(zodPipe(TickRequest)) req: TickRequest) { return this.io.tick(req); }
+  @Handle(io.tick)
+  tick(req: PayloadOf<typeof io.tick>) { return this.io.tick(req); }
 
-  @MessagePattern('io-backend.vm')
-  async vm(@Payload(zodPipe(VmQuery)) req: VmQuery) { return vmView(await this.io.caughtUp(), req.vmId); }
+  @Handle(io.vm)
+  async vm(req: PayloadOf<typeof io.vm>) { return vmView(await this.io.caughtUp(), req.vmId); }
 
-  @MessagePattern('io-backend.host')
-  async host(@Payload(zodPipe(HostQuery)) req: HostQuery) { return hostView(await this.io.caughtUp(), req.hostId); }
+  @Handle(io.host)
+  async host(req: PayloadOf<typeof io.host>) { return hostView(await this.io.caughtUp(), req.hostId); }
 }

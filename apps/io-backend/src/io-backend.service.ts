@@ -2,13 +2,14 @@
 // migration / HA queries and the per-tick decisions. Each decides with the pure io domain against IoState and
 // appends io's events on `io-<clusterId>`.
 import { Injectable } from '@nestjs/common';
-import { conflict, notFound, stepOutcome, VirtsimError, type EventMetadata, type IoDevice, type IoEvent, type StepBatchRequest, type StepOutcome } from '@virtsim/contracts';
+import {
+  conflict, notFound, stepOutcome, VirtsimError, type AttachDevicesRequest as AttachRequest, type CanMigrateRequest, type CheckPowerOnRequest,
+  type EquivalentFreeRequest, type EventMetadata, type InstallToolsRequest, type IoDevice, type IoEvent, type ReleaseDevicesRequest as ReleaseRequest,
+  type StepBatchRequest, type StepOutcome, type TickRequest,
+} from '@virtsim/contracts';
 import { io } from '@virtsim/domain';
 import type { AppendBatch, NewEvent } from '@virtsim/event-store';
 import { ServiceContext, type Decision } from '@virtsim/service-kit';
-import type {
-  AttachRequest, CanMigrateRequest, CheckPowerOnRequest, EquivalentFreeRequest, InstallToolsRequest, ReleaseRequest, TickRequest,
-} from './requests.js';
 import { ScratchIo } from './scratch.js';
 import { ioStream, POWERED, UNPOWERED, type IoBackendState } from './state.js';
 

@@ -1,19 +1,18 @@
 // The memory-manager's subjects. Commands go through ctx.commands.run (serialized, state caught up, appended
 // with expected versions on `memory-<clusterId>`); queries read the caught-up projection and append nothing.
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { conflict, notFound, stepOutcome, StepBatchRequest, VirtsimError, type EventMetadata, type EventOf, type MemoryEvent } from '@virtsim/contracts';
+import {
+  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type EventOf, type MemoryEvent, type PayloadOf,
+} from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
-import { ServiceContext, zodPipe, type Decision } from '@virtsim/service-kit';
-import {
-  CheckPowerOnRequest, GrowRequest, HostRequest, ReleaseRequest, ReserveRequest, TickRequest, TranslateRequest, VmRequest,
-} from './schemas.js';
+import { Handle, ServiceContext, type Decision } from '@virtsim/service-kit';
 import { memoryStream, type MemoryManagerState } from './state.js';
 import { clusterOf, fitNuma, planTick } from './tick.js';
 import { hostView, requireMemVm, translationView, vmView } from './views.js';
 
 type Trace = { correlationId?: string; causationId?: string };
+const mm = protocol['memory-manager'];
 
 /** Refusals of reserve-memory remembered per idempotency key, so a repeat answers the first outcome
  *  (in memory, per instance; a success needs no record: the state holds the reservation). */
@@ -31,8 +30,8 @@ export class MemoryManagerHandlers {
 
   // ---------------------------------------------------------------- saga steps
 
-  @MessagePattern('memory-manager.reserve-memory')
-  async reserve(@Payload(zodPipe(ReserveRequest)) req: ReserveRequest) {
+  @Handle(mm.reserveMemory)
+  async reserve(req: PayloadOf<typeof mm.reserveMemory>) {
     try {
       return await this.run(req, (s) => this.decideReserve(s, req));
     } catch (err) {
@@ -41,8 +40,8 @@ export class MemoryManagerHandlers {
   }
 
   /** reserve-memory for many VMs in one decision, each on an overlay that holds the earlier ones' reservations */
-  @MessagePattern('memory-manager.reserve-memory-many')
-  reserveMany(@Payload(zodPipe(StepBatchRequest)) req: StepBatchRequest) {
+  @Handle(mm.reserveMemory.many)
+  reserveMany(req: PayloadOf<typeof mm.reserveMemory.many>) {
     return this.run(req, (s) => {
       const ov = memory.overlay(s.memory);
       const view: MemoryManagerState = { ...s, memory: ov.state };
@@ -89,8 +88,8 @@ export class MemoryManagerHandlers {
     return e;
   }
 
-  @MessagePattern('memory-manager.release-memory')
-  release(@Payload(zodPipe(ReleaseRequest)) req: ReleaseRequest) {
+  @Handle(mm.releaseMemory)
+  release(req: PayloadOf<typeof mm.releaseMemory>) {
     if (req.idempotencyKey) this.refusals.delete(req.idempotencyKey);
     return this.run(req, (s) => {
       const v = s.memory.vms[req.vmId];
@@ -106,8 +105,8 @@ export class MemoryManagerHandlers {
   }
 
   /** Check only, no events: can the VM's memory be honoured on that host at power-on? */
-  @MessagePattern('memory-manager.check-power-on')
-  async checkPowerOn(@Payload(zodPipe(CheckPowerOnRequest)) req: CheckPowerOnRequest) {
+  @Handle(mm.checkPowerOn)
+  async checkPowerOn(req: PayloadOf<typeof mm.checkPowerOn>) {
     const s = await this.caughtUp();
     const v = requireMemVm(s, req.vmId);
     const h = s.memory.hosts[req.hostId];
@@ -140,8 +139,8 @@ export class MemoryManagerHandlers {
   }
 
   /** Online memory add (F4, M5): the vrm calls it before appending VmReconfigured. */
-  @MessagePattern('memory-manager.grow')
-  grow(@Payload(zodPipe(GrowRequest)) req: GrowRequest) {
+  @Handle(mm.grow)
+  grow(req: PayloadOf<typeof mm.grow>) {
     return this.run(req, (s) => {
       const v = requireMemVm(s, req.vmId);
       const events = memory.decideMemory({ type: 'GrowVmMemory', vmId: req.vmId, memoryMiB: req.memoryMiB }, s.memory);
@@ -157,8 +156,8 @@ export class MemoryManagerHandlers {
 
   // ---------------------------------------------------------------- tick
 
-  @MessagePattern('memory-manager.tick')
-  async tick(@Payload(zodPipe(TickRequest)) req: TickRequest) {
+  @Handle(mm.tick)
+  async tick(req: PayloadOf<typeof mm.tick>) {
     const r = await this.ctx.commands.run((s): Decision<Omit<ReturnType<typeof planTick>, 'appends'>> => {
       const plan = planTick(s, req);
       const { appends, ...result } = plan;
@@ -177,8 +176,8 @@ export class MemoryManagerHandlers {
 
   // ---------------------------------------------------------------- read models
 
-  @MessagePattern('memory-manager.translate')
-  async translate(@Payload(zodPipe(TranslateRequest)) req: TranslateRequest) {
+  @Handle(mm.translate)
+  async translate(req: PayloadOf<typeof mm.translate>) {
     const s = await this.caughtUp();
     const v = requireMemVm(s, req.vmId);
     if (!v.hostId) throw conflict('memory.notReserved', `VM ${v.vmId} holds no host memory: nothing to translate`, { vmId: v.vmId });
@@ -195,13 +194,13 @@ export class MemoryManagerHandlers {
     return req.gvas ? memory.packTranslations(walks) : translationView(walks[0]!);
   }
 
-  @MessagePattern('memory-manager.vm')
-  async vm(@Payload(zodPipe(VmRequest)) req: { vmId: string }) {
+  @Handle(mm.vm)
+  async vm(req: PayloadOf<typeof mm.vm>) {
     return vmView(await this.caughtUp(), req.vmId);
   }
 
-  @MessagePattern('memory-manager.host')
-  async host(@Payload(zodPipe(HostRequest)) req: { hostId: string }) {
+  @Handle(mm.host)
+  async host(req: PayloadOf<typeof mm.host>) {
     return hostView(await this.caughtUp(), req.hostId);
   }
 

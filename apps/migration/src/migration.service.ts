@@ -4,13 +4,13 @@
 // `vm-<vmId>` (facts.ts), in one append.
 import { Injectable } from '@nestjs/common';
 import {
-  conflict, notFound, unprocessable, VirtsimError, type EventMetadata, type EventOf, type MigrationEvent, type NumaPlacement,
+  conflict, notFound, protocol, unprocessable, VirtsimError, type CancelMigrationRequest as CancelRequest, type EvacuateRequest, type EventMetadata,
+  type EventOf, type MigrationEvent, type MigrationStartRequest as StartRequest, type NumaPlacement, type TickRequest,
 } from '@virtsim/contracts';
 import { migration, workloadAt } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
 import { ServiceContext, type Decision } from '@virtsim/service-kit';
 import { hostFacts, requireVm, sourceOf, VmEcho, vmFacts } from './facts.js';
-import type { CancelRequest, EvacuateRequest, StartRequest, TickRequest } from './requests.js';
 import { isUp, streams, type MigrationServiceState, type VmFacts } from './state.js';
 
 interface Trace { correlationId?: string; causationId?: string }
@@ -122,9 +122,7 @@ export class Migrations {
   /** io-backend's passthrough / vGPU devices of the VM; the spec's when io does not know the VM; 503 when io is down */
   private async passthrough(vmId: string, vm: VmFacts, trace: Trace): Promise<string[]> {
     try {
-      const r = await this.ctx.request<{ ok: boolean; blockingDevices?: { deviceId?: string; guestName?: string; mode?: string; hostModel?: string | null }[] }>(
-        'io-backend.can-migrate', { vmId, ...traceOf(trace) },
-      );
+      const r = await this.ctx.call(protocol['io-backend'].canMigrate, { vmId, ...traceOf(trace) });
       return (r?.blockingDevices ?? []).map((d) => `${d.guestName ?? d.deviceId ?? 'device'} (${[d.mode, d.hostModel].filter(Boolean).join(' ')})`);
     } catch (err) {
       const e = VirtsimError.from(err);
@@ -146,7 +144,7 @@ export class Migrations {
     }
     let grant: Grant;
     try {
-      grant = await this.ctx.request<Grant>('scheduler.select-host', {
+      grant = await this.ctx.call(protocol.scheduler.selectHost, {
         vmId, excludeHosts, ...(targetHostId !== undefined ? { preferHost: targetHostId } : {}), ...traceOf(trace),
       });
     } catch (err) {
@@ -261,7 +259,7 @@ export class Migrations {
     const s = this.ctx.state;
     const requests = vms.map((v) => ({ key: v.id, vmIds: [v.id], vcpus: s.vms[v.id]?.vcpus ?? 1, memoryMiB: v.memoryMiB, excludeHosts: [hostId] }));
     try {
-      const r = await this.ctx.request<{ grants?: Record<string, SelectHostsGrant> }>('scheduler.select-hosts', { clusterId, requests, ...traceOf(trace) });
+      const r = await this.ctx.call(protocol.scheduler.selectHosts, { clusterId, requests, ...traceOf(trace) });
       return r?.grants ?? {};
     } catch (err) {
       const e = VirtsimError.from(err);

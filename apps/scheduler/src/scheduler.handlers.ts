@@ -1,21 +1,18 @@
 // The scheduler's subjects. Commands go through ctx.commands.run (serialized, state caught up, appended with
 // expected versions); queries read the caught-up projection and append nothing.
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { conflict, notFound, stepOutcome, StepBatchRequest, VirtsimError, type EventMetadata, type EventOf, type NumaPlacement } from '@virtsim/contracts';
+import {
+  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type EventOf, type GrantAnswer as Grant, type PayloadOf, type SelectHostsItem,
+} from '@virtsim/contracts';
 import { placement } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
-import { ServiceContext, zodPipe, type Decision } from '@virtsim/service-kit';
-import {
-  ClusterRequest, CpuModesRequest, DrsApplyRequest, HostRequest, PlaceRequest, ReleaseRequest, SelectHostRequest, SelectHostsRequest,
-  TickRequest, VmRequest, type SelectHostsItem,
-} from './schemas.js';
+import { Handle, ServiceContext, type Decision } from '@virtsim/service-kit';
 import { migrationsOf, streams, type SchedulerState } from './state.js';
 import { hostsReadyToPowerOff, planTick, type AutoMove } from './tick.js';
 import { cpuModesView, drsRecommendationsView, hostView, requireVm, vmView } from './views.js';
 
 type Trace = { correlationId?: string; causationId?: string };
-type Grant = { hostId: string; brokenShouldRules: string[]; numa?: NumaPlacement; numaByVm?: Record<string, NumaPlacement> } | { refused: string };
+const sch = protocol.scheduler;
 
 const errorOf = (e: unknown): VirtsimError => VirtsimError.from(e);
 
@@ -25,8 +22,8 @@ export class SchedulerHandlers {
 
   // ---------------------------------------------------------------- placement (saga steps)
 
-  @MessagePattern('scheduler.place')
-  place(@Payload(zodPipe(PlaceRequest)) req: PlaceRequest) {
+  @Handle(sch.place)
+  place(req: PayloadOf<typeof sch.place>) {
     return this.run(req, (state) => {
       const { event, result } = this.decidePlace(state, req.vmId);
       return { appends: new Map(event ? [[streams.placement(result.clusterId), [event]]] : []), result };
@@ -34,8 +31,8 @@ export class SchedulerHandlers {
   }
 
   /** place for many VMs in one decision: each on a scratch copy that holds the earlier ones' placements */
-  @MessagePattern('scheduler.place-many')
-  placeMany(@Payload(zodPipe(StepBatchRequest)) req: StepBatchRequest) {
+  @Handle(sch.place.many)
+  placeMany(req: PayloadOf<typeof sch.place.many>) {
     return this.run(req, (state) => {
       const scratch = placement.scratchCopy(state.placement);
       const view: SchedulerState = { ...state, placement: scratch };
@@ -64,8 +61,8 @@ export class SchedulerHandlers {
     };
   }
 
-  @MessagePattern('scheduler.release-placement')
-  release(@Payload(zodPipe(ReleaseRequest)) req: ReleaseRequest) {
+  @Handle(sch.releasePlacement)
+  release(req: PayloadOf<typeof sch.releasePlacement>) {
     return this.run(req, (state) => {
       const vm = state.placement.vms[req.vmId];
       if (!vm?.hostId) return { appends: new Map<string, EventOf[]>(), result: { vmId: req.vmId, released: false, hostId: null as string | null } };
@@ -76,8 +73,8 @@ export class SchedulerHandlers {
 
   // ---------------------------------------------------------------- queries for HA and migration
 
-  @MessagePattern('scheduler.select-host')
-  async selectHost(@Payload(zodPipe(SelectHostRequest)) req: SelectHostRequest) {
+  @Handle(sch.selectHost)
+  async selectHost(req: PayloadOf<typeof sch.selectHost>) {
     const state = await this.caughtUp();
     const vm = requireVm(state, req.vmId);
     const d = placement.placeVm(state.placement, {
@@ -87,8 +84,8 @@ export class SchedulerHandlers {
   }
 
   /** Each grant is committed on a scratch copy, so later requests of the same call see it (HA restarts of one tick). */
-  @MessagePattern('scheduler.select-hosts')
-  async selectHosts(@Payload(zodPipe(SelectHostsRequest)) req: SelectHostsRequest) {
+  @Handle(sch.selectHosts)
+  async selectHosts(req: PayloadOf<typeof sch.selectHosts>) {
     const state = await this.caughtUp();
     if (!state.placement.clusters[req.clusterId]) throw notFound('cluster', req.clusterId);
     const scratch = placement.scratchCopy(state.placement);
@@ -100,13 +97,13 @@ export class SchedulerHandlers {
 
   // ---------------------------------------------------------------- DRS
 
-  @MessagePattern('scheduler.drs-recommendations')
-  async drsRecommendations(@Payload(zodPipe(ClusterRequest)) req: ClusterRequest) {
+  @Handle(sch.drsRecommendations)
+  async drsRecommendations(req: PayloadOf<typeof sch.drsRecommendations>) {
     return drsRecommendationsView(await this.caughtUp(), req.clusterId);
   }
 
-  @MessagePattern('scheduler.drs-apply')
-  async drsApply(@Payload(zodPipe(DrsApplyRequest)) req: DrsApplyRequest) {
+  @Handle(sch.drsApply)
+  async drsApply(req: PayloadOf<typeof sch.drsApply>) {
     const state = await this.caughtUp();
     if (!state.placement.clusters[req.clusterId]) throw notFound('cluster', req.clusterId);
     const item = state.drs[req.clusterId]?.items.find((i) => i.id === req.recommendationId);
@@ -127,8 +124,8 @@ export class SchedulerHandlers {
 
   // ---------------------------------------------------------------- tick
 
-  @MessagePattern('scheduler.tick')
-  async tick(@Payload(zodPipe(TickRequest)) req: TickRequest) {
+  @Handle(sch.tick)
+  async tick(req: PayloadOf<typeof sch.tick>) {
     const first = await this.run(req, (state) => {
       const plan = planTick(state, req);
       let events = 0;
@@ -146,7 +143,7 @@ export class SchedulerHandlers {
     const cancelled: { clusterId: string; hostId: string; reason: string }[] = [];
     for (const ev of first.evacuations) {
       try {
-        await this.ctx.request('migration.evacuate', { hostId: ev.hostId, reason: 'dpm', dryRun: false, correlationId: req.correlationId, causationId: req.causationId });
+        await this.ctx.call(protocol.migration.evacuate, { hostId: ev.hostId, reason: 'dpm', dryRun: false, correlationId: req.correlationId, causationId: req.causationId });
       } catch (e) {
         const err = errorOf(e);
         if (err.code === 'unavailable') this.ctx.log.warn({ hostId: ev.hostId, err: err.message }, 'DPM evacuation: migration service unavailable');
@@ -170,18 +167,18 @@ export class SchedulerHandlers {
 
   // ---------------------------------------------------------------- read models
 
-  @MessagePattern('scheduler.vm')
-  async vm(@Payload(zodPipe(VmRequest)) req: { vmId: string }) {
+  @Handle(sch.vm)
+  async vm(req: PayloadOf<typeof sch.vm>) {
     return vmView(await this.caughtUp(), req.vmId);
   }
 
-  @MessagePattern('scheduler.host')
-  async host(@Payload(zodPipe(HostRequest)) req: { hostId: string }) {
+  @Handle(sch.host)
+  async host(req: PayloadOf<typeof sch.host>) {
     return hostView(await this.caughtUp(), req.hostId);
   }
 
-  @MessagePattern('scheduler.cpu-modes')
-  async cpuModes(@Payload(zodPipe(CpuModesRequest)) req: CpuModesRequest) {
+  @Handle(sch.cpuModes)
+  async cpuModes(req: PayloadOf<typeof sch.cpuModes>) {
     return cpuModesView(await this.caughtUp(), req);
   }
 
@@ -206,7 +203,7 @@ export class SchedulerHandlers {
 
   private async startMigration(move: AutoMove, trace: Trace): Promise<Outcome> {
     try {
-      const r = await this.ctx.request<{ migrationId?: string } | null>('migration.start', {
+      const r = await this.ctx.call(protocol.migration.start, {
         vmId: move.vmId, targetHostId: move.toHostId, live: true, reason: 'drs', requestedBy: move.recommendationId,
         correlationId: trace.correlationId ?? move.recommendationId, causationId: trace.causationId,
       });

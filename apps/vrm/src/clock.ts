@@ -1,13 +1,14 @@
 // The simulated clock (vrm owns it): time moves in ticks; each tick runs fixed phases, one service at
 // a time, and answers when every service has appended its decisions for that tick.
 import { Injectable } from '@nestjs/common';
-import { notDelivered, withRetry, type ServiceName } from '@virtsim/messaging';
+import { protocol, TICK_PHASES } from '@virtsim/contracts';
+import { notDelivered, withRetry } from '@virtsim/messaging';
 import { streams } from './state.js';
 import { stepPolicy } from './step-retry.js';
 import { Tasks } from './tasks.js';
 import { Vrm } from './vrm.service.js';
 
-export const PHASES: ServiceName[] = ['ha-monitor', 'migration', 'memory-manager', 'scheduler', 'io-backend'];
+export const PHASES = TICK_PHASES;
 const PHASE_TIMEOUT_MS = 120_000;
 
 @Injectable()
@@ -38,7 +39,7 @@ export class Clock {
       for (const phase of PHASES) {
         // a phase whose service is restarting waits for it; only an undelivered tick is sent again (not every
         // service recognizes a repeated tick)
-        const r = await withRetry(() => this.vrm.ctx.request<{ events?: number }>(`${phase}.tick`, { tick, simTime, tickSeconds: step }, PHASE_TIMEOUT_MS),
+        const r = await withRetry(() => this.vrm.ctx.call(protocol[phase].tick, { tick, simTime, tickSeconds: step }, PHASE_TIMEOUT_MS),
           { ...stepPolicy(this.vrm, phase, { tick }), retryable: notDelivered });
         events += r?.events ?? 0;
       }

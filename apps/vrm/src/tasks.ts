@@ -63,7 +63,7 @@ export class Tasks {
   private async sync(taskId: string): Promise<void> {
     const task = this.vrm.state.tasks[taskId];
     if (!task || task.kind !== 'vm.migrate' || FINISHED.has(task.state) || !task.target) return;
-    const status = await this.vrm.ctx.request<MigrationStatus>('migration.status', { migrationId: task.target });
+    const status = await this.vrm.ctx.call(protocol.migration.status, { migrationId: task.target });
     const command: inventory.TaskCommand | null =
       status.state === 'succeeded' ? { type: 'SucceedTask', taskId, result: status.result ?? null }
         : status.state === 'failed' || status.state === 'cancelled'

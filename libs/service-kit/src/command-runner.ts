@@ -1,11 +1,15 @@
 // Commands of one service run one at a time against its current state: decide, append with the
-// expected stream versions, wait until the projection has applied the result. A version conflict
-// (another instance wrote first) re-reads the log and decides again; after 3 tries it is a 409.
+// expected stream versions, wait until the projection has applied the result. A version conflict on one of
+// the service's own streams (another instance wrote first, or after a restart the stream is ahead of the state
+// the command was decided on) is never answered as such: the runner catches up from the log and decides again,
+// up to CONFLICT_TRIES times with a short jittered pause. A conflict a user sees is then the domain's own
+// refusal of the re-decided command (two users raced for the same version), or, past the tries, a 409.
 //
 // Group commit: commands marked `group` decide from, and write to, only their own streams (one saga's
 // VM stream and task, say). Queued ones are decided against the same state and share one append, as long
 // as no two of them write the same stream; one that does waits for the next round. A round that fails is
 // retried command by command, so each command keeps exactly the outcome it would have had alone.
+import { randomInt } from 'node:crypto';
 import { ConcurrencyError, type EventMetadata } from '@virtsim/contracts';
 import type { AppendBatch, EventStore } from '@virtsim/event-store';
 import { causality } from '@virtsim/messaging';
@@ -42,6 +46,11 @@ interface Queued<S> {
 /** most commands in one shared append: bounds the size of one SQL call */
 const MAX_ROUND = 256;
 
+/** decisions of one command that meet a version conflict before it is answered as one */
+export const CONFLICT_TRIES = 5;
+/** the pause before deciding again after the n-th conflict: other writers of the stream get to finish */
+const conflictPause = (n: number): Promise<void> => new Promise((r) => setTimeout(r, randomInt(1, 5 * 2 ** n)));
+
 export class CommandRunner<S> {
   private readonly queued: Queued<S>[] = [];
   private draining = false;
@@ -67,7 +76,7 @@ export class CommandRunner<S> {
       while (this.queued.length > 0) {
         if (!this.queued[0].group) {
           const alone = this.queued.shift()!;
-          await this.attempt(alone.decide, alone.after, 3).then(alone.resolve, alone.reject);
+          await this.attempt(alone.decide, alone.after).then(alone.resolve, alone.reject);
         } else {
           await this.round(this.takeGroup());
         }
@@ -87,7 +96,7 @@ export class CommandRunner<S> {
     try {
       await this.projection.catchUp(Math.max(this.projection.position, ...group.map((q) => q.after ?? 0)));
     } catch {
-      for (const q of group) await this.attempt(q.decide, q.after, 3).then(q.resolve, q.reject); // each fails (or not) on its own
+      for (const q of group) await this.attempt(q.decide, q.after).then(q.resolve, q.reject); // each fails (or not) on its own
       return;
     }
     const taken: { q: Queued<S>; d: Decision<unknown> }[] = [];
@@ -113,11 +122,11 @@ export class CommandRunner<S> {
       for (const t of taken) t.q.resolve({ ...(t.d.result as object), position: r.lastPosition });
     } catch {
       // someone else wrote one of these streams, or the call failed: each command alone, as if never grouped
-      for (const t of taken) await this.attempt(t.q.decide, null, 3).then(t.q.resolve, t.q.reject);
+      for (const t of taken) await this.attempt(t.q.decide, null).then(t.q.resolve, t.q.reject);
     }
   }
 
-  private async attempt<T>(decide: Decide<S, T>, after: number | null, tries: number): Promise<Done<T>> {
+  private async attempt<T>(decide: Decide<S, T>, after: number | null, tries = CONFLICT_TRIES): Promise<Done<T>> {
     await this.projection.catchUp(after);
     const decision = await decide(this.projection.state);
     if (decision.appends.every((a) => a.events.length === 0)) return { ...decision.result, position: this.projection.position };
@@ -127,8 +136,10 @@ export class CommandRunner<S> {
       await this.projection.waitFor(r.lastPosition);
       return { ...decision.result, position: r.lastPosition };
     } catch (err) {
-      if (err instanceof ConcurrencyError && tries > 1) return this.attempt(decide, null, tries - 1); // someone wrote since: read the head
-      throw err;
+      if (!(err instanceof ConcurrencyError) || tries <= 1) throw err;
+      // someone wrote one of our streams since: read the head, decide again
+      await conflictPause(CONFLICT_TRIES - tries + 1);
+      return this.attempt(decide, null, tries - 1);
     }
   }
 }

@@ -1,7 +1,7 @@
 // Clusters, adding hosts to them, rule groups (F12) and DRS recommendations (F9).
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ClusterPatch, ClusterSpec, HostSpec, RuleSpec } from '@virtsim/contracts';
+import { ClusterPatch, ClusterSpec, HostSpec, protocol, RuleSpec } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { parse, zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
@@ -107,7 +107,7 @@ export class ClustersController {
   @Get(':id/drs/recommendations')
   async drsRecommendations(@Param('id') clusterId: string) {
     this.cluster(clusterId);
-    return this.vrm.ctx.request('scheduler.drs-recommendations', { clusterId });
+    return this.vrm.ctx.call(protocol.scheduler.drsRecommendations, { clusterId });
   }
 
   @Post(':id/drs/recommendations/:rid/apply')
@@ -115,7 +115,7 @@ export class ClustersController {
   @HttpCode(202)
   async applyRecommendation(@Param('id') clusterId: string, @Param('rid') recommendationId: string) {
     this.cluster(clusterId);
-    return this.vrm.ctx.request('scheduler.drs-apply', { clusterId, recommendationId: parse(z.string().min(1).max(200), recommendationId, 'recommendation id') });
+    return this.vrm.ctx.call(protocol.scheduler.drsApply, { clusterId, recommendationId: parse(z.string().min(1).max(200), recommendationId, 'recommendation id') });
   }
 
   private cluster(id: string) {

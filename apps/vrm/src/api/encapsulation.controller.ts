@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { protocol } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import type { Response } from 'express';
@@ -21,8 +22,8 @@ export class EncapsulationController {
   @Get('vms/:id/export')
   async export(@Param('id') id: string, @Res() res: Response) {
     const vm = inventory.requireVm(this.vrm.state.inventory, id);
-    const memory = await this.vrm.ctx.request('memory-manager.vm', { vmId: id }, 5000).catch(() => null);
-    const cpu = await this.vrm.ctx.request('scheduler.vm', { vmId: id }, 5000).catch(() => null);
+    const memory = await this.vrm.ctx.call(protocol['memory-manager'].vm, { vmId: id }, 5000).catch(() => null);
+    const cpu = await this.vrm.ctx.call(protocol.scheduler.vm, { vmId: id }, 5000).catch(() => null);
     const tarball = await packVm(vmConfig(vm, { memory, cpu }));
     res.status(200).type('application/x-tar').setHeader('Content-Disposition', `attachment; filename="${vm.spec.name}.tar"`);
     res.send(tarball);

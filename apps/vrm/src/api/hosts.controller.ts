@@ -1,6 +1,7 @@
 // Hosts: state with every service's view of it, maintenance (evacuates first), power, faults.
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { protocol } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
@@ -43,7 +44,7 @@ export class HostsController {
   @QueryDoc(CpuModesQuery)
   async cpuModes(@Param('id') id: string, @Query(zodPipe(CpuModesQuery, 'query')) q: z.infer<typeof CpuModesQuery>) {
     inventory.requireHost(this.vrm.state.inventory, id);
-    return this.vrm.ctx.request('scheduler.cpu-modes', { hostId: id, ...(q.vmId ? { vmId: q.vmId } : {}), ...(q.mode ? { mode: q.mode } : {}) });
+    return this.vrm.ctx.call(protocol.scheduler.cpuModes, { hostId: id, ...(q.vmId ? { vmId: q.vmId } : {}), ...(q.mode ? { mode: q.mode } : {}) });
   }
 
   @Post(':id/maintenance')
@@ -69,11 +70,11 @@ export class HostsController {
       return null;
     }
     // refuses (naming each VM that cannot move) before anything is written
-    await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: true });
+    await this.vrm.ctx.call(protocol.migration.evacuate, { hostId: id, reason: 'maintenance', dryRun: true });
     const wasIn = host.maintenance;
     await this.decide(id, { type: 'EnterHostMaintenance', hostId: id });
     try {
-      return await this.vrm.ctx.request('migration.evacuate', { hostId: id, reason: 'maintenance', dryRun: false });
+      return await this.vrm.ctx.call(protocol.migration.evacuate, { hostId: id, reason: 'maintenance', dryRun: false });
     } catch (err) {
       // the cluster changed between the plan and the moves: the host leaves maintenance again, then the refusal
       if (!wasIn) await this.decide(id, { type: 'ExitHostMaintenance', hostId: id });
@@ -104,7 +105,7 @@ export class HostsController {
   @BodyDoc(HostFaultBody)
   async fault(@Param('id') id: string, @Body(zodPipe(HostFaultBody)) body: z.infer<typeof HostFaultBody>) {
     inventory.requireHost(this.vrm.state.inventory, id);
-    return this.vrm.ctx.request('ha-monitor.host-fault', { hostId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime });
+    return this.vrm.ctx.call(protocol['ha-monitor'].hostFault, { hostId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime });
   }
 
   @Post(':id/recover')
@@ -112,7 +113,7 @@ export class HostsController {
   @HttpCode(202)
   async recover(@Param('id') id: string) {
     inventory.requireHost(this.vrm.state.inventory, id);
-    return this.vrm.ctx.request('ha-monitor.host-recover', { hostId: id, simTime: this.vrm.state.clock.simTime });
+    return this.vrm.ctx.call(protocol['ha-monitor'].hostRecover, { hostId: id, simTime: this.vrm.state.clock.simTime });
   }
 
   private decide(hostId: string, command: inventory.HostCommand) {

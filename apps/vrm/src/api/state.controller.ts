@@ -1,7 +1,7 @@
 // Replay and audit across services: GET /state?at=, GET /state/hash?at=, GET /verify.
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { stateHash } from '@virtsim/contracts';
+import { protocol, stateHash } from '@virtsim/contracts';
 import { SERVICES } from '@virtsim/messaging';
 import { ServiceContext, zodPipe, type ServiceStateAnswer, type VerifyAnswer } from '@virtsim/service-kit';
 import { z } from 'zod';
@@ -35,8 +35,8 @@ export class StateController {
     return { ok: services.every((s) => s.equal), services };
   }
 
-  private ask<T>(verb: string, q: { at?: number }): Promise<T[]> {
-    return inTurns(SERVICES, ASK_AT_ONCE, (s) => this.ctx.request<T>(`${s}.${verb}`, q, 600_000));
+  private ask<T>(verb: 'state' | 'hash' | 'verify', q: { at?: number }): Promise<T[]> {
+    return inTurns(SERVICES, ASK_AT_ONCE, (s) => this.ctx.call(protocol[s][verb], q, 600_000) as Promise<T>);
   }
 }
 

@@ -2,7 +2,7 @@
 // online reconfiguration (F4), migration, faults, deletion, history.
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { conflict, Id, MAX_VM_MEMORY_MIB, MAX_VM_VCPUS, notFound, VmSpec } from '@virtsim/contracts';
+import { conflict, Id, MAX_VM_MEMORY_MIB, MAX_VM_VCPUS, notFound, protocol, VmSpec } from '@virtsim/contracts';
 import { inventory, memory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
@@ -96,7 +96,7 @@ export class VmsController {
   @QueryDoc(TranslateQuery)
   async translate(@Param('id') id: string, @Query(zodPipe(TranslateQuery, 'query')) q: z.infer<typeof TranslateQuery>) {
     inventory.requireVm(this.vrm.state.inventory, id);
-    return this.vrm.ctx.request('memory-manager.translate', { vmId: id, gva: q.gva });
+    return this.vrm.ctx.call(protocol['memory-manager'].translate, { vmId: id, gva: q.gva });
   }
 
   /** Many addresses in one call, in order: `{ items }`, each walk as GET answers it, the TLB carried from one to
@@ -113,7 +113,7 @@ export class VmsController {
     const chunks: string[] = [];
     for (let at = 0; at < body.gvas.length; at += TRANSLATE_CHUNK) {
       const flushTlb = at === 0 && body.flushTlb === true;
-      const packed = await this.vrm.ctx.request<memory.PackedTranslations>('memory-manager.translate', { vmId: id, gvas: body.gvas.slice(at, at + TRANSLATE_CHUNK), flushTlb });
+      const packed = await this.vrm.ctx.call(protocol['memory-manager'].translate, { vmId: id, gvas: body.gvas.slice(at, at + TRANSLATE_CHUNK), flushTlb }) as memory.PackedTranslations;
       chunks.push(JSON.stringify(memory.unpackTranslations(packed)).slice(1, -1));
     }
     return `{"items":[${chunks.join(',')}]}`;
@@ -128,7 +128,7 @@ export class VmsController {
     inventory.vmDecider.decide({ type: 'ReconfigureVm', vmId: id, ...body }, this.vrm.state.inventory);
     const online = vm.state === 'running' || vm.state === 'suspended';
     if (online && body.memoryMiB !== undefined && body.memoryMiB !== vm.spec.memoryMiB) {
-      await this.vrm.ctx.request('memory-manager.grow', { vmId: id, memoryMiB: body.memoryMiB });
+      await this.vrm.ctx.call(protocol['memory-manager'].grow, { vmId: id, memoryMiB: body.memoryMiB });
     }
     await this.decide(id, { type: 'ReconfigureVm', vmId: id, ...body });
     return this.get(id);
@@ -162,7 +162,7 @@ export class VmsController {
   async fault(@Param('id') id: string, @Body(zodPipe(VmFaultBody)) body: z.infer<typeof VmFaultBody>) {
     const vm = inventory.requireVm(this.vrm.state.inventory, id);
     if (vm.state !== 'running') throw conflict('vm.state', `VM ${vm.spec.name} is ${vm.state}; only a running VM can crash`, { vmId: id, state: vm.state });
-    return this.vrm.ctx.request('ha-monitor.vm-fault', { vmId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime });
+    return this.vrm.ctx.call(protocol['ha-monitor'].vmFault, { vmId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime });
   }
 
   @Delete(':id')

@@ -22,7 +22,7 @@ export interface ReleaseDevicesAnswer { vmId: string; detached: boolean; release
 
 export const InstallToolsRequest = z.object({ vmId: Id, ...idempotent });
 export type InstallToolsRequest = z.infer<typeof InstallToolsRequest>;
-export interface InstallToolsAnswer { vmId: string; toolsInstalled: true; alreadyInstalled: boolean; reconnected: string[]; events: number }
+export interface InstallToolsAnswer { vmId: string; toolsInstalled: boolean; alreadyInstalled: boolean; reconnected: string[]; events: number }
 
 export const CanMigrateRequest = z.object({ vmId: Id, targetHostId: Id.optional(), ...trace });
 export type CanMigrateRequest = z.infer<typeof CanMigrateRequest>;

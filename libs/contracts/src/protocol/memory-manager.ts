@@ -19,7 +19,7 @@ export interface ReleaseMemoryAnswer { vmId: string; released: boolean; hostId: 
 
 export const GrowMemoryRequest = z.object({ vmId: Id, memoryMiB: z.number().int().min(16), ...idempotent });
 export type GrowMemoryRequest = z.infer<typeof GrowMemoryRequest>;
-export interface GrowMemoryAnswer { ok: true; vmId: string; hostId: string | null; fromMiB: number; toMiB: number; online: boolean; changed: boolean }
+export interface GrowMemoryAnswer { ok: boolean; vmId: string; hostId: string | null; fromMiB: number; toMiB: number; online: boolean; changed: boolean }
 
 /** Most addresses in one translate request: the reply (about 1 KB per walk on a TLB miss, packed) must stay under
  *  NATS's 1 MiB message limit, so longer lists come in several requests. */
