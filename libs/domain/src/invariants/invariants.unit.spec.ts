@@ -114,3 +114,14 @@ describe('invariants', () => {
     expect(decideInvariants(emptyStatus(), w, { full: false }).map((e) => e.data.invariant)).toEqual(['log-positions-increase']);
   });
 });
+
+it('a VM restarted on its own host after the host returned is no breach of fence-before-restart', () => {
+  const w = fold([...cluster, ...running('vm1', 'h1'),
+    { type: 'HostFaultInjected', data: { hostId: 'h1', kind: 'power-loss' } },
+    { type: 'VmsDownOnHost', data: { hostId: 'h1', vmIds: ['vm1'], staleCopies: false } },
+    { type: 'HostFailureDetected', data: { hostId: 'h1' } },
+    { type: 'HostFenced', data: { hostId: 'h1', vmIds: ['vm1'] } },
+    { type: 'HostRecovered', data: { hostId: 'h1' } },
+    { type: 'VmRestarted', data: { vmId: 'vm1', fromHostId: 'h1', hostId: 'h1', cause: 'host-failure' } }]);
+  expect(decideInvariants(emptyStatus(), w, { full: true })).toEqual([]);
+});

@@ -318,7 +318,8 @@ function haAndMigration(w: World, type: string, d: Data, position: number): void
     }
     case 'VmRestarted': {
       const from = w.hosts[d.fromHostId];
-      if (FENCE_NEEDED.has(d.cause) && from && !from.fenced) {
+      // a VM may restart on its own host once that host is back; elsewhere only after the host is fenced
+      if (FENCE_NEEDED.has(d.cause) && from && (from.down || from.crashed) && !from.fenced && d.hostId !== d.fromHostId) {
         w.unfencedRestarts[d.vmId] = {
           subject: d.vmId, hostId: d.fromHostId, positions: [...from.chain, position],
           detail: `VM ${d.vmId} restarted on ${d.hostId} (${d.cause}) while its host ${d.fromHostId} was not fenced`,
