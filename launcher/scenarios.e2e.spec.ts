@@ -24,6 +24,7 @@ describe.each(names)('%s', (name) => {
     const failed = run.steps.filter((s) => s.startsWith('FAIL'));
     if (run.error || failed.length) throw new Error(`scenario ${name} did not pass:\n${stepReport(run)}`);
     expect(run.verifyOk).toBe(true);
+    expect(run.violated).toEqual([]); // B6: every invariant holds at the end of every golden scenario
     const logFile = join(dir, 'expected.log');
     const hashFile = join(dir, 'expected.hash');
     if (UPDATE || !existsSync(logFile)) {

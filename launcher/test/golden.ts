@@ -10,7 +10,7 @@ import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { ApiClient } from '../../apps/cli/src/http.js';
 import { readEvents, type LogEvent } from '../../apps/cli/src/read-events.js';
 import { parseScenario, formatIssue, type ScenarioPlan } from '../../apps/cli/src/scenario/plan.js';
-import { runScenario, type ScenarioSummary } from '../../apps/cli/src/scenario/run.js';
+import { runScenario, violatedInvariants, type ScenarioSummary } from '../../apps/cli/src/scenario/run.js';
 import { formatStep } from '../../apps/cli/src/scenario/summary.js';
 import { startSystem } from '../system.js';
 
@@ -44,6 +44,8 @@ export interface GoldenRun {
   position: number;
   verifyOk: boolean;
   verify: unknown;
+  /** invariants breached at the end (GET /invariants, B6): none in a correct scenario */
+  violated: string[];
 }
 
 export function loadPlan(file: string): ScenarioPlan {
@@ -192,8 +194,9 @@ export async function runGolden(file: string, label = 'golden', inspect?: (clien
     for await (const page of readEvents(client, { pageSize: 1000 })) events.push(...page);
     const hash = await client.get<{ position: number; hash: string }>('/state/hash');
     const verify = await client.get<{ ok: boolean }>('/verify');
+    const violated = await violatedInvariants(client);
     if (inspect) await inspect(client);
-    return { plan, summary, error, steps, log: normalizeEvents(events), hash: String(hash.hash), position: Number(hash.position), verifyOk: verify?.ok === true, verify };
+    return { plan, summary, error, steps, log: normalizeEvents(events), hash: String(hash.hash), position: Number(hash.position), verifyOk: verify?.ok === true, verify, violated };
   } finally {
     await sys.stop();
     await db.drop();

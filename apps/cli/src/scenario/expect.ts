@@ -47,6 +47,8 @@ export interface Expectation {
   migrations?: number | string;
   /** HA restarts (elsewhere or in place) since the scenario started */
   haRestarts?: number | string;
+  /** 'hold': every invariant of GET /invariants holds (B6) */
+  invariants?: 'hold';
 }
 
 /** What the runner observed, already mapped to names. */
@@ -55,6 +57,8 @@ export interface Snapshot {
   hosts: { name: string; state: string }[];
   migrations: number;
   haRestarts: number;
+  /** the invariants breached now (read only when an expectation asks) */
+  violated?: string[];
 }
 
 export interface CheckResult {
@@ -91,5 +95,9 @@ export function evaluateExpectation(exp: Expectation, snap: Snapshot): CheckResu
   }
   if (exp.migrations !== undefined) count('migrations', exp.migrations, snap.migrations);
   if (exp.haRestarts !== undefined) count('haRestarts', exp.haRestarts, snap.haRestarts);
+  if (exp.invariants === 'hold') {
+    const violated = snap.violated ?? [];
+    out.push({ check: 'invariants', expected: 'hold', actual: violated.length ? `violated: ${violated.join(', ')}` : 'hold', ok: violated.length === 0 });
+  }
   return out;
 }

@@ -39,3 +39,10 @@ it('evaluates every kind of check', () => {
   ]);
   expect(r.find((c) => c.check === 'onHost.h2')).toEqual({ check: 'onHost.h2', expected: '0', actual: '1', ok: false });
 });
+
+it('invariants: hold passes only when nothing is breached', () => {
+  const snap: Snapshot = { vms: [], hosts: [], migrations: 0, haRestarts: 0, violated: [] };
+  expect(evaluateExpectation({ invariants: 'hold' }, snap)).toEqual([{ check: 'invariants', expected: 'hold', actual: 'hold', ok: true }]);
+  expect(evaluateExpectation({ invariants: 'hold' }, { ...snap, violated: ['vm-single-host', 'tasks-end'] }))
+    .toEqual([{ check: 'invariants', expected: 'hold', actual: 'violated: vm-single-host, tasks-end', ok: false }]);
+});

@@ -81,6 +81,12 @@ async function countEvents(client: ApiClient, after: number, types: string[], vm
   return n;
 }
 
+/** the invariants breached now (GET /invariants, B6) */
+export async function violatedInvariants(client: ApiClient): Promise<string[]> {
+  const r = await client.get<{ invariants: { id: string; status: string }[] }>('/invariants');
+  return (r.invariants ?? []).filter((i) => i.status !== 'holds').map((i) => i.id);
+}
+
 async function snapshot(client: ApiClient, ids: Ids, startPosition: number): Promise<Snapshot & { raw: { vms: Rec[]; hosts: Rec[] } }> {
   const [vms, hosts] = [
     await client.list<Rec>('/vms', { clusterId: ids.clusterId }),
@@ -143,6 +149,7 @@ async function runStep(client: ApiClient, step: PlanStep, ids: Ids, startPositio
       return { detail: describeAnswer(await client.patch(`/clusters/${encodeURIComponent(ids.clusterId)}`, a.patch)) };
     case 'expect': {
       const snap = await snapshot(client, ids, startPosition);
+      if (a.expect.invariants) snap.violated = await violatedInvariants(client);
       const checks = evaluateExpectation(a.expect, snap);
       const failed = checks.filter((c) => !c.ok);
       return { detail: failed.length ? `${failed.length} of ${checks.length} check(s) failed` : `${checks.length} check(s) passed`, checks };

@@ -42,6 +42,7 @@ export const Expect = z.strictObject({
   vmHosts: z.record(z.string(), z.string().min(1)).optional(),
   migrations: Count.optional(),
   haRestarts: Count.optional(),
+  invariants: z.literal('hold').optional(),
 });
 
 const Fault = z
