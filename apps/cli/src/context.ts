@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { ApiClient } from './http.js';
+import { printable } from './format.js';
+import { ApiClient, DEFAULT_TIMEOUT_MS } from './http.js';
 import { loadConnection, type Connection } from './config.js';
 import { UsageError } from './errors.js';
 import { settle, type WaitOptions } from './tasks.js';
@@ -11,6 +12,7 @@ import { settle, type WaitOptions } from './tasks.js';
 export interface GlobalOptions {
   url?: string;
   token?: string;
+  timeout?: string;
   json?: boolean;
   progress?: boolean;
 }
@@ -30,7 +32,7 @@ export class Ctx {
   }
 
   client(): Promise<ApiClient> {
-    this.clientP ??= this.connection().then((c) => new ApiClient(c.apiBase, c.token));
+    this.clientP ??= this.connection().then((c) => new ApiClient(c.apiBase, c.token, globalThis.fetch, timeoutMs(this.opts.timeout ?? process.env.VIRTSIM_TIMEOUT_SECONDS)));
     return this.clientP;
   }
 
@@ -40,7 +42,8 @@ export class Ctx {
   }
 
   out(text: string): void {
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const shown = printable(text, true);
+    process.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   }
 
   /** Writes with back-pressure (large exports). */
@@ -49,12 +52,20 @@ export class Ctx {
   }
 
   info(text: string): void {
-    if (!this.json) process.stderr.write(`${text}\n`);
+    if (!this.json) process.stderr.write(`${printable(text, true)}\n`);
   }
 
   settle(answer: unknown, label?: string, extra: Partial<WaitOptions> = {}): Promise<unknown> {
     return this.client().then((c) => settle(c, answer, { progress: this.progress, label, ...extra }));
   }
+}
+
+/** --timeout / VIRTSIM_TIMEOUT_SECONDS: whole seconds, 1 to 86,400 */
+export function timeoutMs(seconds: string | undefined): number {
+  if (seconds === undefined || seconds === '') return DEFAULT_TIMEOUT_MS;
+  const n = Number(seconds);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new UsageError(`--timeout: whole seconds from 1 to 86400, got ${JSON.stringify(seconds)}`);
+  return n * 1000;
 }
 
 /** Wraps a commander action: builds the context from the global options. */

@@ -8,14 +8,23 @@ export interface Column<T = Record<string, unknown>> {
   maxWidth?: number;
 }
 
+/** Server data shown on a terminal: C0 / C1 control codes (escape sequences, bells, carriage returns) become
+ *  visible escapes, so a name cannot move the cursor, recolour or rewrite what the CLI prints. */
+export function printable(s: string, keepNewlines = false): string {
+  // eslint-disable-next-line no-control-regex -- finding control codes is the point
+  return s.replace(keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g : /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function formatCell(v: unknown): string {
+  if (typeof v === 'string') return v === '' ? '-' : printable(v);
   if (v === null || v === undefined || v === '') return '-';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);
   if (typeof v === 'string') return v;
   if (Array.isArray(v) && v.length === 0) return '-';
-  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object' || x === null) ? v.map(formatCell).join(',') : JSON.stringify(v);
-  return JSON.stringify(v);
+  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object' || x === null) ? v.map(formatCell).join(',') : printable(JSON.stringify(v));
+  return printable(JSON.stringify(v));
 }
 
 /** Reads a dotted path ("host.id") from an object. */

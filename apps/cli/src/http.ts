@@ -91,11 +91,16 @@ export interface Page<T> {
   nextCursor?: string | number | null;
 }
 
+/** a request that has had no answer for this long fails (a silent server must not hang the CLI); `?wait=true`
+ *  calls wait longer on the server, so the default leaves them room. --timeout / VIRTSIM_TIMEOUT_SECONDS change it. */
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
     private readonly token: string | undefined,
     private readonly fetchFn: typeof fetch = globalThis.fetch,
+    private readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
   ) {}
 
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -110,28 +115,45 @@ export class ApiClient {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }
-    let res: Response;
+    // the timer covers the answer's headers and, unless the caller streams it (raw), its body
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), this.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal;
     try {
-      res = await this.fetchFn(url, { method, headers, body, signal: opts.signal });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new CliError(`cannot reach ${this.baseUrl} (${why}); is the server running (npm start)? Use --url or VIRTSIM_URL to point elsewhere.`);
+      let res: Response;
+      try {
+        res = await this.fetchFn(url, { method, headers, body, signal });
+      } catch (err) {
+        if (timer.signal.aborted) throw this.timedOut(method, path);
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        const why = cause?.code ?? cause?.message ?? (err as Error).message;
+        throw new CliError(`cannot reach ${this.baseUrl} (${why}); is the server running (npm start)? Use --url or VIRTSIM_URL to point elsewhere.`);
+      }
+      if (opts.raw && res.ok) { clearTimeout(timeout); return res as unknown as T; }
+      return await this.answer<T>(res, method, path, opts).catch((err: unknown) => { throw timer.signal.aborted ? this.timedOut(method, path) : err; });
+    } finally {
+      clearTimeout(timeout);
     }
+  }
+
+  private timedOut(method: string, path: string): CliError {
+    return new CliError(`${method} ${path}: no answer from ${this.baseUrl} within ${Math.round(this.timeoutMs / 1000)} s (--timeout / VIRTSIM_TIMEOUT_SECONDS)`);
+  }
+
+  /** the parsed answer: JSON unless the caller asked for another type; a 2xx that is not JSON is an error */
+  private async answer<T>(res: Response, method: string, path: string, opts: RequestOptions): Promise<T> {
     if (!res.ok) throw await toApiError(res, method, path);
-    if (opts.raw) return res as unknown as T;
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     if (!text) return undefined as T;
     const type = res.headers.get('content-type') ?? '';
-    if (type.includes('json') || /^[[{]/.test(text.trimStart())) {
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        throw new CliError(`${method} ${path}: invalid JSON in response`);
-      }
+    if (opts.accept !== undefined && !opts.accept.includes('json')) return text as unknown as T;
+    if (!type.includes('json')) throw new CliError(`${method} ${path}: the server answered ${res.status} with ${type || 'no content type'}, not JSON (is --url a virtsim server?)`);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new CliError(`${method} ${path}: invalid JSON in response`);
     }
-    return text as unknown as T;
   }
 
   get<T = unknown>(path: string, query?: Query): Promise<T> {

@@ -3,6 +3,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { CliError } from './errors.js';
+import { printable } from './format.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -15,8 +16,9 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`virtsim: ${err.message}\n`);
-      for (const d of err.details) process.stderr.write(`  ${d}\n`);
+      // an API error's message quotes the server: its control codes are shown, not obeyed
+      process.stderr.write(`virtsim: ${printable(err.message, true)}\n`);
+      for (const d of err.details) process.stderr.write(`  ${printable(d)}\n`);
       return err.exitCode;
     }
     process.stderr.write(`virtsim: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -12,6 +12,7 @@ export function buildProgram(): Command {
     .option('--token <token>', 'API token (env VIRTSIM_TOKEN, config token:, or ./.virtsim/admin-token)')
     .option('--json', 'JSON output for scripts')
     .option('--no-progress', 'no progress bars')
+    .option('--timeout <seconds>', 'fail a request the server has not answered in this many seconds (env VIRTSIM_TIMEOUT_SECONDS, default 300)')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions(false)
     .exitOverride();
