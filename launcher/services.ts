@@ -1,6 +1,6 @@
 // Which app implements which service, and which one owns the HTTP port.
 import type { ServiceName } from '@virtsim/messaging';
-import { bootService, type Runtime, type RunningService, type ServiceDefinition } from '@virtsim/service-kit';
+import { bootService, registerServiceDefinitions, type Runtime, type RunningService, type ServiceDefinition } from '@virtsim/service-kit';
 import { vrmDefinition, vrmHttp } from '../apps/vrm/src/service.js';
 import { schedulerDefinition } from '../apps/scheduler/src/service.js';
 import { memoryManagerDefinition } from '../apps/memory-manager/src/service.js';
@@ -16,6 +16,7 @@ const DEFINITIONS: Record<ServiceName, ServiceDefinition<any>> = {
   'ha-monitor': haMonitorDefinition,
   migration: migrationDefinition,
 };
+registerServiceDefinitions(DEFINITIONS);
 
 /** `httpOwner` serves the port: vrm in the embedded process, each service alone otherwise (health, metrics) */
 export async function startService(rt: Runtime, name: ServiceName, httpOwner: ServiceName): Promise<RunningService<unknown>> {

@@ -13,3 +13,4 @@ export * from './state-hash.js';
 export * from './events/invariants.js';
 export * from './protocol/index.js';
 export * from './events/catalog.js';
+export * from './events/guards.js';

@@ -13,3 +13,4 @@ export * from './embedded-db.js';
 export * from './state-handlers.js';
 export * from './leader.js';
 export * from './handle.js';
+export * from './definitions.js';
