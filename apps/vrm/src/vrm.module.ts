@@ -10,6 +10,7 @@ import { SimController } from './api/sim.controller.js';
 import { StateController } from './api/state.controller.js';
 import { TasksController } from './api/tasks.controller.js';
 import { VmBatchController, VmsController } from './api/vms.controller.js';
+import { WhatIfController } from './api/whatif.controller.js';
 import { Clock } from './clock.js';
 import { AuthGuard } from './http/auth.js';
 import { LeaderController, LeaderGuard } from './http/leadership.js';
@@ -21,12 +22,13 @@ import { Tasks } from './tasks.js';
 import { VmCreation } from './vm-creation.js';
 import { Watchdog } from './watchdog.js';
 import { Vrm } from './vrm.service.js';
+import { WhatIf } from './whatif/whatif.service.js';
 
 @Module({
   controllers: [
     ClustersController, HostsController, VmBatchController, EncapsulationController, VmsController, TasksController,
-    SimController, EventsController, StateController, AuditController, LeaderController, InvariantsController,
+    SimController, EventsController, StateController, AuditController, LeaderController, InvariantsController, WhatIfController,
   ],
-  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, Watchdog, InvariantWatcher, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
+  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, Watchdog, InvariantWatcher, WhatIf, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
 })
 export class VrmModule {}
