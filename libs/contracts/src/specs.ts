@@ -79,10 +79,19 @@ export const CpuSpec = z.strictObject({
 });
 export type CpuSpec = z.infer<typeof CpuSpec>;
 
+// Combinations no real host has are refused naming both fields (issue 15): Xen is bare metal only (type 1, its
+// own Dom0 manages the hardware), and only Xen has a paravirtual CPU mode (KVM needs VT-x / AMD-V or emulation).
 export const HypervisorSpec = z.strictObject({
   type: z.enum(['type1', 'type2']),
   mode: z.enum(['hardware-assisted', 'full', 'paravirtual']),
   product: z.enum(['kvm', 'xen']).default('kvm'),
+}).superRefine((h, ctx) => {
+  if (h.type === 'type2' && h.product === 'xen') {
+    ctx.addIssue({ code: 'custom', path: ['product'], message: 'product xen with type type2: Xen is a type 1 (bare-metal) hypervisor; use type type1, or product kvm for a hosted VMM' });
+  }
+  if (h.mode === 'paravirtual' && h.product !== 'xen') {
+    ctx.addIssue({ code: 'custom', path: ['mode'], message: `mode paravirtual with product ${h.product}: only Xen runs paravirtualized guests; use product xen, or mode hardware-assisted / full` });
+  }
 });
 export type HypervisorSpec = z.infer<typeof HypervisorSpec>;
 

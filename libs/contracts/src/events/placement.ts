@@ -5,7 +5,7 @@ import type { EventOf } from './envelope.js';
 
 /** Host filters of the placement pipeline, in the fixed order they run. */
 export type PlacementFilterName =
-  | 'excluded' | 'power' | 'maintenance' | 'vcpus' | 'cpu-capacity' | 'memory' | 'huge-pages'
+  | 'excluded' | 'power' | 'maintenance' | 'cpu-mode' | 'vcpus' | 'cpu-capacity' | 'memory' | 'huge-pages'
   | 'numa' | 'rules' | 'imc' | 'devices' | 'datastores';
 
 /** How many hosts one filter rejected; each host counts only under its first rejecting filter. */

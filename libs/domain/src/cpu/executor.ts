@@ -13,6 +13,7 @@ import { conflict, invalid, type HypervisorSpec } from '@virtsim/contracts';
 import * as C from './costs.js';
 import { INSTRUCTION_CLASSES, lookupInstruction, type CpuArch, type InstructionClass, type Ring, type VmxOperation } from './instructions.js';
 import { classBehaviour, EXECUTION_MODES, type ExecutionContext, type ExecutionMode } from './modes.js';
+import { hasEpt } from './vtx-exits.js';
 
 export interface CpuHostProfile {
   hostId?: string;
@@ -84,19 +85,20 @@ function classify(arch: CpuArch, context: ExecutionContext, key: string, count: 
   return { cls, key };
 }
 
-function runRows(mode: ExecutionMode, arch: CpuArch, product: 'kvm' | 'xen', mix: InstructionMix): InstructionExecution[] {
+function runRows(mode: ExecutionMode, arch: CpuArch, vtx: { product: 'kvm' | 'xen'; ept: boolean }, mix: InstructionMix): InstructionExecution[] {
   const rows: InstructionExecution[] = [];
   for (const context of ['kernel', 'user'] as const) {
     const section = mix[context] ?? {};
     for (const key of Object.keys(section).sort()) {
       const count = section[key]!;
       const { cls } = classify(arch, context, key, count);
-      const b = classBehaviour(mode, cls, context, product);
+      const mnemonic = (INSTRUCTION_CLASSES as readonly string[]).includes(key) ? undefined : key;
+      const b = classBehaviour(mode, cls, context, { ...vtx, mnemonic });
       rows.push({
         context, instruction: key, class: cls, count, ring: b.ring, vmx: b.vmx, trapped: b.trapped, handledBy: b.handledBy,
-        traps: b.traps * count, hypercalls: b.hypercalls * count, vmExits: b.vmExits * count,
+        traps: b.traps * count, hypercalls: b.hypercalls * count, vmExits: Math.round(b.vmExits * count),
         wrongResults: b.wrongResult ? count : 0, translated: b.translated,
-        cycles: b.cyclesEach * count, nativeCycles: C.NATIVE_CYCLES[cls] * count,
+        cycles: Math.round(b.cyclesEach * count), nativeCycles: C.NATIVE_CYCLES[cls] * count,
       });
     }
   }
@@ -125,7 +127,7 @@ export function executeInstructionMix(input: { host: CpuHostProfile; guest: CpuG
   const mode = input.mode ?? host.hypervisor.mode;
   const arch = host.cpu.arch ?? 'x86';
   assertCpuModeSupported(mode, host, guest);
-  const rows = runRows(mode, arch, host.hypervisor.product ?? 'kvm', mix);
+  const rows = runRows(mode, arch, { product: host.hypervisor.product ?? 'kvm', ept: hasEpt(host.cpu.features) }, mix);
   const sum = (f: (r: InstructionExecution) => number) => rows.reduce((a, r) => a + f(r), 0);
   const bt = mode === 'full' ? translationCost(sum((r) => (r.context === 'kernel' ? r.count : 0))) : { misses: 0, translations: 0, cycles: 0 };
   const guestCycles = sum((r) => r.cycles) + bt.cycles;

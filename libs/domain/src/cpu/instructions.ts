@@ -39,7 +39,8 @@ const ins = (mnemonic: string, cls: InstructionClass, note: string): Instruction
 const X86_PRIVILEGED = [
   ins('LGDT', 'privileged', 'load GDT register'), ins('LIDT', 'privileged', 'load IDT register'),
   ins('LLDT', 'privileged', 'load LDT register'), ins('LTR', 'privileged', 'load task register'),
-  ins('MOV_CR', 'privileged', 'move to/from control registers (CR0, CR3 page-table base, CR4)'),
+  ins('MOV_CR', 'privileged', 'move to/from control registers CR0 / CR4'),
+  ins('MOV_TO_CR3', 'privileged', 'load CR3, the page-table base (every context switch)'),
   ins('MOV_DR', 'privileged', 'move to/from debug registers'), ins('LMSW', 'privileged', 'load machine status word'),
   ins('CLTS', 'privileged', 'clear CR0.TS'), ins('INVD', 'privileged', 'invalidate caches, no write-back'),
   ins('WBINVD', 'privileged', 'write back and invalidate caches'), ins('INVLPG', 'privileged', 'invalidate a TLB entry'),
@@ -83,8 +84,10 @@ const X86_IO = [
   ins('INS', 'io', 'string read from an I/O port'), ins('OUTS', 'io', 'string write to an I/O port'),
 ];
 
-const X86_ORDINARY = ['MOV', 'ADD', 'SUB', 'IMUL', 'XOR', 'AND', 'OR', 'CMP', 'TEST', 'LEA', 'JCC', 'JMP', 'CALL', 'RET', 'PUSH', 'POP', 'NOP']
-  .map((m) => ins(m, 'ordinary', m === 'JMP' || m === 'CALL' || m === 'RET' ? 'near form' : 'user-level computation'));
+// CPUID runs in any ring and is none of the 19: natively it is ordinary, but VT-x makes it exit unconditionally
+// (vtx-exits.ts), so a guest that asks for CPU features often pays a round trip each time.
+const X86_ORDINARY = ['CPUID', 'MOV', 'ADD', 'SUB', 'IMUL', 'XOR', 'AND', 'OR', 'CMP', 'TEST', 'LEA', 'JCC', 'JMP', 'CALL', 'RET', 'PUSH', 'POP', 'NOP']
+  .map((m) => ins(m, 'ordinary', m === 'CPUID' ? 'CPU identification: any ring; always a VM exit under VT-x' : m === 'JMP' || m === 'CALL' || m === 'RET' ? 'near form' : 'user-level computation'));
 
 // PowerPC (IBM POWER ISA Book III): every instruction that reads or writes machine state is privileged
 // (mfmsr, unlike x86 PUSHF/SMSW, traps in problem state), so trap-and-emulate is complete. Devices are

@@ -11,11 +11,14 @@
 //   paravirtual       modified guest kernel in ring 1 (Xen x86-32; x86-64 PV kernels use ring 3) calls the
 //                     hypervisor by hypercalls and keeps virtual CPU state in the shared vcpu_info page.
 //   hardware-assisted VT-x / AMD-V: guest kernel in non-root ring 0, so sensitive instructions act on the guest's
-//                     own state; privileged and I/O instructions cause VM exits to KVM (root ring 0), I/O on to
-//                     QEMU (root ring 3); VMRESUME re-enters. Every exit is counted as one exit and one entry
+//                     own state. Only what the VMM's VM-execution controls select exits (vtx-exits.ts): CPUID and
+//                     I/O always, HLT / MSR / CR0-CR4 writes by KVM's choice, CR3 loads and INVLPG only without
+//                     EPT; CLI / STI and LGDT / LIDT never. An exit goes to KVM (root ring 0), I/O on to QEMU
+//                     (root ring 3); VMRESUME re-enters. Every exit is counted as one exit and one entry
 //                     (the one-off VMLAUNCH at vCPU start is not part of a workload mix).
 import * as C from './costs.js';
 import type { InstructionClass, Ring, VmxOperation } from './instructions.js';
+import { vtxExits, vtxExitShare } from './vtx-exits.js';
 
 export type ExecutionMode = 'native' | 'trap-and-emulate' | 'full' | 'paravirtual' | 'hardware-assisted';
 export const EXECUTION_MODES: readonly ExecutionMode[] = ['native', 'trap-and-emulate', 'full', 'paravirtual', 'hardware-assisted'];
@@ -31,7 +34,8 @@ export interface ClassBehaviour {
   cyclesEach: number;
   traps: 0 | 1;
   hypercalls: 0 | 1;
-  vmExits: 0 | 1;
+  /** VM exits per instruction: 0 or 1 for a mnemonic, the class's exiting share for a class counted whole */
+  vmExits: number;
   /** ran against the real machine state and gave the guest a wrong answer */
   wrongResult: boolean;
   /** kernel code that went through the binary translator */
@@ -67,28 +71,31 @@ function paravirtual(cls: InstructionClass): ClassBehaviour {
   return base(1, N[cls]);
 }
 
-function hardwareAssisted(cls: InstructionClass, product: 'kvm' | 'xen'): ClassBehaviour {
+/** How a VT-x guest runs one instruction: the mnemonic when the mix names one, else its class's exiting share. */
+export interface VtxContext { product: 'kvm' | 'xen'; ept: boolean; mnemonic?: string }
+
+function hardwareAssisted(cls: InstructionClass, vtx: VtxContext): ClassBehaviour {
   const nonRoot = { vmx: 'non-root' as const };
   const roundTrip = C.VM_EXIT_CYCLES + C.VM_ENTRY_CYCLES;
-  const exit = { ...nonRoot, trapped: true, vmExits: 1 as const };
-  if (cls === 'privileged') {
-    return base(0, roundTrip + C.VMM_EMULATE_CYCLES, { ...exit, handledBy: product === 'xen' ? 'xen (root ring 0)' : 'kvm (root ring 0)' });
-  }
+  const kvm = vtx.product === 'xen' ? 'xen (root ring 0)' : 'kvm (root ring 0)';
   if (cls === 'io') {
     return base(0, roundTrip + C.USERSPACE_EXIT_CYCLES + C.DEVICE_EMULATION_CYCLES,
-      { ...exit, handledBy: product === 'xen' ? 'qemu-dm in dom0' : 'qemu (root ring 3)' });
+      { ...nonRoot, trapped: true, vmExits: 1, handledBy: vtx.product === 'xen' ? 'qemu-dm in dom0' : 'qemu (root ring 3)' });
   }
-  return base(0, N[cls], nonRoot);
+  const share = vtx.mnemonic !== undefined ? (vtxExits(vtx.mnemonic, vtx.ept).exits ? 1 : 0) : vtxExitShare(cls, vtx.ept);
+  if (share === 0) return base(0, N[cls], { ...nonRoot, handledBy: 'cpu (non-root, no exit)' });
+  const cyclesEach = (1 - share) * N[cls] + share * (roundTrip + C.VMM_EMULATE_CYCLES);
+  return base(0, cyclesEach, { ...nonRoot, trapped: true, vmExits: share, handledBy: share === 1 ? kvm : `${kvm} for ${Math.round(share * 100)} %, cpu for the rest` });
 }
 
 /** Behaviour of kernel-context instructions of one class; user code is always ring 3 ordinary at native cost. */
-export function classBehaviour(mode: ExecutionMode, cls: InstructionClass, context: ExecutionContext, product: 'kvm' | 'xen' = 'kvm'): ClassBehaviour {
+export function classBehaviour(mode: ExecutionMode, cls: InstructionClass, context: ExecutionContext, vtx: VtxContext = { product: 'kvm', ept: true }): ClassBehaviour {
   if (context === 'user') return base(3, N[cls], mode === 'hardware-assisted' ? { vmx: 'non-root' } : {});
   switch (mode) {
     case 'native': return base(0, N[cls]);
     case 'trap-and-emulate': return trapAndEmulate(cls);
     case 'full': return binaryTranslation(cls);
     case 'paravirtual': return paravirtual(cls);
-    case 'hardware-assisted': return hardwareAssisted(cls, product);
+    case 'hardware-assisted': return hardwareAssisted(cls, vtx);
   }
 }

@@ -1,8 +1,9 @@
 // Host filters of the placement pipeline, run in a fixed order; a host is reported under its first rejection.
-//   excluded -> power -> maintenance -> vcpus -> cpu-capacity -> memory -> huge-pages -> numa -> rules -> imc
+//   excluded -> power -> maintenance -> cpu-mode -> vcpus -> cpu-capacity -> memory -> huge-pages -> numa -> rules -> imc
 //   -> devices -> datastores
 // Every check reads the host's incremental aggregates only: O(rules of the VM + NUMA nodes + GPUs) per host.
 import type { NumaPlacement, PlacementFilterName, VmSpec } from '@virtsim/contracts';
+import { checkCpuModeSupported } from '../cpu/executor.js';
 import { hugePagesDemandMiB } from './accounting.js';
 import { assignGpus } from './devices.js';
 import { memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
@@ -10,7 +11,7 @@ import { numaPlacementFor } from './numa.js';
 import { breaksMustRule } from './rules.js';
 
 export const PLACEMENT_FILTERS: readonly PlacementFilterName[] = [
-  'excluded', 'power', 'maintenance', 'vcpus', 'cpu-capacity', 'memory', 'huge-pages', 'numa', 'rules', 'imc', 'devices', 'datastores',
+  'excluded', 'power', 'maintenance', 'cpu-mode', 'vcpus', 'cpu-capacity', 'memory', 'huge-pages', 'numa', 'rules', 'imc', 'devices', 'datastores',
 ];
 
 export interface FilterContext {
@@ -28,6 +29,17 @@ export type HostCheck =
   | { ok: false; filter: PlacementFilterName };
 
 const fail = (filter: PlacementFilterName): HostCheck => ({ ok: false, filter });
+
+/** Why a filter refuses, where its name alone does not say it (the 422 summary of place.ts). */
+export const FILTER_REASONS: Partial<Record<PlacementFilterName, string>> = {
+  'cpu-mode': 'a paravirtual host needs a modified guest kernel, and Windows cannot be modified (C5)',
+};
+
+/** C5 (seed L181): paravirtualization needs a modified guest kernel; Windows cannot be modified, so a Windows VM
+ *  never lands on a paravirtual host. The rule itself lives in cpu/executor.ts checkCpuModeSupported (its other
+ *  rule, hardware assist without vmx/svm, is refused when the host is added: inventory/host.ts). */
+const cpuModeFits = (host: PlacementHost, spec: VmSpec): boolean =>
+  checkCpuModeSupported(host.spec.hypervisor.mode, { cpu: host.spec.cpu, hypervisor: host.spec.hypervisor }, { family: spec.guestOs.family })?.rule !== 'cpu.paravirtualGuest';
 
 /** P1: vCPUs may be overcommitted up to the cluster ratio; MHz reservations never are. */
 function cpuFits(host: PlacementHost, spec: VmSpec, policy: ClusterPolicy): boolean {
@@ -64,6 +76,7 @@ export function checkHost(ctx: FilterContext, host: PlacementHost): HostCheck {
   if (ctx.excluded.has(host.id)) return fail('excluded');
   if (host.power !== 'on' || !host.available) return fail('power');
   if (host.maintenance) return fail('maintenance');
+  if (!cpuModeFits(host, spec)) return fail('cpu-mode');
   if (spec.vcpus > host.threads) return fail('vcpus');
   if (!cpuFits(host, spec, policy)) return fail('cpu-capacity');
   if (!memoryFits(host, spec, policy)) return fail('memory');

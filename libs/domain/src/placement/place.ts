@@ -12,7 +12,7 @@
 // Ties by host name then id (HA.md 9). A VM that is already placed is being re-placed: its current host is
 // excluded. Cost: O(hosts x (VM's rules + NUMA nodes + GPUs)), no scan of VMs.
 import { notFound, unprocessable, type EventOf, type NumaPlacement, type PlacementEvent, type PlacementFilterRejection, type VmSpec } from '@virtsim/contracts';
-import { checkHost, PLACEMENT_FILTERS, type FilterContext } from './filters.js';
+import { checkHost, FILTER_REASONS, PLACEMENT_FILTERS, type FilterContext } from './filters.js';
 import { clusterPolicy, memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
 import { numaPlacementFor } from './numa.js';
 import { brokenShouldRules } from './rules.js';
@@ -91,7 +91,7 @@ export function placeVm(state: PlacementState, request: PlaceVmRequest): Placeme
 
 function noHost(vmId: string, spec: VmSpec, hosts: number, rejected: Map<string, number>) {
   const filters: PlacementFilterRejection[] = PLACEMENT_FILTERS.filter((f) => rejected.has(f)).map((f) => ({ filter: f, rejected: rejected.get(f)! }));
-  const summary = filters.map((f) => `${f.filter}: ${f.rejected}`).join(', ') || 'the cluster has no hosts';
+  const summary = filters.map((f) => `${f.filter}: ${f.rejected}${FILTER_REASONS[f.filter] ? ` (${FILTER_REASONS[f.filter]})` : ''}`).join(', ') || 'the cluster has no hosts';
   return unprocessable('placement.noHost', `no host can take VM ${spec.name} (${vmId}) of ${hosts} hosts; rejected by ${summary}`, {
     vmId, clusterId: spec.clusterId, hosts, filters,
   });
