@@ -3,7 +3,7 @@
 // power / host changes at the tick, host specs and clusters (streams `io-<clusterId>`, scenario seeds), the
 // clock, the last tick decided and the answers of idempotent saga steps. Plain JSON; O(1) per event
 // (O(devices + VMs of the host) for io events).
-import type { HostSpec, IoMoveReason, RecordedEvent, VmSpec, VmState } from '@virtsim/contracts';
+import { isEventOf, type HostSpec, type IoMoveReason, type RecordedEvent, type VmSpec, type VmState } from '@virtsim/contracts';
 import { io } from '@virtsim/domain';
 import type { ProjectionDef } from '@virtsim/service-kit';
 
@@ -50,7 +50,11 @@ export const ioStream = (clusterId: string): string => `io-${clusterId}`;
 export const POWERED: ReadonlySet<VmState> = new Set(['starting', 'running']);
 export const UNPOWERED: ReadonlySet<VmState> = new Set(['creating', 'stopped', 'failed']);
 
-const IO_TYPES = new Set(['IoHostRegistered', 'IoDevicesAttached', 'IoDevicesDiscovered', 'IoDevicesClosed', 'IoDevicesDetached', 'IoDevicesMoved', 'IoGuestToolsInstalled', 'IoStatsChanged']);
+/** The events the io domain folds (its own, and the hosts it learns from HostAdded); every other event skips it. */
+const isIoInput = isEventOf<io.IoInputEvent['type']>([
+  'IoHostRegistered', 'IoDevicesAttached', 'IoDevicesDiscovered', 'IoDevicesClosed', 'IoDevicesDetached', 'IoDevicesMoved', 'IoGuestToolsInstalled',
+  'IoStatsChanged', 'HostAdded',
+]);
 
 type Data = Record<string, any>;
 
@@ -105,7 +109,7 @@ export function evolveIoBackend(s: IoBackendState, e: RecordedEvent): IoBackendS
     if (typeof meta.tick === 'number' && meta.tick > s.lastTick) s.lastTick = meta.tick;
   }
   shellBookkeeping(s, e, d);
-  if (IO_TYPES.has(e.type) || e.type === 'HostAdded') io.evolveIoInPlace(s.io, e as unknown as io.IoInputEvent);
+  if (isIoInput(e)) io.evolveIoInPlace(s.io, e as unknown as io.IoInputEvent);
   return s;
 }
 

@@ -9,7 +9,7 @@
 //   resizes     memory sizes recorded by VmReconfigured that the memory context does not have yet (an offline
 //               change: the vrm asks memory-manager.grow first only for online changes); the tick resizes them
 //   clock       the last ClockAdvanced (metadata simTime)
-import type { NumaPlacement, RecordedEvent } from '@virtsim/contracts';
+import { isEventOf, type NumaPlacement, type RecordedEvent } from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
 import type { ProjectionDef } from '@virtsim/service-kit';
 
@@ -31,7 +31,7 @@ export const initialMemoryManagerState = (): MemoryManagerState => ({
 });
 
 /** The events memory.evolve reads; every other event skips the domain. */
-const DOMAIN_EVENTS = new Set<string>([
+const isMemoryInput = isEventOf<memory.MemoryInputEvent['type']>([
   'ClusterCreated', 'ClusterPolicyChanged', 'HostAdded', 'VmCreationRequested', 'VmStateChanged', 'VmDeleted', 'VmCreationFailed',
   'VmMemoryReserved', 'VmMemoryReleased', 'VmMemoryMoved', 'VmMemoryResized', 'HostMemoryStateChanged',
   'PagesShared', 'BalloonInflated', 'BalloonDeflated', 'MemorySwappedOut', 'MemorySwappedIn',
@@ -42,7 +42,7 @@ type Data = Record<string, any>;
 export function evolveMemoryManager(s: MemoryManagerState, event: Pick<RecordedEvent, 'type' | 'data'>): MemoryManagerState {
   const type = event.type;
   const d = event.data as Data;
-  if (DOMAIN_EVENTS.has(type)) memory.evolveInPlace(s.memory, [event as memory.MemoryInputEvent]);
+  if (isMemoryInput(event)) memory.evolveInPlace(s.memory, [event as memory.MemoryInputEvent]);
   switch (type) {
     case 'ClockAdvanced':
       s.clock = { tick: d.tick, simTime: d.simTime, tickSeconds: d.tickSeconds };

@@ -6,8 +6,9 @@
 //   migrations live / cold migrations in flight (anti-affinity counts both ends; DRS never moves them again)
 //   down       VMs HA reported down (VmsDownOnHost) and not yet restarted: they use no CPU
 //   clock      the last ClockAdvanced (metadata simTime)
-import type {
-  CpuEvent, CpuSchedulingSampledData, DrsMoveRationale, HaEvent, MigrationEvent, PlacementDecisionEvent, RecordedEvent,
+import {
+  isEventOf, type CpuEvent, type CpuSchedulingSampledData, type DrsMoveRationale, type HaEvent, type MigrationEvent, type PlacementDecisionEvent,
+  type RecordedEvent,
 } from '@virtsim/contracts';
 import { placement } from '@virtsim/domain';
 import type { ProjectionDef } from '@virtsim/service-kit';
@@ -49,10 +50,10 @@ export const initialSchedulerState = (): SchedulerState => ({
   clock: { tick: 0, simTime: 0, tickSeconds: 10 },
 });
 
-const HOST_UNAVAILABLE = new Set(['HostFailureDetected', 'HostFenced', 'HostIsolationDetected']);
-const MIGRATION_ENDS = new Set(['MigrationCompleted', 'MigrationFailed', 'MigrationCancelled', 'MigrationRolledBack', 'MigrationAborted']);
+const isHostUnavailable = isEventOf(['HostFailureDetected', 'HostFenced', 'HostIsolationDetected']);
+const isMigrationEnd = isEventOf(['MigrationCompleted', 'MigrationFailed', 'MigrationCancelled', 'MigrationRolledBack', 'MigrationAborted']);
 /** events after which a VM reported down runs again (or is gone) */
-const VM_BACK = new Set(['VmRelocated', 'VmRestarted', 'VmRestartedInPlace', 'VmStateChanged', 'VmDeleted', 'VmCreationFailed', 'VmPlaced']);
+const isVmBack = isEventOf(['VmRelocated', 'VmRestarted', 'VmRestartedInPlace', 'VmStateChanged', 'VmDeleted', 'VmCreationFailed', 'VmPlaced']);
 
 const drsOf = (s: SchedulerState, clusterId: string): DrsCluster => (s.drs[clusterId] ??= { passAt: -1, items: [] });
 const dpmOf = (s: SchedulerState, clusterId: string) => (s.dpm[clusterId] ??= { powerOff: [] });
@@ -109,13 +110,13 @@ function evolveMigration(s: SchedulerState, e: MigrationEvent): void {
     if (d.kind !== 'storage' && d.sourceHostId !== d.targetHostId) {
       s.migrations[d.migrationId] = { migrationId: d.migrationId, vmId: d.vmId, sourceHostId: d.sourceHostId, targetHostId: d.targetHostId };
     }
-  } else if (MIGRATION_ENDS.has(e.type)) {
-    delete s.migrations[(e.data as { migrationId: string }).migrationId];
+  } else if (isMigrationEnd(e)) {
+    delete s.migrations[e.data.migrationId];
   }
 }
 
 function evolveHa(s: SchedulerState, e: HaEvent): void {
-  if (HOST_UNAVAILABLE.has(e.type)) placement.setHostAvailable(s.placement, (e.data as { hostId: string }).hostId, false);
+  if (isHostUnavailable(e)) placement.setHostAvailable(s.placement, e.data.hostId, false);
   else if (e.type === 'HostRecovered') placement.setHostAvailable(s.placement, e.data.hostId, true);
   else if (e.type === 'VmsDownOnHost') for (const vmId of e.data.vmIds) s.down[vmId] = e.data.hostId;
 }
@@ -129,7 +130,7 @@ export function evolveScheduler(s: SchedulerState, event: RecordedEvent): Schedu
   else if (type === 'CpuSchedulingSampled' || type === 'CpuHostSamplingStopped') evolveCpu(s, e);
   else if (type.startsWith('Migration')) evolveMigration(s, e);
   else evolveHa(s, e);
-  if (VM_BACK.has(type)) {
+  if (isVmBack(event)) {
     const vmId = (event.data as { vmId?: string }).vmId;
     if (vmId && s.down[vmId] !== undefined) delete s.down[vmId];
   }
