@@ -1,4 +1,4 @@
-// Active/standby vrm (F2, issue 7): the standby answers 503 naming the leader; SIGKILL the leader during
+// Active/standby vrm (F2, issue 7): the standby forwards API calls to the leader (503 naming it when it cannot); SIGKILL the leader during
 // a batch of creation sagas and the standby takes over within 5 s and finishes or compensates every saga;
 // a stale leader that still believes it leads cannot append (epoch fence).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +12,7 @@ import { LeaderElector, loadConfig, Runtime, type RunningService } from '@virtsi
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { startService } from './services.js';
 import { apiClient, hostSpec, vmSpec } from './test-api.js';
+import { FORWARDED_HEADER } from '../apps/vrm/src/http/forward.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const prefix = uniqueName('failover');
@@ -65,9 +66,18 @@ test('SIGKILL the leader mid-saga: the standby leads within 5 s and finishes or 
   const apiB = apiClient(b.url, 'adm');
   expect((await apiA.get('/leader')).body.role).toBe('leader');
   expect((await apiB.get('/leader')).body.role).toBe('standby');
-  const refused = await apiB.post('/clusters', { name: 'nope' });
+  // the standby forwards API calls to the leader it names; a call that was forwarded already stays (503 naming it)
+  const forwarded = await apiB.post('/clusters', { name: 'through-the-standby' });
+  expect(forwarded.status).toBe(201);
+  expect((await apiA.get(`/clusters/${forwarded.body.id}`)).body.name).toBe('through-the-standby');
+  const refused = await fetch(`${b.url}/api/v1/clusters`, { method: 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json', [FORWARDED_HEADER]: 'another-vrm' }, body: JSON.stringify({ name: 'nope' }) });
   expect(refused.status).toBe(503);
-  expect(refused.body.leader).toBe(a.url);
+  expect((await refused.json()).leader).toBe(a.url);
+  // both Ready (the standby can forward), both live; only the leader leads
+  for (const v of [a, b]) {
+    expect((await fetch(`${v.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${v.url}/health/live`)).status).toBe(200);
+  }
 
   const c = (await apiA.post('/clusters', { name: 'prod' })).body;
   for (const h of ['esx01', 'esx02', 'esx03', 'esx04']) await apiA.post(`/clusters/${c.id}/hosts`, hostSpec(h));
