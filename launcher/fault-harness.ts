@@ -169,7 +169,7 @@ export function createVmsUntil(url: () => string, token: string, clusterId: stri
       const api = apiClient(url(), token);
       const name = `f${k}-${i}`;
       const start = performance.now();
-      const posted = await attempt(() => api.post('/vms', { name, clusterId, vcpus: 1, memoryMiB: 256, guestOs: { family: 'linux', distro: 'ubuntu', version: '22.04' }, disks: [{ sizeGiB: 8, bus: 'virtio' }], nics: [{ model: 'virtio' }], powerOn: true }));
+      const posted = await postCreation(api, { name, clusterId, vcpus: 1, memoryMiB: 256, guestOs: { family: 'linux', distro: 'ubuntu', version: '22.04' }, disks: [{ sizeGiB: 8, bus: 'virtio' }], nics: [{ model: 'virtio' }], powerOn: true }, stopped);
       if (!posted || posted.status !== 202) {
         all.push({ name, start, end: performance.now(), taskId: null, state: 'not-accepted' });
         await sleep(100);
@@ -181,6 +181,17 @@ export function createVmsUntil(url: () => string, token: string, clusterId: stri
     }
   };
   return Promise.all(Array.from({ length: clients }, (_, k) => client(k))).then(() => all);
+}
+
+/** as a user would: while the API is unreachable or answers 503 (vrm restarting, no leader yet, database
+ *  restarting) the same creation is posted again, for up to 30 s */
+async function postCreation(api: ReturnType<typeof apiClient>, body: unknown, stopped: () => boolean): Promise<Reply | null> {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    const r = await attempt(() => api.post('/vms', body));
+    if ((r && r.status !== 503) || performance.now() > deadline || stopped()) return r;
+    await sleep(200);
+  }
 }
 
 /** a reply, or null when the vrm could not be reached (restarting) */

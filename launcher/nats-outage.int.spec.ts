@@ -25,7 +25,7 @@ test('NATS goes away while a request waits: it fails at once as unavailable; aft
 
   await nats.up();
   const responder = await connect({ servers: nats.url });
-  responder.subscribe('outage.scheduler.place', { callback: (_e, m) => m.respond(JSON.stringify({ id: JSON.parse(m.string()).id, response: { hostId: 'h1' }, isDisposed: true })) });
+  responder.subscribe('outage.scheduler.place', { callback: (_e, m) => { m.respond(JSON.stringify({ id: JSON.parse(m.string()).id, response: { hostId: 'h1' }, isDisposed: true })); } });
   await responder.flush();
   let answer: unknown = null;
   while (answer === null) answer = await request(client as unknown as ClientProxy, 'scheduler.place', { vmId: 'vm1' }, 2000).catch(() => null);
