@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { clustersCommand, hostsCommand, rulesCommand, tasksCommand, vmsCommand } from './commands/resources.js';
 import { auditCommand, eventsCommand, simCommand, stateCommand, verifyCommand } from './commands/log.js';
 import { configCommand, scenarioCommand } from './commands/scenario.js';
+import { invariantsCommand } from './commands/invariants.js';
+import { whatifCommand } from './commands/whatif.js';
 
 export function buildProgram(): Command {
   const program = new Command('virtsim')
@@ -18,7 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const c of [
     clustersCommand(), hostsCommand(), vmsCommand(), rulesCommand(), tasksCommand(),
-    eventsCommand(), simCommand(), stateCommand(), verifyCommand(), auditCommand(),
+    eventsCommand(), simCommand(), stateCommand(), verifyCommand(), auditCommand(), invariantsCommand(), whatifCommand(),
     scenarioCommand(), configCommand(),
   ]) program.addCommand(c);
   // subcommands report usage errors through the same override
