@@ -118,7 +118,7 @@ export function simCommand(): Command {
 }
 
 /** Resolves --at to a log position (for a simulated time: the last event at or before it). */
-async function resolveAt(client: ApiClient, at: string | undefined): Promise<{ position?: number; simTime?: number }> {
+export async function resolveAt(client: ApiClient, at: string | undefined): Promise<{ position?: number; simTime?: number }> {
   if (!at) return {};
   const spec = parseAt(at);
   if (spec.kind === 'position') return { position: spec.position };
