@@ -9,6 +9,7 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'no
 import { join, relative, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { root, swcConfig } from './swc-config.mjs';
+import { buildConsole } from './build-ui.mjs';
 
 const dirs = ['apps', 'libs', 'bench', 'launcher'];
 const out = join(root, 'dist');
@@ -86,6 +87,7 @@ if (!(await current(stamp))) {
       const stale = `${out}.old-${process.pid}`;
       await rm(fresh, { recursive: true, force: true });
       await compile(files, fresh);
+      await buildConsole(join(fresh, 'console'));
       await writeFile(join(fresh, STAMP), stamp);
       // a running process keeps the files it has loaded; the window without dist/ is two renames long
       await rename(out, stale).catch((err) => { if (err.code !== 'ENOENT') throw err; });

@@ -2,10 +2,12 @@
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { LeaderElector, rootLogger, type Runtime, type ServiceDefinition } from '@virtsim/service-kit';
+import { MeController } from './api/me.controller.js';
 import { TokenRegistry } from './http/auth.js';
 import { configureHttp } from './http/configure.js';
 import { vrmReadiness } from './http/forward.js';
 import { vrmProjection, type VrmState } from './state.js';
+import { serveConsole } from './ui/console.js';
 import { VrmModule } from './vrm.module.js';
 
 @Global()
@@ -20,7 +22,7 @@ class VrmAuthModule {
   }
 }
 
-@Module({})
+@Module({ controllers: [MeController] })
 class VrmRootModule {}
 
 export const vrmDefinition: ServiceDefinition<VrmState> = {
@@ -31,6 +33,7 @@ export const vrmDefinition: ServiceDefinition<VrmState> = {
 
 export function vrmHttp(app: INestApplication): void {
   configureHttp(app);
+  serveConsole(app);
 }
 
 /** embedded: the only vrm; distributed: compete for the lease with the other vrm instances */
