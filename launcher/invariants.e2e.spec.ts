@@ -85,4 +85,13 @@ test('a crafted log imported into an empty installation: each breach reported wi
   expect((await b.get(`/invariants?at=${exported.length}`)).body.holds).toBe(true);
   expect((await b.get(`/invariants?at=${violated[0].position}`)).body.holds).toBe(false);
   expect((await b.get('/invariants?at=-1')).status).toBe(400);
+
+  // the breaches travel with the log: an export of it imports into an empty installation, which reports the
+  // same open breaches and records no second InvariantViolated for them
+  const { api: fresh } = await boot('inv_c');
+  const withBreaches = await allEvents(b);
+  for (let i = 0; i < withBreaches.length; i += 1000) expect((await fresh.post('/events:import', { events: withBreaches.slice(i, i + 1000) })).status).toBe(200);
+  const again = (await fresh.get('/invariants')).body;
+  expect(again.invariants.filter((i: any) => i.status === 'violated').map((i: any) => i.id).sort()).toEqual(['ha-fence-before-restart', 'vm-single-host']);
+  expect((await fresh.get('/events?type=InvariantViolated')).body.items).toHaveLength(2);
 });

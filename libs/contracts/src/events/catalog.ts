@@ -3,12 +3,13 @@
 import type { CpuEvent } from './cpu.js';
 import type { HaEvent } from './ha.js';
 import type { VrmEvent } from './inventory.js';
+import type { InvariantEvent } from './invariants.js';
 import type { IoEvent } from './io.js';
 import type { MemoryEvent } from './memory.js';
 import type { MigrationEvent } from './migration.js';
 import type { PlacementDecisionEvent } from './placement.js';
 
-export type AnyEvent = VrmEvent | CpuEvent | HaEvent | IoEvent | MemoryEvent | MigrationEvent | PlacementDecisionEvent;
+export type AnyEvent = VrmEvent | CpuEvent | HaEvent | IoEvent | MemoryEvent | MigrationEvent | PlacementDecisionEvent | InvariantEvent;
 
 const LISTED: Record<AnyEvent['type'], true> = {
   BalloonDeflated: true,
@@ -42,6 +43,8 @@ const LISTED: Record<AnyEvent['type'], true> = {
   HostPoweredOff: true,
   HostPoweredOn: true,
   HostRecovered: true,
+  InvariantRestored: true,
+  InvariantViolated: true,
   IoDevicesAttached: true,
   IoDevicesClosed: true,
   IoDevicesDetached: true,
