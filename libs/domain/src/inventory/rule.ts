@@ -9,10 +9,12 @@
 // in force: an affinity pair also anti-affine; a VM left with no allowed host by its must / must-not rules; an
 // affinity group whose VMs have no allowed host in common).
 // Contradiction checks look only at rules sharing a VM with the new one: O(size of those rules).
+// rules.brokenByPlacement: a must rule the current placement breaks (rule-compliance.ts).
 import { conflict, invalid, notFound } from '@virtsim/contracts';
 import type { InventoryEvent, RuleSpec } from '@virtsim/contracts';
 import type { Decider } from '../shared/decider.js';
 import { requireCluster, requireRule } from './lookup.js';
+import { assertPlacementComplies } from './rule-compliance.js';
 import { emptyInventory, evolveInventory } from './view.js';
 import type { ClusterView, InventoryView, RuleView } from './view.js';
 import { own } from '../shared/record.js';
@@ -47,6 +49,7 @@ function createRule(view: InventoryView, ruleId: string, clusterId: string, spec
   assertShape(spec);
   assertMembers(cluster, spec);
   if (isMustRule(spec.kind)) assertNoContradiction(view, cluster, { id: ruleId, clusterId, spec });
+  if (isMustRule(spec.kind)) assertPlacementComplies(view, ruleId, spec);
   return [{ type: 'RuleCreated', data: { ruleId, clusterId, spec } }];
 }
 
