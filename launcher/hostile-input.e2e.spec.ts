@@ -7,7 +7,6 @@ import { apiClient, hostSpec, vmSpec } from './test-api.js';
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let sys: System;
 let admin: ReturnType<typeof apiClient>;
-let auditor: ReturnType<typeof apiClient>;
 let clusterId: string;
 let hostIds: string[];
 let vmIds: string[];
@@ -19,7 +18,6 @@ beforeAll(async () => {
     VIRTSIM_API_TOKENS: 'admin:adm-t,operator:op-t,auditor:aud-t',
   });
   admin = apiClient(sys.url, 'adm-t');
-  auditor = apiClient(sys.url, 'aud-t');
   clusterId = (await admin.post('/clusters', { name: 'prod' })).body.id;
   hostIds = [];
   for (const n of ['esx01', 'esx02']) hostIds.push((await admin.post(`/clusters/${clusterId}/hosts`, hostSpec(n))).body.id);

@@ -1,7 +1,6 @@
 // What a string from outside may hold. PostgreSQL's jsonb refuses NUL (\u0000) and unpaired UTF-16 surrogates, so
 // such a string must be refused at the boundary, naming its field, before anything is written. An id is also a key
 // of plain-object records: one named after an Object.prototype member ("constructor", "__proto__") is never an id.
-import { z } from 'zod';
 
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
