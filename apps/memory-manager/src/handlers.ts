@@ -2,11 +2,11 @@
 // with expected versions on `memory-<clusterId>`); queries read the caught-up projection and append nothing.
 import { Controller } from '@nestjs/common';
 import {
-  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type EventOf, type MemoryEvent, type PayloadOf,
+  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type MemoryEvent, type PayloadOf, type ReserveMemoryAnswer,
 } from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
-import type { AppendBatch } from '@virtsim/event-store';
-import { Handle, ServiceContext, type Decision } from '@virtsim/service-kit';
+import type { AppendBatch, NewEvent } from '@virtsim/event-store';
+import { Handle, ServiceContext, type Decision, type StepDecisions } from '@virtsim/service-kit';
 import { memoryStream, type MemoryManagerState } from './state.js';
 import { clusterOf, fitNuma, planTick } from './tick.js';
 import { hostView, requireMemVm, translationView, vmView } from './views.js';
@@ -14,15 +14,13 @@ import { hostView, requireMemVm, translationView, vmView } from './views.js';
 type Trace = { correlationId?: string; causationId?: string };
 const mm = protocol['memory-manager'];
 
-/** Refusals of reserve-memory remembered per idempotency key, so a repeat answers the first outcome
- *  (in memory, per instance; a success needs no record: the state holds the reservation). */
-const REFUSALS_KEPT = 10_000;
+/** a reserve refused for want of the placement is asked again (the vrm sends it after scheduler.place's outcome) */
+const ORDERING_RULES: ReadonlySet<string> = new Set(['memory.notPlaced']);
 
 @Controller()
 export class MemoryManagerHandlers {
   /** per-VM TLB of the translate subject: in memory only (not projected), reset when the VM's backing changes */
   private readonly tlbs = new Map<string, { backing: string; tlb: memory.TlbState }>();
-  private readonly refusals = new Map<string, VirtsimError>();
   /** tick refusals already logged (vmId:action:message), so a pending one does not log every tick */
   private readonly logged = new Set<string>();
 
@@ -32,29 +30,30 @@ export class MemoryManagerHandlers {
 
   @Handle(mm.reserveMemory)
   async reserve(req: PayloadOf<typeof mm.reserveMemory>) {
-    try {
-      return await this.run(req, (s) => this.decideReserve(s, req));
-    } catch (err) {
-      throw this.refused(req.idempotencyKey, err);
-    }
+    const r = await this.run<ReserveMemoryAnswer | { refused: VirtsimError }>(req, (s, steps) => {
+      try {
+        const d = steps.step(req.idempotencyKey, () => this.decideReserve(s, req));
+        return { events: stamp(d.events, d.metadata), result: d.result };
+      } catch (err) {
+        return { events: [], result: { refused: VirtsimError.from(err) } }; // its StepRefused, if final, is appended first
+      }
+    });
+    if ('refused' in r) throw r.refused;
+    return r;
   }
 
   /** reserve-memory for many VMs in one decision, each on an overlay that holds the earlier ones' reservations */
   @Handle(mm.reserveMemory.many)
   reserveMany(req: PayloadOf<typeof mm.reserveMemory.many>) {
-    return this.run(req, (s) => {
+    return this.run(req, (s, steps) => {
       const ov = memory.overlay(s.memory);
       const view: MemoryManagerState = { ...s, memory: ov.state };
-      const events: MemoryEvent[] = [];
+      const events: Stamped[] = [];
       const outcomes = req.items.map((item) => stepOutcome(() => {
-        try {
-          const d = this.decideReserve(view, item);
-          ov.apply(d.events);
-          events.push(...d.events);
-          return d.result;
-        } catch (err) {
-          throw this.refused(item.idempotencyKey, err);
-        }
+        const d = steps.step(item.idempotencyKey, () => this.decideReserve(view, item));
+        ov.apply(d.events);
+        events.push(...stamp(d.events, d.metadata));
+        return d.result;
       }));
       return { events, result: { outcomes } };
     });
@@ -64,8 +63,6 @@ export class MemoryManagerHandlers {
     const v = requireMemVm(s, req.vmId);
     const p = s.placements[req.vmId];
     if (v.hostId && (!p || p.hostId === v.hostId)) return { events: [] as MemoryEvent[], result: { ...reservation(v), alreadyReserved: true } };
-    const earlier = req.idempotencyKey ? this.refusals.get(req.idempotencyKey) : undefined;
-    if (earlier) throw earlier;
     if (!p) throw conflict('memory.notPlaced', `VM ${req.vmId} has no placement yet: reserve its memory after scheduler.place`, { vmId: req.vmId });
     const h = s.memory.hosts[p.hostId];
     if (!h) throw notFound('host', p.hostId);
@@ -81,16 +78,8 @@ export class MemoryManagerHandlers {
     return { events, result: { ...result, alreadyReserved: events.length === 0 } };
   }
 
-  /** a refusal of reserve-memory, remembered per idempotency key so that a repeat answers it again */
-  private refused(key: string | undefined, err: unknown): VirtsimError {
-    const e = VirtsimError.from(err);
-    if (key && (e.code === 'unprocessable' || e.code === 'conflict') && e.details?.rule !== 'memory.notPlaced') this.remember(key, e);
-    return e;
-  }
-
   @Handle(mm.releaseMemory)
   release(req: PayloadOf<typeof mm.releaseMemory>) {
-    if (req.idempotencyKey) this.refusals.delete(req.idempotencyKey);
     return this.run(req, (s) => {
       const v = s.memory.vms[req.vmId];
       const events = v ? memory.decideMemory({ type: 'ReleaseVmMemory', vmId: req.vmId, reason: req.reason ?? 'released' }, s.memory) : [];
@@ -211,11 +200,6 @@ export class MemoryManagerHandlers {
     return this.ctx.state;
   }
 
-  private remember(key: string, e: VirtsimError): void {
-    if (this.refusals.size >= REFUSALS_KEPT) this.refusals.delete(this.refusals.keys().next().value!);
-    this.refusals.set(key, e);
-  }
-
   private metadata(simTime: number, trace: Trace): EventMetadata {
     const metadata: EventMetadata = { simTime, actor: 'memory-manager' };
     if (trace.correlationId) metadata.correlationId = trace.correlationId;
@@ -223,25 +207,32 @@ export class MemoryManagerHandlers {
     return metadata;
   }
 
-  private batches(appends: Map<string, EventOf[]>): AppendBatch[] {
+  private batches(appends: Map<string, NewEvent[]>): AppendBatch[] {
     return [...appends].filter(([, events]) => events.length > 0).map(([streamId, events]) => ({
       streamId, expectedVersion: this.ctx.commands.expected(streamId), events,
     }));
   }
 
-  /** A command whose events all go to their clusters' memory streams (one append). */
-  private run<T>(trace: Trace, decide: (s: MemoryManagerState) => { events: MemoryEvent[]; result: T }): Promise<T & { position: number }> {
+  /** A command whose events all go to their clusters' memory streams, and its steps' refusals to its own
+   *  steps stream (one append). An event may carry its step's metadata (the answer under its key). */
+  private run<T>(trace: Trace, decide: (s: MemoryManagerState, steps: StepDecisions) => { events: (MemoryEvent | Stamped)[]; result: T }): Promise<T & { position: number }> {
     return this.ctx.commands.run((s): Decision<T> => {
-      const d = decide(s);
-      const appends = new Map<string, EventOf[]>();
+      const steps = this.ctx.steps(ORDERING_RULES);
+      const d = decide(s, steps);
+      const appends = new Map<string, NewEvent[]>();
       for (const e of d.events) {
-        const streamId = memoryStream(clusterOf(s.memory, e));
-        appends.set(streamId, [...(appends.get(streamId) ?? []), { type: e.type, data: e.data }]);
+        const streamId = memoryStream(clusterOf(s.memory, e as MemoryEvent));
+        appends.set(streamId, [...(appends.get(streamId) ?? []), { type: e.type, data: e.data, ...('metadata' in e ? { metadata: e.metadata } : {}) }]);
       }
-      return { appends: this.batches(appends), result: d.result, metadata: this.metadata(s.clock.simTime, trace) };
+      return { appends: [...this.batches(appends), ...steps.refusals((id) => this.ctx.commands.expected(id))], result: d.result, metadata: this.metadata(s.clock.simTime, trace) };
     });
   }
 }
+
+/** an event with its step's metadata (the first event of a step records the step's answer) */
+type Stamped = MemoryEvent & { metadata?: EventMetadata };
+const stamp = (events: MemoryEvent[], metadata: EventMetadata | undefined): Stamped[] =>
+  events.map((e, i) => (i === 0 && metadata ? { ...e, metadata } : e));
 
 const backedMiB = (extents: readonly [number, number, number][]): number => extents.reduce((a, [, , n]) => a + n, 0) * memory.CHUNK_MIB;
 

@@ -75,7 +75,7 @@ describe.each(['nats', 'in-process'] as const)('memory-manager over %s', (transp
     const events = await stream('memory-c1');
     expect(events.map((e) => [e.type, e.data.vmId, e.data.hostId, e.data.hugeBacked])).toEqual([['VmMemoryReserved', 'hv1', 'hp1', true]]);
     expect(events[0]!.metadata).toMatchObject({ simTime: 0, correlationId: 'corr-hv1' });
-    expect(await ask('memory-manager.reserve-memory', { vmId: 'hv1', idempotencyKey: 'hv1:reserve-memory' })).toMatchObject({ hostId: 'hp1', hugeBacked: true, alreadyReserved: true });
+    expect(await ask('memory-manager.reserve-memory', { vmId: 'hv1', idempotencyKey: 'hv1:reserve-memory' })).toMatchObject({ hostId: 'hp1', hugeBacked: true, repeated: true });
     expect(await stream('memory-c1')).toHaveLength(1);
     const h = await ask('memory-manager.host', { hostId: 'hp1' });
     expect(h.hugePages).toEqual({ totalMiB: 8192, freeMiB: 4096, reservedMiB: 4096 });
@@ -241,5 +241,27 @@ describe.each(['nats', 'in-process'] as const)('memory-manager over %s', (transp
     expect(reserved.map((e) => e.data.vmId)).toEqual(['bm1', 'bm2']);
     // the refusal is remembered: the one-VM subject answers it again
     expect(await fail('memory-manager.reserve-memory', { vmId: 'bm3', idempotencyKey: 'bm3:reserve-memory' })).toMatchObject({ code: r.outcomes[2].error.code });
+  });
+
+  test('a refused step repeated after a restart answers the same refusal from the log, though the host has room now', async () => {
+    await seed('cluster-c1', [host('e4', 'c1', 32768)]);
+    for (const id of ['rs1', 'rs2', 'rs3']) await seed(`vm-${id}`, [vmRequested(id, 'c1', { memoryMiB: 12288 })]);
+    await seed('placement-c1', ['rs1', 'rs2', 'rs3'].map((id) => placed(id, 'c1', 'e4', 12288)));
+    const key = (vmId: string) => ({ vmId, idempotencyKey: `${vmId}:reserve-memory` });
+    await ask('memory-manager.reserve-memory', key('rs1'));
+    await ask('memory-manager.reserve-memory', key('rs2'));
+    const first = await fail('memory-manager.reserve-memory', key('rs3'));
+    expect(first.code).toBe('unprocessable');
+    const recorded = (await stream('steps-memory-manager')).filter((e) => e.type === 'StepRefused' && e.data.idempotencyKey === 'rs3:reserve-memory');
+    expect(recorded).toHaveLength(1);
+    // room again on e4 (rs1 released), and a new instance that knows only the log
+    await ask('memory-manager.release-memory', { vmId: 'rs1', idempotencyKey: 'rs1:reserve-memory:undo' });
+    await svc.stop();
+    svc = await bootService(rt, memoryManagerDefinition);
+    const again = await fail('memory-manager.reserve-memory', key('rs3'));
+    expect({ code: again.code, message: again.message }).toEqual({ code: first.code, message: first.message });
+    // the success of the same step is answered from the log too, nothing appended twice
+    expect(await ask('memory-manager.reserve-memory', key('rs2'))).toMatchObject({ vmId: 'rs2', hostId: 'e4', repeated: true });
+    expect((await stream('memory-c1')).filter((e) => e.type === 'VmMemoryReserved' && e.data.vmId === 'rs2')).toHaveLength(1);
   });
 });

@@ -14,3 +14,4 @@ export * from './events/invariants.js';
 export * from './protocol/index.js';
 export * from './events/catalog.js';
 export * from './events/guards.js';
+export * from './events/steps.js';

@@ -14,3 +14,4 @@ export * from './state-handlers.js';
 export * from './leader.js';
 export * from './handle.js';
 export * from './definitions.js';
+export * from './steps.js';

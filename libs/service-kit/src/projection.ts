@@ -7,6 +7,7 @@ import { Subscription, type EventStore } from '@virtsim/event-store';
 import { causality } from '@virtsim/messaging';
 import { rootLogger } from './logger.js';
 import { eventsApplied, eventsUnapplied, projectionLag, projectionPosition } from './metrics.js';
+import { StepOutcomes, type StepRecord } from './steps.js';
 
 export interface ProjectionDef<S> {
   /** consumer name, also the snapshot key */
@@ -23,7 +24,8 @@ export interface ProjectionDef<S> {
   canonical?: (state: S) => unknown;
 }
 
-interface Snapshot<S> { s: S; v: Record<string, number> }
+/** state, stream versions, and the service's recorded step outcomes (o; absent in snapshots older than them) */
+interface Snapshot<S> { s: S; v: Record<string, number>; o?: Record<string, StepRecord> }
 
 export interface ProjectionOptions {
   snapshotEvery?: number;
@@ -42,6 +44,8 @@ export class Projection<S> {
   unappliedCount = 0;
   /** stream versions seen, for the expected version of the next append */
   private versions = new Map<string, number>();
+  /** the outcomes of this service's idempotent steps, by key (steps.ts) */
+  readonly outcomes: StepOutcomes;
   private subscription: Subscription | null = null;
   private sinceSnapshot = 0;
   private snapshotting: Promise<void> | null = null;
@@ -51,6 +55,7 @@ export class Projection<S> {
 
   constructor(readonly def: ProjectionDef<S>, private readonly store: EventStore, private readonly options: ProjectionOptions = {}) {
     this.state = def.initialState();
+    this.outcomes = new StepOutcomes(def.name);
   }
 
   get name(): string { return this.def.name; }
@@ -65,6 +70,7 @@ export class Projection<S> {
     if (snap) {
       this.state = snap.state.s;
       this.versions = new Map(Object.entries(snap.state.v));
+      this.outcomes.load(snap.state.o);
       from = snap.position;
     }
     this.subscription = new Subscription(this.store, {
@@ -151,7 +157,10 @@ export class Projection<S> {
 
   private apply(events: RecordedEvent[]): void {
     this.state = this.fold(this.state, events);
-    for (const e of events) this.versions.set(e.streamId, e.streamVersion);
+    for (const e of events) {
+      this.versions.set(e.streamId, e.streamVersion);
+      this.outcomes.observe(e);
+    }
     const last = events[events.length - 1].position;
     eventsApplied.inc({ service: this.def.name }, events.length);
     projectionPosition.set({ service: this.def.name }, last);
@@ -188,7 +197,7 @@ export class Projection<S> {
   private async snapshotAt(position: number): Promise<void> {
     // serialized and hashed synchronously: the live state keeps changing while the write is in flight. The hash is
     // the live state's, so a snapshot that does not load back to the same state fails the check in nearestSnapshot.
-    const json = JSON.stringify({ s: this.state, v: Object.fromEntries(this.versions) } satisfies Snapshot<S>);
+    const json = JSON.stringify({ s: this.state, v: Object.fromEntries(this.versions), o: this.outcomes.toJSON() } satisfies Snapshot<S>);
     const hash = this.hash();
     await this.store.saveSnapshotJson(this.snapshotKey, position, json, hash).catch((err) => this.options.onError?.(err));
   }

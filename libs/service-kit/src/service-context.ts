@@ -6,6 +6,7 @@ import { call, request, type RequestOptions } from '@virtsim/messaging';
 import type { CommandRunner } from './command-runner.js';
 import type { Projection } from './projection.js';
 import type { Runtime } from './runtime.js';
+import { StepDecisions } from './steps.js';
 
 export class ServiceContext<S = any> {
   constructor(
@@ -19,6 +20,12 @@ export class ServiceContext<S = any> {
   get state(): S { return this.projection.state; }
   get store() { return this.runtime.store; }
   get config() { return this.runtime.config; }
+
+  /** the idempotent steps of one decision, answered from (and recorded in) the log: see steps.ts.
+   *  `transient`: refusal rules a repeat decides again (the refusal depended on ordering, not on the domain) */
+  steps(transient?: ReadonlySet<string>): StepDecisions {
+    return new StepDecisions(this.projection.name, this.projection.outcomes, transient);
+  }
 
   /** ask another service one subject of the protocol: `ctx.call(protocol.scheduler.place, { vmId })` */
   call<R extends Rpc>(rpc: R, data: RequestOf<R>, timeoutMs = this.runtime.config.VIRTSIM_REQUEST_TIMEOUT_MS, options?: RequestOptions): Promise<ReplyOf<R>> {

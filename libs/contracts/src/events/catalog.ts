@@ -8,8 +8,9 @@ import type { IoEvent } from './io.js';
 import type { MemoryEvent } from './memory.js';
 import type { MigrationEvent } from './migration.js';
 import type { PlacementDecisionEvent } from './placement.js';
+import type { StepEvent } from './steps.js';
 
-export type AnyEvent = VrmEvent | CpuEvent | HaEvent | IoEvent | MemoryEvent | MigrationEvent | PlacementDecisionEvent | InvariantEvent;
+export type AnyEvent = VrmEvent | CpuEvent | HaEvent | IoEvent | MemoryEvent | MigrationEvent | PlacementDecisionEvent | StepEvent | InvariantEvent;
 
 const LISTED: Record<AnyEvent['type'], true> = {
   BalloonDeflated: true,
@@ -71,6 +72,7 @@ const LISTED: Record<AnyEvent['type'], true> = {
   RuleCreated: true,
   RuleDeleted: true,
   StaleVmCopyPoweredOff: true,
+  StepRefused: true,
   TaskCreated: true,
   TaskFailed: true,
   TaskProgressed: true,
