@@ -2,7 +2,7 @@
 // needs around it: which cluster a host / VM belongs to, the inventory state of each VM (to emit lawful
 // VmStateChanged hops), the rules its fallback placement honours, a short restart log per VM, the clock,
 // the last tick it decided and the answers of idempotent commands. Plain JSON; O(1) per event.
-import type { RecordedEvent, RuleSpec, VmState } from '@virtsim/contracts';
+import { isEventOf, type RecordedEvent, type RuleSpec, type VmState } from '@virtsim/contracts';
 import { ha } from '@virtsim/domain';
 import type { ProjectionDef } from '@virtsim/service-kit';
 
@@ -53,7 +53,7 @@ export const streams = {
 };
 
 /** Inventory and placement events the HA domain folds (besides its own HA_EVENT_TYPES). */
-const INVENTORY_TYPES = new Set([
+const isInventoryInput = isEventOf<ha.HaInputEvent['type']>([
   'ClusterCreated', 'ClusterPolicyChanged', 'HostAdded', 'HostPoweredOn', 'HostPoweredOff', 'HostMaintenanceEntered',
   'HostMaintenanceExited', 'VmCreationRequested', 'VmCreated', 'VmCreationFailed', 'VmDeleted', 'VmStateChanged',
   'VmReconfigured', 'RuleCreated', 'RuleDeleted', 'VmPlaced', 'VmRelocated', 'VmPlacementReleased',
@@ -131,7 +131,7 @@ export function evolveHaMonitor(s: HaMonitorState, e: RecordedEvent): HaMonitorS
   }
   if (typeof meta.tick === 'number' && e.streamId.startsWith('ha-') && meta.tick > s.lastTick) s.lastTick = meta.tick;
   const isHa = ha.HA_EVENT_TYPES.has(e.type);
-  if (!isHa && !INVENTORY_TYPES.has(e.type)) return s;
+  if (!isHa && !isInventoryInput(e)) return s;
   const clusterId = clusterOf(s, e, d);
   shellBookkeeping(s, e, d);
   const cs = clusterId === null ? undefined : s.clusters[clusterId];
