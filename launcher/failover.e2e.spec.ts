@@ -72,7 +72,7 @@ test('SIGKILL the leader mid-saga: the standby leads within 5 s and finishes or 
   expect((await apiA.get(`/clusters/${forwarded.body.id}`)).body.name).toBe('through-the-standby');
   const refused = await fetch(`${b.url}/api/v1/clusters`, { method: 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json', [FORWARDED_HEADER]: 'another-vrm' }, body: JSON.stringify({ name: 'nope' }) });
   expect(refused.status).toBe(503);
-  expect((await refused.json()).leader).toBe(a.url);
+  expect(((await refused.json()) as { leader: string }).leader).toBe(a.url);
   // both Ready (the standby can forward), both live; only the leader leads
   for (const v of [a, b]) {
     expect((await fetch(`${v.url}/health/ready`)).status).toBe(200);

@@ -2,7 +2,7 @@
 // Composition root. `npm start` with no environment: every service in one process on embedded
 // PostgreSQL (PGlite) and the in-process transport, API on :8080. With DATABASE_URL and NATS_URL the
 // same services use PostgreSQL and NATS; VIRTSIM_SERVICE=<name> runs one service alone.
-import { ConfigError, loadConfig, rootLogger, Runtime, type RunningService } from '@virtsim/service-kit';
+import { ConfigError, loadConfig, rootLogger, Runtime, startTracing, stopTracing, type RunningService } from '@virtsim/service-kit';
 import { SERVICES, type ServiceName } from '@virtsim/messaging';
 import { startService } from './services.js';
 
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = rootLogger(config.LOG_LEVEL);
+  const tracing = startTracing(config.VIRTSIM_SERVICE);
   const rt = await Runtime.create(config);
   const names: ServiceName[] = config.VIRTSIM_SERVICE === 'all' ? [...SERVICES.filter((s) => s !== 'vrm'), 'vrm'] : [config.VIRTSIM_SERVICE];
   const running: RunningService<unknown>[] = [];
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   if (url) {
     const line = `virtsim ${config.embedded ? 'embedded' : 'distributed'} (${rt.transport}) is up: API ${url}/api/v1  docs ${url}/api/v1/docs  health ${url}/health`;
     process.stdout.write(line + '\n');
-    log.info({ url, services: names, embedded: config.embedded }, 'ready');
+    log.info({ url, services: names, embedded: config.embedded, tracing }, 'ready');
   }
 
   let stopping = false;
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     for (const r of running.reverse()) await r.stop().catch((err) => log.error({ err }, 'stop failed'));
     await rt.close();
+    await stopTracing().catch((err) => log.error({ err }, 'flushing traces failed'));
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -5,7 +5,7 @@ import { LeaderElector, rootLogger, type Runtime, type ServiceDefinition } from 
 import { MeController } from './api/me.controller.js';
 import { TokenRegistry } from './http/auth.js';
 import { configureHttp } from './http/configure.js';
-import { vrmReadiness } from './http/forward.js';
+import { vrmLeadership } from './http/forward.js';
 import { vrmProjection, type VrmState } from './state.js';
 import { serveConsole } from './ui/console.js';
 import { VrmModule } from './vrm.module.js';
@@ -44,7 +44,7 @@ async function leadership(rt: Runtime): Promise<LeaderElector> {
   elector.on('elected', (epoch) => rootLogger().info({ epoch, holder }, 'vrm elected leader'));
   elector.on('deposed', (err) => rootLogger().warn({ err, holder }, 'vrm lost the leader lease'));
   rt.onClose(() => elector.stop());
-  vrmReadiness(rt, elector);
+  vrmLeadership(rt, elector);
   await elector.start();
   return elector;
 }

@@ -2,7 +2,7 @@
 // Payloads are JSON round-tripped so that handlers see exactly what NATS would deliver.
 import { ClientProxy, Server, type CustomTransportStrategy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { unwrapCausal, withinCausalPosition } from './causality.js';
+import { unwrapCausal, withinRequest } from './causality.js';
 
 type Handler = (data: unknown) => Promise<unknown>;
 
@@ -42,8 +42,8 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
         continue;
       }
       this.broker.register(pattern, (packet) => {
-        const { data, after } = unwrapCausal(packet);
-        return withinCausalPosition(after, async () => lastValueFrom(this.transformToObservable(await handler(data)), { defaultValue: undefined }));
+        const { data, after, carried } = unwrapCausal(packet);
+        return withinRequest(pattern, after, carried, async () => lastValueFrom(this.transformToObservable(await handler(data)), { defaultValue: undefined }));
       });
     }
     callback();

@@ -1,7 +1,7 @@
 // The NestJS NATS transport (@nats-io/transport-node underneath), with the installation's subject prefix.
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { ClientNats, ServerNats, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { CAUSAL_HEADER, unwrapCausal, withinCausalPosition } from './causality.js';
+import { CARRIED_HEADERS, CAUSAL_HEADER, unwrapCausal, withinRequest } from './causality.js';
 
 /** keep reconnecting for as long as the process lives: a broker restart only pauses the services */
 const RECONNECT = { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
@@ -28,10 +28,12 @@ export class PrefixedNatsServer extends ServerNats {
     nc.flush().then(() => callback(), (err: unknown) => callback(err));
   }
 
-  /** the request's causal position (a header) holds for all of its handling, the reply included */
+  /** the request's causal position, request id and trace context (headers) hold for all of its handling, the reply included */
   override handleMessage(channel: string, natsMsg: Parameters<ServerNats['handleMessage']>[1]): Promise<unknown> {
-    const after = (natsMsg as { headers?: { get(k: string): string } }).headers?.get(CAUSAL_HEADER);
-    return withinCausalPosition(after ? Number(after) : undefined, () => super.handleMessage(channel, natsMsg));
+    const headers = (natsMsg as { headers?: { get(k: string): string } }).headers;
+    const after = headers?.get(CAUSAL_HEADER);
+    const carried = headers ? Object.fromEntries(CARRIED_HEADERS.map((k) => [k, headers.get(k)]).filter(([, v]) => v)) : {};
+    return withinRequest(channel, after ? Number(after) : undefined, Object.keys(carried).length ? carried : undefined, () => super.handleMessage(channel, natsMsg));
   }
 
   override bindEvents(client: NatsConn): void {
@@ -68,7 +70,7 @@ export class PrefixedNatsClient extends ClientNats {
   /** request-reply over the connection's shared (muxed) inbox instead of one subscription per request:
    *  same packets and serializers as ClientNats, half the protocol traffic */
   protected override publish(partialPacket: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const { data, after } = unwrapCausal(partialPacket.data);
+    const { data, after, carried } = unwrapCausal(partialPacket.data);
     const packet = this.assignPacketId({ ...partialPacket, data });
     const nc = (this as unknown as { natsClient: NatsRequester }).natsClient;
     let cancelled = false;
@@ -79,8 +81,9 @@ export class PrefixedNatsClient extends ClientNats {
     this.inFlight.add(settle);
     try {
       const serialized = this.serializer.serialize(packet) as { data: Uint8Array; headers?: unknown };
-      const headers = this.mergeHeaders(serialized.headers as never) ?? (after === undefined ? undefined : natsHeaders());
+      const headers = this.mergeHeaders(serialized.headers as never) ?? (after === undefined && !carried ? undefined : natsHeaders());
       if (after !== undefined) (headers as { set(k: string, v: string): void }).set(CAUSAL_HEADER, String(after));
+      for (const [k, v] of Object.entries(carried ?? {})) (headers as { set(k: string, v: string): void }).set(k, v);
       nc.request(this.normalizePattern(partialPacket.pattern), serialized.data, { timeout: 3_600_000, headers })
         .then(async (msg) => {
           if (cancelled) return;

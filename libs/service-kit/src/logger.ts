@@ -1,12 +1,23 @@
-// Structured JSON logs (pino) for the whole process; NestJS logs go through the same logger.
+// Structured JSON logs (pino) for the whole process; NestJS logs go through the same logger. A line written
+// while a request is handled carries its id (reqId, the caller's X-Request-Id or one made up at the HTTP edge)
+// and, when tracing is on, its traceId / spanId: the request can be followed through every service's log.
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Logger } from 'pino';
+import { requestLogFields } from '@virtsim/messaging';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 let root: Logger | null = null;
+let destination: DestinationStream | undefined;
 
 export function rootLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  root ??= pino({ level, base: { app: 'virtsim' }, timestamp: pino.stdTimeFunctions.isoTime });
+  const options = { level, base: { app: 'virtsim' }, timestamp: pino.stdTimeFunctions.isoTime, mixin: requestLogFields };
+  root ??= destination ? pino(options, destination) : pino(options);
   return root;
+}
+
+/** send the process's log lines to `stream` (stdout otherwise); loggers made before keep their destination */
+export function logTo(stream: DestinationStream): void {
+  destination = stream;
+  root = null;
 }
 
 export const serviceLogger = (service: string) => rootLogger().child({ service });

@@ -8,7 +8,7 @@ import { TokenRegistry, tokenOf } from './auth.js';
 import { setupOpenApi } from './openapi.js';
 import { forwardToLeader } from './forward.js';
 import { HTTP_STATUS, unstorableText, VirtsimError } from '@virtsim/contracts';
-import { problem } from '@virtsim/service-kit';
+import { accessLog, problem } from '@virtsim/service-kit';
 
 export const API_PREFIX = 'api/v1';
 /** every JSON body: application/json, UTF-8/16/32, identity, gzip or deflate (the limit counts inflated bytes) */
@@ -20,7 +20,7 @@ const ARCHIVE_ROUTE = `/${API_PREFIX}/vms:import`;
 export function configureHttp(app: INestApplication): void {
   const web = app as NestExpressApplication;
   const registry = app.get(TokenRegistry, { strict: false });
-  web.use(forwardToLeader(app));
+  web.use(accessLog('vrm'), forwardToLeader(app));
   web.use((req: Request, res: Response, next: NextFunction) => {
     if (/^\/(health(\/(ready|live))?|metrics)$/.test(req.url)) req.url = `/${API_PREFIX}${req.url}`;
     const path = pathProblem(req);

@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { HTTP_STATUS, VirtsimError } from '@virtsim/contracts';
-import { addReadinessCheck, LeaderElector, problem, Runtime } from '@virtsim/service-kit';
+import { addReadinessCheck, LeaderElector, problem, Runtime, vrmEpoch, vrmLeader } from '@virtsim/service-kit';
 
 export const FORWARDED_HEADER = 'x-virtsim-forwarded-by';
 const LOCAL = /^\/(health(\/.*)?|metrics|api\/v1\/(health(\/.*)?|metrics|leader))$/;
@@ -28,10 +28,17 @@ export class LeaderAddress {
   }
 }
 
-/** readiness of a vrm: it leads, or it knows the leader to forward to */
-export function vrmReadiness(rt: Runtime, leader: LeaderElector): void {
+/** readiness of a vrm (it leads, or it knows the leader to forward to) and its leader / epoch gauges */
+export function vrmLeadership(rt: Runtime, leader: LeaderElector): void {
   const address = new LeaderAddress(leader, rt.config.VIRTSIM_ADVERTISE_URL ?? null);
   addReadinessCheck(rt, async () => (leader.isLeader || (await address.url()) ? null : 'standby vrm: no leader address to forward API calls to'));
+  const gauges = () => {
+    vrmLeader.set({ holder: leader.holder }, leader.isLeader ? 1 : 0);
+    vrmEpoch.set({ holder: leader.holder }, leader.isLeader ? leader.epoch : 0);
+  };
+  gauges();
+  leader.on('elected', gauges);
+  leader.on('deposed', gauges);
 }
 
 export function forwardToLeader(app: INestApplication): (req: Request, res: Response, next: NextFunction) => void {
