@@ -14,10 +14,14 @@ const common = {
 };
 
 export default {
+  rootDir: root,
   // per-project testTimeout is ignored by jest: one generous default, unit tests finish far below it
   testTimeout: 120000,
   // a suite that leaves a socket open must not hang CI after every test has reported
   forceExit: true,
+  // PostgreSQL and NATS for the int and e2e projects: the environment, the local servers, or testcontainers
+  globalSetup: '<rootDir>/libs/testing/jest-global-setup.mjs',
+  globalTeardown: '<rootDir>/libs/testing/jest-global-teardown.mjs',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.unit.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,tools,launcher}/**/*.int.spec.ts'] },

@@ -1,5 +1,5 @@
-// Where tests find PostgreSQL and NATS: DATABASE_URL / NATS_URL, then the local defaults.
-// (No Docker engine here, so testcontainers cannot help; with one, start postgres:15 and nats -js and set the URLs.)
+// Where tests find PostgreSQL and NATS: DATABASE_URL / NATS_URL (set by Jest's global setup when it started
+// them with testcontainers: libs/testing/jest-global-setup.mjs), then the local defaults.
 import { randomBytes } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import pg from 'pg';
@@ -22,10 +22,11 @@ function reachable(url: string): Promise<boolean> {
 export async function requireInfra(): Promise<void> {
   const missing: string[] = [];
   if (!(await reachable(postgresAdminUrl()))) missing.push(`PostgreSQL at ${postgresAdminUrl()} (set DATABASE_URL)`);
-  if (!(await reachable(natsUrl()))) missing.push(`NATS with JetStream at ${natsUrl()} (set NATS_URL)`);
+  if (!(await reachable(natsUrl()))) missing.push(`NATS at ${natsUrl()} (set NATS_URL)`);
   if (missing.length) {
     throw new Error(`integration tests need ${missing.join(' and ')}; start them locally ` +
-      `(bash .ci/run does) or point the variables at running servers`);
+      `(bash .ci/run does), point the variables at running servers, or make a Docker engine reachable ` +
+      `(Jest's global setup then starts both with testcontainers)`);
   }
 }
 
