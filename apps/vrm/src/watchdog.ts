@@ -1,6 +1,6 @@
 // The leader's watchdog: tasks always end. Every few seconds it resumes any creation saga that no drive
 // loop is running (one stopped by a database or broker fault, a lost reply, an append that failed), asks
-// the migration service again about open migration tasks, and ends a creation task whose saga is over but
+// the migration service again about open migration tasks (every 10 s), and ends a creation task whose saga is over but
 // whose end was never recorded. Asking again is safe: steps carry their idempotency keys.
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { VirtsimError } from '@virtsim/contracts';
@@ -11,6 +11,8 @@ import { Tasks } from './tasks.js';
 import { Vrm } from './vrm.service.js';
 
 const EVERY_MS = 2_000;
+/** open migration tasks are followed at every tick and every read; the watchdog covers a lost one, every 5th pass */
+const MIGRATIONS_EVERY = 5;
 /** how long a creation task may stay open with neither a saga nor a VM in creation before it is ended */
 const ORPHAN_AFTER_MS = 30_000;
 
@@ -18,6 +20,7 @@ const ORPHAN_AFTER_MS = 30_000;
 export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
+  private passes = 0;
   /** open creation tasks without a saga, and since when */
   private readonly orphans = new Map<string, number>();
 
@@ -37,9 +40,11 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
     if (this.busy || !this.vrm.leader.isLeader) return;
     this.busy = true;
     try {
-      for (const vmId of Object.keys(this.vrm.state.sagas)) this.sagas.start(vmId); // a running one is left alone
+      // when the runner holds as many as there are sagas, none is orphaned (a batch of thousands waits in it)
+      const sagaIds = Object.keys(this.vrm.state.sagas);
+      if (this.sagas.inFlight < sagaIds.length) for (const vmId of sagaIds) this.sagas.start(vmId); // a running one is left alone
       await this.endOrphans(now);
-      await this.tasks.syncMigrations();
+      if (++this.passes % MIGRATIONS_EVERY === 0) await this.tasks.syncMigrations();
     } catch (err) {
       this.vrm.ctx.log.warn({ err }, 'watchdog pass failed; next one in a moment');
     } finally {
