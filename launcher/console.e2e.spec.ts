@@ -153,15 +153,30 @@ describeBrowser('web console', () => {
     await page.waitForSelector(`[data-testid=vm-host] >> text=${newName}`);
   });
 
+  test('what-if: a host failure forked from the present, side by side with the baseline', async () => {
+    const page = await open('op-t');
+    await page.goto(`${sys.url}/ui/#/whatif`);
+    await page.selectOption('#wi-change', 'fault');
+    await page.selectOption('#wi-host', await hostOf(web01));
+    await page.fill('#wi-seconds', '120');
+    await page.click('button:has-text("Run what-if")');
+    await page.waitForSelector('[data-testid=whatif-table]', { timeout: 110_000 });
+    const headers = await page.locator('[data-testid=whatif-table] thead th').allTextContents();
+    expect(headers).toEqual(['Figure', 'baseline', 'fault']);
+    const restarts = await page.locator('[data-testid=whatif-table] tbody tr', { hasText: 'HA restarts' }).locator('td').allTextContents();
+    expect(Number(restarts[0])).toBe(0);
+    expect(Number(restarts[1])).toBeGreaterThan(0);
+  });
+
   test('an auditor sees no write buttons', async () => {
     const page = await open('aud-t');
     expect(await page.textContent('[data-testid=role]')).toBe('auditor');
     const host = await hostOf(web01);
-    for (const hash of [`#/cluster/${clusterId}`, `#/host/${host}`, `#/vm/${web01}`, '#/tasks', '#/new-vm']) {
+    for (const hash of [`#/cluster/${clusterId}`, `#/host/${host}`, `#/vm/${web01}`, '#/tasks', '#/new-vm', '#/whatif']) {
       await page.goto(`${sys.url}/ui/${hash}`);
       await page.waitForSelector('main h1, main p');
       expect(await page.locator('.write').count()).toBe(0);
-      for (const label of ['Inject fault', 'Advance clock', 'Create VM', 'Migrate', 'Apply', 'Enter maintenance', 'Start']) {
+      for (const label of ['Inject fault', 'Advance clock', 'Create VM', 'Migrate', 'Apply', 'Enter maintenance', 'Start', 'Run what-if']) {
         expect(await page.locator(`button:has-text("${label}")`).count()).toBe(0);
       }
     }
@@ -204,7 +219,7 @@ describeBrowser('web console', () => {
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-testid=role]');
     const host = await hostOf(web01);
-    for (const [hash, ready] of [[`#/cluster/${clusterId}`, '.heatmap li'], [`#/host/${host}`, '[data-panel=memory]'], [`#/vm/${web01}`, '.timeline li'], ['#/tasks', 'main h1'], ['#/new-vm', '#vm-name']]) {
+    for (const [hash, ready] of [[`#/cluster/${clusterId}`, '.heatmap li'], [`#/host/${host}`, '[data-panel=memory]'], [`#/vm/${web01}`, '.timeline li'], ['#/tasks', 'main h1'], ['#/new-vm', '#vm-name'], ['#/whatif', '#wi-seconds']]) {
       await page.goto(`${sys.url}/ui/${hash}`);
       await page.waitForSelector(ready);
       await check(hash);

@@ -36,7 +36,7 @@ async function sources() {
 /** what the output depends on: every source, the build tooling and the path aliases */
 async function stampOf(files) {
   const hash = createHash('sha256');
-  for (const f of [...files, join(root, 'tools/build.mjs'), join(root, 'tools/swc-config.mjs'), join(root, 'tsconfig.base.json')]) {
+  for (const f of [...files, join(root, 'tools/build.mjs'), join(root, 'tools/build-ui.mjs'), join(root, 'tools/swc-config.mjs'), join(root, 'tsconfig.base.json')]) {
     const s = await stat(f);
     hash.update(`${relative(root, f)}\0${s.size}\0${s.mtimeMs}\n`);
   }

@@ -1,6 +1,7 @@
 // What the pages show, read from one snapshot of the whole system (GET /state): the same code draws the
 // present and any past position.
-import type { Snapshot } from './store.js';
+/** GET /state[?at=]: every service's state as of a log position */
+export interface Snapshot { position: number; services: Record<string, any> }
 
 export interface Inventory { clusters: Record<string, any>; hosts: Record<string, any>; vms: Record<string, any>; rules: Record<string, any> }
 

@@ -3,9 +3,9 @@
 // moves until the operator moves the slider or returns to live.
 import { useEffect, useState } from 'preact/hooks';
 import { Api, ApiError, type RecordedEvent } from './api.js';
+import type { Snapshot } from './model.js';
 
 export type Role = 'admin' | 'operator' | 'auditor';
-export interface Snapshot { position: number; services: Record<string, any> }
 export interface Notice { kind: 'error' | 'info'; text: string }
 
 export interface ConsoleState {

@@ -2,8 +2,7 @@
 import { useState } from 'preact/hooks';
 import { pct, ratio } from '../format.js';
 import { html } from '../html.js';
-import { hostMetrics, hostState, type Inventory, type HostMetrics } from '../model.js';
-import type { Snapshot } from '../store.js';
+import { hostMetrics, hostState, type HostMetrics, type Inventory, type Snapshot } from '../model.js';
 import { Badge, href } from './common.js';
 
 const FIGURES: { key: keyof HostMetrics; label: string; scale: number }[] = [

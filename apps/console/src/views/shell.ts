@@ -12,6 +12,7 @@ import { HostPage } from './host.js';
 import { TimeTravel } from './time-travel.js';
 import { Tree } from './tree.js';
 import { VmPage } from './vm.js';
+import { WhatIfPage } from './whatif.js';
 
 export function Shell() {
   const route = useRoute();
@@ -23,6 +24,7 @@ export function Shell() {
       case 'vm': return html`<${VmPage} id=${route.id} />`;
       case 'tasks': return html`<${TasksPage} />`;
       case 'events': return html`<${EventsPage} />`;
+      case 'whatif': return html`<${WhatIfPage} />`;
       case 'new-vm': return may.operate ? html`<${CreateVmPage} />` : html`<p>Your role may not create VMs.</p>`;
       default: return html`<${Overview} />`;
     }
@@ -32,7 +34,7 @@ export function Shell() {
     <header class="top">
       <strong class="brand"><a href="#/">virtsim</a></strong>
       <nav aria-label="Sections"><ul class="inline">
-        <li><a href="#/tasks">Tasks</a></li><li><a href="#/events">Events</a></li>
+        <li><a href="#/tasks">Tasks</a></li><li><a href="#/events">Events</a></li><li><a href="#/whatif">What-if</a></li>
         ${may.operate && at === null && html`<li><a href="#/new-vm" class="write">Create VM</a></li>`}
       </ul></nav>
       <span class="clock" aria-label="Simulated clock">sim ${simTime(clock?.simTime)} · tick ${clock?.tick ?? '—'}</span>
