@@ -20,6 +20,7 @@ const prefix = uniqueName('hostile');
 const ids: Record<string, string> = {};
 const findings: string[] = [];
 let requests = 0;
+let named = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase('hostile_traffic');
@@ -31,8 +32,8 @@ beforeAll(async () => {
   const vm = await admin.post('/vms?wait=true', vmSpec(ids.cluster, 'web01', { powerOn: true }));
   ids.vm = vm.body.result.vmId;
   ids.task = vm.body.id;
-  const vm2 = await admin.post('/vms?wait=true', vmSpec(ids.cluster, 'web02', { powerOn: true }));
-  ids.rule = (await admin.post(`/clusters/${ids.cluster}/rules`, { name: 'apart', kind: 'vm-anti-affinity', vms: [ids.vm, vm2.body.result.vmId] })).body.id;
+  ids.vm2 = (await admin.post('/vms?wait=true', vmSpec(ids.cluster, 'web02', { powerOn: true }))).body.result.vmId;
+  ids.rule = (await admin.post(`/clusters/${ids.cluster}/rules`, { name: 'apart', kind: 'vm-anti-affinity', vms: [ids.vm, ids.vm2] })).body.id;
 });
 afterAll(async () => {
   await sys?.stop();
@@ -120,24 +121,32 @@ function badValues(s: Schema): unknown[] {
 /** valid bodies to vary one field of at a time (the rest stays valid, so the varied field is what is judged) */
 function validBody(op: Operation): Record<string, unknown> {
   const p = op.path;
-  if (op.method === 'POST' && p === '/api/v1/clusters') return { name: 'probe' };
-  if (op.method === 'POST' && p.endsWith('/hosts')) return hostSpec('probe-host');
-  if (op.method === 'POST' && p === '/api/v1/vms') return vmSpec(ids.cluster, 'probe-vm');
-  if (p.endsWith('/vms:batch')) return { vms: [vmSpec(ids.cluster, 'probe-batch')] };
-  if (p.endsWith('/rules') && op.method === 'POST') return { name: 'probe-rule', kind: 'vm-anti-affinity', vms: [ids.vm, ids.vm] };
+  const name = `probe${++named}`; // a fresh name each time: a refusal must come from the varied field, not a name taken
+  if (op.method === 'POST' && p === '/api/v1/clusters') return { name };
+  if (op.method === 'POST' && p.endsWith('/hosts')) return hostSpec(name);
+  if (op.method === 'POST' && p === '/api/v1/vms') return vmSpec(ids.cluster, name, { vcpus: 1, memoryMiB: 256, disks: [] });
+  if (p.endsWith('/vms:batch')) return { vms: [vmSpec(ids.cluster, name, { vcpus: 1, memoryMiB: 256, disks: [] })] };
+  if (p.endsWith('/rules') && op.method === 'POST') return { name, kind: 'vm-anti-affinity', vms: [ids.vm, ids.vm2] };
   if (p.endsWith('/memory/translate')) return { gvas: ['0x1000'] };
   return {};
 }
 
 async function bodyProbes(op: Operation): Promise<void> {
   const path = realPath(op.path);
-  const base = validBody(op);
   for (const [field, schema] of Object.entries(op.body?.properties ?? {})) {
-    for (const bad of badValues(schema)) await probe(`${op.method} ${op.path} ${field}=${JSON.stringify(bad)?.slice(0, 40)}`, op.method, path, JSON.stringify({ ...base, [field]: bad }));
+    const given = validBody(op)[field];
+    // an id list with one prototype-named entry among real ones (the rule that once broke the scheduler for good)
+    const mixed = Array.isArray(given) && typeof given[0] === 'string' ? [['constructor', ...given.slice(1)], [...given.slice(0, 1), '__proto__']] : [];
+    for (const bad of [...badValues(schema), ...mixed]) {
+      await probe(`${op.method} ${op.path} ${field}=${JSON.stringify(bad)?.slice(0, 40)}`, op.method, path, JSON.stringify({ ...validBody(op), [field]: bad }));
+    }
     // one level down: the nested object's own fields
     for (const [inner, innerSchema] of Object.entries(schema.properties ?? schema.items?.properties ?? {}).slice(0, 12)) {
-      const holder = (v: unknown) => (schema.items ? [{ ...(((base[field] as unknown[]) ?? [])[0] as object), [inner]: v }] : { ...(base[field] as object), [inner]: v });
-      for (const bad of badValues(innerSchema).slice(0, 8)) await probe(`${op.method} ${op.path} ${field}.${inner}=${JSON.stringify(bad)?.slice(0, 40)}`, op.method, path, JSON.stringify({ ...base, [field]: holder(bad) }));
+      for (const bad of badValues(innerSchema).slice(0, 8)) {
+        const base = validBody(op);
+        const holder = schema.items ? [{ ...(((base[field] as unknown[]) ?? [])[0] as object), [inner]: bad }] : { ...(base[field] as object), [inner]: bad };
+        await probe(`${op.method} ${op.path} ${field}.${inner}=${JSON.stringify(bad)?.slice(0, 40)}`, op.method, path, JSON.stringify({ ...base, [field]: holder }));
+      }
     }
   }
   for (const whole of ['[]', '"x"', 'null', '42', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}', '{', '\u0000', '['.repeat(50_000) + ']'.repeat(50_000)]) {
