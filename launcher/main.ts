@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = rootLogger(config.LOG_LEVEL);
-  const tracing = startTracing(config.VIRTSIM_SERVICE);
+  const tracing = await startTracing(config.VIRTSIM_SERVICE);
   const rt = await Runtime.create(config);
   const names: ServiceName[] = config.VIRTSIM_SERVICE === 'all' ? [...SERVICES.filter((s) => s !== 'vrm'), 'vrm'] : [config.VIRTSIM_SERVICE];
   const running: RunningService<unknown>[] = [];

@@ -16,7 +16,7 @@ let sys: System;
 
 beforeAll(async () => {
   logTo(new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); done(); } }));
-  startTracing('all', spans);
+  await startTracing('all', spans);
   db = await createTestDatabase('observability');
   sys = await startSystem({ DATABASE_URL: db.url, NATS_URL: natsUrl(), VIRTSIM_SUBJECT_PREFIX: uniqueName('obs'), LOG_LEVEL: 'debug', VIRTSIM_API_TOKENS: 'admin:adm' });
 });
@@ -68,7 +68,7 @@ test('a request id and a trace id follow a VM creation through the logs of every
   expect(other.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 });
 
-test('/metrics: HTTP RED by route, method and status; build info; leader and epoch; promtool-clean names', async () => {
+test('/metrics: HTTP RED by route, method and status; build info; leader and epoch; domain gauges; promtool-clean names', async () => {
   const api = apiClient(sys.url, 'adm');
   expect((await api.get('/vms/no-such-vm')).status).toBe(404);
   const text = await (await fetch(`${sys.url}/metrics`)).text();
@@ -78,6 +78,11 @@ test('/metrics: HTTP RED by route, method and status; build info; leader and epo
   expect(text).toMatch(/^virtsim_build_info\{version="\d+\.\d+\.\d+",nodejs="\d+\.\d+\.\d+"\} 1$/m);
   expect(text).toMatch(/^virtsim_vrm_leader\{holder="[^"]+"\} 1$/m);
   expect(text).toMatch(/^virtsim_vrm_leader_epoch\{holder="[^"]+"\} [1-9]\d*$/m);
+  // domain gauges: the one host and the VM the first test created and powered on
+  expect(text).toMatch(/^virtsim_hosts\{state="on"\} 1$/m);
+  expect(text).toMatch(/^virtsim_vms\{state="running"\} 1$/m);
+  expect(text).toMatch(/^virtsim_migrations_running 0$/m);
+  expect(text).toMatch(/^virtsim_simulated_time_seconds \d+$/m);
   // promtool check metrics: counters end in _total, nothing else does; names are valid
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
     expect(name).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
