@@ -8,7 +8,7 @@
 //      (refusals stay pending and are retried each tick, reported in `refused`)
 //   3. reclamation: memory.planMemoryTick (page sharing, free state, balloon, swap; changes only) on a
 //      copy-on-write overlay that already holds steps 1 and 2, so moved VMs are reclaimed on their new host.
-import { VirtsimError, type EventOf, type MemoryEvent, type NumaPlacement } from '@virtsim/contracts';
+import { VirtsimError, type EventOf, type MemoryEvent } from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
 import { memoryStream, type MemoryManagerState } from './state.js';
 
@@ -28,15 +28,8 @@ export interface TickPlan {
   stats: { computeMs: number; hosts: number; vms: number };
 }
 
-/** The placement's NUMA layout made valid for the VM's current size on the host (the placement may predate a resize). */
-export function fitNuma(numa: NumaPlacement | undefined, memoryMiB: number, vcpus: number, hostNodes: number): NumaPlacement {
-  if (!numa || numa.nodes.length === 0 || numa.nodes.some((n) => n < 0 || n >= hostNodes) || numa.nodes.length !== numa.memoryMiBPerNode.length) {
-    return memory.singleNode(memoryMiB, vcpus, 0);
-  }
-  const sum = numa.memoryMiBPerNode.reduce((a, b) => a + b, 0);
-  if (sum === memoryMiB) return numa;
-  return { ...numa, memoryMiBPerNode: memory.splitByNodes(memoryMiB, { ...numa, memoryMiBPerNode: sum > 0 ? numa.memoryMiBPerNode : numa.nodes.map(() => 1) }) };
-}
+/** Kept for the handlers' import until they take memory.fitNuma directly (the rule lives in the domain). */
+export const fitNuma = memory.fitNuma;
 
 export function planTick(s: MemoryManagerState, input: TickInput): TickPlan {
   const started = performance.now();
@@ -70,7 +63,7 @@ export function planTick(s: MemoryManagerState, input: TickInput): TickPlan {
     const cur = current();
     const v = cur.vms[vmId]!;
     const p = s.placements[vmId]!;
-    const numa = fitNuma(p.numa, v.memoryMiB, v.vcpus, cur.hosts[p.hostId]!.nodes.length);
+    const numa = memory.fitNuma(p.numa, v.memoryMiB, v.vcpus, cur.hosts[p.hostId]!.nodes.length);
     try {
       const events = memory.decideMemory({ type: 'MoveVmMemory', vmId, toHostId: p.hostId, numa, force: true, reason: 'VM relocated' }, cur);
       const e = events[0];

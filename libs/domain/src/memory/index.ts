@@ -16,7 +16,7 @@ export { admit, type MemoryDemand } from './admission.js';
 export { ESX_THRESHOLDS, nextFreeState, ballooningAllowed, swappingAllowed, type FreeStateThresholds } from './free-state.js';
 export { hypervisorMiB, vmOverheadMiB, vmCapacityMiB, CHUNK_MIB } from './overhead.js';
 export { hpaLayout, hostChunk, gpaToHpa, type HpaLayout, type ChunkRuns } from './hpa.js';
-export { splitByNodes, singleNode } from './numa.js';
+export { fitNuma, splitByNodes, singleNode } from './numa.js';
 export { pageContentProfile, computeSharing, osKey, type PageContentProfile } from './sharing.js';
 export {
   DEFAULT_RECLAIM_CONFIG, balloonCapMiB, hasBalloonDriver, memorySlowdown, distribute, type ReclaimConfig,

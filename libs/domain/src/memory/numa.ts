@@ -15,6 +15,17 @@ export function splitByNodes(total: number, numa: NumaPlacement): number[] {
 export const singleNode = (memoryMiB: number, vcpus: number, node = 0): NumaPlacement =>
   ({ nodes: [node], memoryMiBPerNode: [memoryMiB], vcpusPerNode: [vcpus] });
 
+/** The placement's NUMA layout made valid for the VM's current size on the host (the placement may predate a
+ *  resize): one node 0 when it names no node, a node the host lacks or an uneven list; else its MiB re-split. */
+export function fitNuma(numa: NumaPlacement | undefined, memoryMiB: number, vcpus: number, hostNodes: number): NumaPlacement {
+  if (!numa || numa.nodes.length === 0 || numa.nodes.some((n) => n < 0 || n >= hostNodes) || numa.nodes.length !== numa.memoryMiBPerNode.length) {
+    return singleNode(memoryMiB, vcpus, 0);
+  }
+  const sum = numa.memoryMiBPerNode.reduce((a, b) => a + b, 0);
+  if (sum === memoryMiB) return numa;
+  return { ...numa, memoryMiBPerNode: splitByNodes(memoryMiB, { ...numa, memoryMiBPerNode: sum > 0 ? numa.memoryMiBPerNode : numa.nodes.map(() => 1) }) };
+}
+
 export function validateNuma(vmId: string, hostId: string, numaNodes: number, memoryMiB: number, numa: NumaPlacement): void {
   const { nodes, memoryMiBPerNode } = numa;
   if (nodes.length === 0 || nodes.length !== memoryMiBPerNode.length) {

@@ -17,7 +17,7 @@ export { attachVm, detachVm, scratchCopy, hugePagesDemandMiB } from './accountin
 export { numaPlacementFor, numaCostFactor, remoteMemoryShare, nodesNeeded, DEFAULT_REMOTE_MEMORY_FACTOR } from './numa.js';
 export { vgpuSlicesPerGpu, assignGpus } from './devices.js';
 export { PLACEMENT_FILTERS, checkHost, type FilterContext, type HostCheck } from './filters.js';
-export { breaksMustRule, brokenShouldRules, ruleViolations, violations, ruleSeverity, type RuleViolation, type RuleSeverity } from './rules.js';
+export { breaksMustRule, brokenShouldRules, hostRuleVerdict, ruleViolations, violations, ruleSeverity, type RuleViolation, type RuleSeverity } from './rules.js';
 export { placeVm, vmPlacedEvent, loadAfterPlacement, type PlaceVmRequest, type PlacementDecision, type PlacementWeigher } from './place.js';
 export * from './drs-load.js';
 export { recommendDrs, drsRecommendationEvents, drsRecommendationId, type DrsOptions, type DrsRecommendation } from './drs.js';

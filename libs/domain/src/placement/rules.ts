@@ -3,6 +3,7 @@
 //   addRule(state, ruleId, clusterId, spec) / removeRule(state, ruleId)      (evolve; mutating)
 //   breaksMustRule(state, vmId, hostId, migrations) -> ruleId | null          (placement 'rules' filter)
 //   brokenShouldRules(state, vmId, hostId) -> ruleId[]                        (weigher preference)
+//   hostRuleVerdict(spec, hostId) -> 'barred' | 'should-broken' | null        (VM-host rules; also HA's capacity model)
 //   ruleViolations(state, clusterId) -> RuleViolation[]  (alias violations)    (DRS priority 1 / 2, HA, B6)
 //
 // Must rules always hold; should rules give way only when nothing else fits (HA.md 5).
@@ -24,6 +25,16 @@ export interface RuleViolation {
 }
 
 export const ruleSeverity = (kind: RuleSpec['kind']): RuleSeverity => (kind === 'vm-host-should' ? 'should' : 'must');
+
+/** What a VM-host rule says of hostId: must / must-not bar it, a should rule it misses is broken; null for
+ *  VM-VM rules and for a host the rule accepts. */
+export function hostRuleVerdict(spec: Pick<RuleSpec, 'kind' | 'hosts'>, hostId: string): 'barred' | 'should-broken' | null {
+  const listed = (spec.hosts ?? []).includes(hostId);
+  if (spec.kind === 'vm-host-must') return listed ? null : 'barred';
+  if (spec.kind === 'vm-host-must-not') return listed ? 'barred' : null;
+  if (spec.kind === 'vm-host-should') return listed ? null : 'should-broken';
+  return null;
+}
 
 export function addRule(state: PlacementState, ruleId: string, clusterId: string, spec: RuleSpec): void {
   const hostCounts: Record<string, number> = {};
@@ -63,9 +74,8 @@ export function breaksMustRule(state: PlacementState, vmId: string, hostId: stri
   for (const ruleId of state.vmRules[vmId] ?? []) {
     const rule = own(state.rules, ruleId);
     if (!rule) continue;
-    const { kind, hosts = [] } = rule.spec;
-    if (kind === 'vm-host-must' && !hosts.includes(hostId)) return ruleId;
-    if (kind === 'vm-host-must-not' && hosts.includes(hostId)) return ruleId;
+    const { kind } = rule.spec;
+    if (hostRuleVerdict(rule.spec, hostId) === 'barred') return ruleId;
     if (kind === 'vm-anti-affinity') {
       if (othersOn(state, ruleId, vmId, hostId) > 0 || takenByMigration(state, ruleId, vmId, hostId, migrations)) return ruleId;
     }
@@ -89,7 +99,7 @@ export function brokenShouldRules(state: PlacementState, vmId: string, hostId: s
   const out: string[] = [];
   for (const ruleId of ruleIds) {
     const rule = own(state.rules, ruleId);
-    if (rule?.spec.kind === 'vm-host-should' && !(rule.spec.hosts ?? []).includes(hostId)) out.push(ruleId);
+    if (rule && hostRuleVerdict(rule.spec, hostId) === 'should-broken') out.push(ruleId);
   }
   return out;
 }
