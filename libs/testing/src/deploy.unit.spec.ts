@@ -367,6 +367,40 @@ describe.each(['deploy/k8s/base', 'deploy/k8s/overlays/dev'])('%s as deployed (r
   });
 });
 
+describe('deploy/monitoring', () => {
+  const defined = new Set([...`${text('libs/service-kit/src/metrics.ts')}\n${text('apps/vrm/src/vrm-metrics.ts')}`.matchAll(/name: '([a-z_]+)'/g)].map((m) => m[1]!));
+
+  it('the ServiceMonitor scrapes /metrics on port "http" of every virtsim Service', () => {
+    const [sm] = yamlDocs('deploy/monitoring/servicemonitor.yaml');
+    const services = renderKustomization(join(root, 'deploy/k8s/base')).filter((r) => r.kind === 'Service');
+    const selected = services.filter((svc) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v));
+    expect(selected.map((svc) => svc.metadata.name).sort()).toEqual(SERVICES.map((n) => `virtsim-${n}`).sort());
+    expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    for (const svc of selected) expect(svc.spec.ports.map((p: Y) => p.name)).toContain('http');
+  });
+
+  it('the Prometheus scrape config keeps virtsim pods by the annotations the Deployments carry', () => {
+    const [cfg] = yamlDocs('deploy/monitoring/prometheus.yml');
+    const k8s = cfg.scrape_configs.find((c: Y) => c.kubernetes_sd_configs);
+    expect(k8s.relabel_configs.map((r: Y) => r.source_labels.join(','))).toEqual(expect.arrayContaining([
+      '__meta_kubernetes_pod_annotation_prometheus_io_scrape', '__address__,__meta_kubernetes_pod_annotation_prometheus_io_port']));
+    const compose = cfg.scrape_configs.find((c: Y) => c.static_configs);
+    expect(compose.static_configs[0].targets.sort()).toEqual(SERVICES.map((n) => `${n}:${PORT}`).sort());
+  });
+
+  it('the Grafana dashboard queries only metrics the services export', () => {
+    const dashboard = JSON.parse(text('deploy/monitoring/grafana-dashboard.json'));
+    const exprs: string[] = dashboard.panels.flatMap((p: Y) => p.targets.map((t: Y) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    for (const e of exprs) {
+      for (const [, name] of e.matchAll(/\b(virtsim_[a-z_]+?)(?:_bucket|_count|_sum)?\b(?=[{[)\s]|$)/g)) expect([e, defined.has(name!)]).toEqual([e, true]);
+    }
+    for (const m of ['virtsim_http_requests_total', 'virtsim_http_request_duration_seconds', 'virtsim_build_info', 'virtsim_vrm_leader_epoch', 'virtsim_vms', 'virtsim_hosts']) {
+      expect(exprs.some((e) => e.includes(m))).toBe(true);
+    }
+  });
+});
+
 /** Kubernetes quantity -> number (cores for cpu, bytes for memory) */
 function quantity(q: string | number): number {
   const m = /^([0-9.]+)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q));
