@@ -5,6 +5,7 @@ import { HTTP_STATUS, VirtsimError, type ErrorCode } from '@virtsim/contracts';
 import { randomUUID } from 'node:crypto';
 import { throwError } from 'rxjs';
 import type { Response } from 'express';
+import { REQUEST_ID_HEADER } from '@virtsim/messaging';
 import { rootLogger } from './logger.js';
 
 export function toVirtsimError(err: unknown): VirtsimError {
@@ -58,13 +59,15 @@ export class VirtsimErrorFilter implements ExceptionFilter {
       return throwError(() => e.toJSON());
     }
     const res = host.switchToHttp().getResponse<Response>();
-    res.status(HTTP_STATUS[e.code]).type('application/problem+json').send(JSON.stringify(problem(e.code === 'internal' ? masked(exception) : e)));
+    res.status(HTTP_STATUS[e.code]).type('application/problem+json').send(JSON.stringify(problem(e.code === 'internal' ? masked(exception, res) : e)));
   }
 }
 
-/** what an internal error says to an HTTP client: a request id to quote; its text stays in the log under that id */
-function masked(exception: unknown): VirtsimError {
-  const requestId = randomUUID();
+/** what an internal error says to an HTTP client: its request id (the one the access log and X-Request-Id carry) to
+ *  quote; its text stays in the log under that id */
+function masked(exception: unknown, res: Response): VirtsimError {
+  const answered = res.getHeader?.(REQUEST_ID_HEADER);
+  const requestId = typeof answered === 'string' ? answered : randomUUID();
   rootLogger().error({ err: exception, requestId }, 'internal error');
   return new VirtsimError('internal', `internal error (request id ${requestId})`, { requestId });
 }

@@ -77,6 +77,10 @@ describe('errors', () => {
     const body = JSON.parse(sent);
     expect(body).toMatchObject({ status: 500, detail: expect.stringMatching(/^internal error \(request id [0-9a-f-]{36}\)$/), requestId: expect.any(String) });
     expect(sent).not.toMatch(/relation|secret/);
+    // the id the answer's X-Request-Id header carries, when the access log gave one
+    const tagged = { ...res, getHeader: () => 'req-42' };
+    new VirtsimErrorFilter().catch(new Error('boom'), { getType: () => 'http', switchToHttp: () => ({ getResponse: () => tagged }) } as unknown as ArgumentsHost);
+    expect(JSON.parse(sent)).toMatchObject({ detail: 'internal error (request id req-42)', requestId: 'req-42' });
   });
 });
 
