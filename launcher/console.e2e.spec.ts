@@ -82,6 +82,13 @@ const hostName = async (hostId: string) => (await admin.get(`/hosts/${hostId}`))
 const treeLink = (page: Page, name: string) => page.locator('nav.tree a', { hasText: new RegExp(`^${name}$`) });
 
 describeBrowser('web console', () => {
+  test('GET /me says who a token is and what it may do', async () => {
+    expect((await apiClient(sys.url, 'op-t').get('/me')).body).toEqual({ role: 'operator', may: { operate: true, changePolicy: false } });
+    expect((await apiClient(sys.url, 'aud-t').get('/me')).body).toEqual({ role: 'auditor', may: { operate: false, changePolicy: false } });
+    expect((await admin.get('/me')).body).toEqual({ role: 'admin', may: { operate: true, changePolicy: true } });
+    expect((await apiClient(sys.url, 'nope').get('/me')).status).toBe(401);
+  });
+
   test('signs in with a token and the tree shows what the API created', async () => {
     const page = await open(null);
     await page.fill('#token', 'wrong');
