@@ -83,6 +83,9 @@ test('/metrics: HTTP RED by route, method and status; build info; leader and epo
   expect(text).toMatch(/^virtsim_vms\{state="running"\} 1$/m);
   expect(text).toMatch(/^virtsim_migrations_running 0$/m);
   expect(text).toMatch(/^virtsim_simulated_time_seconds \d+$/m);
+  for (const g of ['virtsim_memory_ballooned_mib 0', 'virtsim_memory_swapped_mib 0', 'virtsim_ha_vm_restarts 0', 'virtsim_drs_recommendations{status="applied"} 0']) {
+    expect(text.split('\n')).toContain(g);
+  }
   // promtool check metrics: counters end in _total, nothing else does; names are valid
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
     expect(name).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);

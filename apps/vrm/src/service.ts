@@ -6,7 +6,6 @@ import { MeController } from './api/me.controller.js';
 import { TokenRegistry } from './http/auth.js';
 import { configureHttp } from './http/configure.js';
 import { vrmLeadership } from './http/forward.js';
-import { vrmDomainMetrics } from './vrm-metrics.js';
 import { vrmProjection, type VrmState } from './state.js';
 import { serveConsole } from './ui/console.js';
 import { VrmModule } from './vrm.module.js';
@@ -46,7 +45,6 @@ async function leadership(rt: Runtime): Promise<LeaderElector> {
   elector.on('deposed', (err) => rootLogger().warn({ err, holder }, 'vrm lost the leader lease'));
   rt.onClose(() => elector.stop());
   vrmLeadership(rt, elector);
-  vrmDomainMetrics(rt);
   await elector.start();
   return elector;
 }

@@ -2,6 +2,7 @@
 // database or broker outage it answers 503 "degraded": the process stays up, reconnects and resumes by itself.
 import { Controller, Get, Header, ServiceUnavailableException, SetMetadata } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { updateDomainGauges } from './domain-metrics.js';
 import { registry } from './metrics.js';
 import { Runtime } from './runtime.js';
 
@@ -64,6 +65,7 @@ export class HealthController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
   metrics() {
+    updateDomainGauges(this.runtime);
     return registry.metrics();
   }
 }

@@ -368,7 +368,7 @@ describe.each(['deploy/k8s/base', 'deploy/k8s/overlays/dev'])('%s as deployed (r
 });
 
 describe('deploy/monitoring', () => {
-  const defined = new Set([...`${text('libs/service-kit/src/metrics.ts')}\n${text('apps/vrm/src/vrm-metrics.ts')}`.matchAll(/name: '([a-z_]+)'/g)].map((m) => m[1]!));
+  const defined = new Set([...`${text('libs/service-kit/src/metrics.ts')}\n${text('libs/service-kit/src/domain-metrics.ts')}`.matchAll(/(?:name: |gauge\()'([a-z_]+)'/g)].map((m) => m[1]!));
 
   it('the ServiceMonitor scrapes /metrics on port "http" of every virtsim Service', () => {
     const [sm] = yamlDocs('deploy/monitoring/servicemonitor.yaml');
