@@ -155,6 +155,11 @@ describeBrowser('web console', () => {
     await page.focus('#travel-slider');
     await page.keyboard.press('Home');
     await page.waitForSelector(`text=No VM ${web01} at this point of the log`);
+    // by simulated time: second 10 is before the fault (injected at second 20)
+    await page.fill('#travel-sim', '10');
+    await page.click('#travel-sim ~ button');
+    await page.waitForSelector(`[data-testid=vm-host] >> text=${oldName}`);
+    expect(await page.textContent('[data-testid=past-banner]')).toContain('simulated time 0h 00m 10s');
     await page.click('[data-testid=past-banner] button');
     await page.waitForSelector('[data-testid=past-banner]', { state: 'detached' });
     await page.waitForSelector(`[data-testid=vm-host] >> text=${newName}`);
