@@ -21,9 +21,14 @@ function reachable(url) {
   });
 }
 
-/** only unit tests selected (npm run test:unit): nothing to provide */
-const unitOnly = (globalConfig) => {
-  const selected = globalConfig.selectProjects ?? [];
+/** only unit tests selected (npm run test:unit: `--selectProjects unit`, which Jest keeps out of the global
+ *  config): nothing to provide */
+const unitOnly = () => {
+  const argv = process.argv;
+  const at = argv.indexOf('--selectProjects');
+  if (at < 0) return false;
+  const next = argv.slice(at + 1).findIndex((a) => a.startsWith('-'));
+  const selected = argv.slice(at + 1, next < 0 ? undefined : at + 1 + next);
   return selected.length > 0 && selected.every((p) => p === 'unit');
 };
 
@@ -37,9 +42,9 @@ async function dockerReachable() {
   }
 }
 
-export default async function globalSetup(globalConfig) {
+export default async function globalSetup() {
   globalThis.__virtsimContainers = [];
-  if (unitOnly(globalConfig)) return;
+  if (unitOnly()) return;
   const needPg = !process.env.DATABASE_URL && !(await reachable(DEFAULT_PG));
   const needNats = !process.env.NATS_URL && !(await reachable(DEFAULT_NATS));
   if (!needPg && !needNats) return;
