@@ -47,4 +47,15 @@ describe('evolveIoInPlace', () => {
     expect(inPlace).toEqual(pure);
     expect(JSON.stringify(events)).toBe(frozen);
   });
+
+  it('evolveIo leaves its input state untouched, event after event (the decider and replay share states)', () => {
+    const { log: events } = io.given([hostAdded('h1', h), hostAdded('h2', h)]).when(...commands).result();
+    let state = initialIoState();
+    for (const e of events) {
+      const before = JSON.stringify(state);
+      const next = evolveIo(state, e as IoInputEvent);
+      expect(JSON.stringify(state)).toBe(before);
+      state = next;
+    }
+  });
 });

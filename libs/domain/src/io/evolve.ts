@@ -1,105 +1,70 @@
-// evolve of the io decider: applies io events (and inventory HostAdded) to IoState without mutating it
-// (evolveIo), or in place for a service projection (evolveIoInPlace, same result).
-import type { InventoryEvent, IoDevice, IoEvent, IoVmFigures } from '@virtsim/contracts';
+// evolve of the io decider: io events (and inventory HostAdded) folded into IoState by ONE function, applyIo,
+// over a draft (the pattern of ha/evolve.ts): evolveIo on a copy-on-write draft, leaving its input untouched;
+// evolveIoInPlace on the state itself for the service projection. One fold, two drafts: they cannot drift apart.
+import type { InventoryEvent, IoDevice, IoEvent } from '@virtsim/contracts';
 import { vgpuSlicesPerGpu } from './host-pci.js';
-import { hostRegistration, newHostState, withId, withoutId, type IoHostState, type IoPciFunctionState, type IoState, type IoVmState, vmBucket, vmOf, withVm, withoutVm } from './state.js';
+import { hostRegistration, newHostState, type IoHostState, type IoState, type IoVmState, vmBucket, vmOf } from './state.js';
 import { closed, connected } from './xenbus.js';
 
 export type IoInputEvent = IoEvent | Extract<InventoryEvent, { type: 'HostAdded' }>;
 
 const holder = (vmId: string, d: IoDevice): string => `${vmId}/${d.deviceId}`;
 
-function bindFunctions(host: IoHostState, vmId: string, devices: readonly IoDevice[]): IoHostState {
-  const held = devices.filter((d) => d.pciIndex !== null);
-  if (held.length === 0) return { ...host, vmIds: withId(host.vmIds, vmId) };
-  const pci = host.pci.map((p): IoPciFunctionState => {
-    const mine = held.filter((d) => d.pciIndex === p.pciIndex);
-    if (mine.length === 0) return p;
-    if (mine[0].mode === 'passthrough') return { ...p, passthroughVmId: vmId };
-    const profile = mine[0].vgpuProfile ?? p.vgpu?.profile ?? '';
-    const holders = mine.reduce((hs, d) => withId(hs, holder(vmId, d)), p.vgpu?.holders ?? []);
-    return { ...p, vgpu: { profile, slices: p.vgpu?.slices ?? vgpuSlicesPerGpu(profile, p.vgpuProfiles), holders } };
-  });
-  return { ...host, pci, vmIds: withId(host.vmIds, vmId) };
+/** The state one fold writes, and how it may write it: in place, or copy-on-write (each host and VM bucket
+ *  copied once per draft, the rest shared with the input). */
+interface IoDraft {
+  readonly state: IoState;
+  /** the host, writable in this draft; undefined when io does not know it */
+  host(hostId: string): IoHostState | undefined;
+  putVm(vm: IoVmState): void;
+  deleteVm(vmId: string): void;
 }
 
-function releaseFunctions(host: IoHostState, vm: IoVmState): IoHostState {
-  const prefix = `${vm.vmId}/`;
-  const pci = host.pci.map((p): IoPciFunctionState => {
-    if (p.passthroughVmId === vm.vmId) return { ...p, passthroughVmId: null };
-    if (!p.vgpu || !p.vgpu.holders.some((h) => h.startsWith(prefix))) return p;
-    const holders = p.vgpu.holders.filter((h) => !h.startsWith(prefix));
-    return { ...p, vgpu: holders.length > 0 ? { ...p.vgpu, holders } : null };
-  });
-  return { ...host, pci, vmIds: withoutId(host.vmIds, vm.vmId) };
+function inPlaceDraft(state: IoState): IoDraft {
+  return {
+    state,
+    host: (hostId) => state.hosts[hostId],
+    putVm: (vm) => { (state.vmBuckets[vmBucket(vm.vmId)] ??= {})[vm.vmId] = vm; },
+    deleteVm: (vmId) => { delete state.vmBuckets[vmBucket(vmId)]?.[vmId]; },
+  };
 }
 
-const withHost = (state: IoState, host: IoHostState): IoState => ({ ...state, hosts: { ...state.hosts, [host.hostId]: host } });
+const copyHost = (h: IoHostState): IoHostState => ({ ...h, pci: h.pci.map((p) => ({ ...p })), vmIds: [...h.vmIds], reportedVms: { ...h.reportedVms } });
 
-function applyStats(host: IoHostState, data: Extract<IoEvent, { type: 'IoStatsChanged' }>['data']): IoHostState {
-  const reportedVms: Record<string, IoVmFigures> = { ...host.reportedVms };
-  for (const v of data.vms) {
-    if (v.devices.length === 0 && v.iops === 0 && v.dom0CpuMhz === 0) delete reportedVms[v.vmId];
-    else reportedVms[v.vmId] = v;
-  }
-  return { ...host, reported: data.host, reportedVms };
+function copyDraft(base: IoState): IoDraft {
+  const state: IoState = { ...base, hosts: { ...base.hosts }, vmBuckets: { ...base.vmBuckets } };
+  const hosts = new Set<string>();
+  const buckets = new Set<string>();
+  const bucket = (key: string) => {
+    if (!buckets.has(key)) { buckets.add(key); state.vmBuckets[key] = { ...state.vmBuckets[key] }; }
+    return state.vmBuckets[key]!;
+  };
+  return {
+    state,
+    host: (hostId) => {
+      const h = state.hosts[hostId];
+      if (!h || hosts.has(hostId)) return h;
+      hosts.add(hostId);
+      return (state.hosts[hostId] = copyHost(h));
+    },
+    putVm: (vm) => { bucket(vmBucket(vm.vmId))[vm.vmId] = vm; },
+    deleteVm: (vmId) => { delete bucket(vmBucket(vmId))[vmId]; },
+  };
 }
 
-function updateVm(state: IoState, vmId: string, f: (vm: IoVmState) => IoVmState): IoState {
-  const vm = vmOf(state, vmId);
-  return vm ? withVm(state, f(vm)) : state;
-}
-
+/** Pure: a new state, the input untouched (the decider, tests, replay). O(devices + host VMs + buckets) per event. */
 export function evolveIo(state: IoState, event: IoInputEvent): IoState {
-  switch (event.type) {
-    case 'HostAdded':
-      return state.hosts[event.data.hostId] ? state : withHost(state, newHostState(hostRegistration(event.data.hostId, event.data.spec)));
-    case 'IoHostRegistered':
-      return state.hosts[event.data.hostId] ? state : withHost(state, newHostState(event.data));
-    case 'IoDevicesAttached': {
-      const { vmId, hostId, domId, guest, workload, devices } = event.data;
-      const host = state.hosts[hostId];
-      const next = host ? withHost(state, { ...bindFunctions(host, vmId, devices), nextDomId: Math.max(host.nextDomId, domId + 1) }) : state;
-      return withVm(next, { vmId, hostId, domId, guest, workload, devices, powered: false });
-    }
-    case 'IoDevicesDiscovered': {
-      const unbound = new Set(event.data.unbound.map((u) => u.deviceId));
-      return updateVm(state, event.data.vmId, (vm) => ({ ...vm, powered: true, devices: vm.devices.map((d) => connected(d, !unbound.has(d.deviceId))) }));
-    }
-    case 'IoDevicesClosed':
-      return updateVm(state, event.data.vmId, (vm) => ({ ...vm, powered: false, devices: vm.devices.map(closed) }));
-    case 'IoGuestToolsInstalled':
-      // Tools bring the PV drivers: a running guest binds its waiting front-ends at once.
-      return updateVm(state, event.data.vmId, (vm) => ({
-        ...vm, guest: { ...vm.guest, toolsInstalled: true }, devices: vm.powered ? vm.devices.map((d) => connected(d, true)) : vm.devices,
-      }));
-    case 'IoDevicesDetached': {
-      const vm = vmOf(state, event.data.vmId);
-      if (!vm) return state;
-      const host = state.hosts[vm.hostId];
-      const next = withoutVm(state, vm.vmId);
-      return host ? withHost(next, releaseFunctions(host, vm)) : next;
-    }
-    case 'IoDevicesMoved': {
-      const { vmId, toHostId, domId, reason, devices } = event.data;
-      const vm = vmOf(state, vmId);
-      if (!vm) return state;
-      const from = state.hosts[vm.hostId];
-      let next = from ? withHost(state, releaseFunctions(from, vm)) : state;
-      const to = next.hosts[toHostId];
-      if (to) next = withHost(next, { ...bindFunctions(to, vmId, devices), nextDomId: Math.max(to.nextDomId, domId + 1) });
-      return withVm(next, { ...vm, hostId: toHostId, domId, devices, powered: vm.powered && reason === 'live-migration' });
-    }
-    case 'IoStatsChanged': {
-      const host = state.hosts[event.data.hostId];
-      return host ? withHost(state, applyStats(host, event.data)) : state;
-    }
-    default:
-      return state;
-  }
+  const d = copyDraft(state);
+  applyIo(d, event);
+  return d.state;
 }
 
-// ---- in place (service projections): same result as evolveIo, O(devices + host VMs) per event ----
+/** The same fold on `state` itself (mutates and returns it): the io-backend projection, which owns its state.
+ *  Objects taken from event data are never mutated. */
+export function evolveIoInPlace(state: IoState, event: IoInputEvent): IoState {
+  applyIo(inPlaceDraft(state), event);
+  return state;
+}
 
 function insertId(ids: string[], id: string): void {
   let lo = 0;
@@ -147,85 +112,78 @@ function releaseInPlace(host: IoHostState, vm: IoVmState): void {
   removeId(host.vmIds, vm.vmId);
 }
 
-function putVm(state: IoState, vm: IoVmState): void {
-  const key = vmBucket(vm.vmId);
-  (state.vmBuckets[key] ??= {})[vm.vmId] = vm;
-}
-
-/** evolveIo updating `state` in place (and returning it): hosts, buckets and VM records are mutated or
- *  replaced; objects taken from event data are never mutated. Equal (deep) to evolveIo's result. */
-export function evolveIoInPlace(state: IoState, event: IoInputEvent): IoState {
+function applyIo(d: IoDraft, event: IoInputEvent): void {
   switch (event.type) {
     case 'HostAdded':
-      if (!state.hosts[event.data.hostId]) state.hosts[event.data.hostId] = newHostState(hostRegistration(event.data.hostId, event.data.spec));
-      return state;
+      if (!d.state.hosts[event.data.hostId]) d.state.hosts[event.data.hostId] = newHostState(hostRegistration(event.data.hostId, event.data.spec));
+      return;
     case 'IoHostRegistered':
-      if (!state.hosts[event.data.hostId]) state.hosts[event.data.hostId] = newHostState(event.data);
-      return state;
+      if (!d.state.hosts[event.data.hostId]) d.state.hosts[event.data.hostId] = newHostState(event.data);
+      return;
     case 'IoDevicesAttached': {
       const { vmId, hostId, domId, guest, workload, devices } = event.data;
-      const host = state.hosts[hostId];
+      const host = d.host(hostId);
       if (host) {
         bindInPlace(host, vmId, devices);
         host.nextDomId = Math.max(host.nextDomId, domId + 1);
       }
-      putVm(state, { vmId, hostId, domId, guest, workload, devices, powered: false });
-      return state;
+      d.putVm({ vmId, hostId, domId, guest, workload, devices, powered: false });
+      return;
     }
     case 'IoDevicesDiscovered': {
-      const vm = vmOf(state, event.data.vmId);
-      if (!vm) return state;
+      const vm = vmOf(d.state, event.data.vmId);
+      if (!vm) return;
       const unbound = new Set(event.data.unbound.map((u) => u.deviceId));
-      putVm(state, { ...vm, powered: true, devices: vm.devices.map((d) => connected(d, !unbound.has(d.deviceId))) });
-      return state;
+      d.putVm({ ...vm, powered: true, devices: vm.devices.map((dev) => connected(dev, !unbound.has(dev.deviceId))) });
+      return;
     }
     case 'IoDevicesClosed': {
-      const vm = vmOf(state, event.data.vmId);
-      if (vm) putVm(state, { ...vm, powered: false, devices: vm.devices.map(closed) });
-      return state;
+      const vm = vmOf(d.state, event.data.vmId);
+      if (vm) d.putVm({ ...vm, powered: false, devices: vm.devices.map(closed) });
+      return;
     }
     case 'IoGuestToolsInstalled': {
-      const vm = vmOf(state, event.data.vmId);
+      const vm = vmOf(d.state, event.data.vmId);
       if (vm) {
-        putVm(state, {
-          ...vm, guest: { ...vm.guest, toolsInstalled: true }, devices: vm.powered ? vm.devices.map((d) => connected(d, true)) : vm.devices,
+        d.putVm({
+          ...vm, guest: { ...vm.guest, toolsInstalled: true }, devices: vm.powered ? vm.devices.map((dev) => connected(dev, true)) : vm.devices,
         });
       }
-      return state;
+      return;
     }
     case 'IoDevicesDetached': {
-      const vm = vmOf(state, event.data.vmId);
-      if (!vm) return state;
-      const host = state.hosts[vm.hostId];
+      const vm = vmOf(d.state, event.data.vmId);
+      if (!vm) return;
+      const host = d.host(vm.hostId);
       if (host) releaseInPlace(host, vm);
-      delete state.vmBuckets[vmBucket(vm.vmId)][vm.vmId];
-      return state;
+      d.deleteVm(vm.vmId);
+      return;
     }
     case 'IoDevicesMoved': {
       const { vmId, toHostId, domId, reason, devices } = event.data;
-      const vm = vmOf(state, vmId);
-      if (!vm) return state;
-      const from = state.hosts[vm.hostId];
+      const vm = vmOf(d.state, vmId);
+      if (!vm) return;
+      const from = d.host(vm.hostId);
       if (from) releaseInPlace(from, vm);
-      const to = state.hosts[toHostId];
+      const to = d.host(toHostId);
       if (to) {
         bindInPlace(to, vmId, devices);
         to.nextDomId = Math.max(to.nextDomId, domId + 1);
       }
-      putVm(state, { ...vm, hostId: toHostId, domId, devices, powered: vm.powered && reason === 'live-migration' });
-      return state;
+      d.putVm({ ...vm, hostId: toHostId, domId, devices, powered: vm.powered && reason === 'live-migration' });
+      return;
     }
     case 'IoStatsChanged': {
-      const host = state.hosts[event.data.hostId];
-      if (!host) return state;
+      const host = d.host(event.data.hostId);
+      if (!host) return;
       for (const v of event.data.vms) {
         if (v.devices.length === 0 && v.iops === 0 && v.dom0CpuMhz === 0) delete host.reportedVms[v.vmId];
         else host.reportedVms[v.vmId] = v;
       }
       host.reported = event.data.host;
-      return state;
+      return;
     }
     default:
-      return state;
+      return;
   }
 }

@@ -61,18 +61,6 @@ export const vmOf = (state: IoState, vmId: string): IoVmState | undefined => sta
 export const allVms = (state: IoState): IoVmState[] =>
   Object.values(state.vmBuckets).flatMap((b) => Object.values(b)).sort((a, b) => (a.vmId < b.vmId ? -1 : a.vmId > b.vmId ? 1 : 0));
 
-export function withVm(state: IoState, vm: IoVmState): IoState {
-  const key = vmBucket(vm.vmId);
-  return { ...state, vmBuckets: { ...state.vmBuckets, [key]: { ...state.vmBuckets[key], [vm.vmId]: vm } } };
-}
-
-export function withoutVm(state: IoState, vmId: string): IoState {
-  const key = vmBucket(vmId);
-  const bucket = { ...state.vmBuckets[key] };
-  delete bucket[vmId];
-  return { ...state, vmBuckets: { ...state.vmBuckets, [key]: bucket } };
-}
-
 export const hasIommu = (spec: HostSpec): boolean => spec.cpu.features.some((f) => IOMMU_FEATURES.includes(f.toLowerCase()));
 
 const pciAddress = (index: number): string => `0000:${(index + 1).toString(16).padStart(2, '0')}:00.0`;
@@ -101,16 +89,3 @@ export function newHostState(data: Extract<IoEvent, { type: 'IoHostRegistered' }
   };
 }
 
-/** Insert or remove an id in a sorted array, returning a new array. */
-export function withId(ids: readonly string[], id: string): string[] {
-  if (ids.includes(id)) return [...ids];
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ids[mid] < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return [...ids.slice(0, lo), id, ...ids.slice(lo)];
-}
-export const withoutId = (ids: readonly string[], id: string): string[] => ids.filter((x) => x !== id);
