@@ -7,6 +7,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { HTTP_STATUS, VirtsimError } from '@virtsim/contracts';
+import { carriedHeaders } from '@virtsim/messaging';
 import { addReadinessCheck, LeaderElector, problem, Runtime, vrmEpoch, vrmLeader } from '@virtsim/service-kit';
 
 export const FORWARDED_HEADER = 'x-virtsim-forwarded-by';
@@ -52,7 +53,8 @@ export function forwardToLeader(app: INestApplication): (req: Request, res: Resp
 
 function proxy(req: Request, res: Response, target: string, self: string): void {
   const url = new URL(req.originalUrl, target);
-  const headers: IncomingHttpHeaders = { ...req.headers, host: url.host, [FORWARDED_HEADER]: self };
+  // the request id and trace context of this call (the one made up here when the client sent none) go along
+  const headers: IncomingHttpHeaders = { ...req.headers, ...carriedHeaders(), host: url.host, [FORWARDED_HEADER]: self };
   const upstream = httpRequest(url, { method: req.method, headers }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);
