@@ -9,6 +9,7 @@ import { benchMigration } from './migration.bench.js';
 import { benchScheduler } from './scheduler.bench.js';
 import { benchStateHash } from './state-hash.bench.js';
 import { benchVrm } from './vrm.bench.js';
+import { benchWhatIf } from './whatif.bench.js';
 import { printTable } from './harness.js';
 
 const groups: Record<string, () => Promise<void>> = {
@@ -23,6 +24,7 @@ const groups: Record<string, () => Promise<void>> = {
   vrm: benchVrm,
   'state-hash': () => benchStateHash(),
   faults: benchFaults,
+  whatif: benchWhatIf,
 };
 
 const only = process.env.BENCH_ONLY?.split(',');
