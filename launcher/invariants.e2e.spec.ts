@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { startSystem, type System } from './system.js';
-import { apiClient, hostSpec, vmSpec } from './test-api.js';
+import { allEvents, apiClient, hostSpec, vmSpec } from './test-api.js';
 
 const dbs: Awaited<ReturnType<typeof createTestDatabase>>[] = [];
 const systems: System[] = [];
@@ -21,16 +21,6 @@ afterAll(async () => {
   for (const s of systems) await s.stop();
   for (const d of dbs) await d.drop();
 });
-
-async function allEvents(api: ReturnType<typeof apiClient>) {
-  const items: any[] = [];
-  for (let after = 0; ;) {
-    const page = (await api.get(`/events?after=${after}&limit=2000`)).body;
-    items.push(...page.items);
-    if (!page.nextCursor) return items;
-    after = Number(page.nextCursor);
-  }
-}
 
 const byId = (report: any, id: string) => report.invariants.find((i: any) => i.id === id);
 

@@ -3,7 +3,7 @@
 // installation rebuilds the same state hash; audit explains the HA restarts.
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { startSystem, type System } from './system.js';
-import { apiClient, hostSpec, vmSpec } from './test-api.js';
+import { allEvents, apiClient, hostSpec, vmSpec } from './test-api.js';
 
 const dbs: Awaited<ReturnType<typeof createTestDatabase>>[] = [];
 const systems: System[] = [];
@@ -20,16 +20,6 @@ afterAll(async () => {
   for (const s of systems) await s.stop();
   for (const d of dbs) await d.drop();
 });
-
-async function allEvents(api: ReturnType<typeof apiClient>) {
-  const items: any[] = [];
-  for (let after = 0; ;) {
-    const page = (await api.get(`/events?after=${after}&limit=2000`)).body;
-    items.push(...page.items);
-    if (!page.nextCursor) return items;
-    after = Number(page.nextCursor);
-  }
-}
 
 test('state?at before and after a host failure, audit of the restarts, export/import to the same hash', async () => {
   const a = await boot('replay_a');

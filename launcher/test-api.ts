@@ -33,3 +33,14 @@ export const vmSpec = (clusterId: string, name: string, over: Record<string, unk
   disks: [{ sizeGiB: 40, bus: 'virtio' }], nics: [{ model: 'virtio' }],
   ...over,
 });
+
+/** the whole log through GET /events, page by page (an export) */
+export async function allEvents(api: ReturnType<typeof apiClient>): Promise<any[]> {
+  const items: any[] = [];
+  for (let after = 0; ;) {
+    const page = (await api.get(`/events?after=${after}&limit=2000`)).body;
+    items.push(...page.items);
+    if (!page.nextCursor) return items;
+    after = Number(page.nextCursor);
+  }
+}
