@@ -71,3 +71,16 @@ test('must anti-affinity over 3 running VMs on 2 hosts: 409 naming the rule and 
   expect(rule.body.vmIds).toHaveLength(2);
   expect(await head()).toBe(before);
 });
+
+test('GET /guest-os lists the one compatibility table (F1), aliases and the unknown-guest rules; the OpenAPI doc has it', async () => {
+  const r = await admin.get('/guest-os');
+  expect(r.status).toBe(200);
+  expect(r.body.items).toEqual(expect.arrayContaining([
+    { family: 'linux', distro: 'neokylin', version: '6', pvDrivers: 'custom', mainstream: false, onlineCpu: false, onlineMemory: false },
+    { family: 'windows', distro: 'windows', version: '2019', pvDrivers: 'tools', mainstream: true, onlineCpu: false, onlineMemory: true },
+  ]));
+  expect(r.body.distroAliases.suse).toBe('sles');
+  expect(r.body.unknown.linux).toEqual({ pvDrivers: 'inbox', mainstream: false, onlineCpu: false, onlineMemory: false });
+  const doc = await fetch(`${sys.url}/api/v1/openapi.json`).then((x) => x.json()) as { paths: Record<string, unknown> };
+  expect(Object.keys(doc.paths)).toContain('/api/v1/guest-os');
+});

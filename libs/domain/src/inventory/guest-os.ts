@@ -1,19 +1,23 @@
-// Guest OS compatibility (F1) and what it allows for online CPU / memory change (F4).
+// Guest OS compatibility (F1): THE table, read by inventory (F4 online change, vm-reconfigure.ts), the io-backend
+// (I3 PV drivers, io/guest-drivers.ts) and the REST list GET /api/v1/guest-os. No other copy may exist
+// (guest-os-table.unit.spec.ts asserts the services read this one).
 //
 // API:
 //   GUEST_OS_TABLE: GuestOsEntry[]             supported guests (family, distro, version) and their capabilities
-//   guestOsSupport(guestOs): GuestOsSupport    the entry for a guest; unknown guests are allowed but
-//                                              non-mainstream (no online change, PV drivers must come from the vendor)
+//   guestOsSupport(guestOs): GuestOsSupport    the entry for a guest; a version matches its release's row
+//                                              ('7.9' is CentOS 7); unknown guests are allowed but not mainstream
+//   UNKNOWN_GUEST_RULES                        what an unknown guest gets, per family (listed with the table)
 //
 // Seed (part 2, items 1 and 4): a new OS needs its vendor's PV drivers; FusionCompute supports mainstream
 // Windows and Linux and NeoKylin (some versions need custom drivers); mainstream Linux changes CPU and memory
 // online, mainstream Windows changes memory online and CPU after a restart. Linux kernels since 2.6.25 carry
-// virtio drivers ("builtin"); Windows gets them from Tools (the seed: "Windows needs tools for a virtio NIC").
-// End-of-life releases (RHEL/CentOS 6, Ubuntu 16.04, Debian 9, Windows 7, Server 2008 R2) stay supported but
-// are not mainstream, as vendors' compatibility guides list them as legacy.
-import type { GuestOs } from '@virtsim/contracts';
+// virtio drivers ("inbox"), so an unknown Linux (e.g. Ubuntu 25.04) boots from virtio but, not being on the
+// list, gets no online change; Windows gets its drivers from Tools (the seed: "Windows needs tools for a virtio
+// NIC"). End-of-life releases (RHEL/CentOS 6, Ubuntu 16.04, Debian 9, Windows 7, Server 2008 R2) stay supported
+// but are not mainstream, as vendors' compatibility guides list them as legacy.
+import type { GuestOs, IoPvDriverSource } from '@virtsim/contracts';
 
-export type PvDrivers = 'builtin' | 'tools' | 'custom';
+export type PvDrivers = IoPvDriverSource;
 export interface GuestOsSupport {
   pvDrivers: PvDrivers;
   onlineCpu: boolean;
@@ -25,10 +29,11 @@ export interface GuestOsSupport {
 export interface GuestOsEntry extends Omit<GuestOsSupport, 'known'> {
   family: GuestOs['family'];
   distro: string;
+  /** a release: matches itself and its point releases ('7' matches '7.9') */
   version: string;
 }
 
-const linux = (distro: string, versions: string[], mainstream: boolean, pvDrivers: PvDrivers = 'builtin'): GuestOsEntry[] =>
+const linux = (distro: string, versions: string[], mainstream: boolean, pvDrivers: PvDrivers = 'inbox'): GuestOsEntry[] =>
   versions.map((version) => ({ family: 'linux', distro, version, pvDrivers, mainstream, onlineCpu: mainstream, onlineMemory: mainstream }));
 const windows = (versions: string[], mainstream: boolean): GuestOsEntry[] =>
   versions.map((version) => ({ family: 'windows', distro: 'windows', version, pvDrivers: 'tools', mainstream, onlineCpu: false, onlineMemory: mainstream }));
@@ -39,25 +44,40 @@ export const GUEST_OS_TABLE: readonly GuestOsEntry[] = Object.freeze([
   ...linux('ubuntu', ['16.04'], false), ...linux('ubuntu', ['18.04', '20.04', '22.04', '24.04'], true),
   ...linux('sles', ['12', '15'], true),
   ...linux('debian', ['9'], false), ...linux('debian', ['10', '11', '12'], true),
-  // NeoKylin: the older releases ship no virtio front-ends and need Huawei's custom PV drivers.
+  ...linux('euleros', ['2'], true),
+  // NeoKylin 5 and 6 (every 6.x): vendor-built kernels without virtio front-ends, Huawei's custom PV drivers.
   ...linux('neokylin', ['5', '6'], false, 'custom'), ...linux('neokylin', ['7'], true),
   ...windows(['2008r2', '7'], false),
   ...windows(['2012', '2012r2', '2016', '2019', '2022', '10', '11'], true),
 ]);
 
-const INDEX: ReadonlyMap<string, GuestOsEntry> = new Map(GUEST_OS_TABLE.map((e) => [key(e.family, e.distro, e.version), e]));
+/** Names a user may give for a distro of the table. */
+export const DISTRO_ALIASES: Readonly<Record<string, string>> = { suse: 'sles', 'suse linux enterprise server': 'sles', redhat: 'rhel', 'red hat enterprise linux': 'rhel' };
 
-function key(family: string, distro: string | undefined, version: string): string {
-  const d = family === 'windows' ? 'windows' : (distro ?? '').trim().toLowerCase();
-  const v = version.trim().toLowerCase().replace(/\s+/g, '').replace(/^(server|windowsserver|windows)/, '');
-  return `${family}/${d}/${v}`;
+export const UNKNOWN_GUEST_RULES: Readonly<Record<GuestOs['family'], Omit<GuestOsSupport, 'known'>>> = {
+  linux: { pvDrivers: 'inbox', onlineCpu: false, onlineMemory: false, mainstream: false },
+  windows: { pvDrivers: 'tools', onlineCpu: false, onlineMemory: false, mainstream: false },
+};
+
+function distroOf(os: GuestOs): string {
+  if (os.family === 'windows') return 'windows';
+  const d = (os.distro ?? '').trim().toLowerCase();
+  return Object.hasOwn(DISTRO_ALIASES, d) ? DISTRO_ALIASES[d]! : d;
 }
+const versionOf = (version: string): string => version.trim().toLowerCase().replace(/\s+/g, '').replace(/^(server|windowsserver|windows)/, '');
+
+const INDEX: ReadonlyMap<string, GuestOsEntry> = new Map(GUEST_OS_TABLE.map((e) => [`${e.family}/${e.distro}/${e.version}`, e]));
 
 export function guestOsSupport(guestOs: GuestOs): GuestOsSupport {
-  const entry = INDEX.get(key(guestOs.family, guestOs.distro, guestOs.version));
-  if (entry) {
-    const { pvDrivers, onlineCpu, onlineMemory, mainstream } = entry;
-    return { pvDrivers, onlineCpu, onlineMemory, mainstream, known: true };
+  const prefix = `${guestOs.family}/${distroOf(guestOs)}/`;
+  // '7.9.2009' -> '7.9.2009', '7.9', '7': the longest release that is listed wins
+  const parts = versionOf(guestOs.version).split('.');
+  for (let n = parts.length; n > 0; n--) {
+    const entry = INDEX.get(prefix + parts.slice(0, n).join('.'));
+    if (entry) {
+      const { pvDrivers, onlineCpu, onlineMemory, mainstream } = entry;
+      return { pvDrivers, onlineCpu, onlineMemory, mainstream, known: true };
+    }
   }
-  return { pvDrivers: guestOs.family === 'windows' ? 'tools' : 'custom', onlineCpu: false, onlineMemory: false, mainstream: false, known: false };
+  return { ...UNKNOWN_GUEST_RULES[guestOs.family], known: false };
 }

@@ -2,7 +2,7 @@
 //
 // Rules (seed part 2, item 4, with the F1 table in guest-os.ts):
 // - stopped or failed VMs take any change at once;
-// - a running VM needs a mainstream guest with its PV drivers in place (builtin, or Tools / vendor drivers
+// - a running VM needs a mainstream guest with its PV drivers in place (inbox, or Tools / vendor drivers
 //   installed: `toolsInstalled`), otherwise conflict 'vm.onlineChange' / 'vm.pvDriversMissing';
 // - memory grows online (Linux and Windows); shrinking it online is refused ('vm.memoryShrinkOnline'): guests
 //   cannot hot-remove DIMMs, the balloon (memory context) is how a running guest gives memory back;
@@ -46,7 +46,7 @@ function onlineChange(vm: VmView, wantedVcpus: number, wantedMemory: number): Co
     throw conflict('vm.onlineChange', `VM ${current.name} (${vm.id}) runs ${guest}, not a mainstream guest: power it off to change CPU or memory`,
       { vmId: vm.id, guestOs: current.guestOs });
   }
-  if (support.pvDrivers !== 'builtin' && !current.toolsInstalled) {
+  if (support.pvDrivers !== 'inbox' && !current.toolsInstalled) {
     throw conflict('vm.pvDriversMissing', `VM ${current.name} (${vm.id}) runs ${guest} without Tools: online change needs its PV drivers`,
       { vmId: vm.id });
   }

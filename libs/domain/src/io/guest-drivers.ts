@@ -1,4 +1,4 @@
-// Guest OS compatibility (F1) and PV driver availability (I3).
+// PV driver availability (I3), from the guest OS compatibility table (F1, inventory/guest-os.ts).
 //
 // Linux has shipped virtio-blk / virtio-net (2.6.24-25) and Xen blkfront/netfront in mainline for years,
 // so Linux guests bring their own PV drivers. Windows ships none: Setup finds no virtio disk unless the
@@ -8,41 +8,9 @@
 // customized drivers"); it is delivered with the Tools, so for them toolsInstalled means "the custom
 // build is installed", and the Windows virtio-drivers floppy does not help.
 import type { GuestOs, IoGuest, IoPvDriverSource } from '@virtsim/contracts';
+import { guestOsSupport } from '../inventory/guest-os.js';
 
-export interface GuestOsSupport {
-  family: GuestOs['family'];
-  /** lower-case distribution, '*' = any not listed */
-  distro: string;
-  /** version prefixes this row covers, '*' = any */
-  versions: string[];
-  pvDrivers: IoPvDriverSource;
-  /** mainstream enough for online CPU / memory change (F4) */
-  mainstream: boolean;
-}
-
-/** First matching row wins; the '*' rows close each family. */
-export const GUEST_OS_SUPPORT: readonly GuestOsSupport[] = [
-  { family: 'linux', distro: 'neokylin', versions: ['5', '6.0'], pvDrivers: 'custom', mainstream: false },
-  { family: 'linux', distro: 'neokylin', versions: ['*'], pvDrivers: 'inbox', mainstream: false },
-  { family: 'linux', distro: 'centos', versions: ['*'], pvDrivers: 'inbox', mainstream: true },
-  { family: 'linux', distro: 'rhel', versions: ['*'], pvDrivers: 'inbox', mainstream: true },
-  { family: 'linux', distro: 'ubuntu', versions: ['*'], pvDrivers: 'inbox', mainstream: true },
-  { family: 'linux', distro: 'suse', versions: ['*'], pvDrivers: 'inbox', mainstream: true },
-  { family: 'linux', distro: 'debian', versions: ['*'], pvDrivers: 'inbox', mainstream: true },
-  { family: 'linux', distro: 'euleros', versions: ['*'], pvDrivers: 'inbox', mainstream: true },
-  { family: 'linux', distro: '*', versions: ['*'], pvDrivers: 'inbox', mainstream: false },
-  { family: 'windows', distro: '*', versions: ['*'], pvDrivers: 'tools', mainstream: true },
-];
-
-const versionMatches = (prefixes: string[], version: string): boolean =>
-  prefixes.some((p) => p === '*' || version === p || version.startsWith(`${p}.`));
-
-export function guestOsSupport(os: GuestOs): GuestOsSupport {
-  const distro = (os.distro ?? '').toLowerCase();
-  const row = GUEST_OS_SUPPORT.find((r) => r.family === os.family && (r.distro === '*' || r.distro === distro) && versionMatches(r.versions, os.version));
-  return row ?? GUEST_OS_SUPPORT[GUEST_OS_SUPPORT.length - 1];
-}
-
+/** F1 / I3: where the guest's PV drivers come from, read from the one guest OS table (inventory/guest-os.ts). */
 export const pvDriverSource = (os: GuestOs): IoPvDriverSource => guestOsSupport(os).pvDrivers;
 
 /** Why a PV (virtio / Xen) device of this kind has no driver in the guest, or null when it has one. */

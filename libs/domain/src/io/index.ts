@@ -15,7 +15,7 @@ import { vmOf, type IoState } from './state.js';
 
 export * from './costs.js';
 export { driveLetters, linuxDiskPrefix, nameDisks, nicName, floppyName, gpuName, vbdDevId } from './naming.js';
-export { GUEST_OS_SUPPORT, guestOsSupport, pvDriverSource, missingPvDriver, type GuestOsSupport } from './guest-drivers.js';
+export { pvDriverSource, missingPvDriver } from './guest-drivers.js';
 export { equivalentDeviceFree, freeVgpuProfiles, planPci, profileFramebufferGiB, vgpuSlicesPerGpu, type FreeVgpuProfile, type PciRequest, type PciAllocation } from './host-pci.js';
 export { specDevices, bindPci, diskMode, nicMode } from './devices.js';
 export { XENBUS_STATE_VALUE, frontendPath, backendPath, registryOf, connectWalk, closeWalk, type XenstoreEntry, type XenbusWalk } from './xenbus.js';
