@@ -3,7 +3,9 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { connect } from '@nats-io/transport-node';
 import { PrefixedNatsClient, request } from '@virtsim/messaging';
-import { PrivateNats } from './fault-harness.js';
+import { loadConfig, Runtime } from '@virtsim/service-kit';
+import { createTestDatabase } from '@virtsim/testing';
+import { PrivateNats, sleep } from './fault-harness.js';
 
 let nats: PrivateNats;
 beforeAll(async () => { nats = await PrivateNats.start(); });
@@ -28,8 +30,25 @@ test('NATS goes away while a request waits: it fails at once as unavailable; aft
   responder.subscribe('outage.scheduler.place', { callback: (_e, m) => { m.respond(JSON.stringify({ id: JSON.parse(m.string()).id, response: { hostId: 'h1' }, isDisposed: true })); } });
   await responder.flush();
   let answer: unknown = null;
-  while (answer === null) answer = await request(client as unknown as ClientProxy, 'scheduler.place', { vmId: 'vm1' }, 2000).catch(() => null);
+  // until the client has reconnected (a refusal while reconnecting may come without a timer turn: sleep between)
+  while (answer === null) answer = await request(client as unknown as ClientProxy, 'scheduler.place', { vmId: 'vm1' }, 2000).catch(() => sleep(100).then(() => null));
   expect(answer).toEqual({ hostId: 'h1' });
   await responder.close();
   await client.close();
+});
+
+test('/health reports messaging degraded while NATS is away, and up again once the runtime has reconnected by itself', async () => {
+  const db = await createTestDatabase('nats_outage');
+  const rt = await Runtime.create(loadConfig({ DATABASE_URL: db.url, NATS_URL: nats.url, VIRTSIM_SERVICE: 'scheduler', VIRTSIM_SUBJECT_PREFIX: 'outage2', LOG_LEVEL: 'silent' }));
+  try {
+    expect(rt.natsUp()).toBe(true);
+    await nats.down();
+    while (rt.natsUp()) await sleep(50);
+    await nats.up();
+    while (!rt.natsUp()) await sleep(50);
+    expect(rt.natsUp()).toBe(true);
+  } finally {
+    await rt.close();
+    await db.drop();
+  }
 });
