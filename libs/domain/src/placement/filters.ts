@@ -3,6 +3,7 @@
 //   -> devices -> datastores
 // Every check reads the host's incremental aggregates only: O(rules of the VM + NUMA nodes + GPUs) per host.
 import type { NumaPlacement, PlacementFilterName, VmSpec } from '@virtsim/contracts';
+import { hostCpuCapacity } from '../cpu/capacity.js';
 import { checkCpuModeSupported } from '../cpu/executor.js';
 import { hugePagesDemandMiB } from './accounting.js';
 import { assignGpus } from './devices.js';
@@ -41,11 +42,18 @@ export const FILTER_REASONS: Partial<Record<PlacementFilterName, string>> = {
 const cpuModeFits = (host: PlacementHost, spec: VmSpec): boolean =>
   checkCpuModeSupported(host.spec.hypervisor.mode, { cpu: host.spec.cpu, hypervisor: host.spec.hypervisor }, { family: spec.guestOs.family })?.rule !== 'cpu.paravirtualGuest';
 
+/** C6: MHz VMs may reserve: a type-2 host keeps its host OS share (cpu/capacity.ts, the one rule), so a
+ *  2 x 8 x 2 x 2,600 MHz type-2 host reserves 74,880 of 83,200 MHz. */
+const reservableMhz = (host: PlacementHost): number => {
+  const c = hostCpuCapacity(host.spec.cpu, host.spec.hypervisor);
+  return c.totalMhz - c.hostOsReservedMhz;
+};
+
 /** P1: vCPUs may be overcommitted up to the cluster ratio; MHz reservations never are. */
 function cpuFits(host: PlacementHost, spec: VmSpec, policy: ClusterPolicy): boolean {
   const a = host.alloc;
   return a.vcpus + spec.vcpus <= host.threads * policy.cpuOvercommitRatio
-    && a.reservedMhz + (spec.cpuReservationMhz ?? 0) <= host.mhz;
+    && a.reservedMhz + (spec.cpuReservationMhz ?? 0) <= Math.min(host.mhz, reservableMhz(host));
 }
 
 /** M4: configured memory up to usable memory (x ratio with overcommit); reservations never overcommitted. */
