@@ -43,7 +43,7 @@ test('every service rebuilds the state at a past position from its snapshots exa
   let compared = 0;
   for (const p of services) {
     await p.catchUp();
-    const kept = (await sys.rt.store.snapshotPositions(p.name)).map((s) => s.position);
+    const kept = (await sys.rt.store.snapshotPositions(p.snapshotKey)).map((s) => s.position);
     expect(kept.length).toBeGreaterThan(0);
     const positions = [...new Set(kept.flatMap((k) => [k - 1, k, k + 1]).concat(Math.floor(head / 2)))].filter((x) => x > 0 && x < p.position);
     for (const at of positions) {

@@ -59,8 +59,8 @@ export class Projection<S> {
   }
 
   get name(): string { return this.def.name; }
-  /** where this projection's snapshots are kept: version 1 keeps the bare name */
-  private get snapshotKey(): string { return (this.def.version ?? 1) === 1 ? this.def.name : `${this.def.name}@v${this.def.version}`; }
+  /** the snapshots' consumer key: the name, with the version from 2 on (older versions' snapshots are not read) */
+  get snapshotKey(): string { return (this.def.version ?? 1) === 1 ? this.def.name : `${this.def.name}@v${this.def.version}`; }
   get position(): number { return this.subscription?.position ?? 0; }
   get caughtUp(): boolean { return this.subscription?.caughtUp ?? false; }
 
