@@ -163,14 +163,16 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     expect(samples.map((e) => e.data.hostId)).toEqual(['a', 'b', 'c']);
     expect(samples[0]!.data).toMatchObject({ reason: 'first-sample', totalVcpus: 36, demandMhz: 74880, simTime: 300 });
     const drs = (await stream('placement-c3')).filter((e) => e.type === 'DrsRecommendationMade');
-    expect(drs).toHaveLength(1);
+    // VMware's tolerance at threshold 3 over 3 hosts is 0.2 / sqrt(3) = 0.115: four moves get the cluster within it
+    expect(drs.map((e) => [e.data.vmId, e.data.toHostId, e.data.rationale.priority])).toEqual([['a0', 'b', 2], ['a1', 'b', 2], ['a2', 'c', 2], ['a3', 'b', 3]]);
     expect(drs[0]!.data).toMatchObject({
       recommendationId: 'drs-c3-300-1', vmId: 'a0', fromHostId: 'a', toHostId: 'b',
-      rationale: { imbalanceBefore: 0.356, imbalanceAfter: 0.283, benefit: 0.073, priority: 3, reason: 'load-balance' },
+      rationale: { imbalanceBefore: 0.356, imbalanceAfter: 0.283, benefit: 0.073, priority: 2, reason: 'load-balance' },
     });
     expect(drs[0]!.metadata.simTime).toBe(300);
     const { items } = await ask('scheduler.drs-recommendations', { clusterId: 'c3' });
-    expect(items).toEqual([expect.objectContaining({ id: 'drs-c3-300-1', vmId: 'a0', fromHostId: 'a', toHostId: 'b', priority: 3, rationale: expect.objectContaining({ benefit: 0.073 }) })]);
+    expect(items).toHaveLength(4);
+    expect(items[0]).toEqual(expect.objectContaining({ id: 'drs-c3-300-1', vmId: 'a0', fromHostId: 'a', toHostId: 'b', priority: 2, rationale: expect.objectContaining({ benefit: 0.073 }) }));
     // same workload next tick: no new sample, no DRS (not a 300 s boundary)
     const cpuBefore = (await stream('cpu-c3')).length;
     expect((await tick(31, 310)).events).toBe(0);
@@ -184,7 +186,7 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     const events = await stream('placement-c3');
     expect(events.at(-1)).toMatchObject({ type: 'DrsRecommendationApplied', data: { recommendationId: 'drs-c3-300-1', migrationId: 'm-a0', automatic: false } });
     expect(await ask('scheduler.drs-apply', { clusterId: 'c3', recommendationId: 'drs-c3-300-1' })).toMatchObject({ alreadyApplied: true, migrationId: 'm-a0' });
-    expect((await ask('scheduler.drs-recommendations', { clusterId: 'c3' })).items).toEqual([]);
+    expect((await ask('scheduler.drs-recommendations', { clusterId: 'c3' })).items.map((i: { id: string }) => i.id)).toEqual(['drs-c3-300-2', 'drs-c3-300-3', 'drs-c3-300-4']);
     expect(await fail('scheduler.drs-apply', { clusterId: 'c3', recommendationId: 'drs-c3-300-9' })).toMatchObject({ code: 'not-found' });
   });
 
@@ -207,7 +209,8 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
   test('scheduler.cpu-modes runs a mix in every mode on a host', async () => {
     const r = await ask('scheduler.cpu-modes', { hostId: 'a', mix: { kernel: { privileged: 10, 'sensitive-unprivileged': 5, ordinary: 100 } } });
     expect(r.mode).toBe('hardware-assisted');
-    expect(r.result.totals).toMatchObject({ vmExits: 10, wrongResults: 0 });
+    // with EPT, 4 in 20 of a privileged class exit (CPUID, INVD; CR3 loads and INVLPG stay in the guest): 2 of 10
+    expect(r.result.totals).toMatchObject({ vmExits: 2, wrongResults: 0 });
     expect(r.modes['trap-and-emulate'].totals).toMatchObject({ traps: 10, wrongResults: 5 });
     const fromVm = await ask('scheduler.cpu-modes', { vmId: 'a1' });
     expect(fromVm).toMatchObject({ hostId: 'a', vmId: 'a1', mixSource: expect.stringContaining('vm-workload') });
@@ -223,8 +226,12 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     // DRS at 600: the move is handed to migration.start, which refuses it
     await tick(60, 600);
     const drs = (await stream('placement-c4')).filter((e) => e.type.startsWith('Drs'));
-    expect(drs.map((e) => [e.type, e.data.vmId])).toEqual([['DrsRecommendationMade', 'x0-refused'], ['DrsRecommendationFailed', 'x0-refused']]);
-    expect(drs[1]!.data.reason).toMatch(/avx512f/);
+    expect(drs.map((e) => [e.type, e.data.vmId])).toEqual([
+      ...['x0-refused', 'x1', 'x2', 'x3'].map((vm) => ['DrsRecommendationMade', vm]),
+      ['DrsRecommendationFailed', 'x0-refused'],
+      ...['x1', 'x2', 'x3'].map((vm) => ['DrsRecommendationApplied', vm]),
+    ]);
+    expect(drs[4]!.data.reason).toMatch(/avx512f/);
     // 40 min below the band: power-off recommended for the emptiest host, evacuation requested
     await tick(272, 2720);
     const off = (await stream('placement-c4')).filter((e) => e.type === 'DpmHostPowerOffRecommended');
