@@ -16,6 +16,8 @@ const LISTED: Record<AnyEvent['type'], true> = {
   BalloonDeflated: true,
   BalloonInflated: true,
   ClockAdvanced: true,
+  ClockPaused: true,
+  ClockStarted: true,
   ClusterCreated: true,
   ClusterPolicyChanged: true,
   CpuHostSamplingStopped: true,

@@ -21,7 +21,14 @@ export type InventoryEvent =
   | EventOf<'VmDeleted', { vmId: string; clusterId: string; hostId: string | null }>
   | EventOf<'RuleCreated', { ruleId: string; clusterId: string; spec: RuleSpec }>
   | EventOf<'RuleDeleted', { ruleId: string; clusterId: string }>
-  | EventOf<'ClockAdvanced', { tick: number; simTime: number; tickSeconds: number }>;
+  | EventOf<'ClockAdvanced', { tick: number; simTime: number; tickSeconds: number }>
+  | SimClockEvent;
+
+/** The clock's mode on stream `clock` (schema version 1): it runs by itself at `rate` simulated seconds per real
+ *  second from ClockStarted until ClockPaused; a restarted leader reads it back and runs on. */
+export type SimClockEvent =
+  | EventOf<'ClockStarted', { rate: number }>
+  | EventOf<'ClockPaused', Record<string, never>>;
 
 /** Where a VM runs. Placement (saga) emits VmPlaced; every later move (live/cold migration, HA restart) emits VmRelocated.
  *  Every service that keeps per-host accounting follows these two plus VmDeleted / VmCreationFailed. */

@@ -13,3 +13,4 @@ export * from './vm-reconfigure.js';
 export * from './rule.js';
 export * from './saga.js';
 export * from './task.js';
+export * from './sim-clock.js';
