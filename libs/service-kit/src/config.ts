@@ -13,6 +13,9 @@ const Env = z.object({
     for (const message of apiTokenProblems(spec)) ctx.addIssue({ code: 'custom', message });
   }).optional(),
   VIRTSIM_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  // the simulated clock runs by itself at this many simulated seconds per real second from the start (as POST
+  // /sim/run); `manual`: it never runs by itself here, whatever the log says (what-if forks)
+  VIRTSIM_SIM_RATE: z.union([z.literal('manual'), z.coerce.number().positive().max(604_800)]).optional(),
   VIRTSIM_SNAPSHOT_EVERY: z.coerce.number().int().min(100).default(50_000),
   VIRTSIM_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   // how long a saga step, compensation or other long operation keeps asking a service that does not answer
