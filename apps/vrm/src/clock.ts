@@ -2,6 +2,7 @@
 // a time, and answers when every service has appended its decisions for that tick.
 import { Injectable } from '@nestjs/common';
 import { protocol, TICK_PHASES } from '@virtsim/contracts';
+import { inventory } from '@virtsim/domain';
 import { notDelivered, withRetry } from '@virtsim/messaging';
 import { streams } from './state.js';
 import { stepPolicy } from './step-retry.js';
@@ -19,10 +20,30 @@ export class Clock {
 
   get now() { return this.vrm.state.clock; }
 
+  get mode() { return this.vrm.state.clockMode; }
+
   advance(seconds: number): Promise<{ tick: number; simTime: number; ticks: number; events: number }> {
     const run = this.queue.then(() => this.run(seconds));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** one tick of the running clock, in turn with manual advances; none once the clock was paused meanwhile */
+  runningTick(): Promise<boolean> {
+    const run = this.queue.then(async () => {
+      if (this.mode.mode !== 'running') return false;
+      await this.run(this.vrm.ctx.config.VIRTSIM_TICK_SECONDS);
+      return true;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** records RunClock / PauseClock (nothing when the clock is already so) */
+  setMode(command: inventory.SimClockCommand) {
+    return this.vrm.run((s) => ({
+      appends: [{ streamId: streams.clock, events: inventory.simClockDecider.decide(command, s.clockMode) }], result: {},
+    }));
   }
 
   private async run(seconds: number) {

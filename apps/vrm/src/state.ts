@@ -11,6 +11,8 @@ export interface VrmState {
   sagas: inventory.CreationSagas;
   tasks: inventory.VrmTasks;
   clock: Clock;
+  /** manual, or running by itself at a rate (ClockStarted / ClockPaused) */
+  clockMode: inventory.SimClockMode;
   counters: { c: number; h: number; vm: number; r: number; t: number };
   /** vmId -> its latest vm.create task */
   vmTasks: Record<string, string>;
@@ -21,6 +23,7 @@ export const initialVrmState = (): VrmState => ({
   sagas: {},
   tasks: {},
   clock: { tick: 0, simTime: 0, tickSeconds: 10 },
+  clockMode: inventory.simClockDecider.initialState(),
   counters: { c: 0, h: 0, vm: 0, r: 0, t: 0 },
   vmTasks: {},
 });
@@ -47,11 +50,14 @@ export function evolveVrm(state: VrmState, event: RecordedEvent): VrmState {
   }
   if (event.type === 'VmCreationRequested') state.counters.vm = Math.max(state.counters.vm, vmNumber((event.data as { vmId: string }).vmId));
   if (event.type === 'ClockAdvanced') state.clock = { ...(event.data as Clock) };
+  state.clockMode = inventory.evolveSimClock(state.clockMode, event);
   return state;
 }
 
 export const vrmProjection: ProjectionDef<VrmState> = {
   name: 'vrm',
+  // 2: the clock mode joined the state
+  version: 2,
   initialState: initialVrmState,
   evolve: evolveVrm,
 };

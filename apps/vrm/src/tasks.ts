@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { notFound, protocol, VirtsimError } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { notDelivered, withRetry } from '@virtsim/messaging';
+import { effectiveClockMode } from './clock-mode.js';
 import { nextId, streams } from './state.js';
 import { stepPolicy } from './step-retry.js';
 import { Vrm } from './vrm.service.js';
@@ -38,7 +39,10 @@ export class Tasks {
     for (;;) {
       await this.sync(taskId);
       const task = this.resource(taskId);
-      if (FINISHED.has(task.state) || performance.now() > deadline) return task;
+      if (FINISHED.has(task.state)) return task;
+      // waiting for ticks nobody will run would only end in the timeout: say how to get time moving
+      if (inventory.needsSimulatedTime(task.kind) && effectiveClockMode(this.vrm).mode === 'manual') return { ...task, hint: inventory.CLOCK_STOPPED_HINT };
+      if (performance.now() > deadline) return task;
       await new Promise((r) => setTimeout(r, task.kind === 'vm.migrate' ? 200 : 20));
     }
   }

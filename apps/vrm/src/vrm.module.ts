@@ -13,6 +13,7 @@ import { TasksController } from './api/tasks.controller.js';
 import { VmBatchController, VmsController } from './api/vms.controller.js';
 import { WhatIfController } from './api/whatif.controller.js';
 import { Clock } from './clock.js';
+import { ClockDriver } from './clock-driver.js';
 import { AuthGuard } from './http/auth.js';
 import { LeaderController, LeaderGuard } from './http/leadership.js';
 import { InvariantWatcher } from './invariants/watcher.js';
@@ -30,6 +31,6 @@ import { WhatIf } from './whatif/whatif.service.js';
     ClustersController, HostsController, VmBatchController, EncapsulationController, VmsController, TasksController,
     SimController, EventsController, StateController, AuditController, LeaderController, InvariantsController, WhatIfController, GuestOsController,
   ],
-  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, Watchdog, InvariantWatcher, WhatIf, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
+  providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, ClockDriver, Watchdog, InvariantWatcher, WhatIf, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
 })
 export class VrmModule {}
