@@ -36,6 +36,8 @@ export async function openFork(real: Runtime, at: number): Promise<Fork> {
   const rt = await Runtime.create(loadConfig({
     ...scratch.env, PORT: '0', LOG_LEVEL: real.config.LOG_LEVEL, VIRTSIM_API_TOKENS: `admin:${token}`,
     VIRTSIM_TICK_SECONDS: String(real.config.VIRTSIM_TICK_SECONDS), VIRTSIM_SNAPSHOT_EVERY: '100000000',
+    // a fork's time moves only by its steps, even when the real clock runs by itself
+    VIRTSIM_SIM_RATE: 'manual',
   }));
   const running: RunningService<unknown>[] = [];
   const stop = async () => {
