@@ -78,3 +78,11 @@ export function scanForSimTime(
   }
   return { position, lastSimTime, done: false };
 }
+
+/** Parses a clock rate in simulated seconds per real second: 60, "60x", "0.5x". */
+export function parseRate(input: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*x?\s*$/i.exec(input);
+  const rate = m ? Number(m[1]) : Number.NaN;
+  if (!(rate > 0)) throw new UsageError(`invalid rate "${input}": simulated seconds per real second, e.g. 60x (a minute per second) or 3600x`);
+  return rate;
+}

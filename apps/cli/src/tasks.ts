@@ -10,6 +10,8 @@ export interface Task {
   progress: number;
   result?: unknown;
   error?: unknown;
+  /** set by the server on an unfinished task that waits for simulated time while the clock is stopped */
+  hint?: string;
 }
 
 const TASK_STATES = new Set(['queued', 'running', 'succeeded', 'failed']);
@@ -29,6 +31,18 @@ export function taskErrorMessage(t: Task): string {
   const code = o.code ?? o.status;
   return `task ${t.id} (${t.kind}) failed${code ? ` [${String(code)}]` : ''}: ${String(msg)}`;
 }
+
+/** what to say instead of waiting for ticks nobody runs */
+export function stoppedClockMessage(t: Task): string {
+  return [
+    `task ${t.id} (${t.kind}) is ${t.state} at ${t.progress ?? 0}% and waits for simulated time, but the simulated clock is stopped.`,
+    'Start it:   virtsim sim run --rate 60x   (or advance it: virtsim sim advance 5m, or wait with --drive 10s)',
+    `Then:       virtsim tasks wait ${t.id}`,
+  ].join('\n');
+}
+
+/** an unfinished task the server says will not move by itself (and the caller is not advancing the clock) */
+const stalled = (t: Task, opts: WaitOptions) => !!t.hint && !opts.onPoll && (t.state === 'queued' || t.state === 'running');
 
 export interface WaitOptions {
   progress: boolean;
@@ -53,6 +67,7 @@ export async function waitTask(client: ApiClient, task: Task, opts: WaitOptions)
   let interval = opts.intervalMs ?? 200;
   try {
     while (cur.state === 'queued' || cur.state === 'running') {
+      if (stalled(cur, opts)) throw new CliError(stoppedClockMessage(cur));
       if (Date.now() > deadline) throw new CliError(`task ${cur.id} did not finish in time (last state ${cur.state}, ${cur.progress}%)`);
       if (opts.onPoll) await opts.onPoll();
       else await sleep(interval);

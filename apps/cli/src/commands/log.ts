@@ -7,7 +7,7 @@ import { CliError, UsageError } from '../errors.js';
 import { SseParser, type ApiClient } from '../http.js';
 import { readEvents, type LogEvent } from '../read-events.js';
 import { batchEvents, parseNdjson } from '../eventlog.js';
-import { formatDuration, parseAt, parseDuration, scanForSimTime } from '../simtime.js';
+import { formatDuration, parseAt, parseDuration, parseRate, scanForSimTime } from '../simtime.js';
 import { extractInventory, vmHostId } from '../inventory.js';
 
 export function eventLine(ev: LogEvent): string {
@@ -98,11 +98,18 @@ export function eventsCommand(): Command {
   return c;
 }
 
+interface SimClock { simTime: number; tick: number; tickSeconds: number; mode?: 'manual' | 'running'; rate?: number | null }
+
+export function clockLine(clock: SimClock): string {
+  const mode = clock.mode === 'running' ? `running at ${clock.rate}x` : 'stopped (manual: virtsim sim run --rate 60x, or sim advance)';
+  return `t=${clock.simTime}s (${formatDuration(clock.simTime)}), tick ${clock.tick}, ${clock.tickSeconds}s per tick, ${mode}`;
+}
+
 export function simCommand(): Command {
   const c = new Command('sim').description('the simulated clock');
-  c.command('clock', { isDefault: true }).description('show the clock').action(act(async (ctx) => {
-    const clock = await (await ctx.client()).get<{ simTime: number; tick: number; tickSeconds: number }>('/sim/clock');
-    ctx.emit(clock, () => `t=${clock.simTime}s (${formatDuration(clock.simTime)}), tick ${clock.tick}, ${clock.tickSeconds}s per tick`);
+  c.command('clock', { isDefault: true }).description('show the clock: simulated time, tick, and whether it runs by itself').action(act(async (ctx) => {
+    const clock = await (await ctx.client()).get<SimClock>('/sim/clock');
+    ctx.emit(clock, () => clockLine(clock));
   }));
   c.command('advance <duration>')
     .description('run the simulation forward, e.g. 300, 300s, 5m, 1h')
@@ -113,6 +120,19 @@ export function simCommand(): Command {
       const answer = await client.post('/sim/advance', { seconds });
       const clock = await client.get<{ simTime: number; tick: number }>('/sim/clock');
       ctx.emit({ advanced: seconds, clock, answer }, () => `advanced ${formatDuration(seconds)}; now t=${clock.simTime}s (tick ${clock.tick})`);
+    }));
+  c.command('run')
+    .description('let the clock run by itself until paused, e.g. --rate 60x (a simulated minute per real second); operator or admin')
+    .requiredOption('--rate <rate>', 'simulated seconds per real second: 60x, 3600x, 0.5x', parseRate)
+    .action(act(async (ctx, o: { rate: number }) => {
+      const clock = await (await ctx.client()).post<SimClock>('/sim/run', { rate: o.rate });
+      ctx.emit(clock, () => clockLine(clock));
+    }));
+  c.command('pause')
+    .description('stop the running clock after its current tick (time then moves only by sim advance); operator or admin')
+    .action(act(async (ctx) => {
+      const clock = await (await ctx.client()).post<SimClock>('/sim/pause', {});
+      ctx.emit(clock, () => clockLine(clock));
     }));
   return c;
 }
