@@ -1,6 +1,6 @@
 // Where the CLI finds the server URL and token: flags, then environment, then config
 // files (./.virtsim/cli.yaml, then ~/.config/virtsim/config.yaml), then the admin token
-// the embedded server writes to ./.virtsim/admin-token. Default URL http://127.0.0.1:8080.
+// the embedded server writes to $VIRTSIM_DATA_DIR/admin-token (./.virtsim/admin-token). Default URL http://127.0.0.1:8080.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -80,9 +80,14 @@ export function resolveConnection(src: ConnectionSources, requireToken = true): 
   if (src.adminToken) offer(undefined, src.adminToken.content, src.adminToken.path);
   const finalUrl = url ?? DEFAULT_URL;
   if (requireToken && !token) {
-    throw new UsageError('no API token: pass --token, set VIRTSIM_TOKEN, put `token:` in ./.virtsim/cli.yaml or ~/.config/virtsim/config.yaml, or start the embedded server (npm start), which writes ./.virtsim/admin-token');
+    throw new UsageError('no API token: pass --token, set VIRTSIM_TOKEN, put `token:` in ./.virtsim/cli.yaml or ~/.config/virtsim/config.yaml, or start the embedded server (npm start), which writes $VIRTSIM_DATA_DIR/admin-token (./.virtsim/admin-token)');
   }
   return { url: finalUrl, apiBase: apiBase(finalUrl), token, urlSource, tokenSource };
+}
+
+/** where the embedded server writes its admin token: VIRTSIM_DATA_DIR (as the server reads it), default ./.virtsim */
+export function adminTokenPath(env: Record<string, string | undefined>, cwd: string): string {
+  return join(resolve(cwd, env.VIRTSIM_DATA_DIR || '.virtsim'), 'admin-token');
 }
 
 async function readIfExists(path: string): Promise<ConfigFile | undefined> {
@@ -101,7 +106,7 @@ export async function loadConnection(flags: { url?: string; token?: string }, re
     const f = await readIfExists(p);
     if (f) files.push(f);
   }
-  const adminToken = await readIfExists(join(process.cwd(), '.virtsim', 'admin-token'));
+  const adminToken = await readIfExists(adminTokenPath(env, process.cwd()));
   return resolveConnection({ flags, env, files, adminToken }, requireToken);
 }
 

@@ -1,4 +1,4 @@
-import { apiBase, configFilePaths, maskToken, resolveConnection, DEFAULT_URL } from './config.js';
+import { adminTokenPath, apiBase, configFilePaths, maskToken, resolveConnection, DEFAULT_URL } from './config.js';
 import { UsageError } from './errors.js';
 
 const none = { flags: {}, env: {}, files: [] };
@@ -49,4 +49,12 @@ it('masks tokens', () => {
   expect(maskToken('abcdefghijkl')).toBe('abcd…ijkl');
   expect(maskToken('short')).toBe('****');
   expect(maskToken()).toBe('-');
+});
+
+describe('adminTokenPath', () => {
+  it('reads the admin token where the server writes it: VIRTSIM_DATA_DIR, default ./.virtsim', () => {
+    expect(adminTokenPath({}, '/srv/app')).toBe('/srv/app/.virtsim/admin-token');
+    expect(adminTokenPath({ VIRTSIM_DATA_DIR: '/var/lib/virtsim' }, '/srv/app')).toBe('/var/lib/virtsim/admin-token');
+    expect(adminTokenPath({ VIRTSIM_DATA_DIR: 'data' }, '/srv/app')).toBe('/srv/app/data/admin-token');
+  });
 });

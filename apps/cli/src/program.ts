@@ -11,7 +11,7 @@ export function buildProgram(): Command {
     .description('command-line client for the virtsim simulated virtualization platform')
     .version('0.1.0')
     .option('--url <url>', 'server URL (env VIRTSIM_URL, config url:, default http://127.0.0.1:8080)')
-    .option('--token <token>', 'API token (env VIRTSIM_TOKEN, config token:, or ./.virtsim/admin-token)')
+    .option('--token <token>', 'API token (env VIRTSIM_TOKEN, config token:, or $VIRTSIM_DATA_DIR/admin-token, default ./.virtsim/admin-token)')
     .option('--json', 'JSON output for scripts')
     .option('--no-progress', 'no progress bars')
     .option('--timeout <seconds>', 'fail a request the server has not answered in this many seconds (env VIRTSIM_TIMEOUT_SECONDS, default 300)')
