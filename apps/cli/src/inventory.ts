@@ -1,6 +1,7 @@
 // Pulls clusters, hosts and VMs out of a GET /state answer whose per-service shapes
 // are not fixed by the contract: any service state holding `clusters`, `hosts` or
 // `vms` (a map by id or a list) contributes; records with the same id are merged (pure).
+import { hostState, type HaHostFaultKind, type HostPowerState } from '@virtsim/contracts';
 
 export type Rec = Record<string, unknown>;
 
@@ -49,4 +50,10 @@ export function extractInventory(state: unknown): Inventory {
 export function vmHostId(vm: Rec): string | null {
   const h = vm.hostId ?? (vm.host && typeof vm.host === 'object' ? (vm.host as Rec).id : vm.host);
   return typeof h === 'string' && h ? h : null;
+}
+
+/** A host record's state as the API shows it (from the vrm inventory's power, fault and maintenance). */
+export function hostStateOf(host: Rec): string | null {
+  if (typeof host.power !== 'string') return null;
+  return hostState({ power: host.power as HostPowerState, fault: (host.fault ?? null) as HaHostFaultKind | null, maintenance: host.maintenance === true });
 }

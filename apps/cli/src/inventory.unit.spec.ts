@@ -1,4 +1,4 @@
-import { extractInventory, vmHostId } from './inventory.js';
+import { extractInventory, hostStateOf, vmHostId } from './inventory.js';
 
 describe('extractInventory', () => {
   it('merges clusters, hosts and VMs from every service, maps or lists', () => {
@@ -26,4 +26,19 @@ it('vmHostId reads hostId, host.id or host', () => {
   expect(vmHostId({ host: { id: 'h2' } })).toBe('h2');
   expect(vmHostId({ host: 'h3' })).toBe('h3');
   expect(vmHostId({ hostId: null })).toBeNull();
+});
+
+describe('hostStateOf (state show)', () => {
+  // the vrm's host records as GET /state holds them: power, maintenance and fault (no `state` field)
+  const vrmHost = (over: Record<string, unknown>) => extractInventory({ services: { vrm: { inventory: { hosts: { h1: { id: 'h1', spec: { name: 'esx01' }, power: 'on', maintenance: false, fault: null, ...over } } } } } }).hosts[0]!;
+
+  it('shows the host state as the API does', () => {
+    expect(hostStateOf(vrmHost({}))).toBe('connected');
+    expect(hostStateOf(vrmHost({ maintenance: true }))).toBe('maintenance');
+    expect(hostStateOf(vrmHost({ power: 'standby' }))).toBe('standby');
+    expect(hostStateOf(vrmHost({ fault: 'network-isolation' }))).toBe('isolated');
+    expect(hostStateOf(vrmHost({ fault: 'power-loss' }))).toBe('not-responding');
+  });
+
+  it('a record without power has no state', () => expect(hostStateOf({ id: 'h9' })).toBeNull());
 });

@@ -15,3 +15,4 @@ export * from './protocol/index.js';
 export * from './events/catalog.js';
 export * from './events/guards.js';
 export * from './events/steps.js';
+export * from './host-state.js';

@@ -1,4 +1,5 @@
 // API shapes of inventory objects, and the {items, nextCursor} list convention.
+import { hostState } from '@virtsim/contracts';
 import type { inventory } from '@virtsim/domain';
 import { z } from 'zod';
 
@@ -32,7 +33,7 @@ export function clusterResource(c: inventory.ClusterView) {
 
 export function hostResource(h: inventory.HostView) {
   return {
-    id: h.id, clusterId: h.clusterId, name: h.spec.name, state: h.power !== 'on' ? h.power : h.fault ? (h.fault === 'network-isolation' ? 'isolated' : 'not-responding') : h.maintenance ? 'maintenance' : 'connected',
+    id: h.id, clusterId: h.clusterId, name: h.spec.name, state: hostState({ ...h, fault: h.fault ?? null }),
     power: h.power, maintenance: h.maintenance, fault: h.fault ?? null, threads: h.threads, vmCount: h.vmCount, vmIds: Object.keys(h.vmIds).sort((a, b) => numericId(a) - numericId(b)),
     spec: h.spec,
   };
