@@ -8,7 +8,7 @@ import { SseParser, type ApiClient } from '../http.js';
 import { readEvents, type LogEvent } from '../read-events.js';
 import { batchEvents, parseNdjson } from '../eventlog.js';
 import { formatDuration, parseAt, parseDuration, parseRate, scanForSimTime } from '../simtime.js';
-import { extractInventory, vmHostId } from '../inventory.js';
+import { extractInventory, hostStateOf, vmHostId } from '../inventory.js';
 
 export function eventLine(ev: LogEvent): string {
   const t = ev.metadata?.simTime;
@@ -172,7 +172,7 @@ export function stateCommand(): Command {
       ]) : '  none', '');
       out.push(`hosts (${inv.hosts.length})`, inv.hosts.length ? formatTable(inv.hosts, [
         { header: 'id', key: 'id' }, { header: 'name', get: (r) => r.name ?? pick(r, 'spec.name') },
-        { header: 'cluster', get: (r) => clusterName.get(String(r.clusterId)) ?? r.clusterId }, { header: 'state', get: (r) => r.state ?? r.powerState },
+        { header: 'cluster', get: (r) => clusterName.get(String(r.clusterId)) ?? r.clusterId }, { header: 'state', get: (r) => hostStateOf(r) },
       ]) : '  none', '');
       out.push(`vms (${inv.vms.length})`, inv.vms.length ? formatTable(inv.vms, [
         { header: 'id', key: 'id' }, { header: 'name', get: (r) => r.name ?? pick(r, 'spec.name') }, { header: 'state', key: 'state' },
@@ -235,6 +235,7 @@ export function auditCommand(): Command {
         { header: 'action', key: 'action' },
         { header: 'vm', key: 'vmId' },
         { header: 'host', key: 'hostId' },
+        { header: 'from', key: 'fromHostId' },
         { header: 'rationale', get: (r) => r.rationale, maxWidth: 100 },
       ]) : 'no audit entries'));
     }));

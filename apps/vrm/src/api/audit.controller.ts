@@ -63,11 +63,12 @@ export class AuditController {
   }
 }
 
-function toAuditItem(e: RecordedEvent, action: string) {
+/** one audit entry; `hostId` of a move (VmRelocated, a DRS recommendation) is where the VM went, `fromHostId` where it left */
+export function toAuditItem(e: RecordedEvent, action: string) {
   const d = (e.data ?? {}) as Record<string, unknown>;
   return {
     position: e.position, simTime: e.metadata.simTime ?? null, type: e.type, action,
-    vmId: d.vmId ?? null, hostId: d.hostId ?? d.fromHostId ?? null,
+    vmId: d.vmId ?? null, hostId: d.hostId ?? d.toHostId ?? d.fromHostId ?? null, fromHostId: d.fromHostId ?? null,
     rationale: d.rationale ?? d.reason ?? null,
     correlationId: e.metadata.correlationId ?? null, causationId: e.metadata.causationId ?? null,
     data: e.data,
