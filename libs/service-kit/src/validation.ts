@@ -1,6 +1,6 @@
 // zod validation at every boundary: HTTP bodies and queries, NATS payloads. Field-by-field errors, at most
 // MAX_LISTED_ERRORS of them listed (a hostile body can hold 10^5 bad fields: the answer stays small).
-import type { PipeTransform } from '@nestjs/common';
+import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { invalid, unstorableText, type FieldError } from '@virtsim/contracts';
 import type { z } from 'zod';
 
@@ -9,11 +9,21 @@ export const MAX_LISTED_ERRORS = 20;
 export const MAX_DEPTH = 32;
 const MAX_LISTED_KEYS = 10;
 
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.slice(0, MAX_LISTED_ERRORS).map((i) => ({
-    path: i.path.map(String).join('.') || '(body)',
-    message: i.code === 'unrecognized_keys' ? unknownKeys((i as { keys: string[] }).keys) : i.message,
-  }));
+/** what was validated: a query's top-level fields are its parameters, named one by one */
+export type Validated = 'body' | 'query';
+
+export function fieldErrors(error: z.ZodError, validated: Validated = 'body'): FieldError[] {
+  return allFieldErrors(error, validated).slice(0, MAX_LISTED_ERRORS);
+}
+
+function allFieldErrors(error: z.ZodError, validated: Validated): FieldError[] {
+  return error.issues.flatMap((i): FieldError[] => {
+    const path = i.path.map(String).join('.');
+    if (validated === 'query' && !path && i.code === 'unrecognized_keys') {
+      return (i as { keys: string[] }).keys.map((key) => ({ path: key, message: 'unknown query parameter' }));
+    }
+    return [{ path: path || `(${validated})`, message: i.code === 'unrecognized_keys' ? unknownKeys((i as { keys: string[] }).keys) : i.message }];
+  });
 }
 
 function unknownKeys(keys: string[]): string {
@@ -44,11 +54,14 @@ export function unstorableFields(value: unknown): FieldError[] {
   return errors;
 }
 
-export function parse<T extends z.ZodType>(schema: T, value: unknown, what = 'request'): z.infer<T> {
+export function parse<T extends z.ZodType>(schema: T, value: unknown, what = 'request', validated: Validated = 'body'): z.infer<T> {
   const bad = unstorableFields(value);
   if (bad.length > 0) throw refused(what, bad, bad.length);
   const r = schema.safeParse(value);
-  if (!r.success) throw refused(what, fieldErrors(r.error), r.error.issues.length);
+  if (!r.success) {
+    const errors = allFieldErrors(r.error, validated);
+    throw refused(what, errors.slice(0, MAX_LISTED_ERRORS), errors.length);
+  }
   return r.data;
 }
 
@@ -61,8 +74,8 @@ function refused(what: string, errors: FieldError[], total: number) {
 
 export class ZodPipe<T extends z.ZodType> implements PipeTransform {
   constructor(private readonly schema: T, private readonly what = 'request') {}
-  transform(value: unknown): z.infer<T> {
-    return parse(this.schema, value, this.what);
+  transform(value: unknown, metadata?: ArgumentMetadata): z.infer<T> {
+    return parse(this.schema, value, this.what, metadata?.type === 'query' ? 'query' : 'body');
   }
 }
 
