@@ -2,6 +2,9 @@
 // the same path as /sim/advance, a live migration finishes with no advance call, /sim/pause stops it, a
 // restarted vrm runs on at the recorded rate, and ?wait=true on a stopped clock answers at once with a hint.
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { buildDemo } from '../apps/cli/src/demo.js';
+import { ApiClient } from '../apps/cli/src/http.js';
+import { settle } from '../apps/cli/src/tasks.js';
 import { startSystem, type System } from './system.js';
 import { apiClient, hostSpec, vmSpec } from './test-api.js';
 
@@ -85,4 +88,25 @@ test('run, pause and a restart that runs on; a migration ends with no advance ca
   expect(types).toEqual([{ rate: 3600 }, { rate: 1200 }]);
   const pauses = (await api('aud-t').get('/events?stream=clock&type=ClockPaused&limit=1000')).body.items;
   expect(pauses).toHaveLength(2);
+}, 180_000);
+
+test('virtsim demo builds vcsim-like defaults once, then a demo VM migrates on the running clock', async () => {
+  const client = new ApiClient(`${sys.url}/api/v1`, 'adm-t', globalThis.fetch, 60_000);
+  const waitFor = (answer: unknown) => settle(client, answer, { progress: false });
+  const first = await buildDemo(client, waitFor);
+  expect(first.created).toMatchObject({ cluster: true, hosts: ['DC0_C0_H0', 'DC0_C0_H1', 'DC0_C0_H2', 'DC0_C0_H3'] });
+  expect(first.created.vms).toHaveLength(8);
+  const again = await buildDemo(client, waitFor);
+  expect(again).toEqual({ clusterId: first.clusterId, created: { cluster: false, hosts: [], vms: [] } });
+  const vms = (await api('aud-t').get(`/vms?clusterId=${first.clusterId}`)).body.items as { id: string; name: string; state: string; hostId: string }[];
+  expect(vms).toHaveLength(8);
+  expect(vms.filter((v) => v.state === 'running').map((v) => v.name).sort()).toEqual(['DC0_C0_VM0', 'DC0_C0_VM1']);
+  expect((await api('aud-t').get(`/clusters/${first.clusterId}/hosts`)).body.items).toHaveLength(4);
+
+  const vm = vms.find((v) => v.name === 'DC0_C0_VM0')!;
+  await api('op-t').post('/sim/run', { rate: 3600 });
+  const m = await api('op-t').post(`/vms/${vm.id}/migrate`, { live: true });
+  const done = await until(() => api('op-t').get(`/tasks/${m.body.id}?wait=true`), (r) => r.body.state === 'succeeded' || r.body.state === 'failed');
+  expect(done.body.state).toBe('succeeded');
+  await api('op-t').post('/sim/pause');
 }, 180_000);

@@ -5,6 +5,7 @@ import { auditCommand, eventsCommand, simCommand, stateCommand, verifyCommand } 
 import { configCommand, scenarioCommand } from './commands/scenario.js';
 import { invariantsCommand } from './commands/invariants.js';
 import { whatifCommand } from './commands/whatif.js';
+import { demoCommand } from './commands/demo.js';
 
 export function buildProgram(): Command {
   const program = new Command('virtsim')
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
   for (const c of [
     clustersCommand(), hostsCommand(), vmsCommand(), rulesCommand(), tasksCommand(),
     eventsCommand(), simCommand(), stateCommand(), verifyCommand(), auditCommand(), invariantsCommand(), whatifCommand(),
-    scenarioCommand(), configCommand(),
+    scenarioCommand(), configCommand(), demoCommand(),
   ]) program.addCommand(c);
   // subcommands report usage errors through the same override
   const override = (cmd: Command) => {
