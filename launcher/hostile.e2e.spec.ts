@@ -67,6 +67,8 @@ async function probe(label: string, method: string, path: string, body?: Buffer 
     if (after !== before) findings.push(`${label}: ${a.status} but the log moved ${before} -> ${after}`);
   } else {
     await settle(a);
+    // an accepted /sim/run sets the clock running: stop it (after its tick in flight) so the log stands still again
+    if (path.includes('/sim/run')) await send('POST', '/api/v1/sim/pause', undefined, { authorization: 'Bearer adm-t' });
   }
   return a;
 }
