@@ -1,6 +1,7 @@
 // The invariants: each a pure predicate over the joined World, with an id, the sentence it asserts and the
 // feature (docs/features.md) it protects. A check answers the breaches it sees for one subject (a VM, a host)
 // or for the whole world, each with evidence: what is wrong and the chain of log positions that led there.
+import { CLUSTER_LIMITS as LIMITS } from '../inventory/lookup.js';
 import type { HostFacts, OrderBreach, VmFacts, World } from './world.js';
 
 export interface Evidence { subject: string; detail: string; positions: number[] }
@@ -120,6 +121,26 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'migration-target-available', scope: 'world', protects: ['F8', 'F9', 'F10'],
     text: 'No live migration targets a host in maintenance or standby (or powered off).',
     check: (w) => fromOrder(w.badTargets),
+  },
+  {
+    id: 'cluster-limits', scope: 'world', protects: ['F2'],
+    text: `A cluster holds at most ${LIMITS.maxHosts} hosts and ${LIMITS.maxVms} VMs.`,
+    check: (w) => Object.entries(w.clusters).flatMap(([clusterId, c]) => [
+      ...(c.hosts > LIMITS.maxHosts ? [{ subject: `${clusterId}/hosts`, detail: `cluster ${clusterId} holds ${c.hosts} hosts, limit ${LIMITS.maxHosts}`, positions: [w.position] }] : []),
+      ...(c.vms > LIMITS.maxVms ? [{ subject: `${clusterId}/vms`, detail: `cluster ${clusterId} holds ${c.vms} VMs, limit ${LIMITS.maxVms}`, positions: [w.position] }] : []),
+    ]),
+  },
+  {
+    id: 'migration-concurrency', scope: 'world', protects: ['F8', 'F9'],
+    text: 'No host migration link or datastore runs more migrations at once than its limit (vMotion: 4 on 1 GbE, 8 on 10 GbE; 8 per datastore).',
+    check: (w) => Object.entries(w.links).filter(([, u]) => u.running.length > u.max).map(([linkId, u]) => ({
+      subject: linkId, detail: `${linkId} runs ${u.running.length} migrations at once, limit ${u.max}: ${u.running.join(', ')}`, positions: [...u.positions],
+    })),
+  },
+  {
+    id: 'ha-reserve-kept', scope: 'world', protects: ['F7'],
+    text: 'With HA admission control enforced and every host up, no power-on leaves less capacity than restarting every VM after the tolerated host failures needs.',
+    check: (w) => fromOrder(w.haReserve),
   },
   {
     id: 'tasks-end', scope: 'world', sweep: true, protects: ['F2', 'F13'],

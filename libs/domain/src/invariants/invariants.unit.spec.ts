@@ -125,3 +125,54 @@ it('a VM restarted on its own host after the host returned is no breach of fence
     { type: 'VmRestarted', data: { vmId: 'vm1', fromHostId: 'h1', hostId: 'h1', cause: 'host-failure' } }]);
   expect(decideInvariants(emptyStatus(), w, { full: true })).toEqual([]);
 });
+
+describe('B6 invariants of the cluster: limits, migration concurrency, HA reserve', () => {
+  it('a cluster over 128 hosts is reported once the 129th host is added', () => {
+    const hosts: E[] = Array.from({ length: 129 }, (_, i) => ({ type: 'HostAdded', data: { hostId: `h${i}`, clusterId: 'c1', spec: host(`esx-${i}`) } }));
+    const w = fold([cluster[0]!, ...hosts.slice(0, 128)]);
+    expect(decideInvariants(emptyStatus(), w, { full: true })).toEqual([]);
+    fold([hosts[128]!], w, 200);
+    const out = decideInvariants(emptyStatus(), w, { full: false });
+    expect(out.map((e) => [e.data.invariant, e.data.subject])).toEqual([['cluster-limits', 'c1/hosts']]);
+    expect(out[0]!.type === 'InvariantViolated' && out[0]!.data.evidence.detail).toBe('cluster c1 holds 129 hosts, limit 128');
+  });
+
+  it('five migrations at once over a 1 GbE link (limit 4) are reported, and restored when one ends', () => {
+    const link = { linkId: 'host:h1', capacityMiBps: 119.2, maxConcurrent: 4 };
+    const migrations: E[] = [1, 2, 3, 4, 5].flatMap((i) => [
+      ...running(`vm${i}`, 'h1'),
+      { type: 'MigrationRequested', data: { migrationId: `m${i}`, vmId: `vm${i}`, kind: 'live', targetHostId: 'h2', links: [link] } },
+      { type: 'MigrationStarted', data: { migrationId: `m${i}`, vmId: `vm${i}`, startedAt: 0, queuedSeconds: 0 } },
+    ]);
+    const w = fold([...cluster, ...migrations.slice(0, -1)]);
+    const status = emptyStatus();
+    expect(decideInvariants(status, w, { full: true })).toEqual([]);
+    fold(migrations.slice(-1), w, 100);
+    const found = decideInvariants(status, w, { full: false });
+    expect(found.map((e) => [e.data.invariant, e.data.subject])).toEqual([['migration-concurrency', 'host:h1']]);
+    expect(found[0]!.type === 'InvariantViolated' && found[0]!.data.evidence.detail).toBe('host:h1 runs 5 migrations at once, limit 4: m1, m2, m3, m4, m5');
+    found.forEach((e, i) => evolveStatus(status, { position: 200 + i, type: e.type, data: e.data }));
+    fold([{ type: 'MigrationCompleted', data: { migrationId: 'm1', vmId: 'vm1' } }], w, 300);
+    expect(decideInvariants(status, w, { full: false }).map((e) => [e.type, e.data.invariant])).toEqual([['InvariantRestored', 'migration-concurrency']]);
+  });
+
+  it('a power-on that eats the HA reserve with every host up is reported; one during a host failure is not', () => {
+    // two hosts of 4 threads x ratio 4 = 16 vCPUs and 16 GiB each; 1 failure tolerated leaves 16 vCPUs, 16 GiB
+    const ha: E = { type: 'ClusterCreated', data: { clusterId: 'c1', spec: { name: 'c', cpuOvercommitRatio: 4, ha: { enabled: true, hostFailuresTolerated: 1 } } } };
+    const start = (vmId: string, hostId: string, memoryMiB: number): E[] => [
+      { type: 'VmCreationRequested', data: { vmId, spec: vmSpec(vmId, { memoryMiB }) } },
+      { type: 'VmPlaced', data: { vmId, clusterId: 'c1', hostId } },
+      { type: 'VmStateChanged', data: { vmId, clusterId: 'c1', hostId, from: 'stopped', to: 'starting' } },
+      { type: 'VmStateChanged', data: { vmId, clusterId: 'c1', hostId, from: 'starting', to: 'running' } },
+    ];
+    const fits = [ha, ...cluster.slice(1), ...start('a', 'h1', 8192), ...start('b', 'h2', 8192)];
+    expect(breaches(fits)).toEqual([]);
+    const over = breaches([...fits, ...start('c', 'h2', 1024)]);
+    expect(over.map((e) => [e.data.invariant, e.data.subject])).toEqual([['ha-reserve-kept', 'c']]);
+    expect(over[0]!.type === 'InvariantViolated' && over[0]!.data.evidence.detail).toMatch(/memory 17408 > 16384 MiB/);
+    const duringFailure = breaches([...fits, { type: 'HostFailureDetected', data: { hostId: 'h1' } }, ...start('c', 'h2', 1024)]);
+    expect(duringFailure).toEqual([]);
+    // HA off: nothing is reserved
+    expect(breaches([{ ...ha, data: { clusterId: 'c1', spec: { name: 'c' } } }, ...fits.slice(1), ...start('c', 'h2', 1024)])).toEqual([]);
+  });
+});

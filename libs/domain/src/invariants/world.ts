@@ -9,7 +9,19 @@ import { newMemHost } from '../memory/evolve.js';
 /** how many event positions each VM / host keeps as the evidence chain */
 export const CHAIN = 8;
 
-export interface ClusterFacts { memoryOvercommit: boolean; memoryOvercommitRatio: number }
+export interface ClusterFacts {
+  memoryOvercommit: boolean;
+  memoryOvercommitRatio: number;
+  cpuOvercommitRatio: number;
+  /** HA admission control: enforced when HA is on and at least one host failure is tolerated */
+  haEnabled: boolean;
+  hostFailuresTolerated: number;
+  hosts: number;
+  vms: number;
+  /** configured size of its VMs that need failover capacity (starting or running) */
+  demandMiB: number;
+  demandVcpus: number;
+}
 
 export interface HostFacts {
   clusterId: string;
@@ -22,6 +34,9 @@ export interface HostFacts {
   down: boolean;
   fenced: boolean;
   cpuMhz: number;
+  /** hardware threads and physical memory, as HA admission control counts them */
+  threads: number;
+  memoryMiB: number;
   /** memory for VMs (physical - hypervisor - huge-page pool) and the huge-page pool, as the memory context derives them */
   capacityMiB: number;
   hugePoolMiB: number;
@@ -37,6 +52,8 @@ export interface VmFacts {
   name: string;
   state: VmState;
   cpuReservationMhz: number;
+  vcpus: number;
+  memoryMiB: number;
   /** hosts the placement events put it on (more than one is the breach) */
   hosts: string[];
   /** position of the event that put it on each of those hosts */
@@ -53,6 +70,9 @@ export interface DeviceHolder { vmId: string; mode: 'passthrough' | 'vgpu'; devi
 export interface OpenTask { kind: string; target: string | null; createdAt: number; position: number }
 
 export interface LiveMigration { vmId: string; targetHostId: string; position: number }
+
+/** a migration's links (host NICs, datastores) with their concurrency limits, counted from MigrationStarted to its end */
+export interface LinkUse { max: number; running: string[]; positions: number[] }
 
 /** an event that broke an order rule when it happened; it stays a breach until `until` clears it */
 export interface OrderBreach { subject: string; detail: string; positions: number[]; hostId: string }
@@ -76,6 +96,11 @@ export interface World {
   badTargets: Record<string, OrderBreach>;
   /** reclamation of a huge-page-backed VM (restored when the VM's memory is released or moved) */
   hugeReclaims: Record<string, OrderBreach>;
+  /** every requested migration's links, and the links' running migrations */
+  migrationLinks: Record<string, { linkId: string; maxConcurrent: number }[]>;
+  links: Record<string, LinkUse>;
+  /** power-ons under enforced HA admission control that left less than the failover reserve (all hosts up) */
+  haReserve: Record<string, OrderBreach & { clusterId: string }>;
   /** positions that went backwards or repeated */
   disorder: number[];
   /** what changed since the last check: VM and host ids (a check clears them) */
@@ -85,7 +110,7 @@ export interface World {
 
 export const emptyWorld = (): World => ({
   position: 0, simTime: 0, clusters: {}, hosts: {}, vms: {}, rules: {}, devices: {}, tasks: {}, migrations: {},
-  staleCopies: {}, unfencedRestarts: {}, badTargets: {}, hugeReclaims: {}, disorder: [], dirtyVms: new Set(), dirtyHosts: new Set(),
+  staleCopies: {}, unfencedRestarts: {}, badTargets: {}, hugeReclaims: {}, migrationLinks: {}, links: {}, haReserve: {}, disorder: [], dirtyVms: new Set(), dirtyHosts: new Set(),
 });
 
 type Data = Record<string, any>;
@@ -100,7 +125,7 @@ function newHost(hostId: string, clusterId: string, spec: HostSpec): HostFacts {
   const mem = newMemHost(hostId, clusterId, spec);
   return {
     clusterId, name: spec.name, power: 'on', maintenance: false, crashed: false, down: false, fenced: false,
-    cpuMhz: hostThreads(spec) * spec.cpu.mhz, capacityMiB: mem.capacityMiB, hugePoolMiB: mem.hugePoolMiB,
+    cpuMhz: hostThreads(spec) * spec.cpu.mhz, threads: hostThreads(spec), memoryMiB: spec.memoryMiB, capacityMiB: mem.capacityMiB, hugePoolMiB: mem.hugePoolMiB,
     reservedMhz: 0, configuredMiB: 0, overheadMiB: 0, hugeUsedMiB: 0, chain: [],
   };
 }
@@ -145,16 +170,26 @@ function touchHost(w: World, hostId: string, position: number): void {
 function inventory(w: World, type: string, d: Data, position: number): void {
   switch (type) {
     case 'ClusterCreated':
-      w.clusters[d.clusterId] = { memoryOvercommit: d.spec?.memoryOvercommit ?? false, memoryOvercommitRatio: d.spec?.memoryOvercommitRatio ?? 1.5 };
+      w.clusters[d.clusterId] = {
+        memoryOvercommit: d.spec?.memoryOvercommit ?? false, memoryOvercommitRatio: d.spec?.memoryOvercommitRatio ?? 1.5,
+        cpuOvercommitRatio: d.spec?.cpuOvercommitRatio ?? 4, haEnabled: d.spec?.ha?.enabled === true,
+        hostFailuresTolerated: d.spec?.ha?.hostFailuresTolerated ?? 1, hosts: 0, vms: 0, demandMiB: 0, demandVcpus: 0,
+      };
       return;
     case 'ClusterPolicyChanged': {
       const c = w.clusters[d.clusterId];
       if (c && d.patch?.memoryOvercommit !== undefined) c.memoryOvercommit = d.patch.memoryOvercommit;
       if (c && d.patch?.memoryOvercommitRatio !== undefined) c.memoryOvercommitRatio = d.patch.memoryOvercommitRatio;
+      if (c && d.patch?.cpuOvercommitRatio !== undefined) c.cpuOvercommitRatio = d.patch.cpuOvercommitRatio;
+      if (c && d.patch?.ha !== undefined) { c.haEnabled = d.patch.ha.enabled === true; c.hostFailuresTolerated = d.patch.ha.hostFailuresTolerated ?? 1; }
       for (const [id, h] of Object.entries(w.hosts)) if (h.clusterId === d.clusterId) w.dirtyHosts.add(id);
       return;
     }
-    case 'HostAdded': w.hosts[d.hostId] = newHost(d.hostId, d.clusterId, d.spec); touchHost(w, d.hostId, position); return;
+    case 'HostAdded':
+      w.hosts[d.hostId] = newHost(d.hostId, d.clusterId, d.spec);
+      count(w, d.clusterId, 'hosts', 1);
+      touchHost(w, d.hostId, position);
+      return;
     case 'HostPoweredOn': hostSet(w, d.hostId, position, { power: 'on' }); return;
     case 'HostPoweredOff': hostSet(w, d.hostId, position, { power: d.standby ? 'standby' : 'off' }); return;
     case 'HostMaintenanceEntered': hostSet(w, d.hostId, position, { maintenance: true }); return;
@@ -162,11 +197,21 @@ function inventory(w: World, type: string, d: Data, position: number): void {
     case 'VmCreationRequested':
       w.vms[d.vmId] = {
         clusterId: d.spec.clusterId, name: d.spec.name, state: 'creating', cpuReservationMhz: d.spec.cpuReservationMhz ?? 0,
-        hosts: [], placedAt: {}, down: false, memory: null, chain: [],
+        vcpus: d.spec.vcpus ?? 0, memoryMiB: d.spec.memoryMiB ?? 0, hosts: [], placedAt: {}, down: false, memory: null, chain: [],
       };
+      count(w, d.spec.clusterId, 'vms', 1);
       touchVm(w, d.vmId, position);
       return;
-    case 'VmStateChanged': { const vm = w.vms[d.vmId]; if (vm) vm.state = d.to; return; }
+    case 'VmStateChanged': {
+      const vm = w.vms[d.vmId];
+      if (!vm) return;
+      demand(w, vm, -1);
+      vm.state = d.to;
+      demand(w, vm, 1);
+      if (d.to === 'starting') checkHaReserve(w, d.vmId, position);
+      else if (!HA_DEMAND.has(d.to)) delete w.haReserve[d.vmId];
+      return;
+    }
     case 'VmDeleted': case 'VmCreationFailed': dropVm(w, d.vmId); return;
     case 'RuleCreated': w.rules[d.ruleId] = { clusterId: d.clusterId, spec: d.spec, position }; for (const v of d.spec.vms ?? []) if (w.vms[v]) w.dirtyVms.add(v); return;
     case 'RuleDeleted': delete w.rules[d.ruleId]; return;
@@ -174,6 +219,47 @@ function inventory(w: World, type: string, d: Data, position: number): void {
     case 'TaskSucceeded': case 'TaskFailed': delete w.tasks[d.taskId]; return;
     default:
   }
+}
+
+function count(w: World, clusterId: string, what: 'hosts' | 'vms', delta: 1 | -1): void {
+  const c = w.clusters[clusterId];
+  if (c) c[what] += delta;
+}
+
+/** VM states that need failover capacity, as HA admission control counts them (configured size, not reservations) */
+const HA_DEMAND = new Set(['starting', 'running']);
+
+/** At a power-on with every host of the cluster up, the VMs that need capacity must fit in what is left after the
+ *  N largest hosts fail (libs/domain/src/ha/admission.ts). A failure already in progress may eat the reserve. */
+function demand(w: World, vm: VmFacts, sign: 1 | -1): void {
+  const c = w.clusters[vm.clusterId];
+  if (!c || !HA_DEMAND.has(vm.state)) return;
+  c.demandMiB += sign * vm.memoryMiB;
+  c.demandVcpus += sign * vm.vcpus;
+}
+
+function checkHaReserve(w: World, vmId: string, position: number): void {
+  const vm = w.vms[vmId]!;
+  const c = w.clusters[vm.clusterId];
+  if (!c?.haEnabled || c.hostFailuresTolerated <= 0) return;
+  const hosts = Object.values(w.hosts).filter((h) => h.clusterId === vm.clusterId);
+  if (hosts.some((h) => h.down || h.crashed)) return;
+  const targets = hosts.filter((h) => h.power === 'on' && !h.maintenance);
+  const left = (perHost: number[]) => {
+    const sorted = perHost.sort((a, b) => b - a);
+    return sorted.slice(c.hostFailuresTolerated).reduce((s, x) => s + x, 0);
+  };
+  const memRatio = c.memoryOvercommit ? c.memoryOvercommitRatio : 1;
+  const availableMiB = left(targets.map((h) => h.memoryMiB * memRatio));
+  const availableVcpus = left(targets.map((h) => h.threads * c.cpuOvercommitRatio));
+  const usedMiB = c.demandMiB;
+  const usedVcpus = c.demandVcpus;
+  const over = usedMiB > availableMiB ? `memory ${usedMiB} > ${availableMiB} MiB` : usedVcpus > availableVcpus ? `vCPUs ${usedVcpus} > ${availableVcpus}` : null;
+  if (!over) return;
+  w.haReserve[vmId] = {
+    subject: vmId, hostId: '', clusterId: vm.clusterId, positions: [...vm.chain, position],
+    detail: `power-on of VM ${vmId} left cluster ${vm.clusterId} short of its HA reserve (${c.hostFailuresTolerated} host failure(s) tolerated): ${over} available after the largest host(s) fail`,
+  };
 }
 
 function hostSet(w: World, hostId: string, position: number, patch: Partial<HostFacts>): void {
@@ -189,6 +275,9 @@ function dropVm(w: World, vmId: string): void {
   for (const h of [...vm.hosts]) unplace(w, vmId, h);
   releaseMemory(w, vmId);
   for (const [key, holders] of Object.entries(w.devices)) dropHolder(w, key, holders, vmId);
+  count(w, vm.clusterId, 'vms', -1);
+  demand(w, vm, -1);
+  delete w.haReserve[vmId];
   delete w.vms[vmId];
   w.dirtyVms.add(vmId);
 }
@@ -327,7 +416,9 @@ function haAndMigration(w: World, type: string, d: Data, position: number): void
       }
       return;
     }
+    case 'MigrationStarted': startOnLinks(w, d.migrationId, position); return;
     case 'MigrationRequested': {
+      if (Array.isArray(d.links)) w.migrationLinks[d.migrationId] = d.links.map((l: Data) => ({ linkId: String(l.linkId), maxConcurrent: Number(l.maxConcurrent) }));
       if (d.kind !== 'live') return;
       w.migrations[d.migrationId] = { vmId: d.vmId, targetHostId: d.targetHostId, position };
       const t = w.hosts[d.targetHostId];
@@ -341,8 +432,29 @@ function haAndMigration(w: World, type: string, d: Data, position: number): void
     }
     default:
       if (MIGRATION_ENDS.has(type)) {
+        endOnLinks(w, d.migrationId);
         delete w.migrations[d.migrationId];
         delete w.badTargets[d.migrationId];
       }
   }
+}
+
+function startOnLinks(w: World, migrationId: string, position: number): void {
+  for (const l of w.migrationLinks[migrationId] ?? []) {
+    const use = (w.links[l.linkId] ??= { max: l.maxConcurrent, running: [], positions: [] });
+    use.max = l.maxConcurrent;
+    if (!use.running.includes(migrationId)) use.running.push(migrationId);
+    use.positions.push(position);
+    if (use.positions.length > CHAIN) use.positions.shift();
+  }
+}
+
+function endOnLinks(w: World, migrationId: string): void {
+  for (const l of w.migrationLinks[migrationId] ?? []) {
+    const use = w.links[l.linkId];
+    if (!use) continue;
+    use.running = use.running.filter((m) => m !== migrationId);
+    if (use.running.length === 0) delete w.links[l.linkId];
+  }
+  delete w.migrationLinks[migrationId];
 }
