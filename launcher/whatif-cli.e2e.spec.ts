@@ -68,6 +68,8 @@ test('virtsim whatif prints the side-by-side table; virtsim invariants says they
   expect(lines.find((l) => l.startsWith('VMs running'))).toMatch(/^VMs running\s+4\s+4$/);
   expect(lines.find((l) => l.startsWith('hosts powered on'))).toMatch(/\s+2\s+2$/);
   expect(lines.find((l) => l.startsWith('HA restarts'))).toMatch(/^HA restarts\s+[1-9]\d*\s+[1-9]\d*$/);
+  // esx-1 fails at 30 s: HA detects it, fences, and restarts its VMs elsewhere some seconds later
+  expect(lines.find((l) => l.startsWith('HA recovery s (max)'))).toMatch(/^HA recovery s \(max\)\s+[1-9]\d*\s+[1-9]\d*$/);
   expect(lines.find((l) => l.startsWith('invariant breaches'))).toMatch(/\s+0\s+0$/);
   expect(lines.find((l) => l.startsWith('final state hash'))).toMatch(/^final state hash\s+[0-9a-f]{12}\s+[0-9a-f]{12}$/);
 

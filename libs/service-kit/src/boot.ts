@@ -30,7 +30,8 @@ export interface RunningService<S> {
   ctx: ServiceContext<S>;
   app: INestApplication | INestMicroservice;
   url: string | null;
-  stop(): Promise<void>;
+  /** `snapshot: false` for a throwaway installation (a what-if fork): its state is dropped with it */
+  stop(options?: { snapshot?: boolean }): Promise<void>;
 }
 
 export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, http?: HttpOptions): Promise<RunningService<S>> {
@@ -81,9 +82,9 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
   log.info({ transport: rt.transport, position: projection.position, url }, `${def.name} started`);
   return {
     ctx, app, url,
-    stop: async () => {
+    stop: async ({ snapshot = true } = {}) => {
       await app.close();
-      await projection.stop({ snapshot: true });
+      await projection.stop({ snapshot });
       rt.projections.delete(def.projection.name);
     },
   };

@@ -21,6 +21,9 @@ export interface WhatIfFigures {
   /** host CPU utilization standard deviation (0..1): mean and max over the ticks, the last tick, and up to 12 points */
   imbalance: { mean: number; max: number; end: number; series: number[] };
   invariantBreaches: number;
+  /** B5 "HA recovery time": for each host that failed after the fork, simulated seconds from its fault to the last
+   *  of its VMs restarted elsewhere; the longest (null: no host failure after the fork restarted anything) */
+  haRecoverySeconds: number | null;
 }
 
 interface Sample { utilization: number; ready: number[] }
@@ -37,6 +40,9 @@ export interface Meter {
   readyBins: number[];
   hostSeconds: number;
   imbalances: number[];
+  /** simulated time of each host fault after the fork, and of the last HA restart of a VM from that host */
+  faultAt: Record<string, number>;
+  recoveredAt: Record<string, number>;
 }
 
 const BINS = 10_001;
@@ -44,6 +50,7 @@ const BINS = 10_001;
 export const newMeter = (forkHead: number): Meter => ({
   forkHead, vms: {}, hosts: {}, samples: {}, balloon: {}, swap: {},
   counts: { haRestarts: 0, migrations: 0, drsMoves: 0, breaches: 0 }, readyBins: new Array<number>(BINS).fill(0), hostSeconds: 0, imbalances: [],
+  faultAt: {}, recoveredAt: {},
 });
 
 const COUNTED: Record<string, keyof Meter['counts']> = {
@@ -53,9 +60,10 @@ const COUNTED: Record<string, keyof Meter['counts']> = {
 
 type Data = Record<string, any>;
 
-export function meterEvent(m: Meter, e: { position: number; type: string; data: unknown }): void {
+export function meterEvent(m: Meter, e: { position: number; type: string; data: unknown; metadata?: { simTime?: number } | null }): void {
   const d = e.data as Data;
   const after = e.position > m.forkHead;
+  if (after) recovery(m, e.type, d, e.metadata?.simTime ?? 0);
   const counted = COUNTED[e.type];
   if (after && counted) m.counts[counted]++;
   switch (e.type) {
@@ -78,6 +86,12 @@ export function meterEvent(m: Meter, e: { position: number; type: string; data: 
     case 'ClockAdvanced': if (after) tick(m, d.tickSeconds ?? 10); return;
     default:
   }
+}
+
+/** a fault's time is kept from its first event (injected or detected) until its host recovers */
+function recovery(m: Meter, type: string, d: Data, simTime: number): void {
+  if (type === 'HostFaultInjected' || type === 'HostFailureDetected' || type === 'HostIsolationDetected') m.faultAt[d.hostId] ??= simTime;
+  else if (type === 'VmRestarted' && m.faultAt[d.fromHostId] !== undefined) m.recoveredAt[d.fromHostId] = simTime;
 }
 
 const host = (m: Meter, id: string) => (m.hosts[id] ??= { power: 'on', crashed: false });
@@ -135,5 +149,7 @@ export function figures(m: Meter): WhatIfFigures {
       end: round(imb[imb.length - 1] ?? 0), series: thin(imb, 12),
     },
     invariantBreaches: m.counts.breaches,
+    haRecoverySeconds: Object.keys(m.recoveredAt).length === 0 ? null
+      : Math.max(...Object.entries(m.recoveredAt).map(([h, t]) => t - m.faultAt[h]!)),
   };
 }

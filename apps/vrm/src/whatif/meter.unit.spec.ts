@@ -29,3 +29,15 @@ it('imbalance is the standard deviation of the utilization of the hosts on', () 
     ev(5, 'ClockAdvanced', { tickSeconds: 10 })].forEach((e) => meterEvent(m, e));
   expect(figures(m).imbalance.max).toBe(0.3);
 });
+
+it('HA recovery time: from a host fault after the fork to the last of its VMs restarted elsewhere', () => {
+  const m = newMeter(2);
+  const at = (position: number, type: string, data: Record<string, unknown>, simTime: number) => ({ position, type, data, metadata: { simTime } });
+  [
+    at(1, 'HostAdded', { hostId: 'h1' }, 0), at(2, 'HostAdded', { hostId: 'h2' }, 0),
+    at(3, 'HostFaultInjected', { hostId: 'h1', kind: 'power-loss' }, 600), at(4, 'HostFailureDetected', { hostId: 'h1' }, 630),
+    at(5, 'VmRestarted', { vmId: 'a', fromHostId: 'h1', hostId: 'h2' }, 640), at(6, 'VmRestarted', { vmId: 'b', fromHostId: 'h1', hostId: 'h2' }, 660),
+  ].forEach((e) => meterEvent(m, e));
+  expect(figures(m).haRecoverySeconds).toBe(60);
+  expect(figures(newMeter(0)).haRecoverySeconds).toBeNull();
+});
