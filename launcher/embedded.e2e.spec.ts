@@ -55,6 +55,12 @@ test('npm start runs everything embedded and answers /health', async () => {
   expect((await api.post(`/clusters/${c.body.id}/hosts`, hostSpec('esx01'))).status).toBe(201);
   const vm = await api.post('/vms?wait=true', vmSpec(c.body.id, 'vm01', { powerOn: true }));
   expect(vm.body).toMatchObject({ state: 'succeeded', result: { hostId: expect.any(String) } });
+
+  // a what-if on the embedded installation: each fork is an embedded database of its own, copied from the log
+  const whatif = await api.post('/whatif?wait=true', { seconds: 30, variants: [{ name: 'vm-crash', changes: [{ fault: { vm: 'vm01', kind: 'vmm-process-crash' } }] }] });
+  expect(whatif.status).toBe(200);
+  expect(whatif.body).toMatchObject({ state: 'succeeded', result: { columns: [{ name: 'baseline' }, { name: 'vm-crash' }] } });
+  expect(whatif.body.result.columns[0].figures.vmsRunning).toBe(1);
 }, 240_000);
 
 function groupAlive(pid: number): boolean {
