@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { clustersCommand, hostsCommand, rulesCommand, tasksCommand, vmsCommand } from './commands/resources.js';
 import { auditCommand, eventsCommand, simCommand, stateCommand, verifyCommand } from './commands/log.js';
 import { configCommand, scenarioCommand } from './commands/scenario.js';
+import { cpuCommand } from './commands/cpu.js';
 import { invariantsCommand } from './commands/invariants.js';
 import { whatifCommand } from './commands/whatif.js';
 import { demoCommand } from './commands/demo.js';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const c of [
     clustersCommand(), hostsCommand(), vmsCommand(), rulesCommand(), tasksCommand(),
-    eventsCommand(), simCommand(), stateCommand(), verifyCommand(), auditCommand(), invariantsCommand(), whatifCommand(),
+    eventsCommand(), simCommand(), stateCommand(), verifyCommand(), auditCommand(), invariantsCommand(), whatifCommand(), cpuCommand(),
     scenarioCommand(), configCommand(), demoCommand(),
   ]) program.addCommand(c);
   // subcommands report usage errors through the same override

@@ -4,6 +4,7 @@ import { AuditController } from './api/audit.controller.js';
 import { ClustersController } from './api/clusters.controller.js';
 import { EncapsulationController } from './api/encapsulation.controller.js';
 import { EventsController } from './api/events.controller.js';
+import { CpuController } from './api/cpu.controller.js';
 import { GuestOsController } from './api/guest-os.controller.js';
 import { HostsController } from './api/hosts.controller.js';
 import { InvariantsController } from './api/invariants.controller.js';
@@ -29,7 +30,7 @@ import { WhatIf } from './whatif/whatif.service.js';
 @Module({
   controllers: [
     ClustersController, HostsController, VmBatchController, EncapsulationController, VmsController, TasksController,
-    SimController, EventsController, StateController, AuditController, LeaderController, InvariantsController, WhatIfController, GuestOsController,
+    SimController, EventsController, StateController, AuditController, LeaderController, InvariantsController, WhatIfController, GuestOsController, CpuController,
   ],
   providers: [Vrm, PowerOn, StepBatcher, SagaRunner, VmCreation, Tasks, Clock, ClockDriver, Watchdog, InvariantWatcher, WhatIf, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: LeaderGuard }],
 })

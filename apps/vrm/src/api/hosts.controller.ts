@@ -2,7 +2,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { protocol } from '@virtsim/contracts';
-import { inventory } from '@virtsim/domain';
+import { cpu, inventory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
 import { Roles } from '../http/auth.js';
@@ -15,6 +15,18 @@ import { hostResource, ListQuery, page } from './resources.js';
 export const CpuModesQuery = z.strictObject({
   vmId: z.string().min(1).max(64).optional(),
   mode: z.enum(['native', 'trap-and-emulate', 'full', 'paravirtual', 'hardware-assisted']).optional(),
+});
+const Counts = z.record(z.string().min(1).max(32), z.number().int().min(0).max(1e12))
+  .refine((o) => Object.keys(o).length <= 64, { message: 'at most 64 instructions per context' });
+/** an instruction mix (mnemonics of the host's architecture or class names) run under every mode */
+export const CpuMixBody = z.strictObject({
+  mix: z.strictObject({
+    kernel: Counts,
+    user: Counts.optional(),
+    timerInterrupts: z.number().int().min(0).max(1e9).optional().describe('timer ticks delivered while the mix runs (one per time slice)'),
+    vcpuStart: z.boolean().default(true).describe('the mix starts the vCPU: under VT-x its first entry is a VMLAUNCH'),
+  }),
+  guestFamily: z.enum(['linux', 'windows']).default('linux'),
 });
 export const MaintenanceBody = z.strictObject({ enter: z.boolean() });
 export const PowerBody = z.strictObject({ on: z.boolean(), standby: z.boolean().default(false) });
@@ -45,6 +57,18 @@ export class HostsController {
   async cpuModes(@Param('id') id: string, @Query(zodPipe(CpuModesQuery, 'query')) q: z.infer<typeof CpuModesQuery>) {
     inventory.requireHost(this.vrm.state.inventory, id);
     return this.vrm.ctx.call(protocol.scheduler.cpuModes, { hostId: id, ...(q.vmId ? { vmId: q.vmId } : {}), ...(q.mode ? { mode: q.mode } : {}) });
+  }
+
+  /** the given instruction mix under every mode on this host (P2, C5): refusals (e.g. paravirtual Windows) in place */
+  @Post(':id/cpu-modes')
+  @HttpCode(200)
+  @BodyDoc(CpuMixBody)
+  runMix(@Param('id') id: string, @Body(zodPipe(CpuMixBody)) body: z.infer<typeof CpuMixBody>) {
+    const host = inventory.requireHost(this.vrm.state.inventory, id);
+    const spec = host.spec;
+    const profile = { hostId: id, cpu: { arch: spec.cpu.arch ?? 'x86', features: spec.cpu.features ?? [] }, hypervisor: spec.hypervisor };
+    const modes = cpu.compareCpuModes({ host: profile, guest: { family: body.guestFamily }, mix: body.mix });
+    return { hostId: id, hostMode: spec.hypervisor.mode, hypervisorType: spec.hypervisor.type, guestFamily: body.guestFamily, modes };
   }
 
   @Post(':id/maintenance')

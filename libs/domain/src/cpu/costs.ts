@@ -62,6 +62,15 @@ export const VM_ENTRY_CYCLES = 400;
  *  re-issued. Model assumption: ~1.5 us at 2.6 GHz. */
 export const USERSPACE_EXIT_CYCLES = 4000;
 
+/** A timer interrupt's handler in the guest kernel (tick accounting, scheduler check). Model assumption: ~0.2 us. */
+export const INTERRUPT_HANDLER_CYCLES = 500;
+/** Xen's event-channel upcall into a PV guest (a virtual interrupt through the shared info page). Model assumption:
+ *  the order of a hypercall. */
+export const PV_EVENT_UPCALL_CYCLES = 300;
+/** VMLAUNCH: the first VM entry of a vCPU, which loads the whole VMCS guest state (model assumption: twice an
+ *  ordinary VMRESUME entry). */
+export const VM_LAUNCH_CYCLES = 800;
+
 /** Type 2 (hosted) executor overhead: each VM is a host-OS process; host scheduling, host interrupts and the
  *  world switch between host and VMM contexts add a share of the VM's cycles. Model assumption: 5 %. */
 export const TYPE2_HOST_SCHEDULING_SHARE = 0.05;

@@ -6,13 +6,16 @@
 //   checkCpuModeSupported(mode, host, guest) -> CpuModeMismatch | null     (predicate, for placement filters)
 //   assertCpuModeSupported(mode, host, guest)     throws conflict 'cpu.paravirtualGuest' | 'cpu.hardwareAssist'
 //
-// A mix is {kernel: {KEY: count}, user?: {KEY: count}} where KEY is a mnemonic of the host arch's catalogue
-// (instructions.ts) or a class name ('privileged' | 'sensitive-unprivileged' | 'io' | 'ordinary'). User code
-// (ring 3) may hold ordinary instructions only. Type 2 hosts add TYPE2_HOST_SCHEDULING_SHARE of the cycles.
+// A mix is {kernel: {KEY: count}, user?: {KEY: count}, timerInterrupts?: n, vcpuStart?: bool} where KEY is a
+// mnemonic of the host arch's catalogue (instructions.ts) or a class name ('privileged' | 'sensitive-unprivileged'
+// | 'io' | 'ordinary'). User code (ring 3) may hold ordinary instructions only. Timer interrupts are delivered as
+// interrupts.ts says per mode; `vcpuStart` adds the vCPU's VMLAUNCH under VT-x (a steady-state mix, as the
+// scheduler's per-tick overhead uses, leaves it out). Type 2 hosts add TYPE2_HOST_SCHEDULING_SHARE of the cycles.
 import { conflict, invalid, type HypervisorSpec } from '@virtsim/contracts';
 import * as C from './costs.js';
 import { INSTRUCTION_CLASSES, lookupInstruction, type CpuArch, type InstructionClass, type Ring, type VmxOperation } from './instructions.js';
 import { classBehaviour, EXECUTION_MODES, type ExecutionContext, type ExecutionMode } from './modes.js';
+import { timerInterruptBehaviour } from './interrupts.js';
 import { hasEpt } from './vtx-exits.js';
 
 export interface CpuHostProfile {
@@ -21,7 +24,14 @@ export interface CpuHostProfile {
   hypervisor: Pick<HypervisorSpec, 'type' | 'mode'> & { product?: HypervisorSpec['product'] };
 }
 export interface CpuGuestProfile { vmId?: string; family: 'linux' | 'windows' }
-export interface InstructionMix { kernel: Record<string, number>; user?: Record<string, number> }
+export interface InstructionMix {
+  kernel: Record<string, number>;
+  user?: Record<string, number>;
+  /** timer interrupts delivered while the mix runs (one per time slice: P3) */
+  timerInterrupts?: number;
+  /** the mix starts the vCPU: under VT-x its first entry is a VMLAUNCH */
+  vcpuStart?: boolean;
+}
 
 export interface InstructionExecution {
   context: ExecutionContext;
@@ -44,7 +54,10 @@ export interface InstructionExecution {
 export interface ClassSummary { count: number; cycles: number; nativeCycles: number; trapped: boolean; rings: Ring[] }
 export interface ExecutionTotals {
   instructions: number; traps: number; translations: number; translationCacheMisses: number; hypercalls: number;
-  vmEntries: number; vmExits: number; wrongResults: number;
+  /** VM entries = VMLAUNCH (the vCPU's first entry) + VMRESUME (one after every exit) */
+  vmEntries: number; vmLaunches: number; vmResumes: number; vmExits: number; wrongResults: number;
+  /** timer interrupts and what delivering them cost (cycles, exits or traps included in the totals) */
+  timerInterrupts: number; interruptCycles: number; interruptHandledBy: string | null;
   translationCycles: number; hostOsCycles: number; cycles: number; nativeCycles: number; overheadPercent: number;
 }
 export interface ExecutionResult {
@@ -115,6 +128,12 @@ function summarize(rows: readonly InstructionExecution[]): Record<InstructionCla
   return out;
 }
 
+function interruptsOf(mix: InstructionMix): number {
+  const n = mix.timerInterrupts ?? 0;
+  if (!Number.isSafeInteger(n) || n < 0) throw invalid('timerInterrupts must be a non-negative integer', [{ path: 'mix.timerInterrupts', message: 'non-negative integer' }]);
+  return n;
+}
+
 /** Binary translation cost: a TC miss translates one translation unit (<= BT_BLOCK_INSTRUCTIONS). */
 export function translationCost(kernelInstructions: number): { misses: number; translations: number; cycles: number } {
   const misses = kernelInstructions > 0 ? Math.ceil(kernelInstructions * C.BT_CACHE_MISS_RATE) : 0;
@@ -130,16 +149,22 @@ export function executeInstructionMix(input: { host: CpuHostProfile; guest: CpuG
   const rows = runRows(mode, arch, { product: host.hypervisor.product ?? 'kvm', ept: hasEpt(host.cpu.features) }, mix);
   const sum = (f: (r: InstructionExecution) => number) => rows.reduce((a, r) => a + f(r), 0);
   const bt = mode === 'full' ? translationCost(sum((r) => (r.context === 'kernel' ? r.count : 0))) : { misses: 0, translations: 0, cycles: 0 };
-  const guestCycles = sum((r) => r.cycles) + bt.cycles;
+  const ticks = interruptsOf(mix);
+  const irq = timerInterruptBehaviour(mode, host.hypervisor.product ?? 'kvm');
+  const interruptCycles = ticks * irq.cycles;
+  const launches = mode === 'hardware-assisted' && mix.vcpuStart === true ? 1 : 0;
+  const guestCycles = sum((r) => r.cycles) + bt.cycles + interruptCycles + launches * C.VM_LAUNCH_CYCLES;
   const hostOsCycles = mode !== 'native' && host.hypervisor.type === 'type2' ? Math.round(guestCycles * C.TYPE2_HOST_SCHEDULING_SHARE) : 0;
   const cycles = guestCycles + hostOsCycles;
-  const nativeCycles = sum((r) => r.nativeCycles);
-  const vmExits = sum((r) => r.vmExits);
+  const nativeCycles = sum((r) => r.nativeCycles) + ticks * C.INTERRUPT_HANDLER_CYCLES;
+  const vmExits = sum((r) => r.vmExits) + ticks * irq.vmExits;
   return {
     mode, arch, hypervisorType: host.hypervisor.type, rows, byClass: summarize(rows),
     totals: {
-      instructions: sum((r) => r.count), traps: sum((r) => r.traps), translations: bt.translations,
-      translationCacheMisses: bt.misses, hypercalls: sum((r) => r.hypercalls), vmEntries: vmExits, vmExits,
+      instructions: sum((r) => r.count), traps: sum((r) => r.traps) + ticks * irq.traps, translations: bt.translations,
+      translationCacheMisses: bt.misses, hypercalls: sum((r) => r.hypercalls),
+      vmEntries: launches + vmExits, vmLaunches: launches, vmResumes: vmExits, vmExits,
+      timerInterrupts: ticks, interruptCycles, interruptHandledBy: ticks > 0 ? irq.handledBy : null,
       wrongResults: sum((r) => r.wrongResults), translationCycles: bt.cycles, hostOsCycles, cycles, nativeCycles,
       overheadPercent: nativeCycles > 0 ? Math.round(((cycles - nativeCycles) / nativeCycles) * 10_000) / 100 : 0,
     },

@@ -5,6 +5,8 @@ export * from './instructions.js';
 export * from './capacity.js';
 export * from './modes.js';
 export * from './executor.js';
+export * from './interrupts.js';
+export * from './catalogue-view.js';
 export * from './workload-mix.js';
 export * from './scheduler.js';
 export * from './sampling.js';
