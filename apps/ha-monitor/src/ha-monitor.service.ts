@@ -131,7 +131,8 @@ export class HaMonitor {
     const dry = ha.haTick(cs, { ...base, place: recorder.place });
     const items = recorder.items();
     if (items.length === 0) return { events: dry.events, echo: this.echo(s, cs, dry.events), source: null };
-    const placement = await this.placement(s, clusterId, cs, items, req);
+    const recovered = dry.events.flatMap((e) => (e.type === 'HostRecovered' ? [e.data.hostId] : []));
+    const placement = await this.placement(s, clusterId, cs, items, req, recovered);
     const real = ha.haTick(cs, { ...base, place: placement.place });
     return { events: real.events, echo: this.echo(s, cs, real.events, placement), source: placement.source };
   }
@@ -143,10 +144,10 @@ export class HaMonitor {
   }
 
   /** (a) one scheduler.select-hosts for the tick's restarts; (b) HA's own capacity model when it cannot answer */
-  private async placement(s: HaMonitorState, clusterId: string, cs: ha.HaState, requests: SelectHostsItem[], req: TickRequest): Promise<Placement> {
+  private async placement(s: HaMonitorState, clusterId: string, cs: ha.HaState, requests: SelectHostsItem[], req: TickRequest, recoveredHosts: string[]): Promise<Placement> {
     try {
       const answer = await this.ctx.call(protocol.scheduler.selectHosts, {
-        clusterId, requests, ...(req.correlationId ? { correlationId: req.correlationId } : {}),
+        clusterId, requests, ...(recoveredHosts.length ? { recoveredHosts } : {}), ...(req.correlationId ? { correlationId: req.correlationId } : {}),
       });
       if (answer && typeof answer.grants === 'object' && answer.grants !== null) return grantPlacer(answer);
       this.ctx.log.warn({ clusterId }, 'scheduler.select-hosts answered without grants: HA capacity model used');
@@ -157,7 +158,8 @@ export class HaMonitor {
     const rules: ClusterRule[] = Object.keys(s.rules).sort()
       .filter((ruleId) => s.rules[ruleId]!.clusterId === clusterId)
       .map((ruleId) => ({ ruleId, spec: s.rules[ruleId]!.spec }));
-    return capacityPlacer(cs, rules);
+    const migrations = Object.keys(s.migrations).sort().map((id) => s.migrations[id]!).filter((m) => m.clusterId === clusterId);
+    return capacityPlacer(cs, rules, { migrations, recoveredHosts });
   }
 
   // ---- plumbing ----

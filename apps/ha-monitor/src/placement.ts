@@ -51,6 +51,6 @@ export function grantPlacer(answer: SelectHostsAnswer): Placement {
 export type ClusterRule = ha.HaClusterRule;
 
 /** Fallback (b): the domain's capacity model of the cluster as HA sees it (ha.haCapacityPlacer). */
-export function capacityPlacer(cs: ha.HaState, rules: readonly ClusterRule[]): Placement {
-  return { place: ha.haCapacityPlacer(cs, rules), numaOf: () => undefined, source: 'ha-capacity-model' };
+export function capacityPlacer(cs: ha.HaState, rules: readonly ClusterRule[], options: ha.HaCapacityOptions = {}): Placement {
+  return { place: ha.haCapacityPlacer(cs, rules, options), numaOf: () => undefined, source: 'ha-capacity-model' };
 }

@@ -35,6 +35,9 @@ export interface HaMonitorState {
   /** rules of every cluster, for the fallback placer (must / must-not / anti-affinity / should) */
   rules: Record<string, { clusterId: string; spec: RuleSpec }>;
   restarts: Record<string, VmRestartLog>;
+  /** live / cold migrations in flight (MigrationRequested until it ends): the fallback placer's anti-affinity
+   *  counts both ends as taken, as placement does (HA.md 5) */
+  migrations: Record<string, { vmId: string; clusterId: string; sourceHostId: string; targetHostId: string }>;
   clock: Clock;
   /** highest tick number this service has appended decisions for (metadata.tick of its ha-* appends) */
   lastTick: number;
@@ -43,7 +46,7 @@ export interface HaMonitorState {
 }
 
 export const initialHaMonitorState = (): HaMonitorState => ({
-  clusters: {}, hostCluster: {}, vmCluster: {}, vmStates: {}, rules: {}, restarts: {},
+  clusters: {}, hostCluster: {}, vmCluster: {}, vmStates: {}, rules: {}, restarts: {}, migrations: {},
   clock: { tick: 0, simTime: 0, tickSeconds: 10 }, lastTick: 0, idempotency: {},
 });
 
@@ -60,6 +63,16 @@ const isInventoryInput = isEventOf<ha.HaInputEvent['type']>([
 ]);
 
 type Data = Record<string, any>;
+
+const isMigrationEnd = isEventOf(['MigrationCompleted', 'MigrationFailed', 'MigrationCancelled', 'MigrationRolledBack', 'MigrationAborted']);
+
+function trackMigration(s: HaMonitorState, e: RecordedEvent, d: Data): void {
+  if (e.type === 'MigrationRequested') {
+    if (d.kind !== 'storage' && d.sourceHostId !== d.targetHostId) {
+      s.migrations[d.migrationId] = { vmId: d.vmId, clusterId: d.clusterId, sourceHostId: d.sourceHostId, targetHostId: d.targetHostId };
+    }
+  } else if (isMigrationEnd(e)) delete s.migrations[d.migrationId];
+}
 
 function logOf(s: HaMonitorState, vmId: string): VmRestartLog {
   return (s.restarts[vmId] ??= { restarts: 0, inPlace: 0, relocated: 0, last: [] });
@@ -130,6 +143,7 @@ export function evolveHaMonitor(s: HaMonitorState, e: RecordedEvent): HaMonitorS
     s.idempotency[meta.idempotencyKey] = meta.answer ?? null;
   }
   if (typeof meta.tick === 'number' && e.streamId.startsWith('ha-') && meta.tick > s.lastTick) s.lastTick = meta.tick;
+  if (e.type.startsWith('Migration')) return (trackMigration(s, e, d), s);
   const isHa = ha.HA_EVENT_TYPES.has(e.type);
   if (!isHa && !isInventoryInput(e)) return s;
   const clusterId = clusterOf(s, e, d);
@@ -142,7 +156,8 @@ export function evolveHaMonitor(s: HaMonitorState, e: RecordedEvent): HaMonitorS
 export const haMonitorProjection: ProjectionDef<HaMonitorState> = {
   name: 'ha-monitor',
   // 2: HaVm.restartsInPlaceAt and the policy's restart window (issue 15)
-  version: 2,
+  // 3: in-flight migrations for the fallback placer's anti-affinity (issue 15 item 7)
+  version: 3,
   initialState: initialHaMonitorState,
   evolve: evolveHaMonitor,
 };

@@ -11,7 +11,7 @@ import { migration, workloadAt } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
 import { ServiceContext, type Decision } from '@virtsim/service-kit';
 import { hostFacts, requireVm, sourceOf, VmEcho, vmFacts } from './facts.js';
-import { isUp, streams, type MigrationServiceState, type VmFacts } from './state.js';
+import { isUp, streams, type HostFacts, type MigrationServiceState, type VmFacts } from './state.js';
 
 interface Trace { correlationId?: string; causationId?: string }
 
@@ -360,15 +360,20 @@ export function decideTick(s: MigrationServiceState, req: { simTime: number; tic
   let work = migration.cloneMigrationState(s.m);
   const events: MigrationEvent[] = [];
   const down = new Set<string>();
+  const withdrawn = new Map<string, string>();
   for (const id in work.migrations) {
     const r = work.migrations[id]!.request;
     if (!isUp(s.hosts[r.sourceHostId])) down.add(r.sourceHostId);
-    if (!isUp(s.hosts[r.targetHostId])) down.add(r.targetHostId);
+    const target = s.hosts[r.targetHostId];
+    if (!target || target.haDown || target.fault) down.add(r.targetHostId);
+    else if (target.power !== 'on' || target.maintenance) withdrawn.set(r.targetHostId, withdrawnWhy(target));
   }
-  for (const hostId of [...down].sort()) {
-    const failed = migration.migrationDecider.decide({ type: 'HostFailed', hostId, at: start }, work);
-    for (const e of failed) { migration.applyMigrationEvent(work, e); events.push(e); }
-  }
+  const decide = (command: migration.MigrationCommand) => {
+    for (const e of migration.migrationDecider.decide(command, work)) { migration.applyMigrationEvent(work, e); events.push(e); }
+  };
+  for (const hostId of [...down].sort()) decide({ type: 'HostFailed', hostId, at: start });
+  // a host withdrawn since the last tick (maintenance, standby) takes no move in: those on their way are cancelled
+  for (const hostId of [...withdrawn.keys()].sort()) decide({ type: 'TargetWithdrawn', hostId, at: start, why: withdrawn.get(hostId)! });
   const dirtyRateMiBps: Record<string, number> = {};
   for (const id in work.migrations) {
     const r = work.migrations[id]!.request;
@@ -380,6 +385,11 @@ export function decideTick(s: MigrationServiceState, req: { simTime: number; tic
   events.push(...advanced.events);
   work = advanced.state;
   return { events, work };
+}
+
+function withdrawnWhy(h: HostFacts): string {
+  const what = h.maintenance ? 'entered maintenance' : h.power === 'standby' ? 'went to standby' : 'was powered off';
+  return `target host ${h.name} ${what}`;
 }
 
 function check(kind: 'live' | 'cold', facts: migration.MoveFacts): void {

@@ -2,12 +2,13 @@
 // expected versions); queries read the caught-up projection and append nothing.
 import { Controller } from '@nestjs/common';
 import {
-  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type EventOf, type GrantAnswer as Grant, type PayloadOf, type SelectHostsItem,
+  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type EventOf, type PayloadOf,
 } from '@virtsim/contracts';
 import { placement } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
 import { Handle, ServiceContext, type Decision } from '@virtsim/service-kit';
 import { migrationsOf, streams, type SchedulerState } from './state.js';
+import { selectHostGrants } from './select-hosts.js';
 import { hostsReadyToPowerOff, planTick, type AutoMove } from './tick.js';
 import { cpuModesView, drsRecommendationsView, hostView, requireVm, vmView } from './views.js';
 
@@ -88,11 +89,7 @@ export class SchedulerHandlers {
   async selectHosts(req: PayloadOf<typeof sch.selectHosts>) {
     const state = await this.caughtUp();
     if (!state.placement.clusters[req.clusterId]) throw notFound('cluster', req.clusterId);
-    const scratch = placement.scratchCopy(state.placement);
-    const migrations = migrationsOf(state, req.clusterId);
-    const grants: Record<string, Grant> = {};
-    for (const item of req.requests) grants[item.key] = grantFor(scratch, req.clusterId, item, migrations);
-    return { clusterId: req.clusterId, grants };
+    return { clusterId: req.clusterId, grants: selectHostGrants(state, req) };
   }
 
   // ---------------------------------------------------------------- DRS
@@ -255,52 +252,4 @@ function outcomeEvents(state: SchedulerState, outcomes: readonly Outcome[], auto
 
 function placedAnswer(vm: placement.PlacementVm) {
   return { vmId: vm.id, clusterId: vm.clusterId, hostId: vm.hostId!, numa: vm.numa, brokenShouldRules: vm.brokenShouldRules, gpus: vm.gpus };
-}
-
-/** One select-hosts request on the scratch state: its VMs leave their current host first (they are down), the
- *  first VM is placed by the normal pipeline, the others of an affinity group must fit on the same host; a host
- *  that cannot take the whole group is excluded and the next one is tried. The grant stays on the scratch. */
-function grantFor(scratch: placement.PlacementState, clusterId: string, item: SelectHostsItem, migrations: readonly placement.InFlightMigration[]): Grant {
-  const vms = item.vmIds.map((id) => scratch.vms[id]);
-  const unknown = item.vmIds.filter((_, i) => !vms[i]);
-  if (unknown.length > 0) return { refused: `unknown VM(s): ${unknown.join(', ')}` };
-  const foreign = vms.filter((vm) => vm!.clusterId !== clusterId).map((vm) => vm!.id);
-  if (foreign.length > 0) return { refused: `VM(s) of another cluster: ${foreign.join(', ')}` };
-  for (const vm of vms) placement.detachVm(scratch, vm!.id);
-  const members = vms as placement.PlacementVm[];
-  const exclude = new Set(item.excludeHosts);
-  const hostIds = scratch.clusters[clusterId]!.hostIds;
-  for (;;) {
-    let first: placement.PlacementDecision;
-    try {
-      first = placement.placeVm(scratch, { vmId: members[0]!.id, spec: members[0]!.spec, excludeHosts: [...exclude], preferHost: item.preferHost, migrations });
-    } catch (e) {
-      return { refused: errorOf(e).message };
-    }
-    const trial = members.length > 1 ? placement.scratchCopy(scratch) : scratch;
-    const decisions = [first];
-    placement.attachVm(trial, first.vmId, first.hostId, first.numa, first.gpus);
-    const others = hostIds.filter((h) => h !== first.hostId);
-    let fits = true;
-    for (const vm of members.slice(1)) {
-      try {
-        const d = placement.placeVm(trial, { vmId: vm.id, spec: vm.spec, excludeHosts: others, migrations });
-        placement.attachVm(trial, d.vmId, d.hostId, d.numa, d.gpus);
-        decisions.push(d);
-      } catch {
-        fits = false;
-        break;
-      }
-    }
-    if (!fits) {
-      exclude.add(first.hostId);
-      continue;
-    }
-    if (trial !== scratch) for (const d of decisions) placement.attachVm(scratch, d.vmId, d.hostId, d.numa, d.gpus);
-    const broken = [...new Set(decisions.flatMap((d) => d.brokenShouldRules))].sort();
-    return {
-      hostId: first.hostId, brokenShouldRules: broken, numa: first.numa,
-      ...(members.length > 1 ? { numaByVm: Object.fromEntries(decisions.map((d) => [d.vmId, d.numa])) } : {}),
-    };
-  }
 }

@@ -50,7 +50,6 @@ export const initialSchedulerState = (): SchedulerState => ({
   clock: { tick: 0, simTime: 0, tickSeconds: 10 },
 });
 
-const isHostUnavailable = isEventOf(['HostFailureDetected', 'HostFenced', 'HostIsolationDetected']);
 const isMigrationEnd = isEventOf(['MigrationCompleted', 'MigrationFailed', 'MigrationCancelled', 'MigrationRolledBack', 'MigrationAborted']);
 /** events after which a VM reported down runs again (or is gone) */
 const isVmBack = isEventOf(['VmRelocated', 'VmRestarted', 'VmRestartedInPlace', 'VmStateChanged', 'VmDeleted', 'VmCreationFailed', 'VmPlaced']);
@@ -116,9 +115,8 @@ function evolveMigration(s: SchedulerState, e: MigrationEvent): void {
 }
 
 function evolveHa(s: SchedulerState, e: HaEvent): void {
-  if (isHostUnavailable(e)) placement.setHostAvailable(s.placement, e.data.hostId, false);
-  else if (e.type === 'HostRecovered') placement.setHostAvailable(s.placement, e.data.hostId, true);
-  else if (e.type === 'VmsDownOnHost') for (const vmId of e.data.vmIds) s.down[vmId] = e.data.hostId;
+  placement.applyHaVerdict(s.placement, e);
+  if (e.type === 'VmsDownOnHost') for (const vmId of e.data.vmIds) s.down[vmId] = e.data.hostId;
 }
 
 export function evolveScheduler(s: SchedulerState, event: RecordedEvent): SchedulerState {

@@ -45,7 +45,7 @@ function add(appends: Map<string, EventOf[]>, streamId: string, events: readonly
   else appends.set(streamId, [...events]);
 }
 
-/** Hosts that run VMs this tick: powered on and not failed / isolated (maintenance hosts still run theirs). */
+/** Hosts that run VMs this tick (placement.runsVms): powered on and up, or isolated under leave-running. */
 function clusterWork(state: SchedulerState): Map<string, ClusterWork> {
   const p = state.placement;
   const work = new Map<string, ClusterWork>();
@@ -53,7 +53,7 @@ function clusterWork(state: SchedulerState): Map<string, ClusterWork> {
     const w: ClusterWork = { hosts: [], scheduled: new Set(), vms: [], demandMhz: {}, dirtyRateMiBps: {} };
     for (const hostId of p.clusters[clusterId]!.hostIds) {
       const h = p.hosts[hostId]!;
-      if (h.power !== 'on' || !h.available) continue;
+      if (!placement.runsVms(h)) continue;
       w.hosts.push(cpu.hostCpuSchedulingInput(hostId, cpu.hostCpuCapacity(h.spec.cpu, h.spec.hypervisor)));
       w.scheduled.add(hostId);
     }

@@ -1,6 +1,7 @@
 // The tick's compute at full scale (128 hosts / 8,000 running VMs), the fold, and the automatic-mode plans.
 import { ClusterSpec, HostSpec, VmSpec, type RecordedEvent } from '@virtsim/contracts';
 import { evolveScheduler, initialSchedulerState, type SchedulerState } from './state.js';
+import { selectHostGrants } from './select-hosts.js';
 import { drsDue, hostsReadyToPowerOff, planTick } from './tick.js';
 
 let position = 0;
@@ -126,5 +127,49 @@ describe('tick plans', () => {
     evolveScheduler(state, rec('HostPoweredOff', { hostId: target, clusterId: 'c1', reason: 'dpm', standby: true }));
     expect(state.dpm.c1!.powerOff).toEqual([]);
     expect(state.placement.hosts[target]!.power).toBe('standby');
+  });
+});
+
+describe('HA verdicts in the tick (issue 15 item 7)', () => {
+  /** hosts a and b (83,200 MHz each), VM va on a demanding 400 MHz constant */
+  function twoHosts(): SchedulerState {
+    return apply(initialSchedulerState(), [
+      rec('ClusterCreated', { clusterId: 'c1', spec: ClusterSpec.parse({ name: 'x' }) }),
+      ...['a', 'b'].map((h) => rec('HostAdded', { hostId: h, clusterId: 'c1', spec: hostSpec(h) })),
+      rec('VmCreationRequested', { vmId: 'va', spec: VmSpec.parse({ name: 'va', clusterId: 'c1', vcpus: 1, memoryMiB: 2048, guestOs: { family: 'linux', version: '22' }, workload: { cpuDemandMhz: 400, pattern: 'constant' } }) }),
+      rec('VmPlaced', { vmId: 'va', clusterId: 'c1', hostId: 'a', numa: { nodes: [0], vcpusPerNode: [1], memoryMiBPerNode: [2048] }, brokenShouldRules: [], reason: 's' }),
+      rec('VmStateChanged', { vmId: 'va', clusterId: 'c1', hostId: 'a', from: 'starting', to: 'running', reason: 's' }),
+    ]);
+  }
+  const ha = { clusterId: 'c1', simTime: 40 };
+  const isolated = (response: string) => rec('HostIsolationDetected', { ...ha, hostId: 'a', missedSeconds: 30, response, reason: 'isolated' });
+  const sampleOf = (plan: ReturnType<typeof planTick>, hostId: string) =>
+    (plan.appends.get('cpu-c1') ?? []).find((e) => (e.data as { hostId: string }).hostId === hostId);
+
+  it('leave-running isolation: host a is no target, but va keeps running there and a is still sampled (400 MHz demand)', () => {
+    const state = apply(twoHosts(), [isolated('leave-running')]);
+    expect(state.placement.hosts.a).toMatchObject({ available: false, isolatedRunning: true });
+    const plan = planTick(state, { tick: 5, simTime: 50, tickSeconds: 10 });
+    expect(sampleOf(plan, 'a')).toMatchObject({ type: 'CpuSchedulingSampled', data: { hostId: 'a', demandMhz: 400, vms: [expect.objectContaining({ vmId: 'va' })] } });
+    expect(plan.stats.vms).toBe(1);
+  });
+
+  it('power-off isolation: a is not sampled (its VMs are down); failure after leave-running stops the sampling too', () => {
+    const off = apply(twoHosts(), [isolated('power-off'), rec('VmsDownOnHost', { ...ha, hostId: 'a', vmIds: ['va'], reason: 'x', staleCopies: false })]);
+    expect(sampleOf(planTick(off, { tick: 5, simTime: 50, tickSeconds: 10 }), 'a')).toBeUndefined();
+    const failed = apply(twoHosts(), [isolated('leave-running'), rec('HostFailureDetected', { ...ha, hostId: 'a', missedSeconds: 60, reason: 'x' })]);
+    expect(failed.placement.hosts.a).toMatchObject({ available: false, isolatedRunning: false });
+    expect(sampleOf(planTick(failed, { tick: 5, simTime: 50, tickSeconds: 10 }), 'a')).toBeUndefined();
+  });
+
+  it('HostRecovered of the asking HA tick: select-hosts grants host b at once (it was refused one more tick)', () => {
+    const state = apply(twoHosts(), [rec('HostFailureDetected', { ...ha, hostId: 'b', missedSeconds: 30, reason: 'x' })]);
+    const request = { key: 'va', vmIds: ['va'], vcpus: 1, memoryMiB: 2048, excludeHosts: ['a'] };
+    // HA's tick emits HostRecovered and asks for the restart in the same tick: the scheduler has not folded it yet
+    expect(selectHostGrants(state, { clusterId: 'c1', requests: [request] }).va).toEqual({ refused: expect.stringMatching(/power: 1/) });
+    expect(selectHostGrants(state, { clusterId: 'c1', requests: [request], recoveredHosts: ['b'] }).va).toMatchObject({ hostId: 'b' });
+    expect(state.placement.hosts.b!.available).toBe(false); // the grant's scratch copy, not the projection
+    apply(state, [rec('HostRecovered', { ...ha, hostId: 'b', downSeconds: 60, reason: 'back' })]);
+    expect(state.placement.hosts.b).toMatchObject({ available: true, isolatedRunning: false });
   });
 });

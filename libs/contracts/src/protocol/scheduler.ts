@@ -30,7 +30,9 @@ export const SelectHostsItem = z.object({
   preferHost: Id.optional(),
 });
 export type SelectHostsItem = z.infer<typeof SelectHostsItem>;
-export const SelectHostsRequest = z.object({ clusterId: Id, requests: z.array(SelectHostsItem).max(8000), ...trace });
+/** recoveredHosts: hosts HA declares recovered in the very tick that asks (their HostRecovered is appended with the
+ *  tick's restarts, so the scheduler has not folded it yet): HA's verdict is the newer one, they are targets now */
+export const SelectHostsRequest = z.object({ clusterId: Id, requests: z.array(SelectHostsItem).max(8000), recoveredHosts: z.array(Id).max(1024).optional(), ...trace });
 export type SelectHostsRequest = z.infer<typeof SelectHostsRequest>;
 export interface HostGrant {
   hostId: string;

@@ -3,7 +3,11 @@
 // overcommit; the cluster's must / must-not host rules (placement's hostRuleVerdict) and VM-VM anti-affinity
 // hold, should rules give way only when they must; among the hosts left, the fewest broken should rules, then
 // the most free memory. Grants count against the host for the rest of the tick.
+// In-flight live / cold migrations count for anti-affinity at BOTH ends until they end (HA.md 5, as placement's
+// filters do): a member moving from h-2 to h-3 keeps h-2 and h-3 taken. Hosts HA recovered in this very tick
+// (recoveredHosts) are targets at once: the HaState the placer reads predates the tick's HostRecovered.
 import type { RuleSpec } from '@virtsim/contracts';
+import type { InFlightMigration } from '../placement/model.js';
 import { hostRuleVerdict } from '../placement/rules.js';
 import type { HaPlacer } from './restart.js';
 import type { HaState } from './state.js';
@@ -11,8 +15,17 @@ import type { HaState } from './state.js';
 export interface HaClusterRule { ruleId: string; spec: RuleSpec }
 interface Usage { vcpus: number; memoryMiB: number }
 
-export function haCapacityPlacer(cs: HaState, rules: readonly HaClusterRule[]): HaPlacer {
+export interface HaCapacityOptions {
+  migrations?: readonly InFlightMigration[];
+  recoveredHosts?: readonly string[];
+}
+
+export function haCapacityPlacer(cs: HaState, rules: readonly HaClusterRule[], options: HaCapacityOptions = {}): HaPlacer {
   let used: Map<string, Usage> | null = null;
+  const recovered = new Set(options.recoveredHosts ?? []);
+  const moving = new Map<string, string[]>(); // vmId -> both ends of its in-flight migration
+  for (const m of options.migrations ?? []) moving.set(m.vmId, [m.sourceHostId, m.targetHostId]);
+  const takes = (vmId: string, hostId: string): boolean => runningOn.get(vmId) === hostId || (moving.get(vmId)?.includes(hostId) ?? false);
   const runningOn = new Map<string, string>(); // vmId -> host, including this tick's grants
   const rulesOf = new Map<string, number[]>();
   rules.forEach((r, i) => { for (const vmId of r.spec.vms) rulesOf.set(vmId, [...(rulesOf.get(vmId) ?? []), i]); });
@@ -42,7 +55,7 @@ export function haCapacityPlacer(cs: HaState, rules: readonly HaClusterRule[]): 
     let best: { hostId: string; broken: string[]; free: number } | null = null;
     for (const h of hosts) {
       if (skip.has(h.hostId)) { counts.excluded++; continue; }
-      if (h.status !== 'up' || h.maintenance) { counts.down++; continue; }
+      if ((h.status !== 'up' && !recovered.has(h.hostId)) || h.maintenance) { counts.down++; continue; }
       const u = used.get(h.hostId) ?? { vcpus: 0, memoryMiB: 0 };
       const cpuCap = h.logicalCpus * cs.cpuOvercommitRatio;
       const memCap = h.memoryMiB * memRatio;
@@ -53,7 +66,7 @@ export function haCapacityPlacer(cs: HaState, rules: readonly HaClusterRule[]): 
         const { ruleId, spec: r } = rules[i]!;
         const verdict = hostRuleVerdict(r, h.hostId);
         if (verdict === 'barred') allowed = false;
-        else if (r.kind === 'vm-anti-affinity' && r.vms.some((id) => !members.has(id) && runningOn.get(id) === h.hostId)) allowed = false;
+        else if (r.kind === 'vm-anti-affinity' && r.vms.some((id) => !members.has(id) && takes(id, h.hostId))) allowed = false;
         else if (verdict === 'should-broken') broken.push(ruleId);
         if (!allowed) break;
       }

@@ -33,4 +33,23 @@ describe('HA capacity model (scheduler unavailable, HA.md 3)', () => {
     expect(haCapacityPlacer(state(), [prefer])(request('a'), ['h-1'])).toEqual({ hostId: 'h-2', brokenShouldRules: [] });
     expect(haCapacityPlacer(state(), [prefer])(request('a'), ['h-1', 'h-2'])).toEqual({ hostId: 'h-3', brokenShouldRules: ['prefer'] });
   });
+
+  it('in-flight migrations count for anti-affinity at both ends (issue 15 item 7): db-2 moving h-2 -> h-3 keeps both taken', () => {
+    const apart = rule('apart', { kind: 'vm-anti-affinity', vms: ['db-1', 'db-2'] });
+    // without the migration db-1 may go to h-3 (most free memory); while db-2 moves there, h-2 and h-3 are taken
+    expect(haCapacityPlacer(state(), [apart])(request('db-1'), ['h-1'])).toEqual({ hostId: 'h-3', brokenShouldRules: [] });
+    const migrations = [{ vmId: 'db-2', sourceHostId: 'h-2', targetHostId: 'h-3' }];
+    expect(haCapacityPlacer(state(), [apart], { migrations })(request('db-1'), ['h-1']))
+      .toMatchObject({ refused: expect.stringContaining('1 excluded, 0 down or in maintenance, 0 full, 2 barred by must rules') });
+    // a migration of a VM outside the rule changes nothing
+    expect(haCapacityPlacer(state(), [apart], { migrations: [{ vmId: 'vm-1', sourceHostId: 'h-1', targetHostId: 'h-3' }] })(request('db-1'), ['h-1']))
+      .toEqual({ hostId: 'h-3', brokenShouldRules: [] });
+  });
+
+  it('a host HA recovered in this tick is a target at once (its HaState still says failed)', () => {
+    const s = state();
+    s.hosts['h-3']!.status = 'failed';
+    expect(haCapacityPlacer(s, [])(request('a'), ['h-1', 'h-2'])).toMatchObject({ refused: expect.stringContaining('1 down or in maintenance') });
+    expect(haCapacityPlacer(s, [], { recoveredHosts: ['h-3'] })(request('a'), ['h-1', 'h-2'])).toEqual({ hostId: 'h-3', brokenShouldRules: [] });
+  });
 });

@@ -22,4 +22,4 @@ export {
   HA_DEFAULT_TICK_SECONDS, HA_DEFAULT_FAILURE_DETECTION_SECONDS, HA_DEFAULT_RESTARTS_IN_PLACE, HA_DEFAULT_RESTART_WINDOW_SECONDS, HA_DEFAULT_MAX_RELOCATIONS,
   type HaState, type HaHost, type HaVm, type HaVmFault, type HaHostStatus, type HaVmStatus, type HaPolicyState,
 } from './state.js';
-export { haCapacityPlacer, type HaClusterRule } from './capacity-model.js';
+export { haCapacityPlacer, type HaCapacityOptions, type HaClusterRule } from './capacity-model.js';

@@ -5,6 +5,7 @@
 //   hostFailed(state, hostId, at): MigrationEvent[]       target failed -> RolledBack; source failed -> Aborted
 //                                                         (HA owns the VM); queued ones -> Cancelled
 //   cancelMigration(state, migrationId, at, reason?): MigrationEvent[]
+//   targetWithdrawn(state, hostId, at, why): MigrationEvent[]  target entered maintenance / standby -> Cancelled
 //
 // A request starts at once when every link it crosses has a free slot, else it queues (FIFO per link).
 import { conflict, notFound } from '@virtsim/contracts';
@@ -28,7 +29,8 @@ export type MigrationCommand =
   | { type: 'RequestStorageMigration'; migrationId: string; vm: MigrationVmFacts; sourceDatastoreId: string; targetDatastoreId: string; storageBandwidthMiBps?: number; at: number }
   | { type: 'CancelMigration'; migrationId: string; reason?: string; at: number }
   | { type: 'AdvanceMigrations'; simTime: number; tickSeconds: number; inputs: MigrationTickInputs }
-  | { type: 'HostFailed'; hostId: string; at: number };
+  | { type: 'HostFailed'; hostId: string; at: number }
+  | { type: 'TargetWithdrawn'; hostId: string; at: number; why: string };
 
 export const migrationDecider: Decider<MigrationState, MigrationCommand, MigrationEvent> = {
   initialState: initialMigrationState,
@@ -59,6 +61,7 @@ export const migrationDecider: Decider<MigrationState, MigrationCommand, Migrati
       case 'CancelMigration': return cancelMigration(state, command.migrationId, command.at, command.reason);
       case 'AdvanceMigrations': return advanceMigrations(state, command.simTime, command.tickSeconds, command.inputs);
       case 'HostFailed': return hostFailed(state, command.hostId, command.at);
+      case 'TargetWithdrawn': return targetWithdrawn(state, command.hostId, command.at, command.why);
     }
   },
 };
@@ -133,6 +136,27 @@ export function hostFailed(state: MigrationState, hostId: string, at: number): M
     } else {
       events.push({ type: 'MigrationRolledBack', data: { migrationId: id, vmId, sourceHostId, targetHostId, at, reason: `target host ${hostId} failed: VM ${vmName} keeps running on host ${sourceHostId}` } });
     }
+  }
+  return events.length ? withQueueStarts(state, at, events) : [];
+}
+
+/** The target host of moves on their way was withdrawn (entered maintenance, went to standby or was powered off;
+ *  HA.md 7: no move chooses such a host): each live or cold move into it is CANCELLED, a running one rolled back,
+ *  and the VM keeps running on its source. Cancel, not redirect: a vMotion's destination is fixed when it starts
+ *  (resources reserved there, memory pre-copied to it), vSphere has no retargeting of a running vMotion, and a
+ *  cancelled vMotion leaves the source VM untouched; choosing another host is a new move with its own checks
+ *  (DRS's next pass, the operator, or the evacuation that put the host in maintenance). why: e.g.
+ *  "target host esx-02 entered maintenance". Storage moves (same host) are not touched. */
+export function targetWithdrawn(state: MigrationState, hostId: string, at: number, why: string): MigrationEvent[] {
+  const events: MigrationEvent[] = [];
+  for (const id of Object.keys(state.migrations).sort()) {
+    const m = state.migrations[id]!;
+    const { sourceHostId, targetHostId, vmId, vmName, kind } = m.request;
+    if (targetHostId !== hostId || sourceHostId === hostId || kind === 'storage') continue;
+    unthrottle(m, at, (e) => events.push(e));
+    const rolledBack = m.status === 'running';
+    const reason = rolledBack ? `${why}: the move is cancelled and VM ${vmName} keeps running on host ${sourceHostId}` : `${why} before the move started`;
+    events.push({ type: 'MigrationCancelled', data: { migrationId: id, vmId, at, reason, rolledBack } });
   }
   return events.length ? withQueueStarts(state, at, events) : [];
 }

@@ -92,6 +92,32 @@ describe('host failures', () => {
   });
 });
 
+describe('target withdrawn: maintenance or standby (issue 15 item 7)', () => {
+  it('h2 enters maintenance while m1 (vm1 h1 -> h2) is 5 s into its 1,024 MiB copy: cancelled, rolled back, vm1 stays on h1', () => {
+    let s = given([live('m1', vm('vm1')), { ...live('m2', vm('vm2', { hostId: 'h5' }), 'h6'), source: host('h5') } as MigrationCommand]);
+    s = tick(s, 0, 5);
+    expect(s.migrations.m1!.phaseSentMiB).toBeCloseTo(5 * GBE1, 4); // 596 MiB of 1,024 sent, not yet switched over
+    const after = migrations.givenState(s).when({ type: 'TargetWithdrawn', hostId: 'h2', at: 5, why: 'target host h2 entered maintenance' }).then([
+      { type: 'MigrationCancelled', data: { migrationId: 'm1', vmId: 'vm1', at: 5, rolledBack: true, reason: 'target host h2 entered maintenance: the move is cancelled and VM vm1 keeps running on host h1' } },
+    ]);
+    expect(Object.keys(after.migrations)).toEqual(['m2']); // h5 -> h6 untouched
+    expect(after.byVm.vm1).toBeUndefined();
+  });
+
+  it('a queued move into a standby host is cancelled (not rolled back); nothing else changes', () => {
+    const s = given([...[1, 2, 3, 4].map((i) => live(`m${i}`, vm(`vm${i}`), `t${i}`)), live('m5', vm('vm5'), 'hs'), live('m6', vm('vm6'), 't6')]);
+    expect(s.queue).toEqual(['m5', 'm6']);
+    const { events } = migrations.givenState(s).when({ type: 'TargetWithdrawn', hostId: 'hs', at: 4, why: 'target host hs went to standby' }).result();
+    expect(events.map((e) => [e.type, e.data.migrationId])).toEqual([['MigrationCancelled', 'm5']]);
+    expect(events[0]!.data).toMatchObject({ rolledBack: false, reason: 'target host hs went to standby before the move started' });
+  });
+
+  it('moves OUT of the withdrawn host (its evacuation) are not touched', () => {
+    const s = given([live('m1', vm('vm1'))]);
+    expect(migrations.givenState(s).when({ type: 'TargetWithdrawn', hostId: 'h1', at: 1, why: 'x' }).result().events).toEqual([]);
+  });
+});
+
 describe('cold and storage migration (C4)', () => {
   const stopped = vm('vm1', { state: 'stopped', disksGiB: [20, 10] });
 

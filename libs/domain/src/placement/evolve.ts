@@ -5,18 +5,32 @@
 //                                               structuredClone(state) first if the old state is still needed.
 //   setHostAvailable(state, hostId, available)  HA's verdict (failed / isolated host = false); not an event here
 //                                               because the HA context owns host-failure events.
+//   applyHaVerdict(state, haEvent)              the same verdict read from HA's events (what the scheduler folds)
 // Events for unknown clusters, hosts or VMs are ignored (a sharded scheduler sees other clusters' events).
-import type { InventoryEvent, PlacementDecisionEvent, PlacementEvent, VmSpec } from '@virtsim/contracts';
+import type { HaEvent, InventoryEvent, PlacementDecisionEvent, PlacementEvent, VmSpec } from '@virtsim/contracts';
 import { attachVm, detachVm } from './accounting.js';
 import { byNameThenId, newHost, type PlacementState } from './model.js';
 import { addRule, brokenShouldRules, removeRule } from './rules.js';
 
 export type PlacementInput = InventoryEvent | PlacementEvent | PlacementDecisionEvent;
 
-export function setHostAvailable(state: PlacementState, hostId: string, available: boolean): PlacementState {
+export function setHostAvailable(state: PlacementState, hostId: string, available: boolean, isolatedRunning = false): PlacementState {
   const host = state.hosts[hostId];
-  if (host) host.available = available;
+  if (host) { host.available = available; host.isolatedRunning = !available && isolatedRunning; }
   return state;
+}
+
+/** HA's verdict on a host from HA's own events. Failed, fenced or isolated: no VM may go there. Isolated with
+ *  response leave-running: its VMs still run (scheduled and sampled) until HA declares it failed. Recovered: a
+ *  target again at once (HostRecovered is the verdict; nothing waits for another tick). Other events: unchanged. */
+export function applyHaVerdict(state: PlacementState, e: HaEvent): PlacementState {
+  switch (e.type) {
+    case 'HostIsolationDetected': return setHostAvailable(state, e.data.hostId, false, e.data.response === 'leave-running');
+    case 'HostFailureDetected':
+    case 'HostFenced': return setHostAvailable(state, e.data.hostId, false);
+    case 'HostRecovered': return setHostAvailable(state, e.data.hostId, true);
+    default: return state;
+  }
 }
 
 function addHost(state: PlacementState, hostId: string, clusterId: string, spec: Parameters<typeof newHost>[2]): void {

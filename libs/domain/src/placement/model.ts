@@ -40,8 +40,11 @@ export interface PlacementHost {
   spec: HostSpec;
   power: HostPowerState;
   maintenance: boolean;
-  /** false while HA considers the host failed or isolated (setHostAvailable) */
+  /** false while HA considers the host failed or isolated (applyHaVerdict) */
   available: boolean;
+  /** true while HA declared it isolated with response leave-running: no target, but its VMs keep running there
+   *  (they are scheduled and sampled; vSphere: an isolated host's VMs run on unless the response powers them off) */
+  isolatedRunning: boolean;
   threads: number;
   /** threads x core MHz (P1: 32 x 2600 = 83,200 MHz) */
   mhz: number;
@@ -121,7 +124,7 @@ export function emptyAllocation(spec: HostSpec): HostAllocation {
 export function newHost(hostId: string, clusterId: string, spec: HostSpec): PlacementHost {
   const threads = hostThreads(spec);
   return {
-    id: hostId, clusterId, name: spec.name, spec, power: 'on', maintenance: false, available: true,
+    id: hostId, clusterId, name: spec.name, spec, power: 'on', maintenance: false, available: true, isolatedRunning: false,
     threads, mhz: threads * spec.cpu.mhz, usableMemoryMiB: Math.max(0, spec.memoryMiB - hostMemoryOverheadMiB(spec)),
     alloc: emptyAllocation(spec),
   };
@@ -167,6 +170,10 @@ export type ClusterPolicy = ReturnType<typeof clusterPolicy>;
 
 /** A host that may receive VMs: powered on, up, not in maintenance (HA.md 7). */
 export const isUsable = (h: PlacementHost): boolean => h.power === 'on' && h.available && !h.maintenance;
+
+/** A host whose VMs run this tick: powered on and up, or isolated under leave-running (maintenance hosts still
+ *  run theirs). A failed or fenced host runs nothing. */
+export const runsVms = (h: PlacementHost): boolean => h.power === 'on' && (h.available || h.isolatedRunning);
 
 /** Memory a VM takes from a host's capacity: overcommit allows configured memory up to ratio x usable. */
 export function memoryCapacityMiB(host: PlacementHost, policy: ClusterPolicy): number {
