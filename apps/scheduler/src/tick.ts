@@ -4,7 +4,7 @@
 //      -> CpuSchedulingSampled / CpuHostSamplingStopped on `cpu-<clusterId>`, only on change
 //   2. DRS every 300 simulated s (simTime a multiple of 300 or a tick crossing one) for clusters with drs.enabled
 //      -> DrsRecommendationMade (or DrsRecommendationsSuperseded when a pass finds nothing but some were pending)
-//   3. DPM every tick for clusters with dpm.enabled -> DpmBandChanged / DpmHost...Recommended on `placement-<c>`;
+//   3. DPM every tick for clusters with dpm.enabled (CPU and memory demand) -> DpmBandChanged / DpmHost...Recommended on `placement-<c>`;
 //      automatic mode: a power-on recommendation is carried out at once (HostPoweredOn on `cluster-<c>`)
 // Cost: one pass over the VMs (O(1) each: workloadAt + an array push), scheduling O(VMs log VMs per host).
 import type { CpuEvent, EventOf, PlacementDecisionEvent } from '@virtsim/contracts';
@@ -35,6 +35,7 @@ interface ClusterWork {
   scheduled: Set<string>;
   vms: (cpu.VmCpuDemand & { hostId: string })[];
   demandMhz: Record<string, number>;
+  activeMemoryMiB: Record<string, number>;
   dirtyRateMiBps: Record<string, number>;
 }
 
@@ -50,7 +51,7 @@ function clusterWork(state: SchedulerState): Map<string, ClusterWork> {
   const p = state.placement;
   const work = new Map<string, ClusterWork>();
   for (const clusterId of Object.keys(p.clusters).sort()) {
-    const w: ClusterWork = { hosts: [], scheduled: new Set(), vms: [], demandMhz: {}, dirtyRateMiBps: {} };
+    const w: ClusterWork = { hosts: [], scheduled: new Set(), vms: [], demandMhz: {}, activeMemoryMiB: {}, dirtyRateMiBps: {} };
     for (const hostId of p.clusters[clusterId]!.hostIds) {
       const h = p.hosts[hostId]!;
       if (!placement.runsVms(h)) continue;
@@ -73,6 +74,7 @@ function collectVms(state: SchedulerState, work: Map<string, ClusterWork>, simTi
     const spec = vm.spec;
     const sample = workloadAt(spec.workload, vmId, p.clusters[vm.clusterId]!.spec.seed ?? 1, simTime);
     w.demandMhz[vmId] = sample.cpuDemandMhz;
+    w.activeMemoryMiB[vmId] = sample.activeMemoryMiB;
     w.dirtyRateMiBps[vmId] = sample.dirtyRateMiBps;
     if (!w.scheduled.has(vm.hostId)) continue;
     w.vms.push({
@@ -128,7 +130,7 @@ export function planTick(state: SchedulerState, req: TickRequest): TickPlan {
     }
     // 3. DPM
     if (spec.dpm?.enabled) {
-      const events: PlacementDecisionEvent[] = placement.evaluateDpm(p, { clusterId, simTime, demandMhz: w.demandMhz, migrations }).events;
+      const events: PlacementDecisionEvent[] = placement.evaluateDpm(p, { clusterId, simTime, demandMhz: w.demandMhz, activeMemoryMiB: w.activeMemoryMiB, migrations }).events;
       add(appends, streams.placement(clusterId), events);
       if ((spec.dpm.automation ?? 'manual') === 'automatic') {
         for (const e of events) {

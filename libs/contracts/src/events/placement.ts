@@ -43,8 +43,10 @@ export type PlacementDecisionEvent =
   | EventOf<'DrsRecommendationFailed', { clusterId: string; recommendationId: string; vmId: string; reason: string; simTime: number }>
   /** a DRS pass found nothing to do: the previous pass's pending recommendations are void */
   | EventOf<'DrsRecommendationsSuperseded', { clusterId: string; recommendationIds: string[]; simTime: number }>
-  | EventOf<'DpmBandChanged', { clusterId: string; band: DpmBand; since: number; utilizationPercent: number }>
-  | EventOf<'DpmHostPowerOffRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; evacuations: DpmEvacuation[]; reason: string }>
-  | EventOf<'DpmHostPowerOnRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; reason: string }>
+  // utilizationPercent is CPU; memoryPercent (memory demand / memory for VMs) is absent from events written before
+  // DPM weighed memory (issue 15)
+  | EventOf<'DpmBandChanged', { clusterId: string; band: DpmBand; since: number; utilizationPercent: number; memoryPercent?: number }>
+  | EventOf<'DpmHostPowerOffRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; memoryPercent?: number; evacuations: DpmEvacuation[]; reason: string }>
+  | EventOf<'DpmHostPowerOnRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; memoryPercent?: number; reason: string }>
   /** automatic DPM gave up powering the host off (evacuation refused, cluster left the low band) */
   | EventOf<'DpmHostPowerOffCancelled', { clusterId: string; hostId: string; simTime: number; reason: string }>;

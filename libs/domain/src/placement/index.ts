@@ -21,5 +21,5 @@ export { breaksMustRule, brokenShouldRules, hostRuleVerdict, ruleViolations, vio
 export { placeVm, vmPlacedEvent, loadAfterPlacement, type PlaceVmRequest, type PlacementDecision, type PlacementWeigher } from './place.js';
 export * from './drs-load.js';
 export { recommendDrs, drsRecommendationEvents, drsRecommendationId, type DrsOptions, type DrsRecommendation } from './drs.js';
-export { evaluateDpm, DPM_BELOW_SECONDS, DPM_ABOVE_SECONDS, type DpmOptions, type DpmResult } from './dpm.js';
+export { evaluateDpm, dpmMemoryDemandMiB, DPM_BELOW_SECONDS, DPM_ABOVE_SECONDS, DPM_IDLE_MEMORY_SHARE, type DpmOptions, type DpmResult } from './dpm.js';
 export { placementDecider, decidePlacement, type PlacementCommand, type PlacementOutput } from './decider.js';
