@@ -84,3 +84,91 @@ test('GET /guest-os lists the one compatibility table (F1), aliases and the unkn
   const doc = await fetch(`${sys.url}/api/v1/openapi.json`).then((x) => x.json()) as { paths: Record<string, unknown> };
   expect(Object.keys(doc.paths)).toContain('/api/v1/guest-os');
 });
+
+// ---- issue 15 item 7 and rule compliance, through the API and the simulated clock ----
+
+const advance = async (seconds: number) => expect((await admin.post('/sim/advance', { seconds })).status).toBeLessThan(300);
+const auditOf = async (type: string) => {
+  const items: any[] = [];
+  for (let after = 0; ;) {
+    const page = (await admin.get(`/audit?after=${after}&limit=5000`)).body;
+    items.push(...page.items.filter((i: { type: string }) => i.type === type));
+    if (!page.nextCursor) return items;
+    after = Number(page.nextCursor);
+  }
+};
+
+test('a live migration on its way to a host that then enters maintenance is cancelled; the VM stays on its source', async () => {
+  const cid = (await admin.post('/clusters', { name: 'fid-maint' })).body.id as string;
+  const h1 = (await admin.post(`/clusters/${cid}/hosts`, hostSpec('m-1'))).body.id as string;
+  const vm = await admin.post('/vms?wait=true', vmSpec(cid, 'mover', { powerOn: true }));
+  expect(vm.body.state).toBe('succeeded');
+  const vmId = vm.body.result.vmId as string;
+  const h2 = (await admin.post(`/clusters/${cid}/hosts`, hostSpec('m-2'))).body.id as string;
+  const move = await admin.post(`/vms/${vmId}/migrate`, { targetHostId: h2 });
+  expect(move.status).toBe(202);
+  // the move is requested; it copies only when the clock ticks. m-2 (no VM of its own) enters maintenance first.
+  expect((await admin.post(`/hosts/${h2}/maintenance`, { enter: true })).status).toBeLessThan(300);
+  await advance(20);
+  expect((await admin.get(`/vms/${vmId}`)).body).toMatchObject({ hostId: h1, state: 'running' });
+  const cancelled = (await auditOf('MigrationCancelled')).filter((i) => i.vmId === vmId);
+  expect(cancelled).toHaveLength(1);
+  expect(cancelled[0].rationale).toBe('target host m-2 entered maintenance: the move is cancelled and VM mover keeps running on host ' + h1);
+  expect(await auditOf('MigrationCompleted').then((l) => l.filter((i) => i.vmId === vmId))).toEqual([]);
+});
+
+test('a VM on local storage whose host failed waits, and the audit says why; it restarts in the tick its host recovers', async () => {
+  const cid = (await admin.post('/clusters', { name: 'fid-local', ha: { enabled: true, failureDetectionSeconds: 30 } })).body.id as string;
+  const local = { datastores: [{ name: 'shared-ds', kind: 'shared' }, { name: 'local-1', kind: 'local', capacityGiB: 500 }] };
+  const h1 = (await admin.post(`/clusters/${cid}/hosts`, hostSpec('l-1', local))).body.id as string;
+  expect((await admin.post(`/clusters/${cid}/hosts`, hostSpec('l-2'))).status).toBe(201);
+  const vm = await admin.post('/vms?wait=true', vmSpec(cid, 'local-db', { powerOn: true, disks: [{ sizeGiB: 20, bus: 'virtio', datastore: 'local-1' }], ha: { enabled: true, priority: 'high' } }));
+  expect(vm.body.error ?? null).toBeNull();
+  const vmId = vm.body.result.vmId as string;
+  expect((await admin.get(`/vms/${vmId}`)).body.hostId).toBe(h1);
+  expect((await admin.post(`/hosts/${h1}/faults`, { kind: 'power-loss' })).status).toBeLessThan(300);
+  await advance(60);
+  const waits = (await admin.get(`/audit?vm=${vmId}`)).body.items.filter((i: { type: string }) => i.type === 'VmRestartWaiting');
+  expect(waits).toEqual([expect.objectContaining({ action: 'ha', hostId: h1, rationale: 'disks on local datastore local-1 of host l-1: waits for that host to return' })]);
+  expect(waits[0].data.waitKind).toBe('local-storage');
+  expect((await admin.post(`/hosts/${h1}/recover`, {})).status).toBeLessThan(300);
+  await advance(10);
+  const restarted = (await admin.get(`/audit?vm=${vmId}`)).body.items.filter((i: { type: string }) => i.type === 'VmRestarted');
+  const recovered = (await auditOf('HostRecovered')).filter((i) => i.hostId === h1);
+  expect(restarted).toHaveLength(1);
+  expect(recovered).toEqual([expect.objectContaining({ action: 'ha' })]);
+  expect(restarted[0].simTime).toBe(recovered[0].simTime); // not one tick later
+  expect((await admin.get(`/vms/${vmId}`)).body).toMatchObject({ hostId: h1, state: 'running' });
+});
+
+test('rule compliance: a must rule broken after creation is reported (GET rules, event, audit), DRS repairs it at priority 1', async () => {
+  const cid = (await admin.post('/clusters', { name: 'fid-comply', drs: { enabled: true, automation: 'manual', threshold: 1 } })).body.id as string;
+  expect((await admin.post(`/clusters/${cid}/hosts`, hostSpec('c-1'))).status).toBe(201);
+  const ids: string[] = [];
+  for (const n of ['s-1', 's-2']) {
+    const r = await admin.post('/vms?wait=true', vmSpec(cid, n, { powerOn: false }));
+    expect(r.body.state).toBe('succeeded');
+    ids.push(r.body.result.vmId);
+  }
+  // both stopped on c-1: the must rule breaks nothing yet, so it is accepted
+  const rule = await admin.post(`/clusters/${cid}/rules`, { name: 'apart', kind: 'vm-anti-affinity', vms: ids });
+  expect(rule.status).toBe(201);
+  expect(rule.body.compliance).toEqual({ compliant: true, vmIds: [], reason: null, since: null });
+  const c2 = (await admin.post(`/clusters/${cid}/hosts`, hostSpec('c-2'))).body.id as string;
+  for (const id of ids) expect((await admin.post(`/vms/${id}/power`, { action: 'start' })).status).toBeLessThan(300);
+  await advance(10);
+  const broken = (await admin.get(`/clusters/${cid}/rules`)).body.items[0];
+  expect(broken.compliance).toMatchObject({
+    compliant: false, vmIds: [ids[1]],
+    reason: `must rule apart is not compliant, sharing a host with another member: ${ids[1]}; DRS moves them at priority 1 where a host fits`,
+  });
+  const events = (await auditOf('RuleComplianceChanged')).filter((i) => i.data.ruleId === rule.body.id);
+  expect(events.map((e) => [e.action, e.data.compliant])).toEqual([['rules', false]]);
+  await advance(300);
+  const recs = (await admin.get(`/clusters/${cid}/drs/recommendations`)).body.items;
+  expect(recs).toEqual([expect.objectContaining({ vmId: ids[1], toHostId: c2, priority: 1, rationale: expect.objectContaining({ reason: 'must-rule', ruleId: rule.body.id }) })]);
+  expect((await admin.post(`/clusters/${cid}/drs/recommendations/${recs[0].id}/apply`)).status).toBe(202);
+  await advance(20);
+  expect((await admin.get(`/clusters/${cid}/rules`)).body.items[0].compliance).toMatchObject({ compliant: true, vmIds: [], reason: 'must rule apart is compliant again' });
+  expect((await auditOf('RuleComplianceChanged')).filter((i) => i.data.ruleId === rule.body.id).map((e) => e.data.compliant)).toEqual([false, true]);
+});

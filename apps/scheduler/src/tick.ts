@@ -2,7 +2,8 @@
 // hands automatic DRS moves and DPM evacuations to the migration service.
 //   1. vCPU scheduling of every powered-on, available host of every cluster (workload demand at simTime)
 //      -> CpuSchedulingSampled / CpuHostSamplingStopped on `cpu-<clusterId>`, only on change
-//   2. DRS every 300 simulated s (simTime a multiple of 300 or a tick crossing one) for clusters with drs.enabled
+//   2. rule compliance every tick -> RuleComplianceChanged on `placement-<clusterId>` when a rule's changes
+//      DRS every 300 simulated s (simTime a multiple of 300 or a tick crossing one) for clusters with drs.enabled
 //      -> DrsRecommendationMade (or DrsRecommendationsSuperseded when a pass finds nothing but some were pending)
 //   3. DPM every tick for clusters with dpm.enabled (CPU and memory demand) -> DpmBandChanged / DpmHost...Recommended on `placement-<c>`;
 //      automatic mode: a power-on recommendation is carried out at once (HostPoweredOn on `cluster-<c>`)
@@ -109,6 +110,8 @@ export function planTick(state: SchedulerState, req: TickRequest): TickPlan {
     cpuEvents += samples.length;
     add(appends, streams.cpu(clusterId), samples);
 
+    // 2a. rule compliance (F12): recorded when it changes, before DRS proposes the repairs
+    add(appends, streams.placement(clusterId), placement.ruleComplianceEvents(p, clusterId, simTime));
     const spec = p.clusters[clusterId]!.spec;
     const migrations = migrationsOf(state, clusterId);
     const pendingOff = new Set(state.dpm[clusterId]?.powerOff ?? []);

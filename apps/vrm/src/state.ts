@@ -57,7 +57,8 @@ export function evolveVrm(state: VrmState, event: RecordedEvent): VrmState {
 export const vrmProjection: ProjectionDef<VrmState> = {
   name: 'vrm',
   // 2: the clock mode joined the state
-  version: 2,
+  // 3: each rule's compliance (RuleComplianceChanged, issue 15)
+  version: 3,
   initialState: initialVrmState,
   evolve: evolveVrm,
 };

@@ -1,5 +1,5 @@
 // Audit (B2): the automatic actions (DRS / DPM moves, HA detections and restarts, balloon / swap / sharing
-// changes, IMC and placement refusals, migrations) with the rationale recorded in the event and the
+// changes, IMC and placement refusals, migrations, rule compliance changes) with the rationale recorded in the event and the
 // command or fault that caused them (correlation / causation ids).
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -21,13 +21,14 @@ export const AuditQuery = z.strictObject({
 /** which event types are automatic actions, by the words their names are made of */
 const ACTIONS: [RegExp, string][] = [
   [/^Drs/, 'drs'], [/^Dpm/, 'dpm'],
-  [/Restart|Fenced|FailureDetected|Isolation|HeartbeatMissed|StaleVmCopy|Admission|VmsDownOnHost|NeedsOperator/, 'ha'],
+  [/Restart|Fenced|FailureDetected|Isolation|HeartbeatMissed|HostRecovered|StaleVmCopy|Admission|VmsDownOnHost|NeedsOperator/, 'ha'],
   [/Balloon|Swap|PagesShared|MemoryState|Sharing|MemoryReclaim/, 'memory'],
   [/Imc/, 'imc'],
   [/^Migration|Evacuation/, 'migration'],
   [/Refused|Rejected/, 'refusal'],
   [/Placement|VmPlaced|VmRelocated/, 'placement'],
   [/^Invariant/, 'invariant'],
+  [/^RuleCompliance/, 'rules'],
 ];
 
 export function auditAction(type: string): string | null {

@@ -48,7 +48,7 @@ export function vmResource(vm: inventory.VmView) {
 }
 
 export function ruleResource(r: inventory.RuleView) {
-  return { id: r.id, clusterId: r.clusterId, ...r.spec };
+  return { id: r.id, clusterId: r.clusterId, ...r.spec, compliance: r.compliance };
 }
 
 /** a position in the log (query parameter): a whole number the database's bigint and a JS number both hold */

@@ -71,6 +71,7 @@ const LISTED: Record<AnyEvent['type'], true> = {
   MigrationVmThrottled: true,
   PagesShared: true,
   PlacementRefused: true,
+  RuleComplianceChanged: true,
   RuleCreated: true,
   RuleDeleted: true,
   StaleVmCopyPoweredOff: true,

@@ -49,4 +49,7 @@ export type PlacementDecisionEvent =
   | EventOf<'DpmHostPowerOffRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; memoryPercent?: number; evacuations: DpmEvacuation[]; reason: string }>
   | EventOf<'DpmHostPowerOnRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; memoryPercent?: number; reason: string }>
   /** automatic DPM gave up powering the host off (evacuation refused, cluster left the low band) */
-  | EventOf<'DpmHostPowerOffCancelled', { clusterId: string; hostId: string; simTime: number; reason: string }>;
+  | EventOf<'DpmHostPowerOffCancelled', { clusterId: string; hostId: string; simTime: number; reason: string }>
+  /** F12: a rule's compliance changed (the scheduler checks every rule each tick): compliant false names the VMs
+   *  that break it now (a changed set is a new event too), compliant true says it holds again */
+  | EventOf<'RuleComplianceChanged', { clusterId: string; ruleId: string; ruleName: string; severity: 'must' | 'should'; compliant: boolean; vmIds: string[]; reason: string; simTime: number }>;

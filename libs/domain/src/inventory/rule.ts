@@ -48,7 +48,7 @@ function createRule(view: InventoryView, ruleId: string, clusterId: string, spec
   }
   assertShape(spec);
   assertMembers(cluster, spec);
-  if (isMustRule(spec.kind)) assertNoContradiction(view, cluster, { id: ruleId, clusterId, spec });
+  if (isMustRule(spec.kind)) assertNoContradiction(view, cluster, { id: ruleId, clusterId, spec, compliance: { compliant: true, vmIds: [], reason: null, since: null } });
   if (isMustRule(spec.kind)) assertPlacementComplies(view, ruleId, spec);
   return [{ type: 'RuleCreated', data: { ruleId, clusterId, spec } }];
 }

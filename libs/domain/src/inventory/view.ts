@@ -13,7 +13,7 @@
 // version with structuredClone(view). The view is JSON-able (Records, arrays, null; no Map/Set/undefined
 // of its own), sets are Records of `true` so a canonical hash does not depend on insertion order.
 import type {
-  ClusterSpec, HaEvent, HaHostFaultKind, HostPowerState, HostSpec, InventoryEvent, NumaPlacement, PlacementEvent, RuleSpec, VmSpec, VmState,
+  ClusterSpec, HaEvent, HaHostFaultKind, HostPowerState, HostSpec, InventoryEvent, NumaPlacement, PlacementDecisionEvent, PlacementEvent, RuleSpec, VmSpec, VmState,
 } from '@virtsim/contracts';
 import { imcFeatures } from './imc.js';
 
@@ -69,7 +69,10 @@ export interface VmView {
   brokenShouldRules: string[];
 }
 
-export interface RuleView { id: string; clusterId: string; spec: RuleSpec }
+/** compliance as the scheduler last recorded it (RuleComplianceChanged); a new rule is compliant (must rules are
+ *  refused when broken at creation), since = simTime of the last change, null before any */
+export interface RuleCompliance { compliant: boolean; vmIds: string[]; reason: string | null; since: number | null }
+export interface RuleView { id: string; clusterId: string; spec: RuleSpec; compliance: RuleCompliance }
 
 export interface InventoryView {
   clusters: Record<string, ClusterView>;
@@ -85,7 +88,8 @@ export const emptyInventory = (): InventoryView => ({ clusters: {}, clusterNames
 
 export const hostThreads = (spec: HostSpec): number => spec.cpu.sockets * spec.cpu.coresPerSocket * spec.cpu.threadsPerCore;
 
-type Handled = InventoryEvent | PlacementEvent | Extract<HaEvent, { type: 'HostFaultInjected' | 'HostFaultCleared' }>;
+type Handled = InventoryEvent | PlacementEvent | Extract<HaEvent, { type: 'HostFaultInjected' | 'HostFaultCleared' }>
+  | Extract<PlacementDecisionEvent, { type: 'RuleComplianceChanged' }>;
 
 export function evolveInventory(view: InventoryView, event: { type: string; data: unknown }): InventoryView {
   const handler = HANDLERS[event.type as Handled['type']] as ((v: InventoryView, d: unknown) => void) | undefined;
@@ -164,7 +168,7 @@ const HANDLERS: Handlers = {
     vm.pendingVcpus = d.pendingVcpus;
   },
   RuleCreated: (v, d) => {
-    v.rules[d.ruleId] = { id: d.ruleId, clusterId: d.clusterId, spec: d.spec };
+    v.rules[d.ruleId] = { id: d.ruleId, clusterId: d.clusterId, spec: d.spec, compliance: { compliant: true, vmIds: [], reason: null, since: null } };
     const c = v.clusters[d.clusterId];
     if (!c) return;
     c.ruleIds[d.ruleId] = true;
@@ -180,6 +184,10 @@ const HANDLERS: Handlers = {
     delete c.ruleIds[d.ruleId];
     if (c.ruleNames[rule.spec.name] === d.ruleId) delete c.ruleNames[rule.spec.name];
     c.ruleCount--;
+  },
+  RuleComplianceChanged: (v, d) => {
+    const rule = v.rules[d.ruleId];
+    if (rule) rule.compliance = { compliant: d.compliant, vmIds: d.vmIds, reason: d.reason, since: d.simTime };
   },
   ClockAdvanced: (v, d) => { v.clock = { tick: d.tick, simTime: d.simTime }; },
   VmPlaced: (v, d) => {

@@ -103,6 +103,11 @@ export function evolvePlacement(state: PlacementState, event: PlacementInput): P
     }
     case 'RuleCreated': addRule(state, event.data.ruleId, event.data.clusterId, event.data.spec); break;
     case 'RuleDeleted': removeRule(state, event.data.ruleId); break;
+    case 'RuleComplianceChanged': {
+      const rule = state.rules[event.data.ruleId];
+      if (rule) rule.compliance = { compliant: event.data.compliant, vmIds: event.data.vmIds };
+      break;
+    }
     case 'VmPlaced': place(state, event.data.vmId, event.data.hostId, event.data.numa, event.data.brokenShouldRules); break;
     case 'VmPlacementReleased': detachVm(state, event.data.vmId); break;
     case 'VmRelocated': place(state, event.data.vmId, event.data.toHostId, event.data.numa); break;

@@ -23,3 +23,4 @@ export * from './drs-load.js';
 export { recommendDrs, drsRecommendationEvents, drsRecommendationId, type DrsOptions, type DrsRecommendation } from './drs.js';
 export { evaluateDpm, dpmMemoryDemandMiB, DPM_BELOW_SECONDS, DPM_ABOVE_SECONDS, DPM_IDLE_MEMORY_SHARE, type DpmOptions, type DpmResult } from './dpm.js';
 export { placementDecider, decidePlacement, type PlacementCommand, type PlacementOutput } from './decider.js';
+export { holdsHost, ruleComplianceEvents, type RuleComplianceChanged } from './compliance.js';

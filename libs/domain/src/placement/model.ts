@@ -72,6 +72,8 @@ export interface PlacementRule {
   spec: RuleSpec;
   /** placed members per host id (keys with 0 are deleted) */
   hostCounts: Record<string, number>;
+  /** compliance as last recorded (RuleComplianceChanged); a new rule starts compliant (compliance.ts) */
+  compliance: { compliant: boolean; vmIds: string[] };
 }
 
 export interface DpmTimers { band: DpmBand; since: number }

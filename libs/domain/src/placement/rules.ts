@@ -4,12 +4,12 @@
 //   breaksMustRule(state, vmId, hostId, migrations) -> ruleId | null          (placement 'rules' filter)
 //   brokenShouldRules(state, vmId, hostId) -> ruleId[]                        (weigher preference)
 //   hostRuleVerdict(spec, hostId) -> 'barred' | 'should-broken' | null        (VM-host rules; also HA's capacity model)
-//   ruleViolations(state, clusterId) -> RuleViolation[]  (alias violations)    (DRS priority 1 / 2, HA, B6)
+//   ruleViolations(state, clusterId, counts?) -> RuleViolation[]  (alias violations)  (DRS priority 1 / 2, HA, B6, compliance)
 //
 // Must rules always hold; should rules give way only when nothing else fits (HA.md 5).
 // Anti-affinity counts an in-flight migration's source and target hosts as taken until the move ends.
 import type { RuleSpec } from '@virtsim/contracts';
-import type { InFlightMigration, PlacementState } from './model.js';
+import type { InFlightMigration, PlacementState, PlacementVm } from './model.js';
 import { own } from '../shared/record.js';
 
 export type RuleSeverity = 'must' | 'should';
@@ -44,7 +44,7 @@ export function addRule(state: PlacementState, ruleId: string, clusterId: string
     const hostId = state.vms[vmId]?.hostId;
     if (hostId) hostCounts[hostId] = (hostCounts[hostId] ?? 0) + 1;
   }
-  state.rules[ruleId] = { id: ruleId, clusterId, spec, hostCounts };
+  state.rules[ruleId] = { id: ruleId, clusterId, spec, hostCounts, compliance: { compliant: true, vmIds: [] } };
 }
 
 export function removeRule(state: PlacementState, ruleId: string): void {
@@ -104,13 +104,14 @@ export function brokenShouldRules(state: PlacementState, vmId: string, hostId: s
   return out;
 }
 
-/** Every rule of the cluster that its placed VMs break now, sorted by rule id. O(sum of rule sizes). */
-export function ruleViolations(state: PlacementState, clusterId: string): RuleViolation[] {
+/** Every rule of the cluster that its placed VMs break now, sorted by rule id. O(sum of rule sizes).
+ *  counts: which placed VMs count (default all; compliance counts only those that hold their host). */
+export function ruleViolations(state: PlacementState, clusterId: string, counts: (vm: PlacementVm) => boolean = () => true): RuleViolation[] {
   const out: RuleViolation[] = [];
   const rules = Object.values(state.rules).filter((r) => r.clusterId === clusterId).sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const rule of rules) {
     const { kind, hosts = [], vms } = rule.spec;
-    const placed = vms.map((id) => state.vms[id]).filter((v) => v?.hostId).map((v) => ({ id: v!.id, hostId: v!.hostId! }));
+    const placed = vms.map((id) => state.vms[id]).filter((v) => v?.hostId && counts(v)).map((v) => ({ id: v!.id, hostId: v!.hostId! }));
     let bad: string[] = [];
     let target: string | null = null;
     if (kind === 'vm-host-must' || kind === 'vm-host-should') bad = placed.filter((v) => !hosts.includes(v.hostId)).map((v) => v.id);
@@ -124,7 +125,9 @@ export function ruleViolations(state: PlacementState, clusterId: string): RuleVi
       }
     }
     if (kind === 'vm-affinity') {
-      target = majorityHost(rule.hostCounts);
+      const counted: Record<string, number> = {};
+      for (const v of placed) counted[v.hostId] = (counted[v.hostId] ?? 0) + 1;
+      target = majorityHost(counted);
       bad = placed.filter((v) => v.hostId !== target).map((v) => v.id);
     }
     if (bad.length > 0) out.push({ ruleId: rule.id, ruleName: rule.spec.name, kind, severity: ruleSeverity(kind), vmIds: bad.sort(), hostId: target });
