@@ -66,6 +66,9 @@ function memoryReclaimed(snap: Snapshot | null, hostId: string): number {
 
 /** a rule holds when the VMs' current hosts satisfy it (stopped VMs without a host do not count) */
 export function ruleHolds(inv: Inventory, rule: any): boolean {
+  // one truth: the compliance the scheduler recorded (RuleComplianceChanged); computed here only for a state
+  // written before compliance was recorded
+  if (typeof rule.compliance?.compliant === 'boolean') return rule.compliance.compliant;
   const spec = rule.spec ?? rule;
   const placed = (spec.vms as string[]).map((v) => inv.vms[v]?.hostId).filter((h): h is string => !!h);
   const hosts = new Set<string>(spec.hosts ?? []);

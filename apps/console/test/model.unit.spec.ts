@@ -41,6 +41,12 @@ describe('rules hold by where the VMs are now', () => {
     expect(ruleHolds(inv, rule('vm-host-must-not', ['vm3'], ['h1']))).toBe(true);
     expect(ruleHolds(inv, rule('vm-host-must-not', ['vm1'], ['h1']))).toBe(false);
   });
+
+  test('the compliance the scheduler recorded wins (a stopped member breaks nothing there)', () => {
+    const recorded = (compliant: boolean) => ({ ...rule('vm-anti-affinity', ['vm1', 'vm2']), compliance: { compliant, vmIds: compliant ? [] : ['vm2'], reason: null, since: 10 } });
+    expect(ruleHolds(inv, recorded(true))).toBe(true);
+    expect(ruleHolds(inv, recorded(false))).toBe(false);
+  });
 });
 
 describe('HA admission control: the cluster loses its largest tolerated hosts and still holds its running VMs', () => {

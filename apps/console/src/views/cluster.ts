@@ -92,7 +92,7 @@ function RulesPanel({ clusterId }: { clusterId: string }) {
       <tbody>${rules.map((r) => {
         const holds = ruleHolds(inv, r);
         return html`<tr key=${r.id}><td>${r.spec.name}</td><td>${r.spec.kind}</td><td>${r.spec.vms.map((v: string) => vmName(inv, v)).join(', ')}</td>
-          <td>${(r.spec.hosts ?? []).map((h: string) => hostName(inv, h)).join(', ') || '—'}</td><td class=${holds ? 'ok' : 'bad'}>${holds ? 'holds' : 'broken'}</td></tr>`;
+          <td>${(r.spec.hosts ?? []).map((h: string) => hostName(inv, h)).join(', ') || '—'}</td><td class=${holds ? 'ok' : 'bad'} title=${r.compliance?.reason ?? ''}>${holds ? 'holds' : 'broken'}</td></tr>`;
       })}</tbody></table>`}
   <//>`;
 }
