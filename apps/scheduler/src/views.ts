@@ -71,7 +71,7 @@ export function hostView(state: SchedulerState, hostId: string) {
   const sample = state.cpu[h.clusterId]?.hosts[hostId] ?? null;
   const { vms: _vms, ...usage } = sample ?? { vms: [] };
   return {
-    hostId, clusterId: h.clusterId, name: h.name, power: h.power, maintenance: h.maintenance, available: h.available,
+    hostId, clusterId: h.clusterId, name: h.name, power: h.power, maintenance: h.maintenance, available: h.available, isolatedRunning: h.isolatedRunning,
     pendingPowerOff: state.dpm[h.clusterId]?.powerOff.includes(hostId) ?? false,
     capacity: {
       ...cpu.hostCpuCapacity(h.spec.cpu, h.spec.hypervisor),

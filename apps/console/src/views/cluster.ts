@@ -54,7 +54,7 @@ function DpmPanel({ cluster }: { cluster: any }) {
   return html`<${Panel} title="Power management (DPM)" id="dpm">
     <${Facts} items=${[
       ['DPM', dpm.enabled ? `enabled, ${dpm.automation}` : 'disabled'],
-      ['Band', dpm.lowPercent !== undefined ? `${dpm.lowPercent} % .. ${dpm.highPercent} % CPU` : '—'],
+      ['Band', dpm.lowPercent !== undefined ? `${dpm.lowPercent} % .. ${dpm.highPercent} % CPU and memory` : '—'],
       ['Hosts in standby', standby.length ? standby.join(', ') : 'none'],
     ]} />
   <//>`;
