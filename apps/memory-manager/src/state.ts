@@ -34,7 +34,7 @@ export const initialMemoryManagerState = (): MemoryManagerState => ({
 const isMemoryInput = isEventOf<memory.MemoryInputEvent['type']>([
   'ClusterCreated', 'ClusterPolicyChanged', 'HostAdded', 'VmCreationRequested', 'VmStateChanged', 'VmDeleted', 'VmCreationFailed',
   'VmMemoryReserved', 'VmMemoryReleased', 'VmMemoryMoved', 'VmMemoryResized', 'HostMemoryStateChanged',
-  'PagesShared', 'BalloonInflated', 'BalloonDeflated', 'MemorySwappedOut', 'MemorySwappedIn',
+  'PagesShared', 'BalloonInflated', 'BalloonDeflated', 'MemorySwappedOut', 'MemorySwappedIn', 'GuestMemoryTouched',
 ]);
 
 type Data = Record<string, any>;
@@ -78,6 +78,8 @@ export function evolveMemoryManager(s: MemoryManagerState, event: Pick<RecordedE
 
 export const memoryManagerProjection: ProjectionDef<MemoryManagerState> = {
   name: 'memory-manager',
+  // 2: hosts carry their swap space, VMs the memory they touched (M4)
+  version: 2,
   initialState: initialMemoryManagerState,
   evolve: evolveMemoryManager,
   evolveBatch: (s, events) => {

@@ -51,7 +51,7 @@ export function buildLog(): { state: MemoryManagerState; log: RecordedEvent[] } 
     const guestOs = k % 3 === 0 ? { family: 'windows', version: '2019' } : { family: 'linux', distro: k % 2 ? 'ubuntu' : 'rhel', version: k % 2 ? '22.04' : '9' };
     const numa = memory.singleNode(memoryMiB, 1, k % 2);
     add([
-      { type: 'VmCreationRequested', data: { vmId, spec: VmSpec.parse({ name: vmId, clusterId: 'c1', vcpus: 1, memoryMiB, guestOs, toolsInstalled: k % 6 === 0 }) } },
+      { type: 'VmCreationRequested', data: { vmId, spec: VmSpec.parse({ name: vmId, clusterId: 'c1', vcpus: 1, memoryMiB, guestOs, toolsInstalled: k % 6 === 0, workload: { activeMemoryMiB: Math.floor(memoryMiB * 0.9) } }) } },
       { type: 'VmPlaced', data: { vmId, clusterId: 'c1', hostId, numa, brokenShouldRules: [], reason: 'seed' } },
     ]);
     const reserved = memory.decideMemory({ type: 'ReserveVmMemory', vmId, hostId, memoryMiB, reservationMiB: 0, hugePages: false, numa }, state.memory);

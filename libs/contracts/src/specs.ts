@@ -119,6 +119,17 @@ export const HostSpec = z.strictObject({
   pciDevices: z.array(PciDeviceSpec).max(32).default([]),
   datastores: z.array(DatastoreSpec).max(64).default([{ name: 'shared-ds', kind: 'shared', capacityGiB: 10240 }]),
   migrationNetworkGbps: z.union([z.literal(1), z.literal(10)]).default(10),
+  /** the host's swap space (M4): on one of its datastores, with a size; swapping stops when it is full.
+   *  Absent: as large as the host's physical memory, on its first datastore. */
+  swap: z.strictObject({
+    sizeMiB: z.number().int().min(0).max(MAX_HOST_MEMORY_MIB * 4),
+    datastore: z.string().min(1).max(80).optional(),
+  }).optional(),
+}).superRefine((h, ctx) => {
+  const ds = h.swap?.datastore;
+  if (ds !== undefined && !h.datastores.some((d) => d.name === ds)) {
+    ctx.addIssue({ code: 'custom', path: ['swap', 'datastore'], message: `swap datastore ${ds} is not one of the host's datastores (${h.datastores.map((d) => d.name).join(', ') || 'none'})` });
+  }
 });
 export type HostSpec = z.infer<typeof HostSpec>;
 

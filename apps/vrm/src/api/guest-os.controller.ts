@@ -6,7 +6,7 @@ import { inventory } from '@virtsim/domain';
 import { z } from 'zod';
 import { jsonSchema } from '../http/openapi.js';
 
-const Support = { pvDrivers: z.enum(['inbox', 'tools', 'custom']), mainstream: z.boolean(), onlineCpu: z.boolean(), onlineMemory: z.boolean() };
+const Support = { pvDrivers: z.enum(['inbox', 'tools', 'custom']), mainstream: z.boolean(), onlineCpu: z.boolean(), onlineMemory: z.boolean(), hugePages: z.boolean().describe('the guest kernel can use 2 MiB huge pages (M3)') };
 const GuestOsList = z.object({
   items: z.array(z.object({ family: z.enum(['linux', 'windows']), distro: z.string(), version: z.string().describe('a release: it covers its point releases (7 covers 7.9)'), ...Support })),
   distroAliases: z.record(z.string(), z.string()),

@@ -47,6 +47,7 @@ const LISTED: Record<AnyEvent['type'], true> = {
   HostPoweredOn: true,
   HostRecovered: true,
   InvariantRestored: true,
+  GuestMemoryTouched: true,
   InvariantViolated: true,
   IoDevicesAttached: true,
   IoDevicesClosed: true,

@@ -46,6 +46,8 @@ export type MemoryEvent =
   | EventOf<'BalloonInflated', { vmId: string; hostId: string; targetMiB: number; balloonedMiB: number; deltaMiB: number; rationale: MemoryRationale }>
   | EventOf<'BalloonDeflated', { vmId: string; hostId: string; targetMiB: number; balloonedMiB: number; deltaMiB: number; rationale: MemoryRationale }>
   | EventOf<'MemorySwappedOut', { vmId: string; hostId: string; swappedMiB: number; deltaMiB: number; slowdown: number; rationale: MemoryRationale }>
-  | EventOf<'MemorySwappedIn', { vmId: string; hostId: string; swappedMiB: number; deltaMiB: number; slowdown: number; rationale: MemoryRationale }>;
+  | EventOf<'MemorySwappedIn', { vmId: string; hostId: string; swappedMiB: number; deltaMiB: number; slowdown: number; rationale: MemoryRationale }>
+  /** the guest touched memory it had not touched since power-on: it becomes resident (M4) */
+  | EventOf<'GuestMemoryTouched', { vmId: string; hostId: string; touchedMiB: number; deltaMiB: number; at: number }>;
 
 export type MemoryEventType = MemoryEvent['type'];

@@ -70,6 +70,13 @@ export const INVARIANTS: readonly Invariant[] = [
     },
   },
   {
+    id: 'host-swap-within-space', scope: 'host', protects: ['M4', 'F5'],
+    text: "On every host, the VMs' swapped memory never exceeds its swap space: what a host grants is at most its physical memory plus swap.",
+    check: (w, hostId, h) => h.swappedMiB <= h.swapMiB ? [] : [{
+      subject: hostId, detail: `host ${hostId} has ${h.swappedMiB} MiB swapped, swap space ${h.swapMiB} MiB`, positions: positionsOf(h.chain),
+    }],
+  },
+  {
     id: 'huge-pages-never-reclaimed', scope: 'world', protects: ['M3', 'F5'],
     text: 'A VM backed by huge pages is never ballooned or swapped.',
     check: (w) => fromOrder(w.hugeReclaims),

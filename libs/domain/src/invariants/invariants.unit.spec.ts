@@ -176,3 +176,12 @@ describe('B6 invariants of the cluster: limits, migration concurrency, HA reserv
     expect(breaches([{ ...ha, data: { clusterId: 'c1', spec: { name: 'c' } } }, ...fits.slice(1), ...start('c', 'h2', 1024)])).toEqual([]);
   });
 });
+
+it('host-swap-within-space: swapped memory over the host swap space is a breach (M4)', () => {
+  const small = [cluster[0]!, { type: 'HostAdded', data: { hostId: 'h1', clusterId: 'c1', spec: host('esx-1', { swap: { sizeMiB: 512 } }) } }];
+  const swap = (swappedMiB: number): E => ({ type: 'MemorySwappedOut', data: { vmId: 'vm1', hostId: 'h1', swappedMiB, deltaMiB: swappedMiB } });
+  expect(breaches([...small, ...running('vm1', 'h1'), swap(512)])).toEqual([]);
+  const out = breaches([...small, ...running('vm1', 'h1'), swap(600)]);
+  expect(out.map((e) => [e.data.invariant, e.data.subject])).toEqual([['host-swap-within-space', 'h1']]);
+  expect(out[0]!.type === 'InvariantViolated' && out[0]!.data.evidence.detail).toBe('host h1 has 600 MiB swapped, swap space 512 MiB');
+});

@@ -44,6 +44,9 @@ export interface HostFacts {
   configuredMiB: number;
   overheadMiB: number;
   hugeUsedMiB: number;
+  /** swap space (M4) and what its VMs have swapped into it */
+  swapMiB: number;
+  swappedMiB: number;
   chain: number[];
 }
 
@@ -62,6 +65,8 @@ export interface VmFacts {
   down: boolean;
   /** the memory context's reservation: where, how much, huge-page backed */
   memory: { hostId: string; memoryMiB: number; overheadMiB: number; hugeBacked: boolean } | null;
+  /** MiB of it in its host's swap space */
+  swappedMiB: number;
   chain: number[];
 }
 
@@ -126,7 +131,7 @@ function newHost(hostId: string, clusterId: string, spec: HostSpec): HostFacts {
   return {
     clusterId, name: spec.name, power: 'on', maintenance: false, crashed: false, down: false, fenced: false,
     cpuMhz: hostThreads(spec) * spec.cpu.mhz, threads: hostThreads(spec), memoryMiB: spec.memoryMiB, capacityMiB: mem.capacityMiB, hugePoolMiB: mem.hugePoolMiB,
-    reservedMhz: 0, configuredMiB: 0, overheadMiB: 0, hugeUsedMiB: 0, chain: [],
+    reservedMhz: 0, configuredMiB: 0, overheadMiB: 0, hugeUsedMiB: 0, swapMiB: spec.swap?.sizeMiB ?? spec.memoryMiB, swappedMiB: 0, chain: [],
   };
 }
 
@@ -151,7 +156,7 @@ export function evolveWorld(w: World, e: Pick<RecordedEvent, 'position' | 'type'
 }
 
 /** progress and sample events: they mark a VM to check but are not evidence of where it is or how it runs */
-const NOT_EVIDENCE = /^(VmCreationStep|VmCreationCompensation|Task|Migration(Progressed|RoundCompleted|VmThrottled|StopAndCopy)|PagesShared|Balloon|MemorySwapped|IoStats|IoDevicesDiscovered|IoGuestTools|CpuScheduling)/;
+const NOT_EVIDENCE = /^(GuestMemoryTouched|VmCreationStep|VmCreationCompensation|Task|Migration(Progressed|RoundCompleted|VmThrottled|StopAndCopy)|PagesShared|Balloon|MemorySwapped|IoStats|IoDevicesDiscovered|IoGuestTools|CpuScheduling)/;
 
 function touchVm(w: World, vmId: string, position: number, type = ''): void {
   const vm = w.vms[vmId]!;
@@ -197,7 +202,7 @@ function inventory(w: World, type: string, d: Data, position: number): void {
     case 'VmCreationRequested':
       w.vms[d.vmId] = {
         clusterId: d.spec.clusterId, name: d.spec.name, state: 'creating', cpuReservationMhz: d.spec.cpuReservationMhz ?? 0,
-        vcpus: d.spec.vcpus ?? 0, memoryMiB: d.spec.memoryMiB ?? 0, hosts: [], placedAt: {}, down: false, memory: null, chain: [],
+        vcpus: d.spec.vcpus ?? 0, memoryMiB: d.spec.memoryMiB ?? 0, hosts: [], placedAt: {}, down: false, memory: null, swappedMiB: 0, chain: [],
       };
       count(w, d.spec.clusterId, 'vms', 1);
       touchVm(w, d.vmId, position);
@@ -307,20 +312,21 @@ function reserveMemory(w: World, vmId: string, m: NonNullable<VmFacts['memory']>
   if (!vm) return;
   releaseMemory(w, vmId);
   vm.memory = m;
-  memoryOnHost(w, m, 1);
+  memoryOnHost(w, m, 1, vm.swappedMiB);
 }
 
 function releaseMemory(w: World, vmId: string): void {
   const vm = w.vms[vmId];
   if (!vm?.memory) return;
-  memoryOnHost(w, vm.memory, -1);
+  memoryOnHost(w, vm.memory, -1, vm.swappedMiB);
   vm.memory = null;
   delete w.hugeReclaims[vmId];
 }
 
-function memoryOnHost(w: World, m: NonNullable<VmFacts['memory']>, sign: 1 | -1): void {
+function memoryOnHost(w: World, m: NonNullable<VmFacts['memory']>, sign: 1 | -1, swappedMiB = 0): void {
   const h = w.hosts[m.hostId];
   if (!h) return;
+  h.swappedMiB += sign * swappedMiB;
   h.overheadMiB += sign * m.overheadMiB;
   if (m.hugeBacked) h.hugeUsedMiB += sign * Math.ceil(m.memoryMiB / 2) * 2;
   else h.configuredMiB += sign * m.memoryMiB;
@@ -356,13 +362,26 @@ function placementAndMemory(w: World, type: string, d: Data, position: number): 
       w.dirtyHosts.add(hostId);
       return;
     }
+    case 'MemorySwappedOut': case 'MemorySwappedIn': {
+      const vm = w.vms[d.vmId];
+      if (!vm) return;
+      const h = vm.memory ? w.hosts[vm.memory.hostId] : undefined;
+      if (h) { h.swappedMiB += (d.swappedMiB ?? 0) - vm.swappedMiB; w.dirtyHosts.add(vm.memory!.hostId); }
+      vm.swappedMiB = d.swappedMiB ?? 0;
+      if (type === 'MemorySwappedOut') hugeReclaim(w, type, d, position);
+      return;
+    }
     case 'IoDevicesDetached':
       for (const [key, holders] of Object.entries(w.devices)) dropHolder(w, key, holders, d.vmId);
       return;
     default:
-      if (RECLAIMS.has(type) && w.vms[d.vmId]?.memory?.hugeBacked && (d.deltaMiB ?? 1) > 0) {
-        w.hugeReclaims[d.vmId] = { subject: d.vmId, hostId: d.hostId, positions: [position], detail: `${type} took ${d.deltaMiB} MiB from huge-page-backed VM ${d.vmId} on host ${d.hostId}` };
-      }
+      hugeReclaim(w, type, d, position);
+  }
+}
+
+function hugeReclaim(w: World, type: string, d: Data, position: number): void {
+  if (RECLAIMS.has(type) && w.vms[d.vmId]?.memory?.hugeBacked && (d.deltaMiB ?? 1) > 0) {
+    w.hugeReclaims[d.vmId] = { subject: d.vmId, hostId: d.hostId, positions: [position], detail: `${type} took ${d.deltaMiB} MiB from huge-page-backed VM ${d.vmId} on host ${d.hostId}` };
   }
 }
 

@@ -16,13 +16,13 @@ describe('one guest OS table (F1)', () => {
 
   it('unknown Linux (Ubuntu 25.04): inbox virtio for both services, not mainstream, no online change', () => {
     const os = { family: 'linux' as const, distro: 'ubuntu', version: '25.04' };
-    expect(guestOsSupport(os)).toEqual({ pvDrivers: 'inbox', onlineCpu: false, onlineMemory: false, mainstream: false, known: false });
+    expect(guestOsSupport(os)).toEqual({ pvDrivers: 'inbox', onlineCpu: false, onlineMemory: false, mainstream: false, hugePages: true, known: false });
     expect(pvDriverSource(os)).toBe('inbox');
   });
 
   it('NeoKylin 6.0 and 6.5 both need the custom driver build; 7.0 is mainstream inbox', () => {
     expect(['6', '6.0', '6.5'].map((version) => guestOsSupport({ family: 'linux', distro: 'NeoKylin', version }).pvDrivers)).toEqual(['custom', 'custom', 'custom']);
-    expect(guestOsSupport({ family: 'linux', distro: 'neokylin', version: '7.0' })).toMatchObject({ pvDrivers: 'inbox', mainstream: true, known: true });
+    expect(guestOsSupport({ family: 'linux', distro: 'neokylin', version: '7.0' })).toMatchObject({ pvDrivers: 'inbox', mainstream: true, hugePages: true, known: true });
   });
 
   it('suse is sles; CentOS 7.9 is CentOS 7 (a point release matches its release); EulerOS 2.8 is listed', () => {
@@ -32,6 +32,6 @@ describe('one guest OS table (F1)', () => {
   });
 
   it('unknown Windows (2025): Tools drivers, not mainstream, no online change', () => {
-    expect(guestOsSupport({ family: 'windows', version: '2025' })).toEqual({ pvDrivers: 'tools', onlineCpu: false, onlineMemory: false, mainstream: false, known: false });
+    expect(guestOsSupport({ family: 'windows', version: '2025' })).toEqual({ pvDrivers: 'tools', onlineCpu: false, onlineMemory: false, mainstream: false, hugePages: true, known: false });
   });
 });

@@ -23,6 +23,8 @@ export interface GuestOsSupport {
   onlineCpu: boolean;
   onlineMemory: boolean;
   mainstream: boolean;
+  /** the guest kernel can use 2 MiB huge pages (M3: Linux 2.6 and later, Windows large pages since Server 2003) */
+  hugePages: boolean;
   /** false for a guest not in the table */
   known: boolean;
 }
@@ -33,12 +35,14 @@ export interface GuestOsEntry extends Omit<GuestOsSupport, 'known'> {
   version: string;
 }
 
-const linux = (distro: string, versions: string[], mainstream: boolean, pvDrivers: PvDrivers = 'inbox'): GuestOsEntry[] =>
-  versions.map((version) => ({ family: 'linux', distro, version, pvDrivers, mainstream, onlineCpu: mainstream, onlineMemory: mainstream }));
+const linux = (distro: string, versions: string[], mainstream: boolean, pvDrivers: PvDrivers = 'inbox', hugePages = true): GuestOsEntry[] =>
+  versions.map((version) => ({ family: 'linux', distro, version, pvDrivers, mainstream, onlineCpu: mainstream, onlineMemory: mainstream, hugePages }));
 const windows = (versions: string[], mainstream: boolean): GuestOsEntry[] =>
-  versions.map((version) => ({ family: 'windows', distro: 'windows', version, pvDrivers: 'tools', mainstream, onlineCpu: false, onlineMemory: mainstream }));
+  versions.map((version) => ({ family: 'windows', distro: 'windows', version, pvDrivers: 'tools', mainstream, onlineCpu: false, onlineMemory: mainstream, hugePages: true }));
 
 export const GUEST_OS_TABLE: readonly GuestOsEntry[] = Object.freeze([
+  // Linux 2.4 kernels (RHEL 3, SLES 8): no virtio front-ends and no huge pages (hugetlbfs came with 2.6)
+  ...linux('rhel', ['3'], false, 'custom', false), ...linux('sles', ['8'], false, 'custom', false),
   ...linux('rhel', ['6'], false), ...linux('rhel', ['7', '8', '9'], true),
   ...linux('centos', ['6'], false), ...linux('centos', ['7', '8', '9'], true),
   ...linux('ubuntu', ['16.04'], false), ...linux('ubuntu', ['18.04', '20.04', '22.04', '24.04'], true),
@@ -55,8 +59,8 @@ export const GUEST_OS_TABLE: readonly GuestOsEntry[] = Object.freeze([
 export const DISTRO_ALIASES: Readonly<Record<string, string>> = { suse: 'sles', 'suse linux enterprise server': 'sles', redhat: 'rhel', 'red hat enterprise linux': 'rhel' };
 
 export const UNKNOWN_GUEST_RULES: Readonly<Record<GuestOs['family'], Omit<GuestOsSupport, 'known'>>> = {
-  linux: { pvDrivers: 'inbox', onlineCpu: false, onlineMemory: false, mainstream: false },
-  windows: { pvDrivers: 'tools', onlineCpu: false, onlineMemory: false, mainstream: false },
+  linux: { pvDrivers: 'inbox', onlineCpu: false, onlineMemory: false, mainstream: false, hugePages: true },
+  windows: { pvDrivers: 'tools', onlineCpu: false, onlineMemory: false, mainstream: false, hugePages: true },
 };
 
 function distroOf(os: GuestOs): string {
@@ -75,8 +79,8 @@ export function guestOsSupport(guestOs: GuestOs): GuestOsSupport {
   for (let n = parts.length; n > 0; n--) {
     const entry = INDEX.get(prefix + parts.slice(0, n).join('.'));
     if (entry) {
-      const { pvDrivers, onlineCpu, onlineMemory, mainstream } = entry;
-      return { pvDrivers, onlineCpu, onlineMemory, mainstream, known: true };
+      const { pvDrivers, onlineCpu, onlineMemory, mainstream, hugePages } = entry;
+      return { pvDrivers, onlineCpu, onlineMemory, mainstream, hugePages, known: true };
     }
   }
   return { ...UNKNOWN_GUEST_RULES[guestOs.family], known: false };

@@ -3,12 +3,12 @@ import { GUEST_OS_TABLE, guestOsSupport } from './guest-os.js';
 describe('guest OS compatibility (F1)', () => {
   it('RHEL 8: inbox virtio drivers, CPU and memory online, mainstream', () => {
     expect(guestOsSupport({ family: 'linux', distro: 'RHEL', version: '8' }))
-      .toEqual({ pvDrivers: 'inbox', onlineCpu: true, onlineMemory: true, mainstream: true, known: true });
+      .toEqual({ pvDrivers: 'inbox', onlineCpu: true, onlineMemory: true, mainstream: true, hugePages: true, known: true });
   });
 
   it('Windows Server 2019 (any spelling): Tools drivers, memory online, CPU after restart', () => {
     for (const version of ['2019', 'Server 2019', 'Windows Server 2019']) {
-      expect(guestOsSupport({ family: 'windows', version })).toEqual({ pvDrivers: 'tools', onlineCpu: false, onlineMemory: true, mainstream: true, known: true });
+      expect(guestOsSupport({ family: 'windows', version })).toEqual({ pvDrivers: 'tools', onlineCpu: false, onlineMemory: true, mainstream: true, hugePages: true, known: true });
     }
   });
 
@@ -19,7 +19,7 @@ describe('guest OS compatibility (F1)', () => {
 
   it('an unknown guest (Ubuntu 25.04) is allowed but flagged: not mainstream, no online change, inbox virtio (mainline kernel)', () => {
     expect(guestOsSupport({ family: 'linux', distro: 'ubuntu', version: '25.04' }))
-      .toEqual({ pvDrivers: 'inbox', onlineCpu: false, onlineMemory: false, mainstream: false, known: false });
+      .toEqual({ pvDrivers: 'inbox', onlineCpu: false, onlineMemory: false, mainstream: false, hugePages: true, known: false });
   });
 
   it('covers RHEL/CentOS 6-9, Ubuntu 16.04-24.04, SLES 12/15, Debian 9-12, Windows 2008R2-2022 and 7/10/11', () => {

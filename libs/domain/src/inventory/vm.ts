@@ -15,6 +15,7 @@
 // Refusals: vm.exists, vm.name, cluster.maxVms (8,000), cluster.noHosts, vm.vcpusExceedHost (unprocessable),
 // vm.state (impossible transition, names from/to), host.down / host.maintenance (start on a host that cannot run it).
 import { conflict, unprocessable } from '@virtsim/contracts';
+import { guestOsSupport } from './guest-os.js';
 import type { InventoryEvent, VmSpec } from '@virtsim/contracts';
 import type { Decider } from '../shared/decider.js';
 import { CLUSTER_LIMITS, hostCondition, isHostDown, requireCluster, requireVm } from './lookup.js';
@@ -77,6 +78,10 @@ export function validateVmCreation(view: InventoryView, vmId: string, spec: VmSp
       { clusterId: cluster.id, limit: CLUSTER_LIMITS.maxVms });
   }
   if (cluster.hostCount === 0) throw unprocessable('cluster.noHosts', `cluster ${cluster.spec.name} has no hosts to run VM ${spec.name}`, { clusterId: cluster.id });
+  if (spec.hugePages && !guestOsSupport(spec.guestOs).hugePages) {
+    throw unprocessable('vm.hugePagesGuest', `VM ${spec.name}: guest ${spec.guestOs.distro ?? spec.guestOs.family} ${spec.guestOs.version} has a kernel without huge-page support ` +
+      '(Linux before 2.6): it cannot be backed by 2 MiB pages; set hugePages false', { guestOs: spec.guestOs });
+  }
   if (spec.vcpus > cluster.maxHostThreads) {
     throw unprocessable('vm.vcpusExceedHost', `VM ${spec.name} asks for ${spec.vcpus} vCPUs, the largest host of cluster ` +
       `${cluster.spec.name} has ${cluster.maxHostThreads} threads (sockets x cores x threads)`, { vcpus: spec.vcpus, maxHostThreads: cluster.maxHostThreads });

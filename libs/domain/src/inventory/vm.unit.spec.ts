@@ -43,6 +43,15 @@ describe('vm decider: creation request (P1, F2)', () => {
     withWeb1.when(request('vm1', 'other')).thenThrows('conflict', { rule: 'vm.exists' });
     vms.given(clusterWithHosts(0)).when(request('vm3', 'x')).thenThrows('unprocessable', { rule: 'cluster.noHosts' });
   });
+
+  it('huge pages for a guest whose kernel lacks them (RHEL 3, Linux 2.4) are refused; RHEL 9 and Windows take them (M3)', () => {
+    const rhel = (version: string) => ({ hugePages: true, guestOs: { family: 'linux', distro: 'rhel', version } });
+    const error = vms.given(clusterWithHosts(1)).when(request('old', 'old', rhel('3'))).thenThrows('unprocessable', { rule: 'vm.hugePagesGuest' });
+    expect(error.message).toContain('Linux before 2.6');
+    expect(vms.given(clusterWithHosts(1)).when(request('new', 'new', rhel('9'))).result().events).toHaveLength(1);
+    expect(vms.given(clusterWithHosts(1)).when(request('win', 'win', { hugePages: true, guestOs: { family: 'windows', version: '2019' } })).result().events).toHaveLength(1);
+    expect(vms.given(clusterWithHosts(1)).when(request('old4k', 'old4k', { ...rhel('3'), hugePages: false })).result().events).toHaveLength(1);
+  });
 });
 
 describe('vm decider: power state machine', () => {

@@ -52,8 +52,9 @@ function reserve(c: Extract<MemoryCommand, { type: 'ReserveVmMemory' }>, s: Memo
   const vcpus = c.vcpus ?? known?.vcpus ?? 1;
   const overheadMiB = vmOverheadMiB(vcpus, c.memoryMiB);
   const { hugeBacked } = admit(h, { vmId: c.vmId, memoryMiB: c.memoryMiB, reservationMiB: c.reservationMiB, overheadMiB, wantsHugePages: c.hugePages, numa: c.numa }, clusterPolicy(s, h.clusterId));
+  // admitted with 4 KiB page tables (the larger figure); kept with the page size it got
   return [{ type: 'VmMemoryReserved', data: {
-    vmId: c.vmId, hostId: c.hostId, clusterId: h.clusterId, memoryMiB: c.memoryMiB, reservationMiB: c.reservationMiB, overheadMiB, vcpus, guestOs,
+    vmId: c.vmId, hostId: c.hostId, clusterId: h.clusterId, memoryMiB: c.memoryMiB, reservationMiB: c.reservationMiB, overheadMiB: vmOverheadMiB(vcpus, c.memoryMiB, hugeBacked), vcpus, guestOs,
     toolsInstalled: c.toolsInstalled ?? known?.toolsInstalled ?? false, wantsHugePages: c.hugePages, hugeBacked, numa: c.numa,
     extents: backing(h, hugeBacked, c.memoryMiB), reason: c.reason ?? 'vm creation',
   } }];
@@ -83,7 +84,7 @@ function move(c: Extract<MemoryCommand, { type: 'MoveVmMemory' }>, s: MemoryStat
     reason = `${reason}; admitted over limit: ${(e as Error).message}`;
   }
   return [{ type: 'VmMemoryMoved', data: {
-    vmId: v.vmId, fromHostId: v.hostId, toHostId: c.toHostId, overheadMiB, hugeBacked, numa: c.numa,
+    vmId: v.vmId, fromHostId: v.hostId, toHostId: c.toHostId, overheadMiB: vmOverheadMiB(v.vcpus, v.memoryMiB, hugeBacked), hugeBacked, numa: c.numa,
     extents: backing(h, hugeBacked, v.memoryMiB), reason,
   } }];
 }
@@ -101,7 +102,7 @@ function resize(c: Extract<MemoryCommand, { type: 'GrowVmMemory' }>, s: MemorySt
   if (c.memoryMiB < v.reservationMiB) {
     throw conflict('memory.reservation', `VM ${c.vmId}: ${c.memoryMiB} MiB is below its memory reservation of ${v.reservationMiB} MiB`, { vmId: c.vmId });
   }
-  const overheadMiB = vmOverheadMiB(v.vcpus, c.memoryMiB);
+  const overheadMiB = vmOverheadMiB(v.vcpus, c.memoryMiB, v.hugeBacked);
   const base = { vmId: v.vmId, fromMiB: v.memoryMiB, toMiB: c.memoryMiB, online, overheadMiB, reason: c.reason ?? (online ? 'online memory add' : 'reconfigured while powered off') };
   if (!v.hostId || !v.numa) return [{ type: 'VmMemoryResized', data: { ...base, hostId: null, numa: null, extents: [] } }];
   const delta = c.memoryMiB - v.memoryMiB;

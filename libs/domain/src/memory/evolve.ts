@@ -6,7 +6,7 @@ import type { HostSpec, MemoryExtent, NumaPlacement, VmSpec } from '@virtsim/con
 import { freeChunks, hpaLayout, normalChunks, poolChunks, type ChunkRuns } from './hpa.js';
 import { CHUNK_MIB, chunksOf, hypervisorMiB, vmCapacityMiB } from './overhead.js';
 import { pageContentProfile } from './sharing.js';
-import { clusterPolicy, initialMemoryState, type MemHost, type MemoryInputEvent, type MemoryState, type MemVm } from './state.js';
+import { clusterPolicy, initialMemoryState, POWERED_ON, type MemHost, type MemoryInputEvent, type MemoryState, type MemVm } from './state.js';
 import { splitByNodes } from './numa.js';
 
 /** hosts / vms: records already copied in this batch; null = the draft owns every record (in place) */
@@ -61,6 +61,7 @@ export function newMemHost(hostId: string, clusterId: string, spec: HostSpec): M
   const split = (total: number, i: number) => Math.floor(total / nodes) + (i === 0 ? total % nodes : 0);
   return {
     hostId, clusterId, physicalMiB: spec.memoryMiB, hypervisorMiB: hv, hugePoolMiB: pool, capacityMiB: capacity,
+    swapMiB: spec.swap?.sizeMiB ?? spec.memoryMiB, swapDatastore: spec.swap?.datastore ?? spec.datastores?.[0]?.name ?? null,
     hypervisorType: spec.hypervisor.type,
     translation: hw && feats.has('ept') ? 'ept' : hw && feats.has('npt') ? 'npt' : 'shadow',
     freeState: 'high', configuredMiB: 0, reservedMiB: 0, overheadMiB: 0, hugeUsedMiB: 0,
@@ -79,6 +80,7 @@ function newMemVm(vmId: string, spec: VmSpec, seed: number): MemVm {
     guestOs: spec.guestOs, toolsInstalled: spec.toolsInstalled ?? false, wantsHugePages: spec.hugePages ?? false,
     workload: spec.workload ?? null, power: 'creating', hostId: null, numa: null, hugeBacked: false, overheadMiB: 0,
     extents: [], pageProfile: pageContentProfile(vmId, spec.guestOs, seed), sharedMiB: 0, balloonedMiB: 0, swappedMiB: 0,
+    touchedMiB: 0, touchedAt: null,
   };
 }
 
@@ -180,7 +182,10 @@ function apply(d: Draft, e: MemoryInputEvent): void {
       return;
     case 'VmStateChanged': {
       const v = vm(d, e.data.vmId);
-      if (v) v.power = e.data.to;
+      if (!v) return;
+      v.power = e.data.to;
+      // a stopped or suspended guest keeps nothing resident: it touches its memory again when it runs (M4)
+      if (!POWERED_ON.has(e.data.to)) { v.touchedMiB = 0; v.touchedAt = null; }
       return;
     }
     case 'VmDeleted':
@@ -227,6 +232,7 @@ function apply(d: Draft, e: MemoryInputEvent): void {
     case 'BalloonDeflated': { const v = vm(d, e.data.vmId); if (v) v.balloonedMiB = e.data.balloonedMiB; return; }
     case 'MemorySwappedOut':
     case 'MemorySwappedIn': { const v = vm(d, e.data.vmId); if (v) v.swappedMiB = e.data.swappedMiB; return; }
+    case 'GuestMemoryTouched': { const v = vm(d, e.data.vmId); if (v) { v.touchedMiB = e.data.touchedMiB; v.touchedAt = e.data.at; } return; }
     default:
       return;
   }

@@ -1,5 +1,5 @@
 // Test fixtures for the memory context (not a test file itself: jest runs *.unit.spec.ts only).
-import { HostSpec, VmSpec, type GuestOs } from '@virtsim/contracts';
+import { HostSpec, VmSpec, type GuestOs, type WorkloadProfile } from '@virtsim/contracts';
 import { spec } from '@virtsim/testing/decider';
 import { memoryDecider, type MemoryCommand } from './decide.js';
 import { evolveAll } from './evolve.js';
@@ -12,17 +12,18 @@ export const clusterCreated = (clusterId = 'c1', memoryOvercommit = true, memory
   } },
 });
 
-export interface HostOpts { hugePagesMiB?: number; numaNodes?: number; mode?: 'hardware-assisted' | 'full' | 'paravirtual'; type?: 'type1' | 'type2'; features?: string[]; product?: 'kvm' | 'xen' }
+export interface HostOpts { hugePagesMiB?: number; numaNodes?: number; mode?: 'hardware-assisted' | 'full' | 'paravirtual'; type?: 'type1' | 'type2'; features?: string[]; product?: 'kvm' | 'xen'; swapMiB?: number }
 export function hostAdded(hostId: string, memoryMiB: number, o: HostOpts = {}, clusterId = 'c1'): MemoryInputEvent {
   const spec = HostSpec.parse({
     name: hostId, memoryMiB, numaNodes: o.numaNodes ?? 1, hugePagesMiB: o.hugePagesMiB ?? 0,
     cpu: { sockets: 2, coresPerSocket: 16, threadsPerCore: 2, mhz: 2600, vendor: 'intel', model: 'Xeon', features: o.features ?? ['vmx', 'ept'] },
     hypervisor: { type: o.type ?? 'type1', mode: o.mode ?? 'hardware-assisted', product: o.product ?? 'kvm' },
+    ...(o.swapMiB !== undefined ? { swap: { sizeMiB: o.swapMiB } } : {}),
   });
   return { type: 'HostAdded', data: { hostId, clusterId, spec } };
 }
 
-export interface VmOpts { memoryMiB?: number; vcpus?: number; guestOs?: GuestOs; toolsInstalled?: boolean; hugePages?: boolean; reservationMiB?: number }
+export interface VmOpts { memoryMiB?: number; vcpus?: number; guestOs?: GuestOs; toolsInstalled?: boolean; hugePages?: boolean; reservationMiB?: number; workload?: Partial<WorkloadProfile> }
 export const linux = (version = '22.04', distro = 'ubuntu'): GuestOs => ({ family: 'linux', distro, version });
 export const windows = (version = '2019'): GuestOs => ({ family: 'windows', version });
 
@@ -30,6 +31,7 @@ export function vmRequested(vmId: string, o: VmOpts = {}, clusterId = 'c1'): Mem
   const spec = VmSpec.parse({
     name: vmId, clusterId, vcpus: o.vcpus ?? 1, memoryMiB: o.memoryMiB ?? 4096, guestOs: o.guestOs ?? linux(),
     toolsInstalled: o.toolsInstalled ?? false, hugePages: o.hugePages ?? false, memoryReservationMiB: o.reservationMiB ?? 0,
+    ...(o.workload ? { workload: o.workload } : {}),
   });
   return { type: 'VmCreationRequested', data: { vmId, spec } };
 }

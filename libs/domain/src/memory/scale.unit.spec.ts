@@ -20,7 +20,8 @@ function fullCluster(): MemoryState {
       const vmId = `vm-${String(k).padStart(5, '0')}`;
       const memoryMiB = 2048 * (1 + (hash32(vmId) % 4));
       const guestOs = k % 3 === 0 ? windows('2019') : linux(k % 2 ? '22.04' : '9', k % 2 ? 'ubuntu' : 'rhel');
-      const created = vmRequested(vmId, { memoryMiB, guestOs, toolsInstalled: k % 6 === 0 });
+      // 90 % active: touched (resident, M4) from the first tick, so the host is under pressure as a busy cluster is
+      const created = vmRequested(vmId, { memoryMiB, guestOs, toolsInstalled: k % 6 === 0, workload: { activeMemoryMiB: Math.floor(memoryMiB * 0.9) } });
       local = evolveAll(local, [created]);
       const reserved = decideMemory({ type: 'ReserveVmMemory', vmId, hostId, memoryMiB, reservationMiB: 0, hugePages: false, numa: singleNode(memoryMiB, 1, k % 2) }, local);
       const on = vmState(vmId, 'running', hostId);

@@ -27,6 +27,9 @@ export interface MemHost {
   hugePoolMiB: number;
   /** VM capacity: physical - hypervisor - huge-page pool */
   capacityMiB: number;
+  /** swap space (M4): its size; swapping stops when the VMs' swapped pages fill it */
+  swapMiB: number;
+  swapDatastore: string | null;
   hypervisorType: 'type1' | 'type2';
   /** how GPA -> HPA is kept: hardware 2-D walk (ept: Intel, npt: AMD) or VMM-kept shadow tables */
   translation: 'ept' | 'npt' | 'shadow';
@@ -65,6 +68,11 @@ export interface MemVm {
   sharedMiB: number;
   balloonedMiB: number;
   swappedMiB: number;
+  /** memory the guest has touched since it powered on (high-water mark of its active set): only that is resident
+   *  (M4); 0 until the first tick after power-on, and again once it stops */
+  touchedMiB: number;
+  /** simulated time of the last GuestMemoryTouched (null: none since power-on) */
+  touchedAt: number | null;
 }
 
 export interface MemoryState {

@@ -1,7 +1,14 @@
 // One simulated tick of host memory management, for every host of the state:
+//   0. touched memory (M4): a guest's memory becomes resident as it touches it (GuestMemoryTouched when that
+//      grows): Windows zeroes all its free pages at boot, so all of it at once; Linux its active set, then its
+//      page cache fills the rest at the rate the guest reads from disk (what it reads stays cached). Untouched
+//      pages hold no host memory (and are the zero pages sharing would otherwise collapse: not counted twice). Swapped pages the
+//      guest touches again, because its active set grew into them, are swapped back in (MemorySwappedIn), with
+//      the slowdown while they are.
 //   1. page sharing (always): recompute each powered-on VM's shared pages from its content profile
-//   2. host free memory = VM capacity - (sum over powered-on VMs of memory - shared - ballooned - swapped)
-//      - single copies of shared pages - overheads; free % is of physical memory
+//   2. host free memory = VM capacity - (sum over powered-on VMs of touched - (zero pages beyond the
+//      untouched ones) - common shared - ballooned - swapped) - single copies of shared pages - overheads;
+//      free % is of physical memory
 //   3. free-memory state (free-state.ts), then reclaim toward the high threshold: balloon in soft / hard / low,
 //      swap the rest in hard / low; in high give memory back (swap-in, then deflate) while free stays >= 6%
 // Returns events for changes only, each with its rationale; feed them to evolveAll. O(VMs) per tick.
@@ -56,11 +63,20 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
     } else if (v.sharedMiB || v.balloonedMiB || v.swappedMiB) off.push(v);
   }
   const vms = normal.map((v) => reclaimVm(v, activeMemoryOf(v, seed, input)));
+  const touchedEvents: MemoryEvent[] = [];
+  const touched = touch(h, normal, vms, input.simTime, touchedEvents);
+  const swapIns = swapInOnTouch(normal, vms, seed, input, c);
   const sharing = shareHost(vms, normal.map((v) => v.pageProfile));
   for (let i = 0; i < vms.length; i++) vms[i]!.sharedMiB = sharing.zeroMiB[i]! + sharing.commonMiB[i]!;
   let consumed = sharing.copiesMiB;
   for (const v of on) consumed += v.overheadMiB;
-  for (const v of vms) consumed += v.memoryMiB - v.sharedMiB - v.balloonedMiB - v.swappedMiB;
+  for (let i = 0; i < vms.length; i++) {
+    const v = vms[i]!;
+    const untouched = v.memoryMiB - touched[i]!;
+    consumed += max(0, v.memoryMiB - max(untouched, sharing.zeroMiB[i]!) - sharing.commonMiB[i]! - v.balloonedMiB - v.swappedMiB);
+  }
+  let swapUsed = 0;
+  for (const v of vms) swapUsed += v.swappedMiB;
   const free = h.capacityMiB - consumed;
   const freePercent = (100 * free) / h.physicalMiB;
   const next = nextFreeState(h.freeState, freePercent, c.thresholds);
@@ -73,6 +89,13 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
   const hostFreePercent = round2(freePercent);
   const rationale = (why: string): MemoryRationale => ({ hostFreePercent, hostState: next, why });
   for (const v of off) resetOff(v, h, rationale(`VM is ${v.power}: it holds no host memory`), out);
+  for (const e of touchedEvents) out.push(e);
+  for (const s of swapIns.values()) {
+    out.push({ type: 'MemorySwappedIn', data: {
+      vmId: s.vm.vmId, hostId: h.hostId, swappedMiB: s.to, deltaMiB: s.from - s.to, slowdown: round2(memorySlowdown({ ...s.vm, swappedMiB: s.from })),
+      rationale: rationale(`the guest's active memory grew by ${s.grew} MiB into ${s.from - s.to} MiB of swapped pages: they are read back from swap (slowed down while they are)`),
+    } });
+  }
   for (let i = 0; i < normal.length; i++) {
     const v = normal[i]!;
     const sharedMiB = vms[i]!.sharedMiB;
@@ -84,7 +107,64 @@ function hostTick(state: MemoryState, h: MemHost, input: MemoryTickInput, c: Rec
       rationale: rationale([zeroMiB, ' MiB zero pages + ', commonMiB, ' MiB pages common with ', peers, ' VM(s) of the same guest OS'].join('')),
     } });
   }
-  reclaim(h, vms, free, next, input.tickSeconds, c, rationale, out);
+  reclaim(h, vms, free, next, input.tickSeconds, c, rationale, out, max(0, (h.swapMiB ?? Infinity) - swapUsed), swapIns);
+}
+
+/** The memory each VM has touched now (touchedNow); GuestMemoryTouched when it grew. */
+function touch(h: MemHost, normal: readonly MemVm[], vms: readonly ReclaimVm[], simTime: number, out: MemoryEvent[]): number[] {
+  const touched = new Array<number>(vms.length);
+  for (let i = 0; i < vms.length; i++) {
+    const v = normal[i]!;
+    const before = v.touchedMiB ?? 0;
+    const now = touchedNow(v, vms[i]!.activeMiB, simTime);
+    // resident: what is recorded, or the active set now if that is more (it grows between records)
+    touched[i] = max(now, min(v.memoryMiB, vms[i]!.activeMiB));
+    if (now > before) out.push({ type: 'GuestMemoryTouched', data: { vmId: v.vmId, hostId: h.hostId, touchedMiB: now, deltaMiB: now - before, at: simTime } });
+  }
+  return touched;
+}
+
+/** Growth is recorded in steps of this share of the VM's memory (at least TOUCH_STEP_MIN_MIB): one event per
+ *  step, not one per tick per VM; between records the tick counts the active set itself when it is larger. */
+export const TOUCH_STEP_SHARE = 0.05;
+export const TOUCH_STEP_MIN_MIB = 64;
+
+/** What a VM has touched at `simTime` (never less than before; the caller records it only when it grew):
+ *  Windows everything at boot (it zeroes free pages); Linux its active set, plus a page cache that grows by what it
+ *  reads from disk (iops x I/O size x read share) since the last record, until the memory is full. */
+export function touchedNow(v: Pick<MemVm, 'memoryMiB' | 'touchedMiB' | 'touchedAt' | 'guestOs' | 'workload'>, activeMiB: number, simTime: number): number {
+  const before = v.touchedMiB ?? 0;
+  if (v.guestOs.family === 'windows') return v.memoryMiB;
+  const active = min(v.memoryMiB, activeMiB);
+  if (v.touchedAt === null || v.touchedAt === undefined) return max(before, active);
+  const w = v.workload ?? DEFAULT_WORKLOAD;
+  const readMiBps = ((w.iops ?? DEFAULT_WORKLOAD.iops) * (w.ioSizeKiB ?? DEFAULT_WORKLOAD.ioSizeKiB) * (w.readRatio ?? DEFAULT_WORKLOAD.readRatio)) / 1024;
+  const candidate = max(active, min(v.memoryMiB, floor(before + readMiBps * max(0, simTime - v.touchedAt))));
+  const step = max(TOUCH_STEP_MIN_MIB, ceil(TOUCH_STEP_SHARE * v.memoryMiB));
+  return candidate - before >= step || (candidate === v.memoryMiB && candidate > before) ? candidate : before;
+}
+
+interface SwapIn { vm: ReclaimVm; from: number; to: number; grew: number }
+
+/** Swapped pages the guest needs again: its active set grew (since the last tick) into pages that were swapped
+ *  out as idle ones. They come back at the swap-in rate, whatever the host's state (the guest faults on them);
+ *  `vms` is updated, and the VMs swapped in are returned by id (reclamation leaves them alone this tick). */
+function swapInOnTouch(normal: readonly MemVm[], vms: ReclaimVm[], seed: number, input: MemoryTickInput, c: ReclaimConfig): Map<string, SwapIn> {
+  const done = new Map<string, SwapIn>();
+  const rate = floor(c.swapInRateMiBps * input.tickSeconds);
+  for (let i = 0; i < vms.length; i++) {
+    const v = vms[i]!;
+    if (v.swappedMiB <= 0) continue;
+    const before = activeMemoryOf(normal[i]!, seed, { simTime: input.simTime - input.tickSeconds, activeMiB: undefined });
+    const grew = v.activeMiB - before;
+    if (grew <= 0) continue;
+    const idleRoom = max(0, v.memoryMiB - v.activeMiB - v.balloonedMiB);
+    const faulted = min(v.swappedMiB - min(v.swappedMiB, idleRoom), grew, rate);
+    if (faulted <= 0) continue;
+    done.set(v.vmId, { vm: v, from: v.swappedMiB, to: v.swappedMiB - faulted, grew });
+    v.swappedMiB -= faulted;
+  }
+  return done;
 }
 
 /** sharedMiB is filled in once the host's sharing is known */
@@ -96,13 +176,15 @@ function reclaimVm(v: MemVm, activeMiB: number): ReclaimVm {
 }
 
 function reclaim(h: MemHost, vms: ReclaimVm[], free: number, st: MemoryFreeState, dt: number, c: ReclaimConfig,
-  rationale: (why: string) => MemoryRationale, out: MemoryEvent[]): void {
+  rationale: (why: string) => MemoryRationale, out: MemoryEvent[], swapFree: number, swappedIn: ReadonlyMap<string, SwapIn>): void {
   const targetFree = (c.thresholds.high / 100) * h.physicalMiB;
+  // a VM whose swapped pages were read back this tick is left alone by reclamation and release until the next
+  const candidates = swappedIn.size ? vms.filter((v) => !swappedIn.has(v.vmId)) : vms;
   if (st === 'high') {
     const surplus = floor(free - targetFree);
     if (surplus <= 0) return;
     const swapInWhy = `host back in high state: ${surplus} MiB above the ${c.thresholds.high}% threshold, swapped pages return first`;
-    releaseSteps(surplus, vms, dt, c,
+    releaseSteps(surplus, candidates, dt, c,
       (v, from, to) => out.push(swapEvent('MemorySwappedIn', h, v, from, to, rationale(swapInWhy))),
       (v, from, to, targetMiB) => out.push(balloonEvent('BalloonDeflated', h, v, from, to, targetMiB,
         rationale(`host back in high state: balloon gives back ${from - to} MiB (target ${targetMiB} MiB)`))));
@@ -111,14 +193,18 @@ function reclaim(h: MemHost, vms: ReclaimVm[], free: number, st: MemoryFreeState
   let need = ceil(targetFree - free);
   if (need <= 0 || !ballooningAllowed(st)) return;
   const balloonWhy = reclaimReasons(`host needs ${need} MiB to reach ${c.thresholds.high}% free`, c);
-  need -= balloonSteps(need, vms, dt, c, (v, from, to, targetMiB, phase) => {
+  need -= balloonSteps(need, candidates, dt, c, (v, from, to, targetMiB, phase) => {
     // the swap planning below sees what ballooning took this tick
     v.balloonedMiB = to;
     out.push(balloonEvent('BalloonInflated', h, v, from, to, targetMiB, rationale(balloonWhy(v, phase))));
   });
   if (need <= 0 || !swappingAllowed(st)) return;
-  const swapWhy = reclaimReasons(`host needs ${need} MiB more than ballooning gave this tick`, c);
-  swapOutSteps(need, vms, c, (v, from, to, _target, phase) => out.push(swapEvent('MemorySwappedOut', h, v, from, to, rationale(swapWhy(v, phase)))));
+  // the swap space bounds it: when it is full, swapping stops (what is left shows as the host's pressure)
+  const swapNeed = min(need, floor(swapFree));
+  if (swapNeed <= 0) return;
+  const full = swapNeed < need ? ` (swap space ${h.swapMiB} MiB: ${floor(swapFree)} MiB left)` : '';
+  const swapWhy = reclaimReasons(`host needs ${need} MiB more than ballooning gave this tick${full}`, c);
+  swapOutSteps(swapNeed, candidates, c, (v, from, to, _target, phase) => out.push(swapEvent('MemorySwappedOut', h, v, from, to, rationale(swapWhy(v, phase)))));
 }
 
 /** reclaimWhy for one host's steps, each distinct text built once: VMs of the same size, activity and phase

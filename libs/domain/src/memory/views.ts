@@ -17,6 +17,8 @@ export interface HostMemoryView {
   freeState: MemoryState['hosts'][string]['freeState'];
   translation: MemoryState['hosts'][string]['translation'];
   hugePages: { totalMiB: number; freeMiB: number; reservedMiB: number };
+  /** the swap space (M4): its size, what the VMs have swapped into it, and its datastore */
+  swap: { sizeMiB: number; usedMiB: number; datastore: string | null };
   nodes: MemNode[];
   vmCount: number;
 }
@@ -30,6 +32,7 @@ export function hostMemoryView(s: MemoryState, hostId: string): HostMemoryView {
     overcommit: h.capacityMiB > 0 ? Math.round(((h.configuredMiB + h.overheadMiB) / h.capacityMiB) * 1000) / 1000 : 0,
     freeState: h.freeState, translation: h.translation,
     hugePages: { totalMiB: h.hugePoolMiB, freeMiB: h.hugePoolMiB - h.hugeUsedMiB, reservedMiB: h.hugeUsedMiB },
+    swap: { sizeMiB: h.swapMiB ?? h.physicalMiB, usedMiB: h.vmIds.reduce((a, id) => a + (s.vms[id]?.swappedMiB ?? 0), 0), datastore: h.swapDatastore ?? null },
     nodes: h.nodes.map((n) => ({ ...n })), vmCount: h.vmIds.length,
   };
 }
@@ -41,6 +44,8 @@ export interface VmMemoryView {
   reservationMiB: number;
   /** guest memory backed by host memory now: memory - ballooned - swapped (0 when powered off) */
   grantedMiB: number;
+  /** memory the guest has touched since it powered on: only that is resident (M4) */
+  touchedMiB: number;
   sharedMiB: number;
   balloonedMiB: number;
   swappedMiB: number;
@@ -58,6 +63,7 @@ export function vmMemoryView(s: MemoryState, vmId: string, simTime: number, acti
   return {
     vmId, hostId: v.hostId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB,
     grantedMiB: on ? v.memoryMiB - v.balloonedMiB - v.swappedMiB : 0,
+    touchedMiB: on ? Math.max(v.touchedMiB ?? 0, active) : 0,
     sharedMiB: v.sharedMiB, balloonedMiB: v.balloonedMiB, swappedMiB: v.swappedMiB, activeMiB: active, overheadMiB: v.overheadMiB,
     hugeBacked: v.hugeBacked, slowdown: on ? memorySlowdown({ ...v, activeMiB: active }) : 1,
   };
