@@ -126,7 +126,7 @@ export const INVARIANTS: readonly Invariant[] = [
   },
   {
     id: 'migration-target-available', scope: 'world', protects: ['F8', 'F9', 'F10'],
-    text: 'No live migration targets a host in maintenance or standby (or powered off).',
+    text: 'No live migration targets, or lands on, a host in maintenance or standby (or powered off).',
     check: (w) => fromOrder(w.badTargets),
   },
   {

@@ -185,3 +185,17 @@ it('host-swap-within-space: swapped memory over the host swap space is a breach 
   expect(out.map((e) => [e.data.invariant, e.data.subject])).toEqual([['host-swap-within-space', 'h1']]);
   expect(out[0]!.type === 'InvariantViolated' && out[0]!.data.evidence.detail).toBe('host h1 has 600 MiB swapped, swap space 512 MiB');
 });
+
+it('migration-target-available: a move that lands on a host that entered maintenance meanwhile is a breach, restored when the host leaves maintenance', () => {
+  const w = fold([...cluster, ...running('vm1', 'h1'),
+    { type: 'MigrationRequested', data: { migrationId: 'm1', vmId: 'vm1', kind: 'live', targetHostId: 'h2' } },
+    { type: 'HostMaintenanceEntered', data: { hostId: 'h2' } },
+    { type: 'MigrationCompleted', data: { migrationId: 'm1', vmId: 'vm1' } }]);
+  const status = emptyStatus();
+  const found = decideInvariants(status, w, { full: false });
+  expect(found.map((e) => [e.data.invariant, e.data.subject])).toEqual([['migration-target-available', 'm1']]);
+  expect(found[0]!.type === 'InvariantViolated' && found[0]!.data.evidence.detail).toBe('live migration m1 of VM vm1 landed on host h2, which is in maintenance');
+  found.forEach((e, i) => evolveStatus(status, { position: 100 + i, type: e.type, data: e.data }));
+  fold([{ type: 'HostMaintenanceExited', data: { hostId: 'h2' } }], w, 200);
+  expect(decideInvariants(status, w, { full: false }).map((e) => [e.type, e.data.invariant])).toEqual([['InvariantRestored', 'migration-target-available']]);
+});

@@ -195,10 +195,10 @@ function inventory(w: World, type: string, d: Data, position: number): void {
       count(w, d.clusterId, 'hosts', 1);
       touchHost(w, d.hostId, position);
       return;
-    case 'HostPoweredOn': hostSet(w, d.hostId, position, { power: 'on' }); return;
+    case 'HostPoweredOn': hostSet(w, d.hostId, position, { power: 'on' }); clearLandingsOn(w, d.hostId); return;
     case 'HostPoweredOff': hostSet(w, d.hostId, position, { power: d.standby ? 'standby' : 'off' }); return;
     case 'HostMaintenanceEntered': hostSet(w, d.hostId, position, { maintenance: true }); return;
-    case 'HostMaintenanceExited': hostSet(w, d.hostId, position, { maintenance: false }); return;
+    case 'HostMaintenanceExited': hostSet(w, d.hostId, position, { maintenance: false }); clearLandingsOn(w, d.hostId); return;
     case 'VmCreationRequested':
       w.vms[d.vmId] = {
         clusterId: d.spec.clusterId, name: d.spec.name, state: 'creating', cpuReservationMhz: d.spec.cpuReservationMhz ?? 0,
@@ -336,7 +336,7 @@ function memoryOnHost(w: World, m: NonNullable<VmFacts['memory']>, sign: 1 | -1,
 function placementAndMemory(w: World, type: string, d: Data, position: number): void {
   switch (type) {
     case 'VmPlaced': place(w, d.vmId, d.hostId, position); return;
-    case 'VmRelocated': unplace(w, d.vmId, d.fromHostId); place(w, d.vmId, d.toHostId, position); return;
+    case 'VmRelocated': unplace(w, d.vmId, d.fromHostId); place(w, d.vmId, d.toHostId, position); clearLandingsOn(w, d.fromHostId); return;
     case 'VmPlacementReleased': unplace(w, d.vmId, d.hostId); return;
     case 'VmMemoryReserved':
       reserveMemory(w, d.vmId, { hostId: d.hostId, memoryMiB: d.memoryMiB, overheadMiB: d.overheadMiB ?? 0, hugeBacked: d.hugeBacked === true });
@@ -449,14 +449,34 @@ function haAndMigration(w: World, type: string, d: Data, position: number): void
       }
       return;
     }
-    default:
-      if (MIGRATION_ENDS.has(type)) {
-        endOnLinks(w, d.migrationId);
-        delete w.migrations[d.migrationId];
-        delete w.badTargets[d.migrationId];
+    case 'MigrationCompleted': {
+      // a move already on its way must not land on a host that entered maintenance or standby meanwhile
+      const m = w.migrations[d.migrationId];
+      const t = m ? w.hosts[m.targetHostId] : undefined;
+      if (m && t && (t.maintenance || t.power !== 'on')) {
+        w.badTargets[`${d.migrationId}@landed`] = {
+          subject: d.migrationId, hostId: m.targetHostId, positions: [...t.chain, position],
+          detail: `live migration ${d.migrationId} of VM ${m.vmId} landed on host ${m.targetHostId}, which is ${t.maintenance ? 'in maintenance' : `powered ${t.power}`}`,
+        };
       }
+      endMigration(w, d.migrationId);
+      return;
+    }
+    default:
+      if (MIGRATION_ENDS.has(type)) endMigration(w, d.migrationId);
   }
 }
+
+function endMigration(w: World, migrationId: string): void {
+  endOnLinks(w, migrationId);
+  delete w.migrations[migrationId];
+  delete w.badTargets[migrationId];
+}
+
+function clearLandingsOn(w: World, hostId: string): void {
+  for (const [key, b] of Object.entries(w.badTargets)) if (key.endsWith('@landed') && b.hostId === hostId) delete w.badTargets[key];
+}
+
 
 function startOnLinks(w: World, migrationId: string, position: number): void {
   for (const l of w.migrationLinks[migrationId] ?? []) {
