@@ -4,7 +4,7 @@
 // The failover wall time through a booted vrm is not measured here.
 import { ClusterSpec, HostSpec, VmSpec, type EventOf, type GrantAnswer, type NumaPlacement, type RecordedEvent, type SelectHostsAnswer, type SelectHostsItem } from '@virtsim/contracts';
 import { ha, placement } from '@virtsim/domain';
-import { InventoryEcho } from '../apps/ha-monitor/src/inventory-echo.js';
+import { InventoryEcho } from '../apps/ha-monitor/src/echo.js';
 import { grantPlacer, recordingPlacer } from '../apps/ha-monitor/src/placement.js';
 import { evolveHaMonitor, initialHaMonitorState } from '../apps/ha-monitor/src/state.js';
 import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../apps/scheduler/src/state.js';

@@ -7,7 +7,8 @@ import { ClusterSpec, HostSpec, VmSpec, type EventOf, type NumaPlacement, type R
 import { migration, placement } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
 import type { ServiceContext } from '@virtsim/service-kit';
-import { decideTick, Migrations } from '../apps/migration/src/migration.service.js';
+import { Migrations } from '../apps/migration/src/commands.js';
+import { decideTick } from '../apps/migration/src/tick.js';
 import { evolveMigrationService, initialMigrationServiceState, type MigrationServiceState } from '../apps/migration/src/state.js';
 import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../apps/scheduler/src/state.js';
 import { cpuMs, fmt, record, recordCompute } from './harness.js';

@@ -2,7 +2,7 @@
 import { Controller } from '@nestjs/common';
 import { protocol, type PayloadOf } from '@virtsim/contracts';
 import { Handle } from '@virtsim/service-kit';
-import { HaMonitor } from './ha-monitor.service.js';
+import { HaMonitor } from './commands.js';
 import { clusterView, hostView, vmView } from './views.js';
 
 const ha = protocol['ha-monitor'];

@@ -2,7 +2,7 @@
 // 8 hosts and restarts their VMs (dry run + HA capacity model + inventory echo) stays well under a second.
 import type { EventOf, RecordedEvent } from '@virtsim/contracts';
 import { ha, inventory } from '@virtsim/domain';
-import { InventoryEcho } from './inventory-echo.js';
+import { InventoryEcho } from './echo.js';
 import { capacityPlacer, recordingPlacer } from './placement.js';
 import { evolveHaMonitor, initialHaMonitorState, type HaMonitorState } from './state.js';
 

@@ -2,7 +2,7 @@
 import { Controller } from '@nestjs/common';
 import { protocol, type PayloadOf } from '@virtsim/contracts';
 import { Handle } from '@virtsim/service-kit';
-import { IoBackend } from './io-backend.service.js';
+import { IoBackend } from './commands.js';
 import { hostView, vmView } from './views.js';
 
 const io = protocol['io-backend'];

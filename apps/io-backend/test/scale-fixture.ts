@@ -3,7 +3,8 @@
 // service's own command and powered on, the projection folded in place from the seeded log, no database.
 import { HostSpec, VmSpec, type EventOf, type RecordedEvent } from '@virtsim/contracts';
 import type { Decision, ServiceContext } from '@virtsim/service-kit';
-import { IoBackend, type TickAnswer } from '../src/io-backend.service.js';
+import { IoBackend } from '../src/commands.js';
+import type { TickAnswer } from '../src/tick.js';
 import { evolveIoBackend, initialIoBackendState, type IoBackendState } from '../src/state.js';
 
 export const HOSTS = 128;

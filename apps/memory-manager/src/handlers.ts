@@ -1,244 +1,41 @@
-// The memory-manager's subjects. Commands go through ctx.commands.run (serialized, state caught up, appended
-// with expected versions on `memory-<clusterId>`); queries read the caught-up projection and append nothing.
+// The memory-manager's subjects (declared in libs/contracts/src/protocol/memory-manager.ts), each handed
+// to commands.ts or, for a read model, answered from views.ts on the caught-up state.
 import { Controller } from '@nestjs/common';
-import {
-  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type MemoryEvent, type PayloadOf, type ReserveMemoryAnswer,
-} from '@virtsim/contracts';
-import { memory } from '@virtsim/domain';
-import type { AppendBatch, NewEvent } from '@virtsim/event-store';
-import { Handle, ServiceContext, type Decision, type StepDecisions } from '@virtsim/service-kit';
-import { memoryStream, type MemoryManagerState } from './state.js';
-import { clusterOf, fitNuma, planTick } from './tick.js';
-import { hostView, requireMemVm, translationView, vmView } from './views.js';
+import { protocol, type PayloadOf } from '@virtsim/contracts';
+import { Handle } from '@virtsim/service-kit';
+import { MemoryManager } from './commands.js';
+import { hostView, vmView } from './views.js';
 
-type Trace = { correlationId?: string; causationId?: string };
 const mm = protocol['memory-manager'];
-
-/** a reserve refused for want of the placement is asked again (the vrm sends it after scheduler.place's outcome) */
-const ORDERING_RULES: ReadonlySet<string> = new Set(['memory.notPlaced']);
 
 @Controller()
 export class MemoryManagerHandlers {
-  /** per-VM TLB of the translate subject: in memory only (not projected), reset when the VM's backing changes */
-  private readonly tlbs = new Map<string, { backing: string; tlb: memory.TlbState }>();
-  /** tick refusals already logged (vmId:action:message), so a pending one does not log every tick */
-  private readonly logged = new Set<string>();
-
-  constructor(private readonly ctx: ServiceContext<MemoryManagerState>) {}
-
-  // ---------------------------------------------------------------- saga steps
+  constructor(private readonly memory: MemoryManager) {}
 
   @Handle(mm.reserveMemory)
-  async reserve(req: PayloadOf<typeof mm.reserveMemory>) {
-    const r = await this.run<ReserveMemoryAnswer | { refused: VirtsimError }>(req, (s, steps) => {
-      try {
-        const d = steps.step(req.idempotencyKey, () => this.decideReserve(s, req));
-        return { events: stamp(d.events, d.metadata), result: d.result };
-      } catch (err) {
-        return { events: [], result: { refused: VirtsimError.from(err) } }; // its StepRefused, if final, is appended first
-      }
-    });
-    if ('refused' in r) throw r.refused;
-    return r;
-  }
+  reserve(req: PayloadOf<typeof mm.reserveMemory>) { return this.memory.reserve(req); }
 
-  /** reserve-memory for many VMs in one decision, each on an overlay that holds the earlier ones' reservations */
   @Handle(mm.reserveMemory.many)
-  reserveMany(req: PayloadOf<typeof mm.reserveMemory.many>) {
-    return this.run(req, (s, steps) => {
-      const ov = memory.overlay(s.memory);
-      const view: MemoryManagerState = { ...s, memory: ov.state };
-      const events: Stamped[] = [];
-      const outcomes = req.items.map((item) => stepOutcome(() => {
-        const d = steps.step(item.idempotencyKey, () => this.decideReserve(view, item));
-        ov.apply(d.events);
-        events.push(...stamp(d.events, d.metadata));
-        return d.result;
-      }));
-      return { events, result: { outcomes } };
-    });
-  }
-
-  private decideReserve(s: MemoryManagerState, req: { vmId: string; idempotencyKey?: string }) {
-    const v = requireMemVm(s, req.vmId);
-    const p = s.placements[req.vmId];
-    if (v.hostId && (!p || p.hostId === v.hostId)) return { events: [] as MemoryEvent[], result: { ...reservation(v), alreadyReserved: true } };
-    if (!p) throw conflict('memory.notPlaced', `VM ${req.vmId} has no placement yet: reserve its memory after scheduler.place`, { vmId: req.vmId });
-    const h = s.memory.hosts[p.hostId];
-    if (!h) throw notFound('host', p.hostId);
-    const events = memory.decideMemory({
-      type: 'ReserveVmMemory', vmId: v.vmId, hostId: p.hostId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB,
-      hugePages: v.wantsHugePages, numa: fitNuma(p.numa, v.memoryMiB, v.vcpus, h.nodes.length), reason: 'vm creation',
-    }, s.memory);
-    const e = events.find((x) => x.type === 'VmMemoryReserved');
-    const result = e?.type === 'VmMemoryReserved'
-      ? { vmId: e.data.vmId, hostId: e.data.hostId, clusterId: e.data.clusterId, memoryMiB: e.data.memoryMiB, reservationMiB: e.data.reservationMiB,
-          overheadMiB: e.data.overheadMiB, hugeBacked: e.data.hugeBacked, numa: e.data.numa, backedMiB: backedMiB(e.data.extents) }
-      : reservation(v);
-    return { events, result: { ...result, alreadyReserved: events.length === 0 } };
-  }
+  reserveMany(req: PayloadOf<typeof mm.reserveMemory.many>) { return this.memory.reserveMany(req); }
 
   @Handle(mm.releaseMemory)
-  release(req: PayloadOf<typeof mm.releaseMemory>) {
-    return this.run(req, (s) => {
-      const v = s.memory.vms[req.vmId];
-      const events = v ? memory.decideMemory({ type: 'ReleaseVmMemory', vmId: req.vmId, reason: req.reason ?? 'released' }, s.memory) : [];
-      const e = events[0];
-      return {
-        events,
-        result: e?.type === 'VmMemoryReleased'
-          ? { vmId: req.vmId, released: true, hostId: e.data.hostId as string | null, freedMiB: e.data.freedMiB }
-          : { vmId: req.vmId, released: false, hostId: null as string | null, freedMiB: 0 },
-      };
-    });
-  }
+  release(req: PayloadOf<typeof mm.releaseMemory>) { return this.memory.release(req); }
 
-  /** Check only, no events: can the VM's memory be honoured on that host at power-on? */
   @Handle(mm.checkPowerOn)
-  async checkPowerOn(req: PayloadOf<typeof mm.checkPowerOn>) {
-    const s = await this.caughtUp();
-    const v = requireMemVm(s, req.vmId);
-    const h = s.memory.hosts[req.hostId];
-    if (!h) throw notFound('host', req.hostId);
-    const warnings: string[] = [];
-    if (v.hostId === req.hostId) {
-      // held there already: admitted at reservation; huge pages must still be honoured (a forced move may have left normal pages)
-      if (v.wantsHugePages && !v.hugeBacked) {
-        throw new VirtsimError('unprocessable', `VM ${v.vmId} needs huge pages but its memory on host ${h.hostId} is not backed by the huge-page pool`,
-          { rule: 'memory.hugePagesShort', vmId: v.vmId, hostId: h.hostId, poolMiB: h.hugePoolMiB, freeMiB: h.hugePoolMiB - h.hugeUsedMiB });
-      }
-    } else {
-      // admission as if the memory came (or moved) there now; throws the refusal
-      const p = s.placements[v.vmId];
-      const numa = fitNuma(p?.hostId === h.hostId ? p.numa : undefined, v.memoryMiB, v.vcpus, h.nodes.length);
-      memory.decideMemory(v.hostId
-        ? { type: 'MoveVmMemory', vmId: v.vmId, toHostId: h.hostId, numa }
-        : { type: 'ReserveVmMemory', vmId: v.vmId, hostId: h.hostId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, hugePages: v.wantsHugePages, numa }, s.memory);
-      warnings.push(v.hostId
-        ? `memory of VM ${v.vmId} is held on host ${v.hostId}; it follows the VM to ${h.hostId} on the next tick`
-        : `VM ${v.vmId} holds no memory reservation; host ${h.hostId} can take it`);
-    }
-    if (h.freeState !== 'high') {
-      warnings.push(`host ${h.hostId} memory is in ${h.freeState} state: the VM may be ${h.freeState === 'soft' ? 'ballooned' : 'ballooned and swapped'}`);
-    }
-    if (!v.hugeBacked && h.hugePoolMiB === 0 && !memory.hasBalloonDriver(v.guestOs.family, v.toolsInstalled) && memory.clusterPolicy(s.memory, h.clusterId).overcommit) {
-      warnings.push(`VM ${v.vmId} has no balloon driver (Windows without Tools): under memory pressure the host swaps it instead`);
-    }
-    return { ok: true, vmId: v.vmId, hostId: h.hostId, warnings };
-  }
+  checkPowerOn(req: PayloadOf<typeof mm.checkPowerOn>) { return this.memory.checkPowerOn(req); }
 
-  /** Online memory add (F4, M5): the vrm calls it before appending VmReconfigured. */
   @Handle(mm.grow)
-  grow(req: PayloadOf<typeof mm.grow>) {
-    return this.run(req, (s) => {
-      const v = requireMemVm(s, req.vmId);
-      const events = memory.decideMemory({ type: 'GrowVmMemory', vmId: req.vmId, memoryMiB: req.memoryMiB }, s.memory);
-      const e = events[0];
-      return {
-        events,
-        result: e?.type === 'VmMemoryResized'
-          ? { ok: true, vmId: req.vmId, hostId: e.data.hostId, fromMiB: e.data.fromMiB, toMiB: e.data.toMiB, online: e.data.online, changed: true }
-          : { ok: true, vmId: req.vmId, hostId: v.hostId, fromMiB: v.memoryMiB, toMiB: v.memoryMiB, online: memory.POWERED_ON.has(v.power), changed: false },
-      };
-    });
-  }
-
-  // ---------------------------------------------------------------- tick
+  grow(req: PayloadOf<typeof mm.grow>) { return this.memory.grow(req); }
 
   @Handle(mm.tick)
-  async tick(req: PayloadOf<typeof mm.tick>) {
-    const r = await this.ctx.commands.run((s): Decision<Omit<ReturnType<typeof planTick>, 'appends'>> => {
-      const plan = planTick(s, req);
-      const { appends, ...result } = plan;
-      return { appends: this.batches(appends), result, metadata: this.metadata(req.simTime, req) };
-    });
-    for (const f of r.refused) {
-      const k = `${f.vmId}:${f.action}:${f.message}`;
-      if (this.logged.has(k)) continue;
-      this.logged.add(k);
-      this.ctx.log.warn({ vmId: f.vmId, action: f.action, rule: f.rule, tick: req.tick }, `memory tick: ${f.action} refused: ${f.message}`);
-    }
-    for (const mv of r.moved.filter((x) => x.overLimit)) this.ctx.log.warn({ ...mv, tick: req.tick }, 'memory followed a relocation over the target host\'s limits');
-    if (r.stats.computeMs > 50) this.ctx.log.warn({ stats: r.stats, tick: req.tick }, 'memory tick compute above 50 ms');
-    return { events: r.events, moved: r.moved, resized: r.resized, refused: r.refused, stats: r.stats, position: r.position };
-  }
-
-  // ---------------------------------------------------------------- read models
+  tick(req: PayloadOf<typeof mm.tick>) { return this.memory.tick(req); }
 
   @Handle(mm.translate)
-  async translate(req: PayloadOf<typeof mm.translate>) {
-    const s = await this.caughtUp();
-    const v = requireMemVm(s, req.vmId);
-    if (!v.hostId) throw conflict('memory.notReserved', `VM ${v.vmId} holds no host memory: nothing to translate`, { vmId: v.vmId });
-    const h = s.memory.hosts[v.hostId]!;
-    // the TLB is valid for one backing of the VM: a move or resize flushes it
-    const backing = `${h.hostId}:${v.memoryMiB}:${v.hugeBacked}:${v.extents.length}:${v.extents[0]?.[1] ?? -1}`;
-    const held = this.tlbs.get(v.vmId);
-    const tlb = !req.flushTlb && held?.backing === backing ? held.tlb : memory.emptyTlb();
-    // a list (gvas) is walked in order in this one call, so no other request touches the TLB between its addresses
-    const address = (gva: string) => Number.parseInt(gva.slice(2), 16);
-    const walks = memory.translateAll(v, h, req.gvas ? req.gvas.map(address) : [address(req.gva!)], tlb);
-    this.tlbs.set(v.vmId, { backing, tlb: walks[walks.length - 1]!.tlbState });
-    // a list answers its walks packed as numbers (a quarter of their views' JSON); the vrm shows them
-    return req.gvas ? memory.packTranslations(walks) : translationView(walks[0]!);
-  }
+  translate(req: PayloadOf<typeof mm.translate>) { return this.memory.translate(req); }
 
   @Handle(mm.vm)
-  async vm(req: PayloadOf<typeof mm.vm>) {
-    return vmView(await this.caughtUp(), req.vmId);
-  }
+  async vm(req: PayloadOf<typeof mm.vm>) { return vmView(await this.memory.caughtUp(), req.vmId); }
 
   @Handle(mm.host)
-  async host(req: PayloadOf<typeof mm.host>) {
-    return hostView(await this.caughtUp(), req.hostId);
-  }
-
-  // ---------------------------------------------------------------- plumbing
-
-  private async caughtUp(): Promise<MemoryManagerState> {
-    await this.ctx.projection.catchUp();
-    return this.ctx.state;
-  }
-
-  private metadata(simTime: number, trace: Trace): EventMetadata {
-    const metadata: EventMetadata = { simTime, actor: 'memory-manager' };
-    if (trace.correlationId) metadata.correlationId = trace.correlationId;
-    if (trace.causationId) metadata.causationId = trace.causationId;
-    return metadata;
-  }
-
-  private batches(appends: Map<string, NewEvent[]>): AppendBatch[] {
-    return [...appends].filter(([, events]) => events.length > 0).map(([streamId, events]) => ({
-      streamId, expectedVersion: this.ctx.commands.expected(streamId), events,
-    }));
-  }
-
-  /** A command whose events all go to their clusters' memory streams, and its steps' refusals to its own
-   *  steps stream (one append). An event may carry its step's metadata (the answer under its key). */
-  private run<T>(trace: Trace, decide: (s: MemoryManagerState, steps: StepDecisions) => { events: (MemoryEvent | Stamped)[]; result: T }): Promise<T & { position: number }> {
-    return this.ctx.commands.run((s): Decision<T> => {
-      const steps = this.ctx.steps(ORDERING_RULES);
-      const d = decide(s, steps);
-      const appends = new Map<string, NewEvent[]>();
-      for (const e of d.events) {
-        const streamId = memoryStream(clusterOf(s.memory, e as MemoryEvent));
-        appends.set(streamId, [...(appends.get(streamId) ?? []), { type: e.type, data: e.data, ...('metadata' in e ? { metadata: e.metadata } : {}) }]);
-      }
-      return { appends: [...this.batches(appends), ...steps.refusals((id) => this.ctx.commands.expected(id))], result: d.result, metadata: this.metadata(s.clock.simTime, trace) };
-    });
-  }
-}
-
-/** an event with its step's metadata (the first event of a step records the step's answer) */
-type Stamped = MemoryEvent & { metadata?: EventMetadata };
-const stamp = (events: MemoryEvent[], metadata: EventMetadata | undefined): Stamped[] =>
-  events.map((e, i) => (i === 0 && metadata ? { ...e, metadata } : e));
-
-const backedMiB = (extents: readonly [number, number, number][]): number => extents.reduce((a, [, , n]) => a + n, 0) * memory.CHUNK_MIB;
-
-function reservation(v: memory.MemVm) {
-  return {
-    vmId: v.vmId, hostId: v.hostId, clusterId: v.clusterId, memoryMiB: v.memoryMiB, reservationMiB: v.reservationMiB, overheadMiB: v.overheadMiB,
-    hugeBacked: v.hugeBacked, numa: v.numa, backedMiB: backedMiB(v.extents),
-  };
+  async host(req: PayloadOf<typeof mm.host>) { return hostView(await this.memory.caughtUp(), req.hostId); }
 }

@@ -2,7 +2,7 @@
 import { Controller } from '@nestjs/common';
 import { protocol, type PayloadOf } from '@virtsim/contracts';
 import { Handle } from '@virtsim/service-kit';
-import { Migrations } from './migration.service.js';
+import { Migrations } from './commands.js';
 import { hostView, statusView, vmView } from './views.js';
 
 const mig = protocol.migration;

@@ -2,7 +2,7 @@
 // and one tick with ~500 concurrent live migrations is decided well within budget.
 import type { EventOf, RecordedEvent } from '@virtsim/contracts';
 import { migration } from '@virtsim/domain';
-import { decideTick } from './migration.service.js';
+import { decideTick } from './tick.js';
 import { evolveMigrationService, initialMigrationServiceState, type MigrationServiceState } from './state.js';
 
 const HOSTS = 128;

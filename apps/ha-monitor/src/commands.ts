@@ -1,6 +1,6 @@
 // The ha-monitor's commands: fault injection, the per-tick decisions, admission control. Each decides with the
 // pure HA domain against the cluster's state and appends HA's events on `ha-<clusterId>` plus, for the VMs they
-// move, the lifecycle echo on `vm-<vmId>` (inventory-echo.ts), in one append.
+// move, the lifecycle echo on `vm-<vmId>` (echo.ts), in one append.
 import { Injectable } from '@nestjs/common';
 import {
   notFound, protocol, VirtsimError, type CheckPowerOnRequest as AdmitRequest, type EventMetadata, type EventOf, type HaEvent, type HostFaultRequest,
@@ -9,7 +9,7 @@ import {
 import { ha } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
 import { ServiceContext, type Decision } from '@virtsim/service-kit';
-import { InventoryEcho } from './inventory-echo.js';
+import { InventoryEcho } from './echo.js';
 import { capacityPlacer, grantPlacer, recordingPlacer, type ClusterRule, type Placement, type SelectHostsItem } from './placement.js';
 import { streams, type HaMonitorState } from './state.js';
 

@@ -1,17 +1,19 @@
 // The io-backend's commands: the creation saga's attach / release steps, Tools install, the power-on check,
-// migration / HA queries and the per-tick decisions. Each decides with the pure io domain against IoState and
+// migration / HA queries and the tick (planned in tick.ts). Each decides with the pure io domain against IoState and
 // appends io's events on `io-<clusterId>`.
 import { Injectable } from '@nestjs/common';
 import {
-  conflict, notFound, stepOutcome, VirtsimError, type AttachDevicesRequest as AttachRequest, type CanMigrateRequest, type CheckPowerOnRequest,
+  conflict, notFound, stepOutcome, type AttachDevicesRequest as AttachRequest, type CanMigrateRequest, type CheckPowerOnRequest,
   type EquivalentFreeRequest, type EventMetadata, type InstallToolsRequest, type IoDevice, type IoEvent, type ReleaseDevicesRequest as ReleaseRequest,
   type StepBatchRequest, type StepOutcome, type TickRequest,
 } from '@virtsim/contracts';
 import { io } from '@virtsim/domain';
 import type { AppendBatch, NewEvent } from '@virtsim/event-store';
 import { ServiceContext, type Decision } from '@virtsim/service-kit';
-import { ScratchIo } from './scratch.js';
-import { ioStream, POWERED, UNPOWERED, type IoBackendState } from './state.js';
+import { ioStream, type IoBackendState } from './state.js';
+import { byId, emptyTick, listOf, planTick, type TickAnswer } from './tick.js';
+
+export type { TickAnswer } from './tick.js';
 
 interface Trace { correlationId?: string; causationId?: string; idempotencyKey?: string }
 
@@ -20,19 +22,6 @@ export interface AttachAnswer {
   hostId: string;
   domId: number;
   devices: { deviceId: string; kind: IoDevice['kind']; mode: IoDevice['mode']; guestName: string; hostModel: string | null; vgpuProfile: string | null }[];
-}
-
-export interface TickSkip { vmId: string; command: io.IoCommand['type']; code: string; rule: string | null; message: string }
-export interface TickAnswer {
-  events: number;
-  discovered: number;
-  closed: number;
-  moved: number;
-  detached: number;
-  statsChanged: number;
-  /** reconciliations the domain refused (retried next tick) */
-  skipped: TickSkip[];
-  repeated?: boolean;
 }
 
 type StepAnswer<T> = T & { events: number; repeated?: boolean };
@@ -57,13 +46,6 @@ const attachAnswer = (vm: Pick<io.IoVmState, 'vmId' | 'hostId' | 'domId' | 'devi
   devices: vm.devices.map((d) => ({ deviceId: d.deviceId, kind: d.kind, mode: d.mode, guestName: d.guestName, hostModel: d.hostModel, vgpuProfile: d.vgpuProfile })),
 });
 
-function listOf<K, V>(m: Map<K, V[]>, k: K): V[] {
-  let xs = m.get(k);
-  if (!xs) m.set(k, (xs = []));
-  return xs;
-}
-
-const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 @Injectable()
 export class IoBackend {
@@ -168,76 +150,12 @@ export class IoBackend {
 
   tick(req: TickRequest): Promise<TickAnswer & { position: number }> {
     return this.ctx.commands.run((s): Decision<TickAnswer> => {
-      const answer: TickAnswer = { events: 0, discovered: 0, closed: 0, moved: 0, detached: 0, statsChanged: 0, skipped: [] };
-      if (req.tick > 0 && req.tick <= s.lastTick) return { appends: [], result: { ...answer, repeated: true } };
-      const perCluster = new Map<string, IoEvent[]>();
-      // decisions of this tick are folded into a copy-on-write scratch state: the live one is untouched
-      const work = new ScratchIo(s.io);
-      const scratch = work.state;
-      const emit = (clusterId: string, command: io.IoCommand & { vmId: string }): boolean => {
-        try {
-          const events = io.decideIo(command, scratch);
-          for (const e of events) work.apply(e);
-          if (events.length) listOf(perCluster, clusterId).push(...events);
-          return events.length > 0;
-        } catch (err) {
-          const e = VirtsimError.from(err);
-          answer.skipped.push({ vmId: command.vmId, command: command.type, code: e.code, rule: typeof e.details?.rule === 'string' ? e.details.rule : null, message: e.message });
-          return false;
-        }
-      };
-      // 1. deleted VMs (and failed creations) give their devices back
-      for (const vmId of Object.keys(s.gone).sort(byId)) if (emit(s.gone[vmId].clusterId, { type: 'DetachDevices', vmId, reason: s.gone[vmId].reason })) answer.detached++;
-      // 2. power / host changes the inventory made since io last saw the VM
-      for (const vmId of this.outOfSync(s)) {
-        const vm = s.vms[vmId];
-        const dev = io.vmOf(scratch, vmId)!;
-        if (UNPOWERED.has(vm.power) && dev.powered && emit(vm.clusterId, { type: 'CloseDevices', vmId })) answer.closed++;
-        if (vm.hostId && vm.hostId !== dev.hostId && s.hostSpecs[vm.hostId]) {
-          if (emit(vm.clusterId, { type: 'MoveDevices', vmId, toHostId: vm.hostId, toHost: s.hostSpecs[vm.hostId], reason: vm.moveReason })) answer.moved++;
-        }
-        if (POWERED.has(vm.power) && !io.vmOf(scratch, vmId)!.powered && emit(vm.clusterId, { type: 'DiscoverDevices', vmId })) answer.discovered++;
-      }
-      // 3. the I/O sample of every host (one ioTick per distinct scenario seed)
-      for (const e of this.sample(s, scratch, req)) {
-        listOf(perCluster, s.hostCluster[(e.data as { hostId: string }).hostId] ?? '').push(e);
-        answer.statsChanged++;
-      }
+      if (req.tick > 0 && req.tick <= s.lastTick) return { appends: [], result: { ...emptyTick(), repeated: true } };
+      const { perCluster, answer } = planTick(s, req);
       const appends = [...perCluster.keys()].sort(byId).map((clusterId) => this.batch(clusterId, perCluster.get(clusterId)!));
       answer.events = appends.reduce((n, b) => n + b.events.length, 0);
       return { appends, result: answer, metadata: this.metadata(req, req.simTime, { tick: req.tick }) };
     });
-  }
-
-  /** VMs whose devices io holds but whose power state or host the inventory changed, sorted by id. */
-  private outOfSync(s: IoBackendState): string[] {
-    const out: string[] = [];
-    for (const key in s.io.vmBuckets) {
-      const bucket = s.io.vmBuckets[key];
-      for (const vmId in bucket) {
-        const vm = s.vms[vmId];
-        if (!vm) continue;
-        const dev = bucket[vmId];
-        if ((vm.hostId !== null && vm.hostId !== dev.hostId) || (dev.powered ? UNPOWERED.has(vm.power) : POWERED.has(vm.power))) out.push(vmId);
-      }
-    }
-    return out.sort(byId);
-  }
-
-  private sample(s: IoBackendState, state: io.IoState, req: TickRequest): IoEvent[] {
-    const bySeed = new Map<number, string[]>();
-    for (const hostId in state.hosts) {
-      const seed = s.clusterSeeds[s.hostCluster[hostId]] ?? 1;
-      listOf(bySeed, seed).push(hostId);
-    }
-    const input = { simTime: req.simTime, tickSeconds: req.tickSeconds };
-    if (bySeed.size <= 1) return io.decideIo({ type: 'SampleIo', ...input, scenarioSeed: [...bySeed.keys()][0] ?? 1 }, state);
-    const events: IoEvent[] = [];
-    for (const seed of [...bySeed.keys()].sort((a, b) => a - b)) {
-      const hosts = Object.fromEntries(bySeed.get(seed)!.map((id) => [id, state.hosts[id]]));
-      events.push(...io.decideIo({ type: 'SampleIo', ...input, scenarioSeed: seed }, { hosts, vmBuckets: state.vmBuckets }));
-    }
-    return events.sort((a, b) => byId((a.data as { hostId: string }).hostId, (b.data as { hostId: string }).hostId));
   }
 
   // ---- plumbing ----

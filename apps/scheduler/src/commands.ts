@@ -1,30 +1,30 @@
-// The scheduler's subjects. Commands go through ctx.commands.run (serialized, state caught up, appended with
-// expected versions); queries read the caught-up projection and append nothing.
-import { Controller } from '@nestjs/common';
+// The scheduler's commands and queries. Commands go through ctx.commands.run (serialized, state caught up, appended
+// with expected versions on `placement-<clusterId>` / `cluster-<clusterId>`); queries read the caught-up projection
+// and append nothing. The pure per-tick plan is tick.ts; the read models are views.ts.
+import { Injectable } from '@nestjs/common';
 import {
   conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type EventOf, type PayloadOf,
 } from '@virtsim/contracts';
 import { placement } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
-import { Handle, ServiceContext, type Decision } from '@virtsim/service-kit';
+import { ServiceContext, type Decision } from '@virtsim/service-kit';
 import { migrationsOf, streams, type SchedulerState } from './state.js';
 import { selectHostGrants } from './select-hosts.js';
 import { hostsReadyToPowerOff, planTick, type AutoMove } from './tick.js';
-import { cpuModesView, drsRecommendationsView, hostView, requireVm, vmView } from './views.js';
+import { requireVm } from './views.js';
 
 type Trace = { correlationId?: string; causationId?: string };
-const sch = protocol.scheduler;
+type Sch = typeof protocol.scheduler;
 
 const errorOf = (e: unknown): VirtsimError => VirtsimError.from(e);
 
-@Controller()
-export class SchedulerHandlers {
+@Injectable()
+export class Scheduler {
   constructor(private readonly ctx: ServiceContext<SchedulerState>) {}
 
   // ---------------------------------------------------------------- placement (saga steps)
 
-  @Handle(sch.place)
-  place(req: PayloadOf<typeof sch.place>) {
+  place(req: PayloadOf<Sch['place']>) {
     return this.run(req, (state) => {
       const { event, result } = this.decidePlace(state, req.vmId);
       return { appends: new Map(event ? [[streams.placement(result.clusterId), [event]]] : []), result };
@@ -32,8 +32,7 @@ export class SchedulerHandlers {
   }
 
   /** place for many VMs in one decision: each on a scratch copy that holds the earlier ones' placements */
-  @Handle(sch.place.many)
-  placeMany(req: PayloadOf<typeof sch.place.many>) {
+  placeMany(req: PayloadOf<Sch['place']['many']>) {
     return this.run(req, (state) => {
       const scratch = placement.scratchCopy(state.placement);
       const view: SchedulerState = { ...state, placement: scratch };
@@ -62,8 +61,7 @@ export class SchedulerHandlers {
     };
   }
 
-  @Handle(sch.releasePlacement)
-  release(req: PayloadOf<typeof sch.releasePlacement>) {
+  release(req: PayloadOf<Sch['releasePlacement']>) {
     return this.run(req, (state) => {
       const vm = state.placement.vms[req.vmId];
       if (!vm?.hostId) return { appends: new Map<string, EventOf[]>(), result: { vmId: req.vmId, released: false, hostId: null as string | null } };
@@ -74,8 +72,7 @@ export class SchedulerHandlers {
 
   // ---------------------------------------------------------------- queries for HA and migration
 
-  @Handle(sch.selectHost)
-  async selectHost(req: PayloadOf<typeof sch.selectHost>) {
+  async selectHost(req: PayloadOf<Sch['selectHost']>) {
     const state = await this.caughtUp();
     const vm = requireVm(state, req.vmId);
     const d = placement.placeVm(state.placement, {
@@ -85,8 +82,7 @@ export class SchedulerHandlers {
   }
 
   /** Each grant is committed on a scratch copy, so later requests of the same call see it (HA restarts of one tick). */
-  @Handle(sch.selectHosts)
-  async selectHosts(req: PayloadOf<typeof sch.selectHosts>) {
+  async selectHosts(req: PayloadOf<Sch['selectHosts']>) {
     const state = await this.caughtUp();
     if (!state.placement.clusters[req.clusterId]) throw notFound('cluster', req.clusterId);
     return { clusterId: req.clusterId, grants: selectHostGrants(state, req) };
@@ -94,13 +90,8 @@ export class SchedulerHandlers {
 
   // ---------------------------------------------------------------- DRS
 
-  @Handle(sch.drsRecommendations)
-  async drsRecommendations(req: PayloadOf<typeof sch.drsRecommendations>) {
-    return drsRecommendationsView(await this.caughtUp(), req.clusterId);
-  }
 
-  @Handle(sch.drsApply)
-  async drsApply(req: PayloadOf<typeof sch.drsApply>) {
+  async drsApply(req: PayloadOf<Sch['drsApply']>) {
     const state = await this.caughtUp();
     if (!state.placement.clusters[req.clusterId]) throw notFound('cluster', req.clusterId);
     const item = state.drs[req.clusterId]?.items.find((i) => i.id === req.recommendationId);
@@ -121,8 +112,7 @@ export class SchedulerHandlers {
 
   // ---------------------------------------------------------------- tick
 
-  @Handle(sch.tick)
-  async tick(req: PayloadOf<typeof sch.tick>) {
+  async tick(req: PayloadOf<Sch['tick']>) {
     const first = await this.run(req, (state) => {
       const plan = planTick(state, req);
       let events = 0;
@@ -162,26 +152,12 @@ export class SchedulerHandlers {
     return { events: first.events + second.events, stats: first.stats };
   }
 
-  // ---------------------------------------------------------------- read models
 
-  @Handle(sch.vm)
-  async vm(req: PayloadOf<typeof sch.vm>) {
-    return vmView(await this.caughtUp(), req.vmId);
-  }
 
-  @Handle(sch.host)
-  async host(req: PayloadOf<typeof sch.host>) {
-    return hostView(await this.caughtUp(), req.hostId);
-  }
-
-  @Handle(sch.cpuModes)
-  async cpuModes(req: PayloadOf<typeof sch.cpuModes>) {
-    return cpuModesView(await this.caughtUp(), req);
-  }
 
   // ---------------------------------------------------------------- plumbing
 
-  private async caughtUp(): Promise<SchedulerState> {
+  async caughtUp(): Promise<SchedulerState> {
     await this.ctx.projection.catchUp();
     return this.ctx.state;
   }

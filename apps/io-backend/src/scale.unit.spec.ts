@@ -1,7 +1,7 @@
 // Full-scale tick of the io-backend shell without a database: 128 hosts x 8,000 VMs x 3 devices, the
 // projection folded in place from the seeded log, then the tick's decision (reconcile + SampleIo) timed.
 import type { Decision } from '@virtsim/service-kit';
-import type { TickAnswer } from './io-backend.service.js';
+import type { TickAnswer } from './tick.js';
 import { fullCluster, HOSTS, VMS } from '../test/scale-fixture.js';
 
 /** CPU time, not wall time: the test machine is shared, and CPU time is what the tick costs. */
@@ -39,6 +39,6 @@ describe.each(['constant', 'diurnal'] as const)('io-backend tick at full scale (
     const median = [...steady].sort((a, b) => a - b)[2];
     console.log(`[io-backend scale ${pattern}] seed fold+attach ${seeded.toFixed(0)} ms; tick 1 (8,000 discoveries + ${first.d.result.statsChanged} stats) decide ${first.ms.toFixed(1)} ms, in-place apply ${applyMs.toFixed(1)} ms; ticks 2-6 decide ${steady.map((x) => x.toFixed(1)).join(' / ')} ms (median ${median.toFixed(1)}), events ${events.join(',')}`);
     // timing is measured by `npm run bench`, never asserted: a loaded CI machine is no benchmark
-    console.log(`timing (io-backend.scale.unit.spec.ts): median = ${median}`);
+    console.log(`timing (scale.unit.spec.ts): median = ${median}`);
   });
 });

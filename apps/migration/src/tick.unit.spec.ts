@@ -2,7 +2,7 @@
 // before any copying is advanced (issue 15 item 7): the VM never lands on a host no move may choose (HA.md 7).
 import type { EventOf, RecordedEvent } from '@virtsim/contracts';
 import { migration } from '@virtsim/domain';
-import { decideTick } from './migration.service.js';
+import { decideTick } from './tick.js';
 import { evolveMigrationService, initialMigrationServiceState, type MigrationServiceState } from './state.js';
 
 /** h1, h2 (10 GbE); vm1 (1,024 MiB, idle) on h1 moving live to h2: it lands within 1 s of a 10 s tick */
