@@ -78,3 +78,12 @@ test('baseline and variants side by side, deterministic, the real installation u
   expect((await api.post('/whatif', { seconds: 5 })).status).toBe(400);
   expect((await api.get('/whatif/whatif-999')).status).toBe(404);
 });
+
+test('removeHosts: the host is evacuated, then powered off once empty; it counts in no figure', async () => {
+  const r = await api.post('/whatif?wait=true', { cluster: 'prod', seconds: 600, variants: [{ name: 'without-esx03', changes: [{ removeHosts: ['esx03'] }] }] });
+  expect(r.body.state).toBe('succeeded');
+  const [base, removed] = r.body.result.columns;
+  expect(removed.figures).toMatchObject({ vmsRunning: base.figures.vmsRunning, hostsOn: base.figures.hostsOn - 1 });
+  expect(removed.figures.hostHours).toBeLessThan(base.figures.hostHours);
+  expect(removed.figures.migrations).toBeGreaterThan(0);
+});

@@ -48,8 +48,12 @@ function vmId(inv: inventory.InventoryView, ref: string): string {
   return id;
 }
 
+/** Hosts a `removeHosts` change takes out: evacuated (maintenance) first, powered off once their last VM has
+ *  left, so they hold nothing and count in no figure (host-hours included) from then on. */
+export interface Removals { pending: string[] }
+
 /** applies one change (or a step's action) to the fork */
-export async function apply(api: ForkApi, clusterId: string, change: Change): Promise<void> {
+export async function apply(api: ForkApi, clusterId: string, change: Change, removals: Removals = { pending: [] }): Promise<void> {
   const inv = api.inventory();
   if ('policy' in change) { await call(api, 'PATCH', `/clusters/${clusterId}`, change.policy); return; }
   if ('addHosts' in change) {
@@ -61,7 +65,12 @@ export async function apply(api: ForkApi, clusterId: string, change: Change): Pr
     return;
   }
   if ('removeHosts' in change) {
-    for (const ref of change.removeHosts) await call(api, 'POST', `/hosts/${hostId(inv, ref)}/maintenance`, { enter: true });
+    for (const ref of change.removeHosts) {
+      const id = hostId(inv, ref);
+      await call(api, 'POST', `/hosts/${id}/maintenance`, { enter: true });
+      removals.pending.push(id);
+    }
+    await powerOffEvacuated(api, removals);
     return;
   }
   if ('fault' in change) {
@@ -75,14 +84,44 @@ export async function apply(api: ForkApi, clusterId: string, change: Change): Pr
   await call(api, 'POST', `/hosts/${hostId(inv, change.power.host)}/power`, { on: change.power.on });
 }
 
+/** states in which a VM holds its host (the inventory refuses a power-off while any VM is in one) */
+const IDLE_STATES = new Set(['stopped', 'failed', 'creating']);
+
+/** powers off every host being removed that no running VM is left on (stopped VMs may stay registered there) */
+async function powerOffEvacuated(api: ForkApi, removals: Removals): Promise<void> {
+  const inv = api.inventory();
+  const left: string[] = [];
+  for (const id of removals.pending) {
+    const h = inv.hosts[id];
+    if (!h) continue;
+    const busy = Object.keys(h.vmIds).some((vmId) => { const s = inv.vms[vmId]?.state; return s !== undefined && !IDLE_STATES.has(s); });
+    if (busy) left.push(id);
+    else if (h.power === 'on') await call(api, 'POST', `/hosts/${id}/power`, { on: false });
+  }
+  removals.pending = left;
+}
+
+/** While hosts are being removed, the clock moves a minute at a time so each is powered off soon after it is empty. */
+const REMOVAL_CHECK_SECONDS = 60;
+
+async function advanceBy(api: ForkApi, seconds: number, removals: Removals): Promise<void> {
+  for (let left = seconds; left > 0;) {
+    const step = removals.pending.length ? Math.min(REMOVAL_CHECK_SECONDS, left) : left;
+    await advance(api, step);
+    left -= step;
+    if (removals.pending.length) await powerOffEvacuated(api, removals);
+  }
+}
+
 /** the changes at second 0, then each step at its second, the clock advanced in between, up to `seconds` */
 export async function runTimeline(api: ForkApi, clusterId: string, changes: Change[], steps: WhatIfStep[], seconds: number, onTick?: (t: number) => void): Promise<void> {
-  for (const c of changes) await apply(api, clusterId, c);
+  const removals: Removals = { pending: [] };
+  for (const c of changes) await apply(api, clusterId, c, removals);
   let now = 0;
   const ordered = steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i).map((x) => x.s);
   for (const step of ordered) {
-    if (step.at > now) { await advance(api, step.at - now); now = step.at; onTick?.(now); }
-    await apply(api, clusterId, step.do);
+    if (step.at > now) { await advanceBy(api, step.at - now, removals); now = step.at; onTick?.(now); }
+    await apply(api, clusterId, step.do, removals);
   }
-  if (seconds > now) { await advance(api, seconds - now); onTick?.(seconds); }
+  if (seconds > now) { await advanceBy(api, seconds - now, removals); onTick?.(seconds); }
 }
