@@ -76,11 +76,12 @@ test('GET /guest-os lists the one compatibility table (F1), aliases and the unkn
   const r = await admin.get('/guest-os');
   expect(r.status).toBe(200);
   expect(r.body.items).toEqual(expect.arrayContaining([
-    { family: 'linux', distro: 'neokylin', version: '6', pvDrivers: 'custom', mainstream: false, onlineCpu: false, onlineMemory: false },
-    { family: 'windows', distro: 'windows', version: '2019', pvDrivers: 'tools', mainstream: true, onlineCpu: false, onlineMemory: true },
+    { family: 'linux', distro: 'neokylin', version: '6', pvDrivers: 'custom', mainstream: false, onlineCpu: false, onlineMemory: false, hugePages: true },
+    { family: 'windows', distro: 'windows', version: '2019', pvDrivers: 'tools', mainstream: true, onlineCpu: false, onlineMemory: true, hugePages: true },
+    { family: 'linux', distro: 'rhel', version: '3', pvDrivers: 'custom', mainstream: false, onlineCpu: false, onlineMemory: false, hugePages: false },
   ]));
   expect(r.body.distroAliases.suse).toBe('sles');
-  expect(r.body.unknown.linux).toEqual({ pvDrivers: 'inbox', mainstream: false, onlineCpu: false, onlineMemory: false });
+  expect(r.body.unknown.linux).toEqual({ pvDrivers: 'inbox', mainstream: false, onlineCpu: false, onlineMemory: false, hugePages: true });
   const doc = await fetch(`${sys.url}/api/v1/openapi.json`).then((x) => x.json()) as { paths: Record<string, unknown> };
   expect(Object.keys(doc.paths)).toContain('/api/v1/guest-os');
 });
