@@ -5,6 +5,8 @@
 //   dpm        per cluster: hosts DPM recommended for power-off (automatic mode waits for them to empty)
 //   migrations live / cold migrations in flight (anti-affinity counts both ends; DRS never moves them again)
 //   down       VMs HA reported down (VmsDownOnHost) and not yet restarted: they use no CPU
+//   memorySlowdown  M4: VMs whose working set is partly swapped or ballooned out (MemorySwappedOut / In carry
+//              memorySlowdown): their throughput is divided by it (cpu/charged-overhead.ts); absent = 1
 //   clock      the last ClockAdvanced (metadata simTime)
 import {
   isEventOf, type CpuEvent, type CpuSchedulingSampledData, type DrsMoveRationale, type HaEvent, type MigrationEvent, type PlacementDecisionEvent,
@@ -37,6 +39,7 @@ export interface SchedulerState {
   dpm: Record<string, { powerOff: string[] }>;
   migrations: Record<string, placement.InFlightMigration & { migrationId: string }>;
   down: Record<string, string>;
+  memorySlowdown: Record<string, number>;
   clock: Clock;
 }
 
@@ -47,6 +50,7 @@ export const initialSchedulerState = (): SchedulerState => ({
   dpm: {},
   migrations: {},
   down: {},
+  memorySlowdown: {},
   clock: { tick: 0, simTime: 0, tickSeconds: 10 },
 });
 
@@ -127,7 +131,12 @@ export function evolveScheduler(s: SchedulerState, event: RecordedEvent): Schedu
   else if (type.startsWith('Drs') || type.startsWith('Dpm')) evolveDecision(s, e);
   else if (type === 'CpuSchedulingSampled' || type === 'CpuHostSamplingStopped') evolveCpu(s, e);
   else if (type.startsWith('Migration')) evolveMigration(s, e);
-  else evolveHa(s, e);
+  else if (type === 'MemorySwappedOut' || type === 'MemorySwappedIn') {
+    const d = event.data as { vmId: string; slowdown: number };
+    if (d.slowdown > 1) s.memorySlowdown[d.vmId] = d.slowdown;
+    else delete s.memorySlowdown[d.vmId];
+  } else evolveHa(s, e);
+  if (type === 'VmDeleted') delete s.memorySlowdown[(event.data as { vmId: string }).vmId];
   if (isVmBack(event)) {
     const vmId = (event.data as { vmId?: string }).vmId;
     if (vmId && s.down[vmId] !== undefined) delete s.down[vmId];
@@ -142,6 +151,8 @@ export function evolveScheduler(s: SchedulerState, event: RecordedEvent): Schedu
 
 export const schedulerProjection: ProjectionDef<SchedulerState> = {
   name: 'scheduler',
+  // 2: the state gained memorySlowdown (issue 15: swapping is charged to the VM's throughput)
+  version: 2,
   initialState: initialSchedulerState,
   evolve: evolveScheduler,
 };

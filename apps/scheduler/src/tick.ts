@@ -1,6 +1,9 @@
 // What one clock tick decides, as a pure function of the state (no I/O): the shell appends the result, then
 // hands automatic DRS moves and DPM evacuations to the migration service.
-//   1. vCPU scheduling of every powered-on, available host of every cluster (workload demand at simTime)
+//   1. vCPU scheduling of every powered-on, available host of every cluster. Each VM's demand is CHARGED
+//      (cpu/charged-overhead.ts, issue 15): workload at simTime + CPU-mode, translation, I/O-exit and remote-NUMA
+//      overhead; the Dom0 back-end work of the host's VMs beyond Dom0's reservation comes off the VMs' capacity.
+//      DRS and DPM read the same charged demand, plus each VM's Dom0 back-end MHz (counted once, as its load).
 //      -> CpuSchedulingSampled / CpuHostSamplingStopped on `cpu-<clusterId>`, only on change
 //   2. rule compliance every tick -> RuleComplianceChanged on `placement-<clusterId>` when a rule's changes
 //      DRS every 300 simulated s (simTime a multiple of 300 or a tick crossing one) for clusters with drs.enabled
@@ -9,7 +12,7 @@
 //      automatic mode: a power-on recommendation is carried out at once (HostPoweredOn on `cluster-<c>`)
 // Cost: one pass over the VMs (O(1) each: workloadAt + an array push), scheduling O(VMs log VMs per host).
 import type { CpuEvent, EventOf, PlacementDecisionEvent } from '@virtsim/contracts';
-import { cpu, placement, workloadAt } from '@virtsim/domain';
+import { cpu, io, placement, workloadAt } from '@virtsim/domain';
 import { migrationsOf, streams, type SchedulerState } from './state.js';
 
 export const DRS_PERIOD_SECONDS = 300;
@@ -35,7 +38,12 @@ interface ClusterWork {
   hosts: ReturnType<typeof cpu.hostCpuSchedulingInput>[];
   scheduled: Set<string>;
   vms: (cpu.VmCpuDemand & { hostId: string })[];
+  /** charged vCPU demand per VM (workload + virtualization overhead) */
   demandMhz: Record<string, number>;
+  /** Dom0 back-end MHz per VM (its load for DRS / DPM, not its vCPU demand) */
+  systemMhz: Record<string, number>;
+  /** Dom0 back-end MHz per host, summed over its VMs */
+  dom0ByHost: Record<string, number>;
   activeMemoryMiB: Record<string, number>;
   dirtyRateMiBps: Record<string, number>;
 }
@@ -52,7 +60,7 @@ function clusterWork(state: SchedulerState): Map<string, ClusterWork> {
   const p = state.placement;
   const work = new Map<string, ClusterWork>();
   for (const clusterId of Object.keys(p.clusters).sort()) {
-    const w: ClusterWork = { hosts: [], scheduled: new Set(), vms: [], demandMhz: {}, activeMemoryMiB: {}, dirtyRateMiBps: {} };
+    const w: ClusterWork = { hosts: [], scheduled: new Set(), vms: [], demandMhz: {}, systemMhz: {}, dom0ByHost: {}, activeMemoryMiB: {}, dirtyRateMiBps: {} };
     for (const hostId of p.clusters[clusterId]!.hostIds) {
       const h = p.hosts[hostId]!;
       if (!placement.runsVms(h)) continue;
@@ -74,17 +82,43 @@ function collectVms(state: SchedulerState, work: Map<string, ClusterWork>, simTi
     if (!w) continue;
     const spec = vm.spec;
     const sample = workloadAt(spec.workload, vmId, p.clusters[vm.clusterId]!.spec.seed ?? 1, simTime);
-    w.demandMhz[vmId] = sample.cpuDemandMhz;
+    const host = p.hosts[vm.hostId];
+    const charged = host
+      ? cpu.vmChargedDemand({
+          vmId, spec, host: host.spec, sample, numaFactor: vm.numa ? placement.numaCostFactor(vm.numa) : 1, memorySlowdown: state.memorySlowdown[vmId] ?? 1,
+        })
+      : null;
+    const demandMhz = charged?.demandMhz ?? sample.cpuDemandMhz;
+    w.demandMhz[vmId] = demandMhz;
+    if (charged && charged.dom0Mhz > 0) {
+      w.systemMhz[vmId] = charged.dom0Mhz;
+      w.dom0ByHost[vm.hostId] = (w.dom0ByHost[vm.hostId] ?? 0) + charged.dom0Mhz;
+    }
     w.activeMemoryMiB[vmId] = sample.activeMemoryMiB;
     w.dirtyRateMiBps[vmId] = sample.dirtyRateMiBps;
     if (!w.scheduled.has(vm.hostId)) continue;
     w.vms.push({
-      vmId, hostId: vm.hostId, vcpus: spec.vcpus, demandMhz: sample.cpuDemandMhz, shares: spec.cpuShares ?? 1000,
+      vmId, hostId: vm.hostId, vcpus: spec.vcpus, demandMhz, shares: spec.cpuShares ?? 1000,
       reservationMhz: spec.cpuReservationMhz ?? 0, ...(spec.cpuLimitMhz !== undefined ? { limitMhz: spec.cpuLimitMhz } : {}),
     });
     n++;
   }
   return n;
+}
+
+/** I3, Dom0 counted once: each host's capacity for VMs loses the Dom0 back-end work beyond the reservation
+ *  hostCpuCapacity already took off (cpu/charged-overhead.ts hostDom0Charge). */
+function chargeDom0(state: SchedulerState, w: ClusterWork): void {
+  w.hosts = w.hosts.map((h) => {
+    const backend = w.dom0ByHost[h.hostId] ?? 0;
+    if (backend <= 0) return h;
+    const spec = state.placement.hosts[h.hostId]!.spec;
+    const capacity = cpu.hostCpuCapacity(spec.cpu, spec.hypervisor);
+    const charge = cpu.hostDom0Charge(backend, {
+      reservedMhz: capacity.hypervisorReservedMhz + capacity.hostOsReservedMhz, budgetMhz: io.DOM0_VCPUS * spec.cpu.mhz,
+    });
+    return { ...h, capacityMhz: Math.max(0, Math.round((h.capacityMhz - charge.beyondReservationMhz) * 10) / 10) };
+  });
 }
 
 export function planTick(state: SchedulerState, req: TickRequest): TickPlan {
@@ -96,6 +130,7 @@ export function planTick(state: SchedulerState, req: TickRequest): TickPlan {
   const evacuations: TickPlan['evacuations'] = [];
   const work = clusterWork(state);
   const vms = collectVms(state, work, simTime);
+  for (const w of work.values()) chargeDom0(state, w);
   let cpuEvents = 0;
   let drsPasses = 0;
   let hosts = 0;
@@ -119,7 +154,7 @@ export function planTick(state: SchedulerState, req: TickRequest): TickPlan {
     const drs = state.drs[clusterId];
     if (spec.drs?.enabled && runDrs && (drs?.passAt ?? -1) < simTime) {
       drsPasses++;
-      const recs = placement.recommendDrs(p, { clusterId, simTime, demandMhz: w.demandMhz, dirtyRateMiBps: w.dirtyRateMiBps, migrations })
+      const recs = placement.recommendDrs(p, { clusterId, simTime, demandMhz: w.demandMhz, systemMhz: w.systemMhz, dirtyRateMiBps: w.dirtyRateMiBps, migrations })
         .filter((r) => !pendingOff.has(r.toHostId));
       const events = placement.drsRecommendationEvents(recs, clusterId, simTime);
       const pending = (drs?.items ?? []).filter((i) => i.status === 'pending').map((i) => i.id);
@@ -133,7 +168,7 @@ export function planTick(state: SchedulerState, req: TickRequest): TickPlan {
     }
     // 3. DPM
     if (spec.dpm?.enabled) {
-      const events: PlacementDecisionEvent[] = placement.evaluateDpm(p, { clusterId, simTime, demandMhz: w.demandMhz, activeMemoryMiB: w.activeMemoryMiB, migrations }).events;
+      const events: PlacementDecisionEvent[] = placement.evaluateDpm(p, { clusterId, simTime, demandMhz: w.demandMhz, systemMhz: w.systemMhz, activeMemoryMiB: w.activeMemoryMiB, migrations }).events;
       add(appends, streams.placement(clusterId), events);
       if ((spec.dpm.automation ?? 'manual') === 'automatic') {
         for (const e of events) {

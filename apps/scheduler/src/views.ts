@@ -46,6 +46,12 @@ export function vmView(state: SchedulerState, vmId: string) {
       overhead = refusal(e);
     }
   }
+  // issue 15: what the scheduler charges for the VM now, and what the VM gets out of it (NUMA, swapping, ready)
+  const numaFactor = vm.numa ? placement.numaCostFactor(vm.numa) : 1;
+  const charged = host
+    ? cpu.vmChargedDemand({ vmId, spec: vm.spec, host: host.spec, sample: workload, numaFactor, memorySlowdown: state.memorySlowdown[vmId] ?? 1 })
+    : null;
+  const effective = charged && sample ? cpu.vmEffectivePerformance(charged, sample.entitlementMhz) : null;
   return {
     vmId, clusterId: vm.clusterId, state: vm.state, hostId: vm.hostId, numa: vm.numa,
     numaCostFactor: vm.numa ? Math.round(placement.numaCostFactor(vm.numa) * 1000) / 1000 : null,
@@ -59,6 +65,8 @@ export function vmView(state: SchedulerState, vmId: string) {
     sampledAt: sample?.simTime ?? null,
     down: state.down[vmId] !== undefined,
     overhead,
+    charged,
+    effective,
   };
 }
 

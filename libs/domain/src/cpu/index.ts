@@ -11,3 +11,4 @@ export * from './workload-mix.js';
 export * from './scheduler.js';
 export * from './sampling.js';
 export * from './host-view.js';
+export * from './charged-overhead.js';

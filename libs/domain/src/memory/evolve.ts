@@ -8,6 +8,7 @@ import { CHUNK_MIB, chunksOf, hypervisorMiB, vmCapacityMiB } from './overhead.js
 import { pageContentProfile } from './sharing.js';
 import { clusterPolicy, initialMemoryState, POWERED_ON, type MemHost, type MemoryInputEvent, type MemoryState, type MemVm } from './state.js';
 import { splitByNodes } from './numa.js';
+import { translationModeOf } from './translation-cost.js';
 
 /** hosts / vms: records already copied in this batch; null = the draft owns every record (in place) */
 interface Draft { s: MemoryState; hosts: Set<string> | null; vms: Set<string> | null }
@@ -55,15 +56,13 @@ export function newMemHost(hostId: string, clusterId: string, spec: HostSpec): M
   const pool = spec.hugePagesMiB ?? 0;
   const capacity = vmCapacityMiB(spec.memoryMiB, hv, pool);
   const nodes = Math.max(1, spec.numaNodes ?? 1);
-  const feats = new Set(spec.cpu.features ?? []);
-  const hw = spec.hypervisor.mode === 'hardware-assisted';
   const layout = hpaLayout(hostId, spec.memoryMiB, hv, pool);
   const split = (total: number, i: number) => Math.floor(total / nodes) + (i === 0 ? total % nodes : 0);
   return {
     hostId, clusterId, physicalMiB: spec.memoryMiB, hypervisorMiB: hv, hugePoolMiB: pool, capacityMiB: capacity,
     swapMiB: spec.swap?.sizeMiB ?? spec.memoryMiB, swapDatastore: spec.swap?.datastore ?? spec.datastores?.[0]?.name ?? null,
     hypervisorType: spec.hypervisor.type,
-    translation: hw && feats.has('ept') ? 'ept' : hw && feats.has('npt') ? 'npt' : 'shadow',
+    translation: translationModeOf(spec),
     freeState: 'high', configuredMiB: 0, reservedMiB: 0, overheadMiB: 0, hugeUsedMiB: 0,
     nodes: Array.from({ length: nodes }, (_, i) => ({
       capacityMiB: split(capacity, i), hugePoolMiB: 2 * split(pool / 2, i), configuredMiB: 0, reservedMiB: 0, hugeUsedMiB: 0,

@@ -26,5 +26,5 @@ export { translate, translateAll, emptyTlb, hex, DEFAULT_TLB_ENTRIES, type Table
 export {
   packTranslations, translationView, unpackTranslations, type PackedTranslations, type TranslationStepView, type TranslationView,
 } from './translation-view.js';
-export { translationCost, walkReferences, tlbMissesPerSec, type TranslationCost, type TranslationCostInput } from './translation-cost.js';
+export { translationCost, translationModeOf, walkReferences, tlbMissesPerSec, type TranslationCost, type TranslationCostInput } from './translation-cost.js';
 export { hostMemoryView, vmMemoryView, type HostMemoryView, type VmMemoryView } from './views.js';

@@ -12,7 +12,16 @@
 // With the default workload (500 MHz, 256 MiB active, 10 MiB/s dirty) EPT costs less than shadow, as VMware's
 // "Performance Evaluation of Intel EPT Hardware Assist" (2009) found for most workloads; a TLB-thrashing workload
 // with few page-table updates reverses it.
+import type { HostSpec } from '@virtsim/contracts';
 import type { MemHost } from './state.js';
+
+/** M2: the host's translation mode. EPT (Intel) / NPT (AMD) only in hardware-assisted mode on a CPU that has
+ *  it; binary translation, paravirtual hosts and CPUs without it keep shadow page tables. */
+export function translationModeOf(spec: Pick<HostSpec, 'cpu' | 'hypervisor'>): MemHost['translation'] {
+  const hw = spec.hypervisor.mode === 'hardware-assisted';
+  const feats = spec.cpu.features ?? [];
+  return hw && feats.includes('ept') ? 'ept' : hw && feats.includes('npt') ? 'npt' : 'shadow';
+}
 
 export const SHADOW_SYNC_CYCLES = 3000;
 export const WALK_REF_CYCLES = 10;

@@ -31,6 +31,8 @@ export interface DpmOptions {
   clusterId: string;
   simTime: number;
   demandMhz?: Readonly<Record<string, number>>;
+  /** vmId -> Dom0 back-end MHz spent on the VM's I/O (cpu/charged-overhead.ts), counted once in the CPU demand */
+  systemMhz?: Readonly<Record<string, number>>;
   /** active memory per VM at simTime (workloadAt); default: the VM's workload profile */
   activeMemoryMiB?: Readonly<Record<string, number>>;
   migrations?: readonly InFlightMigration[];
@@ -63,7 +65,7 @@ interface ClusterDemand {
 }
 
 function clusterDemand(state: PlacementState, options: DpmOptions): ClusterDemand {
-  const load = clusterLoad(state, options.clusterId, options.demandMhz);
+  const load = clusterLoad(state, options.clusterId, options.demandMhz, options.systemMhz);
   const demandMhz = Object.values(load.mhz).reduce((a, b) => a + b, 0);
   let memoryMiB = 0;
   for (const vmId in state.vms) {

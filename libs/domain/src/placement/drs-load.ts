@@ -1,8 +1,10 @@
 // DRS load metrics (F9): host CPU load, cluster imbalance, recommendation priority, migration cost.
 //
-// Host load = sum of its active VMs' CPU entitlement / host MHz. Entitlement of a VM = its demand (the caller's
-// map, else its workload's nominal cpuDemandMhz, else 500 MHz), capped by vCPUs x core MHz and by its limit,
-// raised to its reservation. Imbalance = population standard deviation of the loads of usable hosts: the
+// Host load = sum of its active VMs' CPU load / host MHz. Load of a VM = its entitlement plus the Dom0 back-end
+// CPU spent on its I/O (the caller's systemMhz map: cpu/charged-overhead.ts dom0Mhz; it moves with the VM and is
+// counted once, here, not in the VM's demand). Entitlement of a VM = its demand (the caller's map: the charged
+// demand, workload + virtualization overhead, cpu/charged-overhead.ts; else its workload's nominal cpuDemandMhz,
+// else 500 MHz), capped by vCPUs x core MHz and by its limit, raised to its reservation. Imbalance = population standard deviation of the loads of usable hosts: the
 // "current host load standard deviation" of vSphere DRS (Gulati et al., "VMware Distributed Resource
 // Management: Design, Implementation, and Lessons Learned", VMware Technical Journal 1(1), 2012).
 import type { VmSpec, VmState } from '@virtsim/contracts';
@@ -18,6 +20,10 @@ export function vmEntitlementMhz(spec: VmSpec, host: PlacementHost, demandMhz?: 
   return Math.max(spec.cpuReservationMhz ?? 0, Math.min(demand, cap));
 }
 
+/** F9 / F10 with issue 15's charge: the VM's entitlement plus the Dom0 back-end work done on its behalf. */
+export const vmLoadMhz = (spec: VmSpec, host: PlacementHost, demandMhz?: number, systemMhz?: number): number =>
+  vmEntitlementMhz(spec, host, demandMhz) + Math.max(0, systemMhz ?? 0);
+
 export interface ClusterLoad {
   /** usable hosts in decision order (name, id) */
   hostIds: string[];
@@ -28,7 +34,9 @@ export interface ClusterLoad {
 }
 
 /** One O(VMs) pass over the cluster. Give it the real state, not a scratch copy (see scratchCopy). */
-export function clusterLoad(state: PlacementState, clusterId: string, demandMhz: Readonly<Record<string, number>> = {}): ClusterLoad {
+export function clusterLoad(
+  state: PlacementState, clusterId: string, demandMhz: Readonly<Record<string, number>> = {}, systemMhz: Readonly<Record<string, number>> = {},
+): ClusterLoad {
   const cluster = state.clusters[clusterId];
   const hostIds = (cluster?.hostIds ?? []).filter((id) => isUsable(state.hosts[id]!));
   const mhz: Record<string, number> = {};
@@ -39,7 +47,7 @@ export function clusterLoad(state: PlacementState, clusterId: string, demandMhz:
     if (vm.clusterId !== clusterId || vm.hostId === null || !ACTIVE_VM_STATES.includes(vm.state)) continue;
     const host = state.hosts[vm.hostId];
     if (!host || mhz[host.id] === undefined) continue;
-    mhz[host.id]! += vmEntitlementMhz(vm.spec, host, demandMhz[vm.id]);
+    mhz[host.id]! += vmLoadMhz(vm.spec, host, demandMhz[vm.id], systemMhz[vm.id]);
     vmsByHost[host.id]!.push(vm.id);
   }
   for (const id of Object.keys(vmsByHost)) vmsByHost[id]!.sort();

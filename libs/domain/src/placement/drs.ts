@@ -15,7 +15,7 @@ import type { DrsMoveReason, DrsMoveRationale, EventOf, PlacementDecisionEvent }
 import { attachVm, scratchCopy } from './accounting.js';
 import {
   balancePriority, clusterLoad, DEFAULT_COST_PER_GIB, hostLoadOf, imbalanceOf, migrationCopyMiB, migrationCost, migrationGbps, preCopyMiB,
-  vmDirtyRateMiBps, vmEntitlementMhz, type ClusterLoad,
+  vmDirtyRateMiBps, vmLoadMhz, type ClusterLoad,
 } from './drs-load.js';
 import { checkHost, type FilterContext } from './filters.js';
 import { clusterPolicy, round3, type InFlightMigration, type PlacementState } from './model.js';
@@ -27,6 +27,8 @@ export interface DrsOptions {
   simTime: number;
   /** vmId -> current CPU demand in MHz (e.g. workloadAt(...).cpuDemandMhz); default: workload nominal */
   demandMhz?: Readonly<Record<string, number>>;
+  /** vmId -> Dom0 back-end MHz spent on the VM's I/O (cpu/charged-overhead.ts dom0Mhz), added to its load once */
+  systemMhz?: Readonly<Record<string, number>>;
   /** vmId -> page dirty rate in MiB/s; default: workload nominal */
   dirtyRateMiBps?: Readonly<Record<string, number>>;
   migrations?: readonly InFlightMigration[];
@@ -55,7 +57,7 @@ function move(pass: Pass, vmId: string, toHostId: string, reason: DrsMoveReason,
   const from = state.hosts[vm.hostId!]!;
   const to = state.hosts[toHostId]!;
   const before = imbalanceOf(state, load);
-  const mhz = vmEntitlementMhz(vm.spec, from, options.demandMhz?.[vmId]);
+  const mhz = vmLoadMhz(vm.spec, from, options.demandMhz?.[vmId], options.systemMhz?.[vmId]);
   const cost = migrationCost(migrationCopyMiB(vm, from, to, options.dirtyRateMiBps?.[vmId]), load.hostIds.length, options.costPerGiB);
   attachVm(state, vmId, toHostId, numa ?? null);
   load.mhz[from.id]! -= mhz;
@@ -149,7 +151,7 @@ function bestBalancingMove(pass: Pass): Candidate | null {
     for (const vmId of load.vmsByHost[from.id]!) {
       if (!canMove(pass, vmId)) continue;
       const vm = state.vms[vmId]!;
-      const dShare = vmEntitlementMhz(vm.spec, from, options.demandMhz?.[vmId]);
+      const dShare = vmLoadMhz(vm.spec, from, options.demandMhz?.[vmId], options.systemMhz?.[vmId]);
       const nets = netsFor(dShare, vm.spec.memoryMiB, vmDirtyRateMiBps(vm, options.dirtyRateMiBps?.[vmId]));
       let ctx: FilterContext | null = null;
       for (let t = 0; t < n; t++) {
@@ -179,7 +181,7 @@ export function recommendDrs(state: PlacementState, options: DrsOptions): DrsRec
   if (!cluster) return [];
   const scratch = scratchCopy(state);
   const pass: Pass = {
-    state: scratch, load: clusterLoad(state, options.clusterId, options.demandMhz), options, recs: [],
+    state: scratch, load: clusterLoad(state, options.clusterId, options.demandMhz, options.systemMhz), options, recs: [],
     moving: new Set((options.migrations ?? []).map((m) => m.vmId)),
   };
   const threshold = options.threshold ?? clusterPolicy(cluster).drsThreshold;
