@@ -9,6 +9,8 @@ import type { EventOf } from './envelope.js';
 export interface CpuVmSample {
   vmId: string;
   vcpus: number;
+  /** charged demand (issue 15): workload + CPU-mode, translation, I/O-exit and remote-NUMA overhead
+   *  (libs/domain/src/cpu/charged-overhead.ts) */
   demandMhz: number;
   /** what the scheduler grants: reservation first, then shares, capped by min(limit, demand, vcpus x mhz) */
   entitlementMhz: number;
@@ -25,7 +27,8 @@ export interface CpuSchedulingSampledData {
   clusterId: string;
   hostId: string;
   simTime: number;
-  /** MHz left for VMs after the host OS (type 2) or hypervisor / Dom0 (type 1) share */
+  /** MHz left for VMs after the host OS (type 2) or hypervisor / Dom0 (type 1) share, and after Dom0 back-end work
+   *  beyond that share (issue 15, counted once) */
   capacityMhz: number;
   threads: number;
   totalVcpus: number;
