@@ -5,8 +5,8 @@
 //   dpm        per cluster: hosts DPM recommended for power-off (automatic mode waits for them to empty)
 //   migrations live / cold migrations in flight (anti-affinity counts both ends; DRS never moves them again)
 //   down       VMs HA reported down (VmsDownOnHost) and not yet restarted: they use no CPU
-//   memorySlowdown  M4: VMs whose working set is partly swapped or ballooned out (MemorySwappedOut / In carry
-//              memorySlowdown): their throughput is divided by it (cpu/charged-overhead.ts); absent = 1
+//   memorySlowdown  M4: VMs whose working set is partly swapped or ballooned out (the `slowdown` that
+//              MemorySwappedOut / In carry): their throughput is divided by it (cpu/charged-overhead.ts); absent = 1
 //   clock      the last ClockAdvanced (metadata simTime)
 import {
   isEventOf, type CpuEvent, type CpuSchedulingSampledData, type DrsMoveRationale, type HaEvent, type MigrationEvent, type PlacementDecisionEvent,
