@@ -58,6 +58,22 @@ export class Tasks {
     });
   }
 
+  /** Guest Tools on a running VM (F1, I3): io installs them (its PV drivers bind the NICs that had none), then
+   *  the task is recorded, created and succeeded at once with io's answer. A refusal (the VM is not running,
+   *  unknown, has no devices) writes nothing and is the call's error. */
+  async installTools(vmId: string): Promise<{ taskId: string }> {
+    inventory.checkToolsInstall(this.vrm.state.inventory, vmId);
+    const answer = await this.vrm.ctx.call(protocol['io-backend'].installTools, { vmId });
+    return this.vrm.run((s) => {
+      inventory.checkToolsInstall(s.inventory, vmId);
+      const taskId = nextId(s, 't');
+      const created = inventory.taskDecider.decide({ type: 'CreateTask', taskId, kind: 'vm.tools.install', target: vmId }, s.tasks);
+      const task = inventory.evolveTasks({ ...s.tasks }, created[0]); // a copy: evolveTasks adds to it in place
+      const done = inventory.taskDecider.decide({ type: 'SucceedTask', taskId, result: answer }, task);
+      return { appends: [{ streamId: streams.task(taskId), events: [...created, ...done] }], result: { taskId } };
+    });
+  }
+
   /** brings every open migration task up to date (after a clock advance) */
   async syncMigrations(): Promise<void> {
     const open = Object.values(this.vrm.state.tasks).filter((t) => t.kind === 'vm.migrate' && !FINISHED.has(t.state));

@@ -226,6 +226,12 @@ export function vmsCommand(): Command {
       const body = { targetHostId: o.to, targetClusterId: o.toCluster, live: !o.cold && !o.toCluster };
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/migrate`, body), o, `migrate ${id}`);
     }));
+  const tools = c.command('tools').description('guest Tools (PV drivers: a Windows virtio NIC works once they are in)');
+  tools.command('install <id>')
+    .description('install guest Tools in a running VM')
+    .action(act(async (ctx, id: string) => {
+      await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/tools:install`, {}), {}, `install Tools in ${id}`);
+    }));
   c.command('fault <id> <kind>')
     .description(`inject a VM fault: ${VM_FAULTS.join(', ')}`)
     .action(act(async (ctx, id: string, kind: string) => {

@@ -1,5 +1,5 @@
 // VMs: creation (202 + task, saga), batch creation, reads joined with every service's view, power,
-// online reconfiguration (F4), migration, faults, deletion, history.
+// online reconfiguration (F4), migration, guest Tools, faults, deletion, history.
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { conflict, Id, MAX_VM_MEMORY_MIB, MAX_VM_VCPUS, notFound, protocol, VmSpec } from '@virtsim/contracts';
@@ -153,6 +153,18 @@ export class VmsController {
     inventory.requireVm(this.vrm.state.inventory, id);
     const { taskId } = await this.tasks.startMigration(id, body);
     return q.wait === 'true' ? this.tasks.waitFor(taskId) : this.tasks.resource(taskId);
+  }
+
+  /** Guest Tools (F1, I3): the PV drivers they carry make a Windows virtio NIC work. 202 with the task, which
+   *  has ended (succeeded, io's answer as result: which devices were reconnected); `?wait` is accepted alike. */
+  @Post(':id/tools\\:install')
+  @Roles('admin', 'operator')
+  @HttpCode(202)
+  @QueryDoc(WaitQuery)
+  async installTools(@Param('id') id: string, @Query(zodPipe(WaitQuery, 'query')) _q: z.infer<typeof WaitQuery>) {
+    inventory.requireVm(this.vrm.state.inventory, id);
+    const { taskId } = await this.tasks.installTools(id);
+    return this.tasks.resource(taskId);
   }
 
   @Post(':id/faults')

@@ -13,7 +13,7 @@
 // version with structuredClone(view). The view is JSON-able (Records, arrays, null; no Map/Set/undefined
 // of its own), sets are Records of `true` so a canonical hash does not depend on insertion order.
 import type {
-  ClusterSpec, HaEvent, HaHostFaultKind, HostPowerState, HostSpec, InventoryEvent, NumaPlacement, PlacementDecisionEvent, PlacementEvent, RuleSpec, VmSpec, VmState,
+  ClusterSpec, HaEvent, HaHostFaultKind, HostPowerState, HostSpec, InventoryEvent, IoEvent, NumaPlacement, PlacementDecisionEvent, PlacementEvent, RuleSpec, VmSpec, VmState,
 } from '@virtsim/contracts';
 import { imcFeatures } from './imc.js';
 
@@ -89,7 +89,8 @@ export const emptyInventory = (): InventoryView => ({ clusters: {}, clusterNames
 export const hostThreads = (spec: HostSpec): number => spec.cpu.sockets * spec.cpu.coresPerSocket * spec.cpu.threadsPerCore;
 
 type Handled = InventoryEvent | PlacementEvent | Extract<HaEvent, { type: 'HostFaultInjected' | 'HostFaultCleared' }>
-  | Extract<PlacementDecisionEvent, { type: 'RuleComplianceChanged' }>;
+  | Extract<PlacementDecisionEvent, { type: 'RuleComplianceChanged' }>
+  | Extract<IoEvent, { type: 'IoGuestToolsInstalled' }>;
 
 export function evolveInventory(view: InventoryView, event: { type: string; data: unknown }): InventoryView {
   const handler = HANDLERS[event.type as Handled['type']] as ((v: InventoryView, d: unknown) => void) | undefined;
@@ -166,6 +167,11 @@ const HANDLERS: Handlers = {
     if (!vm) return;
     vm.spec = { ...vm.spec, vcpus: d.vcpus, memoryMiB: d.memoryMiB };
     vm.pendingVcpus = d.pendingVcpus;
+  },
+  // Tools installed on the running guest (guest-tools.ts): the spec says so from then on (F4 online CPU, export)
+  IoGuestToolsInstalled: (v, d) => {
+    const vm = v.vms[d.vmId];
+    if (vm) vm.spec = { ...vm.spec, toolsInstalled: true };
   },
   RuleCreated: (v, d) => {
     v.rules[d.ruleId] = { id: d.ruleId, clusterId: d.clusterId, spec: d.spec, compliance: { compliant: true, vmIds: [], reason: null, since: null } };
