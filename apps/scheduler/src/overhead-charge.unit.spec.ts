@@ -86,3 +86,18 @@ describe('worked example: emulated I/O vs virtio (issue 15)', () => {
     expect(virtio.drs).toEqual([]);
   });
 });
+
+describe('Tools installed on a running VM (issue 16 item 3) start the charge of its virtio NIC', () => {
+  it('a Windows VM with a driverless virtio NIC is charged no I/O; after IoGuestToolsInstalled its exits are', () => {
+    const state = example('virtio');
+    const vm1 = state.placement.vms.vm1!;
+    vm1.spec = { ...vm1.spec, guestOs: { family: 'windows', version: '2019' }, toolsInstalled: false, disks: [], nics: [{ model: 'virtio' }] };
+    const demand = () => (planTick(state, { tick: 1, simTime: 10, tickSeconds: 10 }).appends.get('cpu-c1')!
+      .map((e) => e.data as CpuSchedulingSampledData).find((s) => s.hostId === 'h1')!.vms.find((v) => v.vmId === 'vm1')!.demandMhz);
+    const before = demand();
+    evolveScheduler(state, rec('IoGuestToolsInstalled', { vmId: 'vm1' }));
+    expect(state.placement.vms.vm1!.spec.toolsInstalled).toBe(true);
+    // 20,000 IOPS on a virtio NIC: batches of 20,000 x 15 us = 0.3 -> 1, 2 exits per request x 1,200 cycles = 48 MHz
+    expect(Math.round((demand() - before) * 10) / 10).toBe(48);
+  });
+});

@@ -135,7 +135,8 @@ export function evolveScheduler(s: SchedulerState, event: RecordedEvent): Schedu
     const d = event.data as { vmId: string; slowdown: number };
     if (d.slowdown > 1) s.memorySlowdown[d.vmId] = d.slowdown;
     else delete s.memorySlowdown[d.vmId];
-  } else evolveHa(s, e);
+  } else if (type === 'IoGuestToolsInstalled') placement.applyGuestToolsInstalled(s.placement, (event.data as { vmId: string }).vmId);
+  else evolveHa(s, e);
   if (type === 'VmDeleted') delete s.memorySlowdown[(event.data as { vmId: string }).vmId];
   if (isVmBack(event)) {
     const vmId = (event.data as { vmId?: string }).vmId;

@@ -53,6 +53,14 @@ function respec(state: PlacementState, vmId: string, spec: VmSpec): void {
   }
 }
 
+/** I3 with issue 15's charge: Tools installed on a running VM (io's IoGuestToolsInstalled) bring its PV drivers,
+ *  so its virtio devices carry I/O from now on and the scheduler charges their exits and back-end work. */
+export function applyGuestToolsInstalled(state: PlacementState, vmId: string): PlacementState {
+  const vm = state.vms[vmId];
+  if (vm && !vm.spec.toolsInstalled) state.vms[vmId] = { ...vm, spec: { ...vm.spec, toolsInstalled: true } };
+  return state;
+}
+
 function forget(state: PlacementState, vmId: string): void {
   detachVm(state, vmId);
   delete state.vms[vmId];

@@ -12,7 +12,7 @@
 //   Every 300 s: decide({type:'RecommendDrs', clusterId, simTime, demandMhz?, migrations?}) -> DrsRecommendationMade[].
 //   Queries: ruleViolations(state, clusterId), numaCostFactor(numa), clusterLoad / imbalanceOf (metrics).
 export * from './model.js';
-export { applyHaVerdict, evolvePlacement, setHostAvailable, type PlacementInput } from './evolve.js';
+export { applyGuestToolsInstalled, applyHaVerdict, evolvePlacement, setHostAvailable, type PlacementInput } from './evolve.js';
 export { attachVm, detachVm, scratchCopy, hugePagesDemandMiB } from './accounting.js';
 export { numaPlacementFor, numaCostFactor, remoteMemoryShare, nodesNeeded, DEFAULT_REMOTE_MEMORY_FACTOR } from './numa.js';
 export { vgpuSlicesPerGpu, assignGpus } from './devices.js';
