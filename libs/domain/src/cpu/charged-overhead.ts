@@ -80,7 +80,26 @@ export function cpuModeOverheadPercent(host: Pick<HostSpec, 'cpu' | 'hypervisor'
   return percent;
 }
 
+// The tick charges every running VM every tick, and most workloads are constant: the last answer per VM spec object
+// is kept and reused while the host and every input number are the same (a pure memo: same input, same answer).
+interface Memo { host: object; key: string; result: VmChargedDemand }
+const memo = new WeakMap<object, Memo>();
+const keyOf = (i: VmChargeInput): string => {
+  const w = i.sample;
+  return `${w.cpuDemandMhz}|${w.activeMemoryMiB}|${w.dirtyRateMiBps}|${w.iops}|${w.ioSizeKiB}|${w.readRatio}|${i.numaFactor}|${i.memorySlowdown}`;
+};
+
+/** The charged demand of one VM (see the header); the answer is shared, never mutate it. */
 export function vmChargedDemand(i: VmChargeInput): VmChargedDemand {
+  const key = keyOf(i);
+  const last = memo.get(i.spec);
+  if (last && last.host === i.host && last.key === key) return last.result;
+  const result = computeCharge(i);
+  memo.set(i.spec, { host: i.host, key, result });
+  return result;
+}
+
+function computeCharge(i: VmChargeInput): VmChargedDemand {
   const { spec, host, sample } = i;
   const workloadMhz = Math.max(0, sample.cpuDemandMhz);
   const cpuModeMhz = (workloadMhz * cpuModeOverheadPercent(host, spec.guestOs.family)) / 100;
