@@ -2,6 +2,7 @@
 // feature (docs/features.md) it protects. A check answers the breaches it sees for one subject (a VM, a host)
 // or for the whole world, each with evidence: what is wrong and the chain of log positions that led there.
 import { CLUSTER_LIMITS as LIMITS } from '../inventory/lookup.js';
+import { vgpuSlicesPerGpu } from '../io/host-pci.js';
 import type { HostFacts, OrderBreach, VmFacts, World } from './world.js';
 
 export interface Evidence { subject: string; detail: string; positions: number[] }
@@ -89,6 +90,21 @@ export const INVARIANTS: readonly Invariant[] = [
       if (whole.length === 0 || holders.length === 1) return [];
       const vms = holders.map((x) => `${x.vmId} (${x.mode} ${x.deviceId})`).join(', ');
       return [{ subject: key, detail: `host PCI function ${key} is held by ${vms}`, positions: positionsOf(...holders.map((x) => w.vms[x.vmId]?.chain ?? [])) }];
+    }),
+  },
+  {
+    id: 'vgpu-slices-within-gpu', scope: 'world', protects: ['I6', 'F3'],
+    text: 'A GPU lent as vGPU runs one profile, and never holds more slices of it than its framebuffer divides into.',
+    check: (w) => Object.entries(w.devices).flatMap(([key, holders]) => {
+      const slices = holders.filter((x) => x.mode === 'vgpu');
+      if (slices.length === 0) return [];
+      const [hostId, index] = key.split('/');
+      const offered = w.hosts[hostId!]?.gpuProfiles[Number(index)] ?? [];
+      const profiles = [...new Set(slices.map((x) => x.profile ?? '?'))];
+      const positions = positionsOf(...slices.map((x) => w.vms[x.vmId]?.chain ?? []));
+      if (profiles.length > 1) return [{ subject: key, detail: `GPU ${key} runs ${profiles.length} vGPU profiles at once (${profiles.join(', ')})`, positions }];
+      const max = vgpuSlicesPerGpu(profiles[0]!, offered);
+      return slices.length <= max ? [] : [{ subject: key, detail: `GPU ${key} holds ${slices.length} ${profiles[0]} slices, room for ${max}`, positions }];
     }),
   },
   {

@@ -199,3 +199,14 @@ it('migration-target-available: a move that lands on a host that entered mainten
   fold([{ type: 'HostMaintenanceExited', data: { hostId: 'h2' } }], w, 200);
   expect(decideInvariants(status, w, { full: false }).map((e) => [e.type, e.data.invariant])).toEqual([['InvariantRestored', 'migration-target-available']]);
 });
+
+it('vgpu-slices-within-gpu: an 8 GiB GPU offering grid-8q..grid-1q holds 4 grid-2q slices, not 5; one profile per GPU', () => {
+  const gpuHost = { type: 'HostAdded', data: { hostId: 'h1', clusterId: 'c1', spec: host('esx-1', { pciDevices: [{ kind: 'gpu', model: 'T4', vgpuProfiles: ['grid-1q', 'grid-2q', 'grid-4q', 'grid-8q'] }] }) } };
+  const slice = (vmId: string, profile: string): E => ({ type: 'IoDevicesAttached', data: { vmId, hostId: 'h1', devices: [{ deviceId: `${vmId}-gpu`, mode: 'vgpu', pciIndex: 0, vgpuProfile: profile }] } });
+  const vms = [1, 2, 3, 4, 5].flatMap((i) => running(`vm${i}`, 'h1'));
+  expect(breaches([cluster[0]!, gpuHost, ...vms, ...[1, 2, 3, 4].map((i) => slice(`vm${i}`, 'grid-2q'))])).toEqual([]);
+  const five = breaches([cluster[0]!, gpuHost, ...vms, ...[1, 2, 3, 4, 5].map((i) => slice(`vm${i}`, 'grid-2q'))]);
+  expect(five.map((e) => e.type === 'InvariantViolated' && [e.data.invariant, e.data.evidence.detail])).toEqual([['vgpu-slices-within-gpu', 'GPU h1/0 holds 5 grid-2q slices, room for 4']]);
+  const mixed = breaches([cluster[0]!, gpuHost, ...vms, slice('vm1', 'grid-2q'), slice('vm2', 'grid-4q')]);
+  expect(mixed.map((e) => e.data.invariant)).toEqual(['vgpu-slices-within-gpu']);
+});

@@ -44,6 +44,8 @@ export interface HostFacts {
   configuredMiB: number;
   overheadMiB: number;
   hugeUsedMiB: number;
+  /** the vGPU profiles each PCI function offers (by index; empty: none) */
+  gpuProfiles: string[][];
   /** swap space (M4) and what its VMs have swapped into it */
   swapMiB: number;
   swappedMiB: number;
@@ -70,7 +72,7 @@ export interface VmFacts {
   chain: number[];
 }
 
-export interface DeviceHolder { vmId: string; mode: 'passthrough' | 'vgpu'; deviceId: string }
+export interface DeviceHolder { vmId: string; mode: 'passthrough' | 'vgpu'; deviceId: string; profile: string | null }
 
 export interface OpenTask { kind: string; target: string | null; createdAt: number; position: number }
 
@@ -131,7 +133,7 @@ function newHost(hostId: string, clusterId: string, spec: HostSpec): HostFacts {
   return {
     clusterId, name: spec.name, power: 'on', maintenance: false, crashed: false, down: false, fenced: false,
     cpuMhz: hostThreads(spec) * spec.cpu.mhz, threads: hostThreads(spec), memoryMiB: spec.memoryMiB, capacityMiB: mem.capacityMiB, hugePoolMiB: mem.hugePoolMiB,
-    reservedMhz: 0, configuredMiB: 0, overheadMiB: 0, hugeUsedMiB: 0, swapMiB: spec.swap?.sizeMiB ?? spec.memoryMiB, swappedMiB: 0, chain: [],
+    reservedMhz: 0, configuredMiB: 0, overheadMiB: 0, hugeUsedMiB: 0, gpuProfiles: (spec.pciDevices ?? []).map((p) => p.vgpuProfiles ?? []), swapMiB: spec.swap?.sizeMiB ?? spec.memoryMiB, swappedMiB: 0, chain: [],
   };
 }
 
@@ -355,9 +357,9 @@ function placementAndMemory(w: World, type: string, d: Data, position: number): 
     case 'IoDevicesAttached': case 'IoDevicesMoved': {
       for (const [key, holders] of Object.entries(w.devices)) dropHolder(w, key, holders, d.vmId);
       const hostId = type === 'IoDevicesAttached' ? d.hostId : d.toHostId;
-      for (const dev of (d.devices ?? []) as { deviceId: string; mode: string; pciIndex: number | null }[]) {
+      for (const dev of (d.devices ?? []) as { deviceId: string; mode: string; pciIndex: number | null; vgpuProfile?: string | null }[]) {
         if (dev.pciIndex === null || (dev.mode !== 'passthrough' && dev.mode !== 'vgpu')) continue;
-        (w.devices[`${hostId}/${dev.pciIndex}`] ??= []).push({ vmId: d.vmId, mode: dev.mode, deviceId: dev.deviceId });
+        (w.devices[`${hostId}/${dev.pciIndex}`] ??= []).push({ vmId: d.vmId, mode: dev.mode, deviceId: dev.deviceId, profile: dev.vgpuProfile ?? null });
       }
       w.dirtyHosts.add(hostId);
       return;
