@@ -171,19 +171,19 @@ export class HaMonitor {
     return { clusterId, cs };
   }
 
-  /** a fault command: idempotent by idempotencyKey (the first answer is kept in the append's metadata) */
+  /** a fault command: one idempotent step (ctx.runSteps): the first answer, or refusal, under its idempotencyKey
+   *  is recorded in the log and answers a repeat */
   private command<T extends object>(req: Trace & { simTime?: number }, decide: (s: HaMonitorState) => Outcome<T>) {
-    return this.ctx.commands.run((s): Decision<T & { events: number; repeated?: boolean }> => {
-      const key = req.idempotencyKey;
-      if (key !== undefined && key in s.idempotency) {
-        return { appends: [], result: { ...(s.idempotency[key] as T), events: 0, repeated: true } };
-      }
-      const o = decide(s);
-      const appends = this.batches(o.clusterId, o.events, o.echo);
-      const events = appends.reduce((n, b) => n + b.events.length, 0);
-      const extra: EventMetadata = key !== undefined ? { idempotencyKey: key, answer: o.answer } : {};
-      return { appends, result: { ...o.answer, events }, metadata: this.metadata(req, o.simTime, extra) };
-    });
+    return this.ctx.runSteps(async (s, steps): Promise<Decision<T & { events: number; repeated?: true }>> => {
+      let simTime = s.clock.simTime;
+      const d = await steps.decision(req.idempotencyKey, () => {
+        const o = decide(s);
+        simTime = o.simTime;
+        return { appends: this.batches(o.clusterId, o.events, o.echo), result: o.answer };
+      });
+      const events = d.appends.reduce((n, b) => n + b.events.length, 0);
+      return { appends: d.appends, result: { ...d.result, events }, metadata: this.metadata(req, simTime, d.metadata) };
+    }, { metadata: (s: HaMonitorState) => this.metadata(req, req.simTime ?? s.clock.simTime) });
   }
 
   private batches(clusterId: string, events: HaEvent[], echo: InventoryEcho): AppendBatch[] {

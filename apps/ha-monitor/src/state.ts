@@ -1,7 +1,7 @@
 // The ha-monitor's state: one HaState per cluster (the pure domain's, updated in place), plus what the shell
 // needs around it: which cluster a host / VM belongs to, the inventory state of each VM (to emit lawful
 // VmStateChanged hops), the rules its fallback placement honours, a short restart log per VM, the clock,
-// the last tick it decided and the answers of idempotent commands. Plain JSON; O(1) per event.
+// the last tick it decided (the answers of idempotent commands are service-kit's). Plain JSON; O(1) per event.
 import { isEventOf, type RecordedEvent, type RuleSpec, type VmState } from '@virtsim/contracts';
 import { ha } from '@virtsim/domain';
 import type { ProjectionDef } from '@virtsim/service-kit';
@@ -41,13 +41,11 @@ export interface HaMonitorState {
   clock: Clock;
   /** highest tick number this service has appended decisions for (metadata.tick of its ha-* appends) */
   lastTick: number;
-  /** idempotencyKey -> first answer (metadata.idempotencyKey / metadata.answer of its appends) */
-  idempotency: Record<string, unknown>;
 }
 
 export const initialHaMonitorState = (): HaMonitorState => ({
   clusters: {}, hostCluster: {}, vmCluster: {}, vmStates: {}, rules: {}, restarts: {}, migrations: {},
-  clock: { tick: 0, simTime: 0, tickSeconds: 10 }, lastTick: 0, idempotency: {},
+  clock: { tick: 0, simTime: 0, tickSeconds: 10 }, lastTick: 0,
 });
 
 export const streams = {
@@ -139,9 +137,6 @@ export function evolveHaMonitor(s: HaMonitorState, e: RecordedEvent): HaMonitorS
     return s;
   }
   const meta = e.metadata ?? {};
-  if (typeof meta.idempotencyKey === 'string' && e.streamId.startsWith('ha-') && !(meta.idempotencyKey in s.idempotency)) {
-    s.idempotency[meta.idempotencyKey] = meta.answer ?? null;
-  }
   if (typeof meta.tick === 'number' && e.streamId.startsWith('ha-') && meta.tick > s.lastTick) s.lastTick = meta.tick;
   if (e.type.startsWith('Migration')) return (trackMigration(s, e, d), s);
   const isHa = ha.HA_EVENT_TYPES.has(e.type);
@@ -157,7 +152,8 @@ export const haMonitorProjection: ProjectionDef<HaMonitorState> = {
   name: 'ha-monitor',
   // 2: HaVm.restartsInPlaceAt and the policy's restart window (issue 15)
   // 3: in-flight migrations for the fallback placer's anti-affinity (issue 15 item 7)
-  version: 3,
+  // 4: the step answers left the state (service-kit's StepOutcomes keeps them)
+  version: 4,
   initialState: initialHaMonitorState,
   evolve: evolveHaMonitor,
 };

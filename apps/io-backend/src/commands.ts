@@ -9,7 +9,7 @@ import {
 } from '@virtsim/contracts';
 import { io } from '@virtsim/domain';
 import type { AppendBatch, NewEvent } from '@virtsim/event-store';
-import { ServiceContext, type Decision } from '@virtsim/service-kit';
+import { ServiceContext, type Decision, type StepEventOut } from '@virtsim/service-kit';
 import { ioStream, type IoBackendState } from './state.js';
 import { byId, emptyTick, listOf, planTick, type TickAnswer } from './tick.js';
 
@@ -26,20 +26,9 @@ export interface AttachAnswer {
 
 type StepAnswer<T> = T & { events: number; repeated?: boolean };
 
-/** One idempotent step: the first answer again when its key was answered before (in the log, or earlier in this
- *  decision: `answered`), else the step decided, its key and answer to go in its events' metadata. */
-function idempotentStep<T extends object>(
-  s: IoBackendState, key: string | undefined, answered: Record<string, unknown>, decide: () => { clusterId: string; events: IoEvent[]; answer: T },
-): { result: StepAnswer<T>; decided?: { clusterId: string; events: IoEvent[] }; metadata?: EventMetadata } {
-  if (key !== undefined && (key in answered || key in s.idempotency)) return { result: { ...((answered[key] ?? s.idempotency[key]) as T), events: 0, repeated: true } };
-  const o = decide();
-  if (key !== undefined) answered[key] = o.answer;
-  return {
-    result: { ...o.answer, events: o.events.length },
-    decided: { clusterId: o.clusterId, events: o.events },
-    metadata: key !== undefined ? { idempotencyKey: key, answer: o.answer } : {},
-  };
-}
+/** refusals a repeat decides again: they depend on ordering (the placement or the attach not folded yet), not on
+ *  the domain */
+const ORDERING_RULES: ReadonlySet<string> = new Set(['io.notPlaced', 'io.notAttached']);
 
 const attachAnswer = (vm: Pick<io.IoVmState, 'vmId' | 'hostId' | 'domId' | 'devices'>): AttachAnswer => ({
   vmId: vm.vmId, hostId: vm.hostId, domId: vm.domId,
@@ -58,25 +47,27 @@ export class IoBackend {
   }
 
   /** attach-devices for many VMs in one decision, each against the io state that holds the earlier ones' devices;
-   *  idempotent per item as attach is (the first answer rides in its events' metadata) */
+   *  idempotent per item as attach is (ctx.runSteps: the first answer rides in its first event's metadata) */
   attachMany(req: StepBatchRequest) {
-    return this.ctx.commands.run((s): Decision<{ outcomes: StepOutcome<StepAnswer<AttachAnswer>>[] }> => {
+    return this.ctx.runSteps((s, steps): Decision<{ outcomes: StepOutcome<StepAnswer<AttachAnswer>>[] }> => {
       let view: IoBackendState = s;
-      const answered: Record<string, unknown> = {};
       const byCluster = new Map<string, NewEvent[]>();
       const outcomes = req.items.map((item) => stepOutcome(() => {
-        const step = idempotentStep(s, item.idempotencyKey, answered, () => this.decideAttach(view, item.vmId));
-        if (step.decided) {
-          const { clusterId, events } = step.decided;
-          view = { ...view, io: events.reduce((state, e) => io.evolveIo(state, e), view.io) };
-          const metadata = this.metadata(req, s.clock.simTime, step.metadata);
-          listOf(byCluster, clusterId).push(...events.map((e) => ({ type: e.type, data: e.data, metadata })));
+        let clusterId = '';
+        const d = steps.step(item.idempotencyKey, () => {
+          const o = this.decideAttach(view, item.vmId);
+          clusterId = o.clusterId;
+          return { events: o.events, result: o.answer };
+        });
+        if (d.events.length) {
+          view = { ...view, io: d.events.reduce((state, e) => io.evolveIo(state, e), view.io) };
+          listOf(byCluster, clusterId).push(...d.events.map(plain));
         }
-        return step.result;
+        return { ...d.result, events: d.events.length };
       }));
       const appends = [...byCluster].map(([clusterId, events]) => ({ streamId: ioStream(clusterId), expectedVersion: this.ctx.commands.expected(ioStream(clusterId)), events }));
       return { appends, result: { outcomes }, metadata: this.metadata(req, s.clock.simTime) };
-    });
+    }, { transient: ORDERING_RULES, metadata: (s: IoBackendState) => this.metadata(req, s.clock.simTime) });
   }
 
   private decideAttach(s: IoBackendState, vmId: string): { clusterId: string; events: IoEvent[]; answer: AttachAnswer } {
@@ -165,19 +156,24 @@ export class IoBackend {
     return s.vms[vmId]?.clusterId ?? s.gone[vmId]?.clusterId ?? (vm ? s.hostCluster[vm.hostId] : undefined) ?? '';
   }
 
-  /** a saga step / command: idempotent by idempotencyKey (the first answer is kept in the append's metadata) */
+  /** a saga step / command of one cluster, idempotent by its idempotencyKey (ctx.runSteps: the first answer rides in
+   *  its first event's metadata, a refusal in a StepRefused; a repeat is answered from the log) */
   private command<T extends object>(req: Trace, decide: (s: IoBackendState) => { clusterId: string; events: IoEvent[]; answer: T }) {
-    return this.ctx.commands.run((s): Decision<StepAnswer<T>> => {
-      const step = idempotentStep(s, req.idempotencyKey, {}, () => decide(s));
-      if (!step.decided) return { appends: [], result: step.result };
-      const { clusterId, events } = step.decided;
-      return { appends: events.length ? [this.batch(clusterId, events)] : [], result: step.result, metadata: this.metadata(req, s.clock.simTime, step.metadata) };
-    });
+    return this.ctx.runSteps((s, steps): Decision<StepAnswer<T>> => {
+      let clusterId = '';
+      const d = steps.step(req.idempotencyKey, () => {
+        const o = decide(s);
+        clusterId = o.clusterId;
+        return { events: o.events, result: o.answer };
+      });
+      const result = { ...d.result, events: d.events.length };
+      return { appends: d.events.length ? [this.batch(clusterId, d.events)] : [], result, metadata: this.metadata(req, s.clock.simTime) };
+    }, { transient: ORDERING_RULES, metadata: (s: IoBackendState) => this.metadata(req, s.clock.simTime) });
   }
 
-  private batch(clusterId: string, events: IoEvent[]): AppendBatch {
+  private batch(clusterId: string, events: StepEventOut<IoEvent>[]): AppendBatch {
     const streamId = ioStream(clusterId);
-    return { streamId, expectedVersion: this.ctx.commands.expected(streamId), events: events.map((e) => ({ type: e.type, data: e.data })) };
+    return { streamId, expectedVersion: this.ctx.commands.expected(streamId), events: events.map(plain) };
   }
 
   private metadata(req: Trace, simTime: number, extra: EventMetadata = {}): EventMetadata {
@@ -188,3 +184,6 @@ export class IoBackend {
     };
   }
 }
+
+/** an event to append, with the step metadata its first one may carry */
+const plain = (e: StepEventOut<IoEvent>): NewEvent => ({ type: e.type, data: e.data, ...(e.metadata ? { metadata: e.metadata } : {}) });

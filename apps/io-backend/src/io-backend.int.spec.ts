@@ -131,7 +131,9 @@ describe.each(['nats', 'in-process'] as const)('io-backend over %s', (transport)
     expect(released).toMatchObject({ vmId: 'gpu-1', detached: true, releasedPci: [0], events: 1 });
     expect(await ask('io-backend.release-devices', { vmId: 'gpu-1', idempotencyKey: 'gpu-1:release-devices' })).toMatchObject({ detached: true, repeated: true, events: 0 });
     expect(await ask('io-backend.release-devices', { vmId: 'gpu-1', idempotencyKey: 'other' })).toMatchObject({ detached: false, events: 0 });
-    expect((await attach('gpu-2')).devices[1]).toMatchObject({ hostModel: 'Tesla T4' });
+    // the refused step's key answers its refusal from the log though the GPU is free now; a new step gets the GPU
+    expect(await fails('io-backend.attach-devices', { vmId: 'gpu-2', idempotencyKey: 'gpu-2:attach-devices' })).toMatchObject({ code: 'unprocessable', message: refused.message });
+    expect((await ask('io-backend.attach-devices', { vmId: 'gpu-2', idempotencyKey: 'gpu-2:attach-devices:2' })).devices[1]).toMatchObject({ hostModel: 'Tesla T4' });
     expect((await ioLog()).filter((e) => e.type === 'IoDevicesDetached').map((e) => e.data)).toEqual([{ vmId: 'gpu-1', hostId: 'h1', reason: 'compensation', releasedPci: [0] }]);
   });
 
@@ -251,6 +253,22 @@ describe.each(['nats', 'in-process'] as const)('io-backend over %s', (transport)
     expect(added.map((e) => [e.type, (e.data as { vmId: string }).vmId])).toEqual([['IoDevicesAttached', 'bat-1'], ['IoDevicesAttached', 'bat-2']]);
     expect(added[1]!.metadata).toMatchObject({ idempotencyKey: 'bat-2:attach-devices' });
     expect(await attach('bat-2')).toMatchObject({ domId: b.value.domId, repeated: true });
+  });
+
+  test('after a restart (state rebuilt from the log) a repeated step answers from the log: the success, and the refusal', async () => {
+    const before = (await ioLog()).length;
+    await svc.stop();
+    svc = await bootService(rt, ioBackendDefinition);
+    expect(await attach('lnx-1')).toMatchObject({ vmId: 'lnx-1', hostId: 'h3', domId: 1, repeated: true, events: 0 });
+    // gpu-2 holds the GPU now (another key): the answer is the recorded refusal, not a new decision
+    const refused = await fails('io-backend.attach-devices', { vmId: 'gpu-2', idempotencyKey: 'gpu-2:attach-devices' });
+    expect(refused).toMatchObject({ code: 'unprocessable', details: { rule: 'io.passthroughUnavailable' } });
+    expect(refused.message).toMatch(/Tesla T4 \[0000:01:00.0 in use\]/);
+    expect(await ask('io-backend.release-devices', { vmId: 'gpu-1', idempotencyKey: 'gpu-1:release-devices' })).toMatchObject({ detached: true, releasedPci: [0], repeated: true });
+    expect(await ioLog()).toHaveLength(before);
+    expect((await rt.store.readStream('steps-io-backend')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ service: 'io-backend', idempotencyKey: 'gpu-2:attach-devices', error: expect.objectContaining({ code: 'unprocessable' }) }),
+    ]);
   });
 
   test('the state rebuilt from the log equals the live one', async () => {

@@ -1,8 +1,8 @@
 // The io-backend's state: the io domain's IoState (folded in place with evolveIoInPlace), plus what the shell
 // needs around it: the inventory view of each VM (spec, host, power state) to build commands and to reconcile
 // power / host changes at the tick, host specs and clusters (streams `io-<clusterId>`, scenario seeds), the
-// clock, the last tick decided and the answers of idempotent saga steps. Plain JSON; O(1) per event
-// (O(devices + VMs of the host) for io events).
+// clock and the last tick decided (the answers of idempotent steps are kept by service-kit: ctx.runSteps). Plain
+// JSON; O(1) per event (O(devices + VMs of the host) for io events).
 import { isEventOf, type HostSpec, type IoMoveReason, type RecordedEvent, type VmSpec, type VmState } from '@virtsim/contracts';
 import { io } from '@virtsim/domain';
 import type { ProjectionDef } from '@virtsim/service-kit';
@@ -35,13 +35,11 @@ export interface IoBackendState {
   gone: Record<string, { clusterId: string; reason: string }>;
   /** hostId -> simTime of its last IoStatsChanged */
   statsAt: Record<string, number>;
-  /** idempotencyKey -> first answer (metadata.idempotencyKey / metadata.answer of its appends) */
-  idempotency: Record<string, unknown>;
 }
 
 export const initialIoBackendState = (): IoBackendState => ({
   io: io.initialIoState(), clock: { tick: 0, simTime: 0, tickSeconds: 10 }, lastTick: 0,
-  clusterSeeds: {}, hostCluster: {}, hostSpecs: {}, vms: {}, gone: {}, statsAt: {}, idempotency: {},
+  clusterSeeds: {}, hostCluster: {}, hostSpecs: {}, vms: {}, gone: {}, statsAt: {},
 });
 
 export const ioStream = (clusterId: string): string => `io-${clusterId}`;
@@ -105,7 +103,6 @@ export function evolveIoBackend(s: IoBackendState, e: RecordedEvent): IoBackendS
   }
   if (e.streamId.startsWith('io-')) {
     const meta = e.metadata ?? {};
-    if (typeof meta.idempotencyKey === 'string' && !(meta.idempotencyKey in s.idempotency)) s.idempotency[meta.idempotencyKey] = meta.answer ?? null;
     if (typeof meta.tick === 'number' && meta.tick > s.lastTick) s.lastTick = meta.tick;
   }
   shellBookkeeping(s, e, d);
@@ -115,6 +112,8 @@ export function evolveIoBackend(s: IoBackendState, e: RecordedEvent): IoBackendS
 
 export const ioBackendProjection: ProjectionDef<IoBackendState> = {
   name: 'io-backend',
+  /** 2: the step answers left the state (service-kit's StepOutcomes keeps them) */
+  version: 2,
   initialState: initialIoBackendState,
   evolve: evolveIoBackend,
 };

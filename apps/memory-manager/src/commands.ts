@@ -3,11 +3,11 @@
 // The pure per-tick plan is tick.ts; the read models are views.ts.
 import { Injectable } from '@nestjs/common';
 import {
-  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type MemoryEvent, type PayloadOf, type ReserveMemoryAnswer,
+  conflict, notFound, protocol, stepOutcome, VirtsimError, type EventMetadata, type MemoryEvent, type PayloadOf,
 } from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
 import type { AppendBatch, NewEvent } from '@virtsim/event-store';
-import { ServiceContext, type Decision, type StepDecisions } from '@virtsim/service-kit';
+import { ServiceContext, type Decision, type StepDecisions, type StepEventOut } from '@virtsim/service-kit';
 import { memoryStream, type MemoryManagerState } from './state.js';
 import { clusterOf, fitNuma, planTick } from './tick.js';
 import { requireMemVm, translationView } from './views.js';
@@ -29,17 +29,8 @@ export class MemoryManager {
 
   // ---------------------------------------------------------------- saga steps
 
-  async reserve(req: PayloadOf<Mm['reserveMemory']>) {
-    const r = await this.run<ReserveMemoryAnswer | { refused: VirtsimError }>(req, (s, steps) => {
-      try {
-        const d = steps.step(req.idempotencyKey, () => this.decideReserve(s, req));
-        return { events: stamp(d.events, d.metadata), result: d.result };
-      } catch (err) {
-        return { events: [], result: { refused: VirtsimError.from(err) } }; // its StepRefused, if final, is appended first
-      }
-    });
-    if ('refused' in r) throw r.refused;
-    return r;
+  reserve(req: PayloadOf<Mm['reserveMemory']>) {
+    return this.run(req, (s, steps) => steps.step(req.idempotencyKey, () => this.decideReserve(s, req)));
   }
 
   /** reserve-memory for many VMs in one decision, each on an overlay that holds the earlier ones' reservations */
@@ -47,11 +38,11 @@ export class MemoryManager {
     return this.run(req, (s, steps) => {
       const ov = memory.overlay(s.memory);
       const view: MemoryManagerState = { ...s, memory: ov.state };
-      const events: Stamped[] = [];
+      const events: StepEventOut<MemoryEvent>[] = [];
       const outcomes = req.items.map((item) => stepOutcome(() => {
         const d = steps.step(item.idempotencyKey, () => this.decideReserve(view, item));
         ov.apply(d.events);
-        events.push(...stamp(d.events, d.metadata));
+        events.push(...d.events);
         return d.result;
       }));
       return { events, result: { outcomes } };
@@ -78,7 +69,7 @@ export class MemoryManager {
   }
 
   release(req: PayloadOf<Mm['releaseMemory']>) {
-    return this.run(req, (s) => {
+    return this.run(req, (s, steps) => steps.step(req.idempotencyKey, () => {
       const v = s.memory.vms[req.vmId];
       const events = v ? memory.decideMemory({ type: 'ReleaseVmMemory', vmId: req.vmId, reason: req.reason ?? 'released' }, s.memory) : [];
       const e = events[0];
@@ -88,7 +79,7 @@ export class MemoryManager {
           ? { vmId: req.vmId, released: true, hostId: e.data.hostId as string | null, freedMiB: e.data.freedMiB }
           : { vmId: req.vmId, released: false, hostId: null as string | null, freedMiB: 0 },
       };
-    });
+    }));
   }
 
   /** Check only, no events: can the VM's memory be honoured on that host at power-on? */
@@ -126,7 +117,7 @@ export class MemoryManager {
 
   /** Online memory add (F4, M5): the vrm calls it before appending VmReconfigured. */
   grow(req: PayloadOf<Mm['grow']>) {
-    return this.run(req, (s) => {
+    return this.run(req, (s, steps) => steps.step(req.idempotencyKey, () => {
       const v = requireMemVm(s, req.vmId);
       const events = memory.decideMemory({ type: 'GrowVmMemory', vmId: req.vmId, memoryMiB: req.memoryMiB }, s.memory);
       const e = events[0];
@@ -136,7 +127,7 @@ export class MemoryManager {
           ? { ok: true, vmId: req.vmId, hostId: e.data.hostId, fromMiB: e.data.fromMiB, toMiB: e.data.toMiB, online: e.data.online, changed: true }
           : { ok: true, vmId: req.vmId, hostId: v.hostId, fromMiB: v.memoryMiB, toMiB: v.memoryMiB, online: memory.POWERED_ON.has(v.power), changed: false },
       };
-    });
+    }));
   }
 
   // ---------------------------------------------------------------- tick
@@ -199,26 +190,20 @@ export class MemoryManager {
     }));
   }
 
-  /** A command whose events all go to their clusters' memory streams, and its steps' refusals to its own
-   *  steps stream (one append). An event may carry its step's metadata (the answer under its key). */
-  private run<T>(trace: Trace, decide: (s: MemoryManagerState, steps: StepDecisions) => { events: (MemoryEvent | Stamped)[]; result: T }): Promise<T & { position: number }> {
-    return this.ctx.commands.run((s): Decision<T> => {
-      const steps = this.ctx.steps(ORDERING_RULES);
+  /** A command of idempotent steps (ctx.runSteps) whose events all go to their clusters' memory streams; a step's
+   *  first event carries its answer's metadata, its refusals go to `steps-memory-manager` in the same append. */
+  private run<T extends object>(trace: Trace, decide: (s: MemoryManagerState, steps: StepDecisions) => { events: StepEventOut<MemoryEvent>[]; result: T }): Promise<T & { position: number }> {
+    return this.ctx.runSteps((s, steps): Decision<T> => {
       const d = decide(s, steps);
       const appends = new Map<string, NewEvent[]>();
       for (const e of d.events) {
-        const streamId = memoryStream(clusterOf(s.memory, e as MemoryEvent));
-        appends.set(streamId, [...(appends.get(streamId) ?? []), { type: e.type, data: e.data, ...('metadata' in e ? { metadata: e.metadata } : {}) }]);
+        const streamId = memoryStream(clusterOf(s.memory, e));
+        appends.set(streamId, [...(appends.get(streamId) ?? []), { type: e.type, data: e.data, ...(e.metadata ? { metadata: e.metadata } : {}) }]);
       }
-      return { appends: [...this.batches(appends), ...steps.refusals((id) => this.ctx.commands.expected(id))], result: d.result, metadata: this.metadata(s.clock.simTime, trace) };
-    });
+      return { appends: this.batches(appends), result: d.result, metadata: this.metadata(s.clock.simTime, trace) };
+    }, { transient: ORDERING_RULES, metadata: (s: MemoryManagerState) => this.metadata(s.clock.simTime, trace) });
   }
 }
-
-/** an event with its step's metadata (the first event of a step records the step's answer) */
-type Stamped = MemoryEvent & { metadata?: EventMetadata };
-const stamp = (events: MemoryEvent[], metadata: EventMetadata | undefined): Stamped[] =>
-  events.map((e, i) => (i === 0 && metadata ? { ...e, metadata } : e));
 
 const backedMiB = (extents: readonly [number, number, number][]): number => extents.reduce((a, [, , n]) => a + n, 0) * memory.CHUNK_MIB;
 

@@ -100,9 +100,11 @@ describe.each(['nats', 'in-process'] as const)('memory-manager over %s', (transp
   });
 
   test('release is idempotent: VmMemoryReleased once, then a no-op', async () => {
-    expect(await ask('memory-manager.release-memory', { vmId: 'hv1', idempotencyKey: 'hv1:reserve-memory' })).toMatchObject({ released: true, hostId: 'hp1', freedMiB: expect.any(Number) });
-    expect(await ask('memory-manager.release-memory', { vmId: 'hv1', idempotencyKey: 'hv1:reserve-memory' })).toMatchObject({ released: false, hostId: null });
-    expect(await ask('memory-manager.release-memory', { vmId: 'hv2', idempotencyKey: 'hv2:reserve-memory' })).toMatchObject({ released: false });
+    const released = await ask('memory-manager.release-memory', { vmId: 'hv1', idempotencyKey: 'hv1:reserve-memory:undo' });
+    expect(released).toMatchObject({ released: true, hostId: 'hp1', freedMiB: expect.any(Number) });
+    expect(await ask('memory-manager.release-memory', { vmId: 'hv1', idempotencyKey: 'hv1:reserve-memory:undo' })).toMatchObject({ ...released, position: expect.any(Number), repeated: true });
+    expect(await ask('memory-manager.release-memory', { vmId: 'hv1', idempotencyKey: 'another' })).toMatchObject({ released: false, hostId: null });
+    expect(await ask('memory-manager.release-memory', { vmId: 'hv2', idempotencyKey: 'hv2:reserve-memory:undo' })).toMatchObject({ released: false });
     expect((await stream('memory-c1')).map((e) => e.type)).toEqual(['VmMemoryReserved', 'VmMemoryReleased']);
     expect((await ask('memory-manager.host', { hostId: 'hp1' })).hugePages).toEqual({ totalMiB: 8192, freeMiB: 8192, reservedMiB: 0 });
   });

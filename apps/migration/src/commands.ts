@@ -81,15 +81,15 @@ export class Migrations {
   // ---------------------------------------------------------------- migration.start
 
   start(req: StartRequest): Promise<StartAnswer & { position: number; repeated?: boolean }> {
-    return this.ctx.commands.run(async (s): Promise<Decision<StartAnswer & { repeated?: boolean }>> => {
-      const key = req.idempotencyKey;
-      if (key !== undefined && key in s.idempotency) return { appends: [], result: { ...(s.idempotency[key] as StartAnswer), repeated: true } };
-      const move = await this.prepareMove(s, req);
-      const { appends, answers } = this.requestMoves(s, [move]);
-      const answer = answers[0]!;
-      const extra: EventMetadata = key !== undefined ? { idempotencyKey: key, answer } : {};
-      return { appends, result: answer, metadata: this.metadata(req, s.clock.simTime, extra) };
-    });
+    // one idempotent step (ctx.runSteps): the first answer, or refusal, under the key answers a repeat from the log
+    return this.ctx.runSteps(async (s, steps): Promise<Decision<StartAnswer & { repeated?: boolean }>> => {
+      const d = await steps.decision(req.idempotencyKey, async () => {
+        const move = await this.prepareMove(s, req);
+        const { appends, answers } = this.requestMoves(s, [move]);
+        return { appends, result: answers[0]! };
+      });
+      return { appends: d.appends, result: d.result, metadata: this.metadata(req, s.clock.simTime, d.metadata) };
+    }, { metadata: (s: MigrationServiceState) => this.metadata(req, s.clock.simTime) });
   }
 
   /** Every check that can refuse without asking anyone first, then io-backend (passthrough), then the scheduler. */
@@ -196,64 +196,67 @@ export class Migrations {
   // ---------------------------------------------------------------- migration.evacuate
 
   evacuate(req: EvacuateRequest) {
-    return this.ctx.commands.run(async (s): Promise<Decision<EvacuateAnswer>> => {
-      const key = req.idempotencyKey;
-      if (key !== undefined && key in s.idempotency) return { appends: [], result: { ...(s.idempotency[key] as EvacuateAnswer), repeated: true } };
-      const host = s.hosts[req.hostId];
-      if (!host) throw notFound('host', req.hostId);
-      const onHost = Object.keys(s.hostVms[req.hostId] ?? {}).sort();
-      const leaving = onHost.filter((id) => {
-        const mid = s.m.byVm[id];
-        return mid !== undefined && s.m.migrations[mid]?.request.sourceHostId === req.hostId;
-      });
-      const vms = onHost.filter((id) => !leaving.includes(id)).map((id) => ({ id, vm: s.vms[id]! }));
-      // passthrough of the running ones (they would move live), asked in parallel
-      const devices = new Map<string, string[]>();
-      await Promise.all(vms.filter((v) => v.vm.state === 'running').map(async (v) => devices.set(v.id, await this.passthrough(v.id, v.vm, req))));
-      const evVms: migration.EvacuationVm[] = vms.map(({ id, vm }) => ({ id, name: vm.name, state: vm.state, memoryMiB: vm.memoryMiB, passthroughDevices: devices.get(id) ?? [] }));
-      const placeable = evVms.filter((v) => (v.state === 'running' && v.passthroughDevices.length === 0) || v.state === 'stopped' || v.state === 'suspended').sort(MOVABLE_ORDER);
-      const grants = placeable.length ? await this.selectHosts(host.clusterId, req.hostId, placeable, req) : {};
-      const moves = new Map<string, Move>();
-      const plan = migration.planEvacuation({
-        hostId: req.hostId, hostName: host.name, vms: evVms,
-        place: (v) => {
-          const g = grants[v.id];
-          if (!g) return { refusal: 'the scheduler gave no target' };
-          if ('refused' in g) return { refusal: `no host can take it: ${g.refused}` };
-          if (g.hostId === req.hostId) return { targetHostId: g.hostId };
-          const kind = v.state === 'running' ? 'live' : 'cold';
-          const vm = s.vms[v.id]!;
-          const move: Move = {
-            vmId: v.id, kind, vm: vmFacts(s, v.id, vm, v.passthroughDevices), source: hostFacts(s, req.hostId), target: s.hosts[g.hostId] ? hostFacts(s, g.hostId) : unknownHost(g.hostId, vm.clusterId),
-            capacity: { fits: true }, grant: g, reason: req.reason, requestedBy: `evacuation of host ${req.hostId}`,
-          };
-          try {
-            check(kind, move);
-          } catch (err) {
-            return { refusal: `cannot move to host ${move.target.name}: ${VirtsimError.from(err).message}` };
-          }
-          moves.set(v.id, move);
-          return { targetHostId: g.hostId };
-        },
-      });
-      if (!plan.ok) {
-        const list = plan.refusals.map((r) => `VM ${r.name} (${r.vmId}) ${r.reason}`).join('; ');
-        throw conflict('migration.evacuation', `host ${host.name} (${req.hostId}) cannot be evacuated (${req.reason}): ${list}`, { hostId: req.hostId, refusals: plan.refusals });
-      }
-      if (req.dryRun) {
-        return {
-          appends: [],
-          result: { hostId: req.hostId, dryRun: true, moves: plan.moves.map((m) => ({ vmId: m.vmId, targetHostId: m.targetHostId, live: m.kind === 'live' })), alreadyMoving: leaving },
-        };
-      }
-      const { appends, answers } = this.requestMoves(s, plan.moves.map((m) => moves.get(m.vmId)!));
-      const answer: EvacuateAnswer = {
-        hostId: req.hostId, dryRun: false, alreadyMoving: leaving,
-        moves: answers.map((a) => ({ vmId: a.vmId, migrationId: a.migrationId, targetHostId: a.targetHostId, live: a.kind === 'live', state: a.state })),
-      };
-      const extra: EventMetadata = key !== undefined ? { idempotencyKey: key, answer } : {};
-      return { appends, result: answer, metadata: this.metadata(req, s.clock.simTime, extra) };
+    return this.ctx.runSteps(async (s, steps): Promise<Decision<EvacuateAnswer>> => {
+      const d = await steps.decision(req.idempotencyKey, () => this.decideEvacuation(s, req));
+      return { appends: d.appends, result: d.result, metadata: this.metadata(req, s.clock.simTime, d.metadata) };
+    }, { metadata: (s: MigrationServiceState) => this.metadata(req, s.clock.simTime) });
+  }
+
+  /** the evacuation's moves (or its dry run), each VM's target from one scheduler.select-hosts */
+  private async decideEvacuation(s: MigrationServiceState, req: EvacuateRequest): Promise<{ appends: AppendBatch[]; result: EvacuateAnswer }> {
+    const host = s.hosts[req.hostId];
+    if (!host) throw notFound('host', req.hostId);
+    const onHost = Object.keys(s.hostVms[req.hostId] ?? {}).sort();
+    const leaving = onHost.filter((id) => {
+      const mid = s.m.byVm[id];
+      return mid !== undefined && s.m.migrations[mid]?.request.sourceHostId === req.hostId;
     });
+    const vms = onHost.filter((id) => !leaving.includes(id)).map((id) => ({ id, vm: s.vms[id]! }));
+    // passthrough of the running ones (they would move live), asked in parallel
+    const devices = new Map<string, string[]>();
+    await Promise.all(vms.filter((v) => v.vm.state === 'running').map(async (v) => devices.set(v.id, await this.passthrough(v.id, v.vm, req))));
+    const evVms: migration.EvacuationVm[] = vms.map(({ id, vm }) => ({ id, name: vm.name, state: vm.state, memoryMiB: vm.memoryMiB, passthroughDevices: devices.get(id) ?? [] }));
+    const placeable = evVms.filter((v) => (v.state === 'running' && v.passthroughDevices.length === 0) || v.state === 'stopped' || v.state === 'suspended').sort(MOVABLE_ORDER);
+    const grants = placeable.length ? await this.selectHosts(host.clusterId, req.hostId, placeable, req) : {};
+    const moves = new Map<string, Move>();
+    const plan = migration.planEvacuation({
+      hostId: req.hostId, hostName: host.name, vms: evVms,
+      place: (v) => {
+        const g = grants[v.id];
+        if (!g) return { refusal: 'the scheduler gave no target' };
+        if ('refused' in g) return { refusal: `no host can take it: ${g.refused}` };
+        if (g.hostId === req.hostId) return { targetHostId: g.hostId };
+        const kind = v.state === 'running' ? 'live' : 'cold';
+        const vm = s.vms[v.id]!;
+        const move: Move = {
+          vmId: v.id, kind, vm: vmFacts(s, v.id, vm, v.passthroughDevices), source: hostFacts(s, req.hostId), target: s.hosts[g.hostId] ? hostFacts(s, g.hostId) : unknownHost(g.hostId, vm.clusterId),
+          capacity: { fits: true }, grant: g, reason: req.reason, requestedBy: `evacuation of host ${req.hostId}`,
+        };
+        try {
+          check(kind, move);
+        } catch (err) {
+          return { refusal: `cannot move to host ${move.target.name}: ${VirtsimError.from(err).message}` };
+        }
+        moves.set(v.id, move);
+        return { targetHostId: g.hostId };
+      },
+    });
+    if (!plan.ok) {
+      const list = plan.refusals.map((r) => `VM ${r.name} (${r.vmId}) ${r.reason}`).join('; ');
+      throw conflict('migration.evacuation', `host ${host.name} (${req.hostId}) cannot be evacuated (${req.reason}): ${list}`, { hostId: req.hostId, refusals: plan.refusals });
+    }
+    if (req.dryRun) {
+      return {
+        appends: [],
+        result: { hostId: req.hostId, dryRun: true, moves: plan.moves.map((m) => ({ vmId: m.vmId, targetHostId: m.targetHostId, live: m.kind === 'live' })), alreadyMoving: leaving },
+      };
+    }
+    const { appends, answers } = this.requestMoves(s, plan.moves.map((m) => moves.get(m.vmId)!));
+    const answer: EvacuateAnswer = {
+      hostId: req.hostId, dryRun: false, alreadyMoving: leaving,
+      moves: answers.map((a) => ({ vmId: a.vmId, migrationId: a.migrationId, targetHostId: a.targetHostId, live: a.kind === 'live', state: a.state })),
+    };
+    return { appends, result: answer };
   }
 
   /** one scheduler.select-hosts for the whole host: each grant counts as committed capacity for the next */

@@ -325,6 +325,20 @@ describe.each(['nats', 'in-process'] as const)('migration over %s', (transport) 
     expect((await lifecycle('g-run', 'c1')).states.at(-1)).toBe('running');
   });
 
+  test('after a restart (state rebuilt from the log) a repeated start answers from the log: the success, and the refusal', async () => {
+    const refused = await fails('migration.start', { vmId: 'off', targetHostId: 'full1', live: false, idempotencyKey: 'off:full' });
+    expect(refused).toMatchObject({ code: 'unprocessable', details: { rule: 'migration.capacity' } });
+    const before = await rt.store.headPosition();
+    await svc.stop();
+    svc = await bootService(rt, migrationDefinition);
+    const first = (await stream('migration-c1')).find((e) => e.metadata.idempotencyKey === 'off:move')!;
+    expect(await ask('migration.start', { vmId: 'off', live: false, idempotencyKey: 'off:move' })).toMatchObject({ migrationId: (first.data as { migrationId: string }).migrationId, repeated: true });
+    const again = await fails('migration.start', { vmId: 'off', targetHostId: 'full1', live: false, idempotencyKey: 'off:full' });
+    expect({ code: again.code, message: again.message }).toEqual({ code: refused.code, message: refused.message });
+    expect(await rt.store.headPosition()).toBe(before);
+    expect((await stream('steps-migration')).map((e) => (e.data as { idempotencyKey: string }).idempotencyKey)).toEqual(['off:full']);
+  });
+
   test('the projection replays to the same hash', async () => {
     const verify = await ask('migration.verify', {});
     expect(verify).toMatchObject({ service: 'migration', equal: true });

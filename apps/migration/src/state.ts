@@ -2,7 +2,7 @@
 // with applyMigrationEvent), plus what the shell needs around it: the inventory facts the preconditions read
 // (clusters with their IMC baseline, hosts with power / maintenance / HA availability, VMs with state, host,
 // size and the CPU features they were powered on with), the clock, finished migrations for status queries,
-// the id counter, the last tick decided and the answers of idempotent commands. Plain JSON; O(1) per event
+// the id counter and the last tick decided (the answers of idempotent commands are service-kit's). Plain JSON; O(1) per event
 // (a terminal migration event costs O(queue) in the domain's queue splice).
 import type {
   HostPowerState, MigrationEvent, MigrationKind, MigrationRound, NumaPlacement, RecordedEvent, VmState, WorkloadProfile,
@@ -91,13 +91,11 @@ export interface MigrationServiceState {
   lastByVm: Record<string, string>;
   /** highest tick number this service has appended decisions for (metadata.tick of its migration-* appends) */
   lastTick: number;
-  /** idempotencyKey -> first answer (metadata.idempotencyKey / metadata.answer of its migration-* appends) */
-  idempotency: Record<string, unknown>;
 }
 
 export const initialMigrationServiceState = (): MigrationServiceState => ({
   m: migration.initialMigrationState(), clock: { tick: 0, simTime: 0, tickSeconds: 10 },
-  clusters: {}, hosts: {}, vms: {}, hostVms: {}, counter: 0, finished: {}, lastByVm: {}, lastTick: 0, idempotency: {},
+  clusters: {}, hosts: {}, vms: {}, hostVms: {}, counter: 0, finished: {}, lastByVm: {}, lastTick: 0,
 });
 
 export const streams = {
@@ -275,7 +273,6 @@ export function evolveMigrationService(s: MigrationServiceState, e: RecordedEven
   if (e.type.startsWith('Migration')) {
     if (e.streamId.startsWith('migration-')) {
       const meta = e.metadata ?? {};
-      if (typeof meta.idempotencyKey === 'string' && !(meta.idempotencyKey in s.idempotency)) s.idempotency[meta.idempotencyKey] = meta.answer ?? null;
       if (typeof meta.tick === 'number' && meta.tick > s.lastTick) s.lastTick = meta.tick;
     }
     evolveOwn(s, e);
@@ -287,6 +284,8 @@ export function evolveMigrationService(s: MigrationServiceState, e: RecordedEven
 
 export const migrationProjection: ProjectionDef<MigrationServiceState> = {
   name: 'migration',
+  /** 2: the step answers left the state (service-kit's StepOutcomes keeps them) */
+  version: 2,
   initialState: initialMigrationServiceState,
   evolve: evolveMigrationService,
 };

@@ -7,7 +7,7 @@ import {
 } from '@virtsim/contracts';
 import { placement } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
-import { ServiceContext, type Decision } from '@virtsim/service-kit';
+import { ServiceContext, type Decision, type StepDecisions, type StepEventOut } from '@virtsim/service-kit';
 import { migrationsOf, streams, type SchedulerState } from './state.js';
 import { selectHostGrants } from './select-hosts.js';
 import { hostsReadyToPowerOff, planTick, type AutoMove } from './tick.js';
@@ -25,24 +25,24 @@ export class Scheduler {
   // ---------------------------------------------------------------- placement (saga steps)
 
   place(req: PayloadOf<Sch['place']>) {
-    return this.run(req, (state) => {
-      const { event, result } = this.decidePlace(state, req.vmId);
-      return { appends: new Map(event ? [[streams.placement(result.clusterId), [event]]] : []), result };
+    return this.run(req, (state, steps) => {
+      const d = steps.step(req.idempotencyKey, () => this.decidePlace(state, req.vmId));
+      return { appends: new Map(d.events.length ? [[streams.placement(d.result.clusterId), d.events]] : []), result: d.result };
     });
   }
 
   /** place for many VMs in one decision: each on a scratch copy that holds the earlier ones' placements */
   placeMany(req: PayloadOf<Sch['place']['many']>) {
-    return this.run(req, (state) => {
+    return this.run(req, (state, steps) => {
       const scratch = placement.scratchCopy(state.placement);
       const view: SchedulerState = { ...state, placement: scratch };
-      const appends = new Map<string, EventOf[]>();
+      const appends = new Map<string, StepEventOut<EventOf>[]>();
       const outcomes = req.items.map((item) => stepOutcome(() => {
-        const { event, result } = this.decidePlace(view, item.vmId);
-        if (event) {
+        const { events, result } = steps.step(item.idempotencyKey, () => this.decidePlace(view, item.vmId));
+        if (events.length) {
           placement.attachVm(scratch, result.vmId, result.hostId, result.numa, result.gpus);
           const streamId = streams.placement(result.clusterId);
-          appends.set(streamId, [...(appends.get(streamId) ?? []), event]);
+          appends.set(streamId, [...(appends.get(streamId) ?? []), ...events]);
         }
         return result;
       }));
@@ -53,20 +53,23 @@ export class Scheduler {
   /** initial placement of one VM: its VmPlaced and the answer, or the placement it already has (no event) */
   private decidePlace(state: SchedulerState, vmId: string) {
     const vm = requireVm(state, vmId);
-    if (vm.hostId) return { event: null, result: { ...placedAnswer(vm), alreadyPlaced: true } };
+    if (vm.hostId) return { events: [] as EventOf[], result: { ...placedAnswer(vm), alreadyPlaced: true } };
     const decision = this.placeAvoidingPowerOff(state, vm);
     return {
-      event: placement.vmPlacedEvent(decision, 'initial placement'),
+      events: [placement.vmPlacedEvent(decision, 'initial placement') as EventOf],
       result: { vmId: vm.id, clusterId: vm.clusterId, hostId: decision.hostId, numa: decision.numa, brokenShouldRules: decision.brokenShouldRules, gpus: decision.gpus, alreadyPlaced: false },
     };
   }
 
   release(req: PayloadOf<Sch['releasePlacement']>) {
-    return this.run(req, (state) => {
+    return this.run(req, (state, steps) => {
       const vm = state.placement.vms[req.vmId];
-      if (!vm?.hostId) return { appends: new Map<string, EventOf[]>(), result: { vmId: req.vmId, released: false, hostId: null as string | null } };
-      const events = placement.decidePlacement({ type: 'ReleaseVm', vmId: vm.id, reason: req.reason ?? 'placement released' }, state.placement);
-      return { appends: new Map<string, EventOf[]>([[streams.placement(vm.clusterId), events]]), result: { vmId: vm.id, released: true, hostId: vm.hostId as string | null } };
+      const d = steps.step(req.idempotencyKey, () => {
+        if (!vm?.hostId) return { events: [] as EventOf[], result: { vmId: req.vmId, released: false, hostId: null as string | null } };
+        const events = placement.decidePlacement({ type: 'ReleaseVm', vmId: vm.id, reason: req.reason ?? 'placement released' }, state.placement);
+        return { events: events as EventOf[], result: { vmId: vm.id, released: true, hostId: vm.hostId as string | null } };
+      });
+      return { appends: new Map(d.events.length && vm ? [[streams.placement(vm.clusterId), d.events]] : []), result: d.result };
     });
   }
 
@@ -191,18 +194,23 @@ export class Scheduler {
     }
   }
 
-  private run<T>(trace: Trace, decide: (state: SchedulerState) => { appends: Map<string, EventOf[]>; result: T }): Promise<T & { position: number }> {
-    return this.ctx.commands.run((state): Decision<T> => {
-      const d = decide(state);
-      const appends: AppendBatch[] = [...d.appends].filter(([, events]) => events.length > 0).map(([streamId, events]) => ({
-        streamId, expectedVersion: this.ctx.commands.expected(streamId), events: events.map((e) => ({ type: e.type, data: e.data })),
-      }));
-      const metadata: EventMetadata = { simTime: state.clock.simTime, actor: 'scheduler' };
-      if (trace.correlationId) metadata.correlationId = trace.correlationId;
-      if (trace.causationId) metadata.causationId = trace.causationId;
-      return { appends, result: d.result, metadata };
+  /** a command of idempotent steps (ctx.runSteps; commands without a key just run): events by stream, a step's
+   *  first event carrying its answer's metadata, refusals to `steps-scheduler` in the same append */
+  private run<T extends object>(trace: Trace, decide: (state: SchedulerState, steps: StepDecisions) => { appends: Map<string, StepEventOut<EventOf>[]>; result: T }): Promise<T & { position: number }> {
+    const metadata = (state: SchedulerState): EventMetadata => ({
+      simTime: state.clock.simTime, actor: 'scheduler',
+      ...(trace.correlationId ? { correlationId: trace.correlationId } : {}), ...(trace.causationId ? { causationId: trace.causationId } : {}),
     });
+    return this.ctx.runSteps((state, steps): Decision<T> => {
+      const d = decide(state, steps);
+      const appends: AppendBatch[] = [...d.appends].filter(([, events]) => events.length > 0).map(([streamId, events]) => ({
+        streamId, expectedVersion: this.ctx.commands.expected(streamId),
+        events: events.map((e) => ({ type: e.type, data: e.data, ...(e.metadata ? { metadata: e.metadata } : {}) })),
+      }));
+      return { appends, result: d.result, metadata: metadata(state) };
+    }, { metadata });
   }
+
 }
 
 type Outcome =

@@ -108,7 +108,9 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
 
   test('a repeat of place answers the first placement and appends nothing', async () => {
     const again = await ask('scheduler.place', { vmId: 'vm2', idempotencyKey: 'vm2:place' });
-    expect(again).toMatchObject({ hostId: 'h2', alreadyPlaced: true });
+    expect(again).toMatchObject({ hostId: 'h2', repeated: true });
+    // another key finds the VM placed (the state answers it)
+    expect(await ask('scheduler.place', { vmId: 'vm2', idempotencyKey: 'other' })).toMatchObject({ hostId: 'h2', alreadyPlaced: true });
     expect(await stream('placement-c1')).toHaveLength(3);
   });
 
@@ -122,8 +124,9 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
   });
 
   test('release: VmPlacementReleased, then a no-op', async () => {
-    expect(await ask('scheduler.release-placement', { vmId: 'vm3', idempotencyKey: 'vm3:place' })).toMatchObject({ released: true, hostId: 'h1' });
-    expect(await ask('scheduler.release-placement', { vmId: 'vm3', idempotencyKey: 'vm3:place' })).toMatchObject({ released: false });
+    expect(await ask('scheduler.release-placement', { vmId: 'vm3', idempotencyKey: 'vm3:place:undo' })).toMatchObject({ released: true, hostId: 'h1' });
+    expect(await ask('scheduler.release-placement', { vmId: 'vm3', idempotencyKey: 'vm3:place:undo' })).toMatchObject({ released: true, hostId: 'h1', repeated: true });
+    expect(await ask('scheduler.release-placement', { vmId: 'vm3', idempotencyKey: 'another' })).toMatchObject({ released: false });
     const events = await stream('placement-c1');
     expect(events.map((e) => e.type)).toEqual(['VmPlaced', 'VmPlaced', 'VmPlaced', 'VmPlacementReleased']);
     const h1 = await ask('scheduler.host', { hostId: 'h1' });
@@ -263,7 +266,7 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     ] });
     expect(r.outcomes.slice(0, 4).every((o: { ok: boolean }) => o.ok)).toBe(true);
     expect(r.outcomes[4]).toMatchObject({ ok: false, error: { code: 'unprocessable', details: { rule: 'placement.noHost' } } });
-    expect(r.outcomes[5]).toMatchObject({ ok: true, value: { hostId: r.outcomes[0].value.hostId, alreadyPlaced: true } });
+    expect(r.outcomes[5]).toMatchObject({ ok: true, value: { hostId: r.outcomes[0].value.hostId, repeated: true } });
     const added = (await stream('placement-c1')).slice(before);
     expect(added.map((e) => e.data.vmId)).toEqual(['pm1', 'pm2', 'pm3', 'pm4']);
     expect(added.map((e) => e.position)).toEqual(added.map((_, i) => added[0]!.position + i));
@@ -271,5 +274,24 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     const all = await stream('placement-c1');
     const perHost = (h: string) => all.filter((e) => e.type === 'VmPlaced' && e.data.hostId === h).length;
     expect(Math.abs(perHost('h1') - perHost('h2'))).toBeLessThanOrEqual(1);
+  });
+
+  test('after a restart (state rebuilt from the log) a repeated place answers from the log: the success, and the refusal though a host fits now', async () => {
+    const first = (await stream('placement-c1')).find((e) => e.type === 'VmPlaced' && e.data.vmId === 'vm1')!;
+    await svc.stop();
+    // a host that could take 'big' (64 vCPUs) arrives while the scheduler is down
+    await seed('cluster-c1', [{ type: 'HostAdded', data: { hostId: 'h9', clusterId: 'c1', spec: HostSpec.parse({
+      name: 'h9', memoryMiB: 524288, numaNodes: 2, hypervisor: { type: 'type1', mode: 'hardware-assisted' },
+      cpu: { sockets: 4, coresPerSocket: 16, threadsPerCore: 2, mhz: 2600, vendor: 'intel', model: 'Xeon', features: ['vmx', 'ept', 'sse4_2', 'avx2'] },
+    }) } }]);
+    svc = await bootService(rt, schedulerDefinition);
+    const before = (await stream('placement-c1')).length;
+    expect(await ask('scheduler.place', { vmId: 'vm1', idempotencyKey: 'vm1:place' })).toMatchObject({ vmId: 'vm1', hostId: first.data.hostId, repeated: true });
+    const refused = await fail('scheduler.place', { vmId: 'big', idempotencyKey: 'big:place' });
+    expect(refused).toMatchObject({ code: 'unprocessable', details: { rule: 'placement.noHost', hosts: 2 } });
+    expect(await stream('placement-c1')).toHaveLength(before);
+    expect((await stream('steps-scheduler')).filter((e) => e.data.idempotencyKey === 'big:place')).toHaveLength(1);
+    // a new step (another key) is decided on today's state: h9 takes it
+    expect(await ask('scheduler.place', { vmId: 'big', idempotencyKey: 'big:place:2' })).toMatchObject({ hostId: 'h9', alreadyPlaced: false });
   });
 });

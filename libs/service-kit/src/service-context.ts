@@ -1,12 +1,24 @@
 // What a service's handlers get injected: its projection (state), its command runner, the store,
 // and the one request helper to reach other services.
 import type { Logger } from 'pino';
-import type { ReplyOf, RequestOf, Rpc } from '@virtsim/contracts';
+import { VirtsimError, type EventMetadata, type ReplyOf, type RequestOf, type Rpc } from '@virtsim/contracts';
 import { call, request, type RequestOptions } from '@virtsim/messaging';
-import type { CommandRunner } from './command-runner.js';
+import type { CommandRunner, Decision, RunOptions } from './command-runner.js';
 import type { Projection } from './projection.js';
 import type { Runtime } from './runtime.js';
 import { StepDecisions } from './steps.js';
+
+/** a refusal that ended a steps command, carried past the append of its StepRefused to be thrown after it */
+const REFUSED = Symbol('refused');
+interface Refused { [REFUSED]: VirtsimError }
+
+export interface StepsOptions extends RunOptions {
+  /** refusal rules a repeat decides again: they depended on ordering, not on the domain (e.g. a reserve that came
+   *  before its placement was folded) */
+  transient?: ReadonlySet<string>;
+  /** metadata of an append that carries only the refusal that ended the command (simTime, trace) */
+  metadata?: (state: any) => EventMetadata;
+}
 
 export class ServiceContext<S = any> {
   constructor(
@@ -21,10 +33,25 @@ export class ServiceContext<S = any> {
   get store() { return this.runtime.store; }
   get config() { return this.runtime.config; }
 
-  /** the idempotent steps of one decision, answered from (and recorded in) the log: see steps.ts.
-   *  `transient`: refusal rules a repeat decides again (the refusal depended on ordering, not on the domain) */
-  steps(transient?: ReadonlySet<string>): StepDecisions {
-    return new StepDecisions(this.projection.name, this.projection.outcomes, transient);
+  /** A command made of idempotent steps (steps.ts), on `commands.run`: `decide` answers each idempotency key
+   *  through `steps.step(key, ...)`, which answers a key from the log or decides it. The refusals it records are
+   *  appended with the decision (on `steps-<service>`); a refusal that ends the whole command is appended, then
+   *  thrown. A `-many` request answers each item with `stepOutcome(() => steps.step(...))`. */
+  async runSteps<T extends object>(decide: (state: S, steps: StepDecisions) => Decision<T> | Promise<Decision<T>>, options: StepsOptions = {}): Promise<T & { position: number }> {
+    const expected = (streamId: string) => this.commands.expected(streamId);
+    const r = await this.commands.run<T | Refused>(async (state) => {
+      const steps = new StepDecisions(this.projection.name, this.projection.outcomes, options.transient);
+      try {
+        const d = await decide(state, steps);
+        return { ...d, appends: [...d.appends, ...steps.refusals(expected)] };
+      } catch (err) {
+        const refusals = steps.refusals(expected);
+        if (refusals.length === 0) throw err;
+        return { appends: refusals, result: { [REFUSED]: VirtsimError.from(err) }, metadata: options.metadata?.(state) };
+      }
+    }, options);
+    if (REFUSED in r) throw r[REFUSED];
+    return r as T & { position: number };
   }
 
   /** ask another service one subject of the protocol: `ctx.call(protocol.scheduler.place, { vmId })` */
