@@ -79,3 +79,37 @@ test('Windows with a virtio NIC: no driver and no traffic until `virtsim vms too
   expect(again.body).toMatchObject({ kind: 'vm.tools.install', state: 'succeeded', target: id, result: { alreadyInstalled: true } });
   expect((await api.get(`/tasks/${again.body.id}`)).body.state).toBe('succeeded');
 });
+
+test('an NVMe device passed through: /dev/nvme0n1 on the host with vt-d, exclusive, blocks live migration naming it', async () => {
+  const nvme = { kind: 'nvme', model: 'Samsung PM9A3' };
+  const noVtd = hostSpec('pt-novtd', { pciDevices: [nvme] });
+  noVtd.cpu = { ...noVtd.cpu, features: noVtd.cpu.features.filter((f) => f !== 'vt-d') };
+  const pt = (await api.post('/clusters', { name: 'pt-lab' })).body.id;
+  const novtd = (await api.post(`/clusters/${pt}/hosts`, noVtd)).body.id;
+  const withVtd = (await api.post(`/clusters/${pt}/hosts`, hostSpec('pt-vtd', { pciDevices: [nvme] }))).body.id;
+  expect((await api.post(`/clusters/${pt}/hosts`, hostSpec('pt-plain'))).status).toBe(201);
+  const disks = [{ sizeGiB: 40, bus: 'virtio' }, { sizeGiB: 3840, bus: 'passthrough', device: 'nvme', model: 'Samsung PM9A3' }];
+
+  // a bad spec is refused field by field
+  const bad = await api.post('/vms', vmSpec(pt, 'db-bad', { disks: [{ sizeGiB: 10, bus: 'virtio', device: 'nvme' }] }));
+  expect(bad.status).toBe(400);
+  expect(JSON.stringify(bad.body.errors)).toContain('disks.0.device');
+
+  const db = await create(vmSpec(pt, 'db-1', { disks, powerOn: true, workload: { iops: 50_000 } }));
+  const vm = (await api.get(`/vms/${db}`)).body;
+  expect(vm.hostId).toBe(withVtd);
+  expect(vm.hostId).not.toBe(novtd);
+  const dev = (vm.io.devices as any[]).find((d) => d.mode === 'passthrough');
+  expect(dev).toMatchObject({ kind: 'disk', guestName: '/dev/nvme0n1', deviceClass: 'pci', pci: { hostModel: 'Samsung PM9A3' } });
+  const host = (await api.get(`/hosts/${withVtd}`)).body;
+  expect(host.io.pciDevices[0]).toMatchObject({ kind: 'nvme', state: 'assigned', assignedTo: db });
+
+  // exclusive: the only free one is gone, the second VM is refused by the devices filter
+  const second = await api.post('/vms?wait=true', vmSpec(pt, 'db-2', { disks }));
+  expect(second.body.state).toBe('failed');
+  expect(JSON.stringify(second.body.error)).toContain('devices');
+
+  const live = await api.post(`/vms/${db}/migrate?wait=true`, { live: true });
+  expect(live.status).toBe(409);
+  expect(live.body.detail).toContain('/dev/nvme0n1 (passthrough Samsung PM9A3)');
+});

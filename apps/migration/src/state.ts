@@ -105,9 +105,10 @@ export const streams = {
 
 export const isUp = (h: HostFacts | undefined): boolean => !!h && h.power === 'on' && !h.haDown && !h.fault;
 
-/** Devices that tie a VM to its host by its spec: passthrough GPUs, vGPUs, SR-IOV NICs. */
-export function specPassthrough(spec: { gpus?: { mode: string; profile?: string }[]; nics?: { model: string }[] }): string[] {
+/** Devices that tie a VM to its host by its spec: passthrough GPUs, vGPUs, SR-IOV NICs, passthrough disks. */
+export function specPassthrough(spec: { gpus?: { mode: string; profile?: string }[]; nics?: { model: string }[]; disks?: { bus: string; device?: string; model?: string }[] }): string[] {
   const out: string[] = [];
+  (spec.disks ?? []).forEach((d, i) => { if (d.bus === 'passthrough') out.push(`disk${i} (passthrough ${d.device ?? 'disk'}${d.model ? ` ${d.model}` : ''})`); });
   (spec.gpus ?? []).forEach((g, i) => { if (g.mode === 'passthrough' || g.mode === 'vgpu') out.push(`gpu${i} (${g.mode}${g.profile ? ` ${g.profile}` : ''})`); });
   (spec.nics ?? []).forEach((n, i) => { if (n.model === 'sriov') out.push(`nic${i} (sriov)`); });
   return out;

@@ -34,7 +34,7 @@ function biosUuid(vmId: string, name: string): string {
 
 export function diskDescriptor(name: string, i: number, disk: VmSpec['disks'][number]): string {
   const sectors = disk.sizeGiB * 2 * 1024 * 1024;
-  const adapter = { ide: 'ide', sata: 'lsisas1068', scsi: 'lsilogic', virtio: 'virtio', xen: 'xen' }[disk.bus];
+  const adapter = { ide: 'ide', sata: 'lsisas1068', scsi: 'lsilogic', virtio: 'virtio', xen: 'xen', passthrough: 'pci-passthrough' }[disk.bus];
   return [
     '# Disk DescriptorFile', 'version=1', `CID=${createHash('md5').update(`${name}/${i}`).digest('hex').slice(0, 8)}`, 'parentCID=ffffffff',
     'createType="monolithicSparse"', '', '# Extent description', `RW ${sectors} SPARSE "${name}-disk${i}-flat.img"`, '',

@@ -95,8 +95,10 @@ export const HypervisorSpec = z.strictObject({
 });
 export type HypervisorSpec = z.infer<typeof HypervisorSpec>;
 
+/** A host PCI function a VM may be given (I4): a GPU, an SR-IOV NIC function, a physical disk (with its
+ *  controller) or an NVMe device; each entry is one function. */
 export const PciDeviceSpec = z.strictObject({
-  kind: z.enum(['gpu', 'nic', 'disk']),
+  kind: z.enum(['gpu', 'nic', 'disk', 'nvme']),
   model: z.string().min(1).max(120),
   vgpuProfiles: z.array(z.string().min(1).max(40)).max(64).optional(),
 });
@@ -140,10 +142,23 @@ export const GuestOs = z.strictObject({
 });
 export type GuestOs = z.infer<typeof GuestOs>;
 
+/** A VM disk: a virtual disk on a bus, or (bus `passthrough`, I4) a host's physical disk or NVMe device of the
+ *  host's `pciDevices`, given to this VM alone: `device` disk | nvme (default disk), `model` the host model
+ *  wanted (any free one when absent); it lives on no datastore. */
 export const DiskSpec = z.strictObject({
   sizeGiB: z.number().int().min(1).max(65536),
-  bus: z.enum(['ide', 'sata', 'scsi', 'virtio', 'xen']),
+  bus: z.enum(['ide', 'sata', 'scsi', 'virtio', 'xen', 'passthrough']),
   datastore: z.string().min(1).max(80).optional(),
+  device: z.enum(['disk', 'nvme']).optional(),
+  model: z.string().min(1).max(120).optional(),
+}).superRefine((d, ctx) => {
+  if (d.bus === 'passthrough') {
+    if (d.datastore !== undefined) ctx.addIssue({ code: 'custom', path: ['datastore'], message: 'a passthrough disk is a host device, on no datastore' });
+    return;
+  }
+  for (const field of ['device', 'model'] as const) {
+    if (d[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} is for bus passthrough only (a host's physical disk or NVMe device)` });
+  }
 });
 export type DiskSpec = z.infer<typeof DiskSpec>;
 export const NicSpec = z.strictObject({ model: z.enum(['e1000', 'virtio', 'sriov']) });

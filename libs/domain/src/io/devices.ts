@@ -1,6 +1,8 @@
 // A VM's virtual devices built from its spec on a host (I1-I6): mode, guest name, XenStore id and the
 // host PCI function behind passthrough / vGPU devices.
 //   disks: ide, sata, scsi -> emulated by QEMU; virtio, xen -> paravirtual ring (class vbd)
+//   passthrough -> a host's physical disk or NVMe device assigned whole (pci), like an SR-IOV VF: exclusive,
+//                  needs the host's IOMMU, pins the VM against live migration (decider canLiveMigrate)
 //   floppies -> emulated (vbd, fd0)
 //   NICs: e1000 -> emulated; virtio -> paravirtual (vif); sriov -> a VF assigned by passthrough (pci)
 //   GPUs: passthrough -> a whole GPU (pci); vgpu -> a slice of a GPU (vgpu)
@@ -12,7 +14,13 @@ import type { IoHostState } from './state.js';
 
 const IDE_POSITIONS = 4;
 
-export const diskMode = (bus: DiskSpec['bus']): IoDeviceMode => (bus === 'virtio' || bus === 'xen' ? 'virtio' : 'emulated');
+export const diskMode = (bus: DiskSpec['bus']): IoDeviceMode => (bus === 'passthrough' ? 'passthrough' : bus === 'virtio' || bus === 'xen' ? 'virtio' : 'emulated');
+
+/** A disk device's `model`: its bus, or for a passthrough disk the host device kind ('passthrough' a physical
+ *  disk, 'nvme' an NVMe device); diskBusOf reads it back. */
+const diskModel = (d: Pick<DiskSpec, 'bus' | 'device'>): string => (d.bus === 'passthrough' && d.device === 'nvme' ? 'nvme' : d.bus);
+export const diskBusOf = (model: string): Pick<DiskSpec, 'bus' | 'device'> =>
+  model === 'nvme' ? { bus: 'passthrough', device: 'nvme' } : model === 'passthrough' ? { bus: 'passthrough', device: 'disk' } : { bus: model as DiskSpec['bus'] };
 export const nicMode = (model: NicSpec['model']): IoDeviceMode => (model === 'virtio' ? 'virtio' : model === 'sriov' ? 'passthrough' : 'emulated');
 
 const device = (d: Omit<IoDevice, 'pciIndex' | 'hostModel' | 'vgpuProfile' | 'frontend' | 'backend'>): IoDevice => ({
@@ -34,12 +42,16 @@ export function specDevices(vmId: string, spec: VmSpec, host: IoHostState): IoDe
   checkBuses(vmId, spec, host);
   const family = spec.guestOs.family;
   const names = nameDisks(spec.disks, family, host.product);
-  const disks = spec.disks.map((d, i) =>
-    device({ deviceId: `disk-${i}`, kind: 'disk', model: d.bus, mode: diskMode(d.bus), guestName: names[i].guestName, deviceClass: 'vbd', devId: names[i].devId }));
-  const floppies = spec.floppies.map((_, i) =>
-    device({ deviceId: `floppy-${i}`, kind: 'floppy', model: 'floppy', mode: 'emulated', guestName: floppyName(i, family), deviceClass: 'vbd', devId: floppyDevId(i) }));
   let pciSeq = 0;
   let vgpuSeq = 0;
+  const disks = spec.disks.map((d, i) => {
+    const pci = d.bus === 'passthrough';
+    const dev = device({ deviceId: `disk-${i}`, kind: 'disk', model: diskModel(d), mode: diskMode(d.bus), guestName: names[i].guestName, deviceClass: pci ? 'pci' : 'vbd', devId: pci ? pciSeq++ : names[i].devId });
+    // the host model asked for, if any: bindPci takes a function of that model (host-pci.ts pciRequests)
+    return pci ? { ...dev, hostModel: d.model ?? null } : dev;
+  });
+  const floppies = spec.floppies.map((_, i) =>
+    device({ deviceId: `floppy-${i}`, kind: 'floppy', model: 'floppy', mode: 'emulated', guestName: floppyName(i, family), deviceClass: 'vbd', devId: floppyDevId(i) }));
   const nics = spec.nics.map((n, i) => {
     const mode = nicMode(n.model);
     const pci = mode === 'passthrough';
@@ -70,11 +82,12 @@ export function rehomed(vmId: string, devices: readonly IoDevice[], family: 'lin
   if (host.product !== 'xen' && disks.some((d) => d.model === 'xen')) {
     throw unprocessable('io.busUnsupported', `VM ${vmId}: a xen bus disk needs a xen host, host ${host.hostId} runs ${host.product}`, { vmId, hostId: host.hostId });
   }
-  const names = nameDisks(disks.map((d) => ({ bus: d.model as DiskSpec['bus'] })), family, host.product);
+  const names = nameDisks(disks.map((d) => diskBusOf(d.model)), family, host.product);
   const byId = new Map(disks.map((d, i) => [d.deviceId, names[i]]));
   return devices.map((d) => {
     const name = byId.get(d.deviceId);
-    const renamed = name ? { ...d, guestName: name.guestName, devId: name.devId } : d;
+    // a PCI-class disk keeps its PCI device number; only vbds take the vbd id
+    const renamed = name ? { ...d, guestName: name.guestName, devId: d.deviceClass === 'pci' ? d.devId : name.devId } : d;
     return d.pciIndex === null ? renamed : { ...renamed, pciIndex: null, hostModel: d.hostModel };
   });
 }

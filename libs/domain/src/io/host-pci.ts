@@ -1,6 +1,6 @@
 // Host PCI functions handed to VMs (I4, I6, F3): exclusive passthrough and vGPU slices.
 //
-// Passthrough (GPU passthrough, SR-IOV VF NIC): one host PCI function per VM device, never offered twice;
+// Passthrough (GPU passthrough, SR-IOV VF NIC, a physical disk or NVMe device): one host PCI function per VM device, never offered twice;
 // needs an IOMMU ('vt-d' / 'iommu' / 'amd-vi' in the host CPU features) for DMA remapping; at most
 // ASSIGNABLE_SLOTS functions assigned per host. Each pciDevices entry of the host is one assignable
 // function (a whole GPU, or one VF of an SR-IOV NIC).
@@ -15,9 +15,9 @@ import type { IoHostState, IoPciFunctionState, IoState } from './state.js';
 
 export interface PciRequest {
   deviceId: string;
-  kind: 'gpu' | 'nic';
+  kind: 'gpu' | 'nic' | 'disk' | 'nvme';
   mode: 'passthrough' | 'vgpu';
-  /** host model required (equivalent device for a restart elsewhere), null = any */
+  /** host model required (the model a passthrough disk asks for; an equivalent device for a restart elsewhere), null = any */
   model: string | null;
   /** vGPU profile, null = any free slice */
   profile: string | null;
@@ -97,12 +97,16 @@ export function planPci(host: IoHostState, requests: readonly PciRequest[]): Pci
   return { ok: true, allocations };
 }
 
+const requestKind = (d: IoDevice): PciRequest['kind'] =>
+  d.kind === 'gpu' ? 'gpu' : d.kind === 'disk' ? (d.model === 'nvme' ? 'nvme' : 'disk') : 'nic';
+
 /** Requests for the host-bound devices of a device list; `equivalent` pins the host model (a restart
- *  elsewhere needs the same GPU / NIC model); the vGPU profile is always kept. */
+ *  elsewhere needs the same GPU / NIC / disk model); a passthrough disk's asked-for model and the vGPU
+ *  profile are always kept. */
 export const pciRequests = (devices: readonly IoDevice[], equivalent: boolean): PciRequest[] =>
   devices.filter((d) => d.mode === 'passthrough' || d.mode === 'vgpu').map((d) => ({
-    deviceId: d.deviceId, kind: d.kind === 'gpu' ? 'gpu' : 'nic', mode: d.mode === 'vgpu' ? 'vgpu' : 'passthrough',
-    model: equivalent ? d.hostModel : null, profile: d.vgpuProfile,
+    deviceId: d.deviceId, kind: requestKind(d), mode: d.mode === 'vgpu' ? 'vgpu' : 'passthrough',
+    model: equivalent || d.kind === 'disk' ? d.hostModel : null, profile: d.vgpuProfile,
   }));
 
 /** Can a restart on hostId get devices equivalent to vmDevices (HA restart, cold migration)? */

@@ -5,6 +5,8 @@
 //   sata and scsi -> ONE shared sequence /dev/sda, sdb... (both are driven by the SCSI disk layer, sd)
 //   virtio -> /dev/vda...
 //   xen -> /dev/xvda...
+//   passthrough (I4): a host's physical disk (with its controller) is driven by the SCSI disk layer too, so it
+//   joins the sd sequence; an NVMe device is /dev/nvme0n1, nvme1n1... (controller n, namespace 1).
 // Choice for a virtio disk on a xen-product host: Dom0's blkback serves it as a Xen PV disk, so the guest
 // sees xen-blkfront and names it /dev/xvdX, in the same sequence as 'xen' bus disks.
 // Windows numbers disks in configuration order, whatever the bus: 'Disk 0', 'Disk 1'...
@@ -26,9 +28,12 @@ export function driveLetters(index: number): string {
   return s;
 }
 
+export type DiskPrefix = 'hd' | 'sd' | 'vd' | 'xvd' | 'nvme';
+
 /** The Linux disk driver prefix a bus ends up under on a host product. */
-export function linuxDiskPrefix(bus: DiskSpec['bus'], product: HypervisorProduct): 'hd' | 'sd' | 'vd' | 'xvd' {
+export function linuxDiskPrefix(bus: DiskSpec['bus'], product: HypervisorProduct, device: DiskSpec['device'] = 'disk'): DiskPrefix {
   if (bus === 'ide') return 'hd';
+  if (bus === 'passthrough') return device === 'nvme' ? 'nvme' : 'sd';
   if (bus === 'sata' || bus === 'scsi') return 'sd';
   if (bus === 'virtio') return product === 'xen' ? 'xvd' : 'vd';
   return 'xvd';
@@ -37,13 +42,14 @@ export function linuxDiskPrefix(bus: DiskSpec['bus'], product: HypervisorProduct
 export interface NamedDisk { guestName: string; devId: number }
 
 /** Names and XenStore vbd ids of a VM's disks, in configuration order. */
-export function nameDisks(disks: readonly Pick<DiskSpec, 'bus'>[], family: GuestFamily, product: HypervisorProduct): NamedDisk[] {
+export function nameDisks(disks: readonly Pick<DiskSpec, 'bus' | 'device'>[], family: GuestFamily, product: HypervisorProduct): NamedDisk[] {
   const next: Record<string, number> = {};
   return disks.map((disk, i) => {
-    const prefix = linuxDiskPrefix(disk.bus, product);
+    const prefix = linuxDiskPrefix(disk.bus, product, disk.device);
     const n = next[prefix] ?? 0;
     next[prefix] = n + 1;
-    const guestName = family === 'windows' ? `Disk ${i}` : `/dev/${prefix}${driveLetters(n)}`;
+    const linux = prefix === 'nvme' ? `/dev/nvme${n}n1` : `/dev/${prefix}${driveLetters(n)}`;
+    const guestName = family === 'windows' ? `Disk ${i}` : linux;
     return { guestName, devId: vbdDevId(prefix, n) };
   });
 }
@@ -51,10 +57,11 @@ export function nameDisks(disks: readonly Pick<DiskSpec, 'bus'>[], family: Guest
 /** Xen vbd-interface encoding (xen docs/misc/vbd-interface.txt): xvd major 202, sd major 8 (disk << 4),
  *  hd majors 3 / 22 with the slave at minor 64; disks >= 16 use the extended form (1 << 28) | disk << 8.
  *  virtio-blk has a dynamic major on Linux; 252 is what it usually gets. */
-export function vbdDevId(prefix: 'hd' | 'sd' | 'vd' | 'xvd', n: number): number {
+export function vbdDevId(prefix: DiskPrefix, n: number): number {
   if (prefix === 'hd') return ((n < 2 ? 3 : 22) << 8) | ((n % 2) * 64);
   if (n >= 16) return (1 << 28) | (n << 8);
-  const major = prefix === 'sd' ? 8 : prefix === 'vd' ? 252 : 202;
+  // an NVMe device is no vbd (a PCI function: devices.ts numbers it among the VM's PCI devices); 259 is blkext
+  const major = prefix === 'sd' ? 8 : prefix === 'vd' ? 252 : prefix === 'nvme' ? 259 : 202;
   return (major << 8) | (n << 4);
 }
 

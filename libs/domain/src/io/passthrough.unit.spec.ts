@@ -1,3 +1,4 @@
+import { DiskSpec } from '@virtsim/contracts';
 import { vmOf } from './state.js';
 import { canLiveMigrate } from './decider.js';
 import { attach, hostAdded, hostSpec, io, vmSpec } from './fixtures.spec.js';
@@ -110,5 +111,51 @@ describe('host-bound devices and relocation', () => {
     const { log: events } = io.given([hostAdded('h1', hostSpec())]).when(attach('vm-1', 'h1', vmSpec({ disks: [{ sizeGiB: 1, bus: 'virtio' }] }), hostSpec())).result();
     const { state } = io.given(events).when({ type: 'MoveDevices', vmId: 'vm-1', toHostId: 'hx', toHost: xen, reason: 'cold-migration' }).result();
     expect(vmOf(state, 'vm-1')!.devices[0]).toMatchObject({ guestName: '/dev/xvda', devId: 51712, frontend: 'Initialising', backend: 'InitWait' });
+  });
+});
+
+describe('a physical disk or NVMe device passed through (I4)', () => {
+  const diskHost = (features?: string[]) => hostSpec({
+    ...(features ? { features } : {}),
+    pciDevices: [{ kind: 'nvme', model: 'Samsung PM9A3' }, { kind: 'disk', model: 'Seagate Exos X18' }, { kind: 'nvme', model: 'Intel P5510' }],
+  });
+  const nvmeVm = (model?: string) => vmSpec({ disks: [{ sizeGiB: 40, bus: 'virtio' }, { sizeGiB: 3840, bus: 'passthrough', device: 'nvme', ...(model ? { model } : {}) }] });
+  const hddVm = vmSpec({ disks: [{ sizeGiB: 40, bus: 'scsi' }, { sizeGiB: 18000, bus: 'passthrough' }] });
+
+  it('an NVMe device is /dev/nvme0n1 on its own PCI function; a physical disk joins the sd sequence after sda', () => {
+    const h = diskHost();
+    const { state } = io.given([hostAdded('h1', h)]).when(attach('vm-1', 'h1', nvmeVm(), h), attach('vm-2', 'h1', hddVm, h)).result();
+    expect(vmOf(state, 'vm-1')!.devices[1]).toMatchObject({ kind: 'disk', mode: 'passthrough', deviceClass: 'pci', guestName: '/dev/nvme0n1', pciIndex: 0, hostModel: 'Samsung PM9A3' });
+    expect(vmOf(state, 'vm-2')!.devices.map((d) => d.guestName)).toEqual(['/dev/sda', '/dev/sdb']);
+    expect(vmOf(state, 'vm-2')!.devices[1]).toMatchObject({ pciIndex: 1, hostModel: 'Seagate Exos X18' });
+    expect(state.hosts.h1.pci.map((p) => p.passthroughVmId)).toEqual(['vm-1', 'vm-2', null]);
+  });
+
+  it('exclusive: the model asked for is taken or refused naming it; another VM gets the other NVMe device', () => {
+    const h = diskHost();
+    const { state } = io.given([hostAdded('h1', h)]).when(attach('vm-1', 'h1', nvmeVm('Intel P5510'), h), attach('vm-2', 'h1', nvmeVm(), h)).result();
+    expect([vmOf(state, 'vm-1')!.devices[1].pciIndex, vmOf(state, 'vm-2')!.devices[1].pciIndex]).toEqual([2, 0]);
+    expect(() => io.given([hostAdded('h1', h)]).when(attach('vm-1', 'h1', nvmeVm('Intel P5510'), h), attach('vm-2', 'h1', nvmeVm('Intel P5510'), h)).result())
+      .toThrow(expect.objectContaining({ message: expect.stringMatching(/no free passthrough nvme Intel P5510 on host h1/), details: expect.objectContaining({ rule: 'io.passthroughUnavailable' }) }));
+  });
+
+  it('vt-d is required: a host without an IOMMU refuses io.iommuRequired', () => {
+    const h = diskHost(['vmx']);
+    expect(() => io.given([]).when(attach('vm-1', 'h1', nvmeVm(), h)).result()).toThrow(rule('io.iommuRequired'));
+  });
+
+  it('blocks live migration naming the device; MoveDevices live is refused io.passthroughPinned', () => {
+    const h = diskHost();
+    const given = io.given([hostAdded('h1', h), hostAdded('h2', h)]).when(attach('vm-1', 'h1', nvmeVm(), h));
+    const { state } = given.result();
+    expect(canLiveMigrate(state, 'vm-1')).toEqual({ ok: false, blockingDevices: [{ deviceId: 'disk-1', guestName: '/dev/nvme0n1', mode: 'passthrough', hostModel: 'Samsung PM9A3', pciIndex: 0 }] });
+    expect(() => io.givenState(state).when({ type: 'MoveDevices', vmId: 'vm-1', toHostId: 'h2', toHost: h, reason: 'live-migration' }).result())
+      .toThrow(expect.objectContaining({ message: expect.stringContaining('/dev/nvme0n1 (passthrough Samsung PM9A3)'), details: expect.objectContaining({ rule: 'io.passthroughPinned' }) }));
+  });
+
+  it('the spec: device and model only with bus passthrough; a passthrough disk has no datastore', () => {
+    expect(DiskSpec.safeParse({ sizeGiB: 10, bus: 'virtio', device: 'nvme' }).success).toBe(false);
+    expect(DiskSpec.safeParse({ sizeGiB: 10, bus: 'passthrough', datastore: 'ds1' }).success).toBe(false);
+    expect(DiskSpec.safeParse({ sizeGiB: 10, bus: 'passthrough', device: 'nvme', model: 'Samsung PM9A3' }).success).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { hostCpuCapacity } from '../cpu/capacity.js';
 import { checkCpuModeSupported } from '../cpu/executor.js';
 import { hugePagesDemandMiB } from './accounting.js';
 import { assignGpus } from './devices.js';
+import { passthroughDisksFit } from './passthrough-disks.js';
 import { memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
 import { numaPlacementFor } from './numa.js';
 import { breaksMustRule } from './rules.js';
@@ -95,6 +96,7 @@ export function checkHost(ctx: FilterContext, host: PlacementHost): HostCheck {
   if (!imcFits(host, policy.imcFeatures)) return fail('imc');
   const gpus = assignGpus(host.spec, host.alloc.gpus, spec.gpus ?? []);
   if (!gpus) return fail('devices');
+  if (!passthroughDisksFit(ctx.state, host, spec, ctx.vmId)) return fail('devices');
   if (!datastoresReachable(host, spec)) return fail('datastores');
   return { ok: true, numa, gpus };
 }

@@ -1,0 +1,33 @@
+import { VirtsimError } from '@virtsim/contracts';
+import { clusterCreated, given, hostAdded, runningVm, vmSpec } from './fixtures.spec.js';
+import { placeVm } from './place.js';
+
+const VTD = ['vmx', 'ept', 'sse4_2', 'avx2', 'vt-d'];
+const cpu = (features: string[]) => ({ sockets: 2, coresPerSocket: 8, threadsPerCore: 2, mhz: 2600, vendor: 'intel' as const, model: 'Xeon', arch: 'x86' as const, features });
+const nvmeHost = (id: string, features = VTD, models = ['Samsung PM9A3']) =>
+  hostAdded(id, { cpu: cpu(features), pciDevices: models.map((model) => ({ kind: 'nvme' as const, model })) });
+const nvmeVm = (model?: string) => ({ disks: [{ sizeGiB: 3840, bus: 'passthrough' as const, device: 'nvme' as const, ...(model ? { model } : {}) }] });
+
+function refusal(fn: () => unknown): VirtsimError {
+  try { fn(); } catch (e) { if (e instanceof VirtsimError) return e; throw e; }
+  throw new Error('expected placement to be refused');
+}
+
+describe('passthrough disks at placement (I4)', () => {
+  it('only a host with vt-d and a free NVMe device: h1 has no IOMMU, h2 has one device, held by a VM already', () => {
+    const state = given(clusterCreated(), nvmeHost('h1', ['vmx', 'ept']), nvmeHost('h2'), nvmeHost('h3'), runningVm('db-1', 'h2', nvmeVm()));
+    expect(placeVm(state, { vmId: 'db-2', spec: vmSpec('db-2', nvmeVm()) }).hostId).toBe('h3');
+  });
+
+  it('no host left: refused naming the devices filter; a VM without a passthrough disk still fits', () => {
+    const state = given(clusterCreated(), nvmeHost('h1', ['vmx', 'ept']), nvmeHost('h2'), runningVm('db-1', 'h2', nvmeVm()));
+    const err = refusal(() => placeVm(state, { vmId: 'db-2', spec: vmSpec('db-2', nvmeVm()) }));
+    expect(err.details.filters).toEqual([{ filter: 'devices', rejected: 2 }]);
+    expect(placeVm(state, { vmId: 'web', spec: vmSpec('web') }).hostId).toBe('h1');
+  });
+
+  it('a model asked for: only the host that has it', () => {
+    const state = given(clusterCreated(), nvmeHost('h1'), nvmeHost('h2', VTD, ['Samsung PM9A3', 'Intel P5510']));
+    expect(placeVm(state, { vmId: 'db', spec: vmSpec('db', nvmeVm('Intel P5510')) }).hostId).toBe('h2');
+  });
+});
