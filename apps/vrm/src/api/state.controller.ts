@@ -6,6 +6,7 @@ import { SERVICES } from '@virtsim/messaging';
 import { ServiceContext, zodPipe, type ServiceStateAnswer, type VerifyAnswer } from '@virtsim/service-kit';
 import { z } from 'zod';
 import { QueryDoc } from '../http/openapi.js';
+import { InvariantWatcher } from '../invariants/watcher.js';
 import { LogPosition } from './resources.js';
 
 export const AtQuery = z.strictObject({ at: LogPosition.optional() });
@@ -13,7 +14,7 @@ export const AtQuery = z.strictObject({ at: LogPosition.optional() });
 @ApiTags('replay')
 @Controller()
 export class StateController {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: ServiceContext, private readonly watcher: InvariantWatcher) {}
 
   @Get('state')
   @QueryDoc(AtQuery)
@@ -32,6 +33,8 @@ export class StateController {
   @Get('verify')
   async verify() {
     const services = await this.ask<VerifyAnswer>('verify', {});
+    // the outcome is the invariant state-equals-replay: a service that differs is a breach in the log and the audit
+    await this.watcher.recordVerification(services);
     return { ok: services.every((s) => s.equal), services };
   }
 

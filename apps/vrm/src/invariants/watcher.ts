@@ -5,7 +5,7 @@
 // Only the leader writes; a standby folds, so it knows the open breaches when elected (then checks everything).
 // Deterministic: the world holds positions and simulated time only.
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { InvariantEvent, RecordedEvent } from '@virtsim/contracts';
+import type { InvariantEvent, RecordedEvent, VerifyAnswer } from '@virtsim/contracts';
 import { invariants } from '@virtsim/domain';
 import { Projection, registry, rootLogger, type ProjectionDef } from '@virtsim/service-kit';
 import { Counter, Gauge } from 'prom-client';
@@ -62,6 +62,15 @@ export class InvariantWatcher implements OnApplicationBootstrap, OnApplicationSh
   async settle(): Promise<void> {
     await this.projection.catchUp(null);
     while (this.looping) await this.looping;
+  }
+
+  /** records a verification's outcome as state-equals-replay breaches or their ends (the leader only) */
+  async recordVerification(services: readonly VerifyAnswer[]): Promise<void> {
+    await this.settle();
+    if (!this.vrm.leader.isLeader) return;
+    const events = invariants.decideReplayVerification(this.state.status, services);
+    if (events.length) await this.append(events, this.state.world.simTime);
+    this.gauge();
   }
 
   private evolve(s: WatchState, e: RecordedEvent): WatchState {

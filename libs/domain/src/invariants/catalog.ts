@@ -12,7 +12,9 @@ export type Invariant =
   | (Base & { scope: 'vm'; check: (w: World, vmId: string, vm: VmFacts) => Evidence | null })
   | (Base & { scope: 'host'; check: (w: World, hostId: string, host: HostFacts) => Evidence[] })
   /** `sweep`: checked only at ticks (a sweep of a large map); otherwise after every batch */
-  | (Base & { scope: 'world'; sweep?: boolean; check: (w: World) => Evidence[] });
+  | (Base & { scope: 'world'; sweep?: boolean; check: (w: World) => Evidence[] })
+  /** judged by a rebuild of every service from the log (GET /verify: decideReplayVerification), not by the world */
+  | (Base & { scope: 'replay' });
 
 const RUNNING = new Set(['running']);
 const positionsOf = (...chains: number[][]) => [...new Set(chains.flat())].sort((a, b) => a - b);
@@ -171,6 +173,10 @@ export const INVARIANTS: readonly Invariant[] = [
     check: (w) => Object.entries(w.tasks)
       .filter(([, t]) => w.simTime - t.createdAt > TASK_DEADLINE_SECONDS)
       .map(([taskId, t]) => ({ subject: taskId, detail: `task ${taskId} (${t.kind}${t.target ? ` ${t.target}` : ''}) open since ${t.createdAt} s, now ${w.simTime} s`, positions: [t.position] })),
+  },
+  {
+    id: 'state-equals-replay', scope: 'replay', protects: ['B1', 'B3'],
+    text: "Every service's live state equals its state rebuilt from the log at the same position (checked by each verification).",
   },
   {
     id: 'log-positions-increase', scope: 'world', protects: ['B1', 'B3'],

@@ -6,4 +6,4 @@
 //  - evolveStatus / invariantReport: what the log says about them (GET /api/v1/invariants)
 export { emptyWorld, evolveWorld, type World, type HostFacts, type VmFacts } from './world.js';
 export { INVARIANTS, TASK_DEADLINE_SECONDS, invariantById, runs, type Invariant, type Evidence } from './catalog.js';
-export { breachKey, decideInvariants, emptyStatus, evolveStatus, invariantReport, type InvariantStatus, type OpenBreach } from './watch.js';
+export { breachKey, decideInvariants, decideReplayVerification, emptyStatus, evolveStatus, invariantReport, type InvariantStatus, type OpenBreach } from './watch.js';

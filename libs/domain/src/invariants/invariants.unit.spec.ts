@@ -210,3 +210,20 @@ it('vgpu-slices-within-gpu: an 8 GiB GPU offering grid-8q..grid-1q holds 4 grid-
   const mixed = breaches([cluster[0]!, gpuHost, ...vms, slice('vm1', 'grid-2q'), slice('vm2', 'grid-4q')]);
   expect(mixed.map((e) => e.data.invariant)).toEqual(['vgpu-slices-within-gpu']);
 });
+
+it('state-equals-replay: a verification that finds a service differing from its rebuild is a breach, until one finds it equal', async () => {
+  const { decideReplayVerification } = await import('./index.js');
+  const status = emptyStatus();
+  const answer = (equal: boolean) => [
+    { service: 'scheduler', position: 40, liveHash: 'aaaaaaaaaaaaaaaa', rebuiltHash: equal ? 'aaaaaaaaaaaaaaaa' : 'bbbbbbbbbbbbbbbb', equal },
+    { service: 'vrm', position: 40, liveHash: 'cc', rebuiltHash: 'cc', equal: true },
+  ];
+  const found = decideReplayVerification(status, answer(false));
+  expect(found.map((e) => [e.type, e.data.invariant, e.data.subject])).toEqual([['InvariantViolated', 'state-equals-replay', 'scheduler']]);
+  expect(found[0]!.type === 'InvariantViolated' && found[0]!.data.evidence.detail).toBe('scheduler at position 40: live state aaaaaaaaaaaa, rebuilt from the log bbbbbbbbbbbb');
+  found.forEach((e, i) => evolveStatus(status, { position: 50 + i, type: e.type, data: e.data }));
+  expect(decideReplayVerification(status, answer(false))).toEqual([]);
+  // the world's checks never end a verification's breach
+  expect(decideInvariants(status, fold(cluster), { full: true })).toEqual([]);
+  expect(decideReplayVerification(status, answer(true)).map((e) => e.type)).toEqual(['InvariantRestored']);
+});

@@ -47,7 +47,7 @@ function check(w: World, full: boolean): { found: Map<string, Found>; looked: (i
       for (const id of vmIds) { const vm = w.vms[id]; const ev = vm ? inv.check(w, id, vm) : null; if (ev) add(inv, ev); }
     } else if (inv.scope === 'host') {
       for (const id of hostIds) { const h = w.hosts[id]; if (h) for (const ev of inv.check(w, id, h)) add(inv, ev); }
-    } else if (full || !inv.sweep) {
+    } else if (inv.scope === 'world' && (full || !inv.sweep)) {
       for (const ev of inv.check(w)) add(inv, ev);
     }
   }
@@ -59,7 +59,7 @@ function check(w: World, full: boolean): { found: Map<string, Found>; looked: (i
       const host = subject.includes('@') ? subject.slice(subject.indexOf('@') + 1) : subject.split('/')[0]!;
       return dirtyHosts.has(host) || !w.hosts[host];
     }
-    return full || !inv.sweep;
+    return inv.scope === 'world' && (full || !inv.sweep);
   };
   return { found, looked };
 }
@@ -100,6 +100,25 @@ export function decideInvariants(status: InvariantStatus, w: World, options: { f
   }
   const rank = (id: string) => INVARIANTS.findIndex((i) => i.id === id);
   return events.sort((a, b) => rank(a.data.invariant) - rank(b.data.invariant) || (a.data.subject < b.data.subject ? -1 : a.data.subject > b.data.subject ? 1 : 0) || (a.type < b.type ? -1 : 1));
+}
+
+/** A verification's outcome (every service rebuilt from the log and compared with its live state): a breach of
+ *  state-equals-replay per service that differs, its end for a service that is equal again. */
+export function decideReplayVerification(status: InvariantStatus, services: readonly { service: string; position: number; liveHash: string; rebuiltHash: string; equal: boolean }[]): InvariantEvent[] {
+  const inv = INVARIANTS.find((i) => i.id === 'state-equals-replay')!;
+  const events: InvariantEvent[] = [];
+  for (const s of [...services].sort((a, b) => (a.service < b.service ? -1 : 1))) {
+    const key = breachKey(inv.id, s.service);
+    if (!s.equal && !status.open[key]) {
+      events.push({ type: 'InvariantViolated', data: {
+        invariant: inv.id, subject: s.service, text: inv.text, protects: inv.protects, position: s.position,
+        evidence: { detail: `${s.service} at position ${s.position}: live state ${s.liveHash.slice(0, 12)}, rebuilt from the log ${s.rebuiltHash.slice(0, 12)}`, positions: [s.position] },
+      } });
+    } else if (s.equal && status.open[key]) {
+      events.push({ type: 'InvariantRestored', data: { invariant: inv.id, subject: s.service, since: status.open[key]!.since, position: s.position } });
+    }
+  }
+  return events;
 }
 
 /** One line per invariant for GET /invariants: status, since when, last evidence. */
