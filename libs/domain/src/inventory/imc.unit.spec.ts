@@ -30,3 +30,18 @@ describe('IMC levels', () => {
     expect(() => imcFeatures('pentium4')).toThrow(expect.objectContaining({ code: 'invalid' }));
   });
 });
+
+describe('one IMC table (F11): inventory, placement and migration read the same one', () => {
+  it('inventory\'s IMC_LEVELS is migration\'s table, object for object', async () => {
+    const migration = await import('../migration/imc.js');
+    expect(IMC_LEVELS).toBe(migration.IMC_LEVELS);
+  });
+
+  it('haswell needs pni (cpuinfo\'s name for SSE3) and smep/erms/apic/msr; a host that writes sse3 has it', () => {
+    expect(imcFeatures({ level: 'haswell' })).toEqual(expect.arrayContaining(['pni', 'smep', 'erms', 'apic', 'msr']));
+    expect(imcFeatures({ level: 'haswell' })).not.toContain('sse3');
+    const host = imcFeatures('haswell').map((f) => (f === 'pni' ? 'SSE3' : f));
+    expect(missingFeatures(imcFeatures('haswell'), host)).toEqual([]);
+    expect(missingFeatures(imcFeatures('haswell'), host.filter((f) => f !== 'erms'))).toEqual(['erms']);
+  });
+});

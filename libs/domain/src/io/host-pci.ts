@@ -82,8 +82,11 @@ function takeVgpu(host: IoHostState, s: Scratch, r: PciRequest): PciAllocation |
   return { deviceId: r.deviceId, pciIndex: fn.pciIndex, hostModel: fn.model, profile: v.profile };
 }
 
-const smallestProfile = (fn: IoPciFunctionState): string =>
-  [...fn.vgpuProfiles].sort((a, b) => vgpuSlicesPerGpu(b, fn.vgpuProfiles) - vgpuSlicesPerGpu(a, fn.vgpuProfiles) || (a < b ? -1 : a > b ? 1 : 0))[0];
+const smallestProfile = (fn: IoPciFunctionState): string => defaultVgpuProfile(fn.vgpuProfiles)!;
+
+/** I6: a vGPU request without a profile gets the GPU's smallest profile (most slices; ties by name). */
+export const defaultVgpuProfile = (profiles: readonly string[]): string | undefined =>
+  [...profiles].sort((a, b) => vgpuSlicesPerGpu(b, profiles) - vgpuSlicesPerGpu(a, profiles) || (a < b ? -1 : a > b ? 1 : 0))[0];
 
 /** Plan the host functions for a VM's requests, all or nothing, without changing the host. */
 export function planPci(host: IoHostState, requests: readonly PciRequest[]): PciPlan {

@@ -16,7 +16,7 @@ import { vmOf, type IoState } from './state.js';
 export * from './costs.js';
 export { driveLetters, linuxDiskPrefix, nameDisks, nicName, floppyName, gpuName, vbdDevId } from './naming.js';
 export { pvDriverSource, missingPvDriver } from './guest-drivers.js';
-export { equivalentDeviceFree, freeVgpuProfiles, planPci, profileFramebufferGiB, vgpuSlicesPerGpu, type FreeVgpuProfile, type PciRequest, type PciAllocation } from './host-pci.js';
+export { defaultVgpuProfile, equivalentDeviceFree, freeVgpuProfiles, planPci, profileFramebufferGiB, vgpuSlicesPerGpu, type FreeVgpuProfile, type PciRequest, type PciAllocation } from './host-pci.js';
 export { specDevices, bindPci, diskMode, nicMode } from './devices.js';
 export { XENBUS_STATE_VALUE, frontendPath, backendPath, registryOf, connectWalk, closeWalk, type XenstoreEntry, type XenbusWalk } from './xenbus.js';
 export { devicePathCost, deviceLoad, contentionFactor, nativeLatencyUs, nativeCapacityIops, virtioBatchSize, type DevicePathCost, type DeviceLoadFigures, type IoRequestLoad } from './cost-model.js';

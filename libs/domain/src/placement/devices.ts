@@ -1,28 +1,27 @@
 // GPUs (I4 / I6 / F3): passthrough takes a whole GPU; vGPU takes one slice of a GPU serving its profile.
 //
-// Slice rule (a simplification, documented for users): the last number in a vGPU profile name is how many
-// vGPUs of that profile one physical GPU holds: 'grid-4q' -> 4 slices, 'm60-8a' -> 8, no number -> 1.
-// Like NVIDIA time-sliced vGPU, one physical GPU serves a single profile at a time.
-// A vGPU request without a profile takes the GPU's first listed profile.
+// Slice rule: io-backend's, the one copy (../io/host-pci.ts, I6). As NVIDIA GRID names its profiles, the
+// number is the framebuffer in GiB per vGPU (grid-4q: 4 GiB), so slices per GPU = the GPU's framebuffer
+// (its largest profile, the whole-GPU one) / the profile's: grid-1q..grid-8q on an 8 GiB GPU -> 8, 4, 2, 1.
+// (Placement used to read grid-4q as 4 slices and io-backend as 2, so placement accepted VMs that
+// io-backend then refused.) One physical GPU serves a single profile at a time. A request without a
+// profile takes the GPU's smallest profile, or joins any GPU already serving vGPUs, as io-backend does.
 import type { GpuSpec, HostSpec } from '@virtsim/contracts';
+import { defaultVgpuProfile, vgpuSlicesPerGpu } from '../io/host-pci.js';
 import type { GpuAssignment, GpuSlot } from './model.js';
 
-export function vgpuSlicesPerGpu(profile: string): number {
-  const numbers = profile.match(/\d+/g);
-  const n = numbers ? Number(numbers[numbers.length - 1]) : 1;
-  return n >= 1 ? n : 1;
-}
+export { vgpuSlicesPerGpu };
 
 const isFree = (slot: GpuSlot) => slot.owner === null && slot.vms.length === 0;
 
 function pickVgpu(spec: HostSpec, slots: GpuSlot[], profile: string | undefined): GpuAssignment | null {
-  const profileOf = (slot: GpuSlot) => profile ?? spec.pciDevices?.[slot.pciIndex]?.vgpuProfiles?.[0];
-  const offers = (slot: GpuSlot, p: string | undefined): p is string =>
-    p !== undefined && (spec.pciDevices?.[slot.pciIndex]?.vgpuProfiles ?? []).includes(p);
+  const profilesOf = (slot: GpuSlot) => spec.pciDevices?.[slot.pciIndex]?.vgpuProfiles ?? [];
+  const profileOf = (slot: GpuSlot) => profile ?? slot.profile ?? defaultVgpuProfile(profilesOf(slot));
+  const offers = (slot: GpuSlot, p: string | undefined): p is string => p !== undefined && profilesOf(slot).includes(p);
   // Fill GPUs already serving the profile before opening a fresh one: keeps whole GPUs free for passthrough.
   for (const slot of slots) {
     const p = profileOf(slot);
-    if (offers(slot, p) && slot.owner === null && slot.profile === p && slot.vms.length < vgpuSlicesPerGpu(p)) {
+    if (offers(slot, p) && slot.owner === null && slot.profile === p && slot.vms.length < vgpuSlicesPerGpu(p, profilesOf(slot))) {
       return { pciIndex: slot.pciIndex, mode: 'vgpu', profile: p };
     }
   }

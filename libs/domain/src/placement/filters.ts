@@ -6,6 +6,7 @@ import type { NumaPlacement, PlacementFilterName, VmSpec } from '@virtsim/contra
 import { hostCpuCapacity } from '../cpu/capacity.js';
 import { checkCpuModeSupported } from '../cpu/executor.js';
 import { hugePagesDemandMiB } from './accounting.js';
+import { missingFeatures } from '../inventory/imc.js';
 import { assignGpus } from './devices.js';
 import { passthroughDisksFit } from './passthrough-disks.js';
 import { memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
@@ -72,8 +73,9 @@ function hugePagesFit(host: PlacementHost, spec: VmSpec): boolean {
 }
 
 /** F11: the host's CPU must offer every feature of the cluster's IMC baseline. */
+/** F11: the same comparison inventory and migration make (one IMC table, aliases such as sse3 = pni). */
 const imcFits = (host: PlacementHost, features: readonly string[]): boolean =>
-  features.every((f) => host.spec.cpu.features?.includes(f));
+  missingFeatures(features, host.spec.cpu.features ?? []).length === 0;
 
 function datastoresReachable(host: PlacementHost, spec: VmSpec): boolean {
   const names = (host.spec.datastores ?? []).map((d) => d.name);

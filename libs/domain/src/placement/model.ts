@@ -145,7 +145,6 @@ export const byNameThenId = (a: { name: string; id: string }, b: { name: string;
  *  an unknown level (refused by inventory when the cluster was created) requires nothing. */
 export function imcBaselineFeatures(baseline: ClusterSpec['imcBaseline']): string[] {
   if (!baseline) return [];
-  if ('features' in baseline) return baseline.features;
   try {
     return imcFeatures(baseline);
   } catch {

@@ -1,7 +1,9 @@
+import { IMC_LEVELS } from '../migration/imc.js';
 import { VirtsimError } from '@virtsim/contracts';
 import { evolvePlacement } from './evolve.js';
 import { clusterCreated, given, hostAdded, placements, ruleCreated, runningVm, vmPlaced, vmRequested, vmSpec } from './fixtures.spec.js';
 import { placeVm } from './place.js';
+import { vgpuSlicesPerGpu } from './devices.js';
 
 /** The refusal of placeVm, or a failure when it placed the VM. */
 function refusal(fn: () => unknown): VirtsimError {
@@ -88,14 +90,16 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     ] });
   });
 
-  it('an IMC baseline given as a named level is checked with inventory\'s feature table (haswell needs avx2, fma, ...)', () => {
+  it('an IMC baseline given as a named level is checked with the one IMC table (haswell needs avx2, fma, smep, erms, ...; sse3 is pni)', () => {
     const cpu = (features: string[]) => ({ cpu: { sockets: 2, coresPerSocket: 8, threadsPerCore: 2, mhz: 2600, vendor: 'intel' as const, model: 'x', arch: 'x86' as const, features } });
-    const nehalem = ['fpu', 'tsc', 'cx8', 'cmov', 'mmx', 'fxsr', 'sse', 'sse2', 'syscall', 'nx', 'lm', 'sse3', 'ssse3', 'cx16', 'lahf_lm', 'sse4_1', 'sse4_2', 'popcnt'];
-    const haswell = [...nehalem, 'aes', 'pclmulqdq', 'avx', 'xsave', 'tsc_deadline_timer', 'f16c', 'rdrand', 'fsgsbase', 'avx2', 'bmi1', 'bmi2', 'fma', 'movbe', 'invpcid'];
-    const state = given(clusterCreated({ imcBaseline: { level: 'haswell' } }), hostAdded('a-old', cpu(nehalem)), hostAdded('b-new', cpu(haswell)));
+    // Spelled as Intel's manual spells it (sse3), not as /proc/cpuinfo (pni): the same host.
+    const haswell = IMC_LEVELS.haswell!.features.map((f) => (f === 'pni' ? 'sse3' : f));
+    const noSmep = haswell.filter((f) => f !== 'smep');
+    const nehalem = IMC_LEVELS.nehalem!.features;
+    const state = given(clusterCreated({ imcBaseline: { level: 'haswell' } }), hostAdded('a-old', cpu(nehalem)), hostAdded('b-new', cpu(haswell)), hostAdded('c-nosmep', cpu(noSmep)));
     expect(placeVm(state, { vmId: 'v', spec: vmSpec('v') }).hostId).toBe('b-new');
     expect(refusal(() => placeVm(state, { vmId: 'v', spec: vmSpec('v'), excludeHosts: ['b-new'] })).details.filters)
-      .toEqual([{ filter: 'excluded', rejected: 1 }, { filter: 'imc', rejected: 1 }]);
+      .toEqual([{ filter: 'excluded', rejected: 1 }, { filter: 'imc', rejected: 2 }]);
   });
 
   it('unknown cluster -> not-found', () => {
@@ -171,18 +175,30 @@ describe('placeVm rule groups (F12)', () => {
 describe('placeVm devices (I4, I6, F3)', () => {
   const gpuHost = () => hostAdded('g1', { pciDevices: [{ kind: 'gpu', model: 'T4', vgpuProfiles: ['grid-4q'] }, { kind: 'nic', model: 'x710' }] });
 
-  it('grid-4q = 4 slices per GPU: four vGPU VMs fit one T4, the fifth is rejected by devices', () => {
-    const state = given(clusterCreated(), gpuHost());
-    for (let i = 1; i <= 4; i++) {
-      const spec = vmSpec(`v${i}`, { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] });
-      const d = placeVm(state, { vmId: `v${i}`, spec });
+  it('grid-4q on an 8 GiB GPU (grid-1q..grid-8q) = 8 / 4 = 2 slices, as io-backend counts: the third VM is rejected by devices', () => {
+    const state = given(clusterCreated(), hostAdded('g1', { pciDevices: [{ kind: 'gpu', model: 'M60', vgpuProfiles: ['grid-1q', 'grid-2q', 'grid-4q', 'grid-8q'] }] }));
+    for (let i = 1; i <= 2; i++) {
+      const d = placeVm(state, { vmId: `v${i}`, spec: vmSpec(`v${i}`, { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }) });
       expect(d.hostId).toBe('g1');
       evolvePlacement(state, vmRequested(`v${i}`, { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }));
       evolvePlacement(state, vmPlaced(`v${i}`, 'g1'));
     }
-    expect(state.hosts.g1!.alloc.gpus).toEqual([{ pciIndex: 0, owner: null, profile: 'grid-4q', vms: ['v1', 'v2', 'v3', 'v4'] }]);
-    expect(refusal(() => placeVm(state, { vmId: 'v5', spec: vmSpec('v5', { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }) })).details.filters)
+    expect(state.hosts.g1!.alloc.gpus).toEqual([{ pciIndex: 0, owner: null, profile: 'grid-4q', vms: ['v1', 'v2'] }]);
+    expect(refusal(() => placeVm(state, { vmId: 'v3', spec: vmSpec('v3', { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }) })).details.filters)
       .toEqual([{ filter: 'devices', rejected: 1 }]);
+  });
+
+  it('one slice rule: placement reads io-backend\'s vgpuSlicesPerGpu (grid-1q..8q -> 8, 4, 2, 1; a lone profile is the whole GPU)', async () => {
+    const io = await import('../io/host-pci.js');
+    expect(vgpuSlicesPerGpu).toBe(io.vgpuSlicesPerGpu);
+    const profiles = ['grid-1q', 'grid-2q', 'grid-4q', 'grid-8q'];
+    expect(profiles.map((p) => vgpuSlicesPerGpu(p, profiles))).toEqual([8, 4, 2, 1]);
+    expect(vgpuSlicesPerGpu('grid-4q', ['grid-4q'])).toBe(1);
+  });
+
+  it('a vGPU request without a profile takes the smallest profile (most slices), as io-backend does', () => {
+    const state = given(clusterCreated(), hostAdded('g1', { pciDevices: [{ kind: 'gpu', model: 'M60', vgpuProfiles: ['grid-8q', 'grid-2q'] }] }));
+    expect(placeVm(state, { vmId: 'v', spec: vmSpec('v', { gpus: [{ mode: 'vgpu' }] }) }).gpus).toEqual([{ pciIndex: 0, mode: 'vgpu', profile: 'grid-2q' }]);
   });
 
   it('passthrough needs a GPU with no vGPU slices: one vGPU VM blocks it; releasing it frees the GPU', () => {
