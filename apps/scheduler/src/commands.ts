@@ -18,6 +18,10 @@ type Sch = typeof protocol.scheduler;
 
 const errorOf = (e: unknown): VirtsimError => VirtsimError.from(e);
 
+/** how long one tick's calls to other services are asked again, all of them together: well inside the vrm's wait
+ *  for the tick's answer (120 s), so a slow peer delays the tick instead of failing it */
+const TICK_CALLS_SECONDS = 60;
+
 @Injectable()
 export class Scheduler {
   constructor(private readonly ctx: ServiceContext<SchedulerState>) {}
@@ -93,7 +97,6 @@ export class Scheduler {
 
   // ---------------------------------------------------------------- DRS
 
-
   async drsApply(req: PayloadOf<Sch['drsApply']>) {
     const state = await this.caughtUp();
     if (!state.placement.clusters[req.clusterId]) throw notFound('cluster', req.clusterId);
@@ -107,7 +110,8 @@ export class Scheduler {
       throw conflict('drs.stale', `recommendation ${item.id} moves VM ${item.vmId} from ${item.fromHostId}, but it is on ${vm?.hostId ?? 'no host'} now`, { recommendationId: item.id });
     }
     const move: AutoMove = { clusterId: req.clusterId, recommendationId: item.id, vmId: item.vmId, fromHostId: item.fromHostId, toHostId: item.toHostId };
-    const outcome = await this.startMigration(move, req);
+    // an operator's call: asked again through faults for half of what the caller waits for the answer
+    const outcome = await this.startMigration(move, req, performance.now() + this.ctx.config.VIRTSIM_REQUEST_TIMEOUT_MS / 2);
     await this.run(req, (s) => ({ appends: outcomeEvents(s, [outcome], false, s.clock.simTime), result: {} }));
     if ('error' in outcome) throw outcome.error;
     return { ...answer, migrationId: outcome.migrationId, alreadyApplied: false };
@@ -123,17 +127,21 @@ export class Scheduler {
       return { appends: plan.appends, result: { moves: plan.moves, evacuations: plan.evacuations, stats: plan.stats, events } };
     });
     if (first.stats.computeMs > 50) this.ctx.log.warn({ stats: first.stats, tick: req.tick }, 'scheduler tick compute above 50 ms');
+    // the tick's calls ride through a restarting migration service (asked again, same key) until one deadline
+    const deadline = performance.now() + Math.min(this.ctx.config.VIRTSIM_STEP_RETRY_SECONDS, TICK_CALLS_SECONDS) * 1000;
     // automatic DRS: hand each move to the migration service
     const outcomes: Outcome[] = [];
     for (const move of first.moves) {
-      const o = await this.startMigration(move, req);
+      const o = await this.startMigration(move, req, deadline);
       if (!('unavailable' in o)) outcomes.push(o);
     }
     // automatic DPM: evacuate the hosts recommended for power-off
     const cancelled: { clusterId: string; hostId: string; reason: string }[] = [];
     for (const ev of first.evacuations) {
       try {
-        await this.ctx.call(protocol.migration.evacuate, { hostId: ev.hostId, reason: 'dpm', dryRun: false, correlationId: req.correlationId, causationId: req.causationId });
+        await this.ctx.callPersistently(protocol.migration.evacuate, {
+          hostId: ev.hostId, reason: 'dpm', dryRun: false, idempotencyKey: `dpm:${ev.hostId}:tick-${req.tick}`, correlationId: req.correlationId, causationId: req.causationId,
+        }, { deadline });
       } catch (e) {
         const err = errorOf(e);
         if (err.code === 'unavailable') this.ctx.log.warn({ hostId: ev.hostId, err: err.message }, 'DPM evacuation: migration service unavailable');
@@ -155,9 +163,6 @@ export class Scheduler {
     return { events: first.events + second.events, stats: first.stats };
   }
 
-
-
-
   // ---------------------------------------------------------------- plumbing
 
   async caughtUp(): Promise<SchedulerState> {
@@ -177,12 +182,14 @@ export class Scheduler {
     return placement.placeVm(state.placement, { vmId: vm.id, spec: vm.spec, migrations });
   }
 
-  private async startMigration(move: AutoMove, trace: Trace): Promise<Outcome> {
+  /** one DRS move handed to migration.start, asked again through faults until `deadline` with the recommendation's
+   *  key (a repeat is answered with the first migration); `unavailable` past it leaves the recommendation pending */
+  private async startMigration(move: AutoMove, trace: Trace, deadline?: number): Promise<Outcome> {
     try {
-      const r = await this.ctx.call(protocol.migration.start, {
-        vmId: move.vmId, targetHostId: move.toHostId, live: true, reason: 'drs', requestedBy: move.recommendationId,
+      const r = await this.ctx.callPersistently(protocol.migration.start, {
+        vmId: move.vmId, targetHostId: move.toHostId, live: true, reason: 'drs', requestedBy: move.recommendationId, idempotencyKey: `drs:${move.recommendationId}`,
         correlationId: trace.correlationId ?? move.recommendationId, causationId: trace.causationId,
-      });
+      }, { deadline });
       return { move, migrationId: r?.migrationId ?? null };
     } catch (e) {
       const err = errorOf(e);

@@ -294,4 +294,22 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     // a new step (another key) is decided on today's state: h9 takes it
     expect(await ask('scheduler.place', { vmId: 'big', idempotencyKey: 'big:place:2' })).toMatchObject({ hostId: 'h9', alreadyPlaced: false });
   });
+
+  test('a DRS move whose migration service is away when the tick hands it over is asked again, same key, once it is back', async () => {
+    await seed('cluster-c6', [cluster('c6', { drs: { enabled: true, automation: 'automatic', threshold: 3 } }), host('p', 'c6'), host('q', 'c6'), host('r', 'c6')]);
+    for (const [h, n] of [['p', 9], ['q', 1], ['r', 2]] as const) for (let i = 0; i < n; i++) await seed(`vm-${h}${i}`, runningVm(`${h}${i}`, 'c6', h));
+    await mig.stop(); // nobody answers migration.start
+    const calls = migrationCalls.length;
+    const ticking = tick(900, 9000);
+    // the recommendations are recorded before they are handed over; then the migration service comes back
+    while (!(await stream('placement-c6')).some((e) => e.type === 'DrsRecommendationMade')) await new Promise((r) => setTimeout(r, 50));
+    mig = await bootService(rt, fakeMigration);
+    await ticking;
+    const drs = (await stream('placement-c6')).filter((e) => e.type.startsWith('Drs'));
+    const made = drs.filter((e) => e.type === 'DrsRecommendationMade');
+    expect(made.length).toBeGreaterThan(0);
+    expect(drs.filter((e) => e.type === 'DrsRecommendationApplied').map((e) => e.data.recommendationId)).toEqual(made.map((e) => e.data.recommendationId));
+    const starts = migrationCalls.slice(calls).filter((c) => c.pattern === 'migration.start' && made.some((e) => e.data.vmId === c.data.vmId)).map((c) => c.data);
+    expect(starts.map((d) => d.idempotencyKey)).toEqual(made.map((e) => `drs:${e.data.recommendationId}`));
+  });
 });

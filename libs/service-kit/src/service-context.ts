@@ -2,7 +2,7 @@
 // and the one request helper to reach other services.
 import type { Logger } from 'pino';
 import { VirtsimError, type EventMetadata, type ReplyOf, type RequestOf, type Rpc } from '@virtsim/contracts';
-import { call, request, type RequestOptions } from '@virtsim/messaging';
+import { call, isTransient, notDelivered, request, withRetry, type RequestOptions } from '@virtsim/messaging';
 import type { CommandRunner, Decision, RunOptions } from './command-runner.js';
 import type { Projection } from './projection.js';
 import type { Runtime } from './runtime.js';
@@ -57,6 +57,23 @@ export class ServiceContext<S = any> {
   /** ask another service one subject of the protocol: `ctx.call(protocol.scheduler.place, { vmId })` */
   call<R extends Rpc>(rpc: R, data: RequestOf<R>, timeoutMs = this.runtime.config.VIRTSIM_REQUEST_TIMEOUT_MS, options?: RequestOptions): Promise<ReplyOf<R>> {
     return call(this.runtime.client, rpc, data, timeoutMs, options);
+  }
+
+  /** call, asked again through faults like a saga step (libs/messaging/src/retry.ts): a timeout, no responder, a
+   *  transport or database error is asked again, same request and idempotency key, with backoff, until `deadline`
+   *  (performance.now() ms; default VIRTSIM_STEP_RETRY_SECONDS from now); only a refusal ends it at once. A subject
+   *  the protocol does not declare idempotent is asked again only when nobody received it; one that takes an
+   *  idempotency key must be given one (the repeat is then answered from the first outcome). For calls a service makes of its own accord (ticks, DRS, DPM): a peer that is
+   *  restarting delays the work instead of dropping it. */
+  callPersistently<R extends Rpc>(rpc: R, data: RequestOf<R>, options: { deadline?: number } = {}): Promise<ReplyOf<R>> {
+    const windowMs = (options.deadline ?? performance.now() + this.runtime.config.VIRTSIM_STEP_RETRY_SECONDS * 1000) - performance.now();
+    const attemptMs = Math.max(100, Math.min(this.runtime.config.VIRTSIM_REQUEST_TIMEOUT_MS, 10_000, windowMs));
+    return withRetry(() => this.call(rpc, data, attemptMs), {
+      windowMs: Math.max(0, windowMs),
+      service: rpc.subject.split('.')[0],
+      retryable: rpc.idempotent ? isTransient : notDelivered,
+      onRetry: (err, attempt) => { if (attempt === 1 || attempt % 10 === 0) this.log.warn({ subject: rpc.subject, attempt, err: err.message }, 'no answer; asking again'); },
+    });
   }
 
   /** call, vouching that the answer needs nothing past what this service has applied (see causality.ts) */
