@@ -153,7 +153,8 @@ export function evolveScheduler(s: SchedulerState, event: RecordedEvent): Schedu
 export const schedulerProjection: ProjectionDef<SchedulerState> = {
   name: 'scheduler',
   // 2: the state gained memorySlowdown (issue 15: swapping is charged to the VM's throughput)
-  version: 2,
+  // 3: host allocations gained chargedMhz (issue 15: initial placement weighs the charged CPU)
+  version: 3,
   initialState: initialSchedulerState,
   evolve: evolveScheduler,
 };

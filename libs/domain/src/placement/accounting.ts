@@ -3,7 +3,20 @@
 import type { NumaPlacement, VmSpec } from '@virtsim/contracts';
 import { applyGpuAssignments, assignGpus } from './devices.js';
 import type { GpuAssignment, PlacementHost, PlacementState, PlacementVm } from './model.js';
-import { numaPlacementFor } from './numa.js';
+import { numaCostFactor, numaPlacementFor } from './numa.js';
+import { vmChargedDemand } from '../cpu/charged-overhead.js';
+import { DEFAULT_WORKLOAD } from '../shared/workload.js';
+
+/** Issue 15 (placement sees the charge): a VM's nominal CPU on a host, its workload profile at load factor 1 plus
+ *  what virtualization adds there (cpu/charged-overhead.ts) and the Dom0 back-end work of its I/O. */
+export function nominalChargedMhz(host: PlacementHost, spec: VmSpec, numa: NumaPlacement | null, vmId = ''): number {
+  const w = { ...DEFAULT_WORKLOAD, ...spec.workload };
+  const c = vmChargedDemand({
+    vmId, spec, host: host.spec, numaFactor: numa ? numaCostFactor(numa) : 1, memorySlowdown: 1,
+    sample: { cpuDemandMhz: w.cpuDemandMhz, activeMemoryMiB: w.activeMemoryMiB, dirtyRateMiBps: w.dirtyRateMiBps, iops: w.iops, ioSizeKiB: w.ioSizeKiB, readRatio: w.readRatio },
+  });
+  return c.demandMhz + c.dom0Mhz;
+}
 
 /** Huge-page pool use: on a host with a pool every VM is backed by it (seed, M3); a VM asking for huge
  *  pages only goes to such hosts (filter in filters.ts). */
@@ -27,6 +40,7 @@ function addToHost(host: PlacementHost, vm: PlacementVm, sign: 1 | -1): void {
     });
   }
   applyGpuAssignments(a.gpus, vm.id, vm.gpus, sign === 1);
+  a.chargedMhz = Math.max(0, Math.round((a.chargedMhz + sign * nominalChargedMhz(host, s, numa, vm.id)) * 10) / 10);
 }
 
 function countInRules(state: PlacementState, vmId: string, hostId: string, delta: 1 | -1): void {

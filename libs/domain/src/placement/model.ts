@@ -31,6 +31,8 @@ export interface HostAllocation {
   numaVcpus: number[];
   numaMemoryMiB: number[];
   gpus: GpuSlot[];
+  /** issue 15: the VMs' nominal charged CPU (workload profile + virtualization overhead + Dom0 back-end), MHz */
+  chargedMhz: number;
 }
 
 export interface PlacementHost {
@@ -119,7 +121,7 @@ export function emptyAllocation(spec: HostSpec): HostAllocation {
   (spec.pciDevices ?? []).forEach((d, pciIndex) => { if (d.kind === 'gpu') gpus.push({ pciIndex, owner: null, profile: null, vms: [] }); });
   return {
     vmCount: 0, vcpus: 0, reservedMhz: 0, memoryMiB: 0, reservedMemoryMiB: 0, hugePagesMiB: 0,
-    numaVcpus: new Array<number>(nodes).fill(0), numaMemoryMiB: new Array<number>(nodes).fill(0), gpus,
+    numaVcpus: new Array<number>(nodes).fill(0), numaMemoryMiB: new Array<number>(nodes).fill(0), gpus, chargedMhz: 0,
   };
 }
 

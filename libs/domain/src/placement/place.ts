@@ -7,13 +7,15 @@
 // Hosts pass the filters of filters.ts; among survivors, hosts that break the fewest vm-host-should rules win
 // (a should rule is broken only when nothing else fits), then preferHost if it survived, then the weigher:
 //   'balance' (default): least loaded after placement, load = max(vCPU share of overcommit capacity,
-//                        memory share of memory capacity)
+//                        memory share of memory capacity, charged CPU share of the host's MHz: the VMs' nominal
+//                        workload plus virtualization overhead and Dom0 back-end work, issue 15)
 //   'pack':              most loaded after placement (consolidation, frees hosts for DPM)
 // Ties by host name then id (HA.md 9). A VM that is already placed is being re-placed: its current host is
 // excluded. Cost: O(hosts x (VM's rules + NUMA nodes + GPUs)), no scan of VMs.
 import { notFound, unprocessable, type EventOf, type NumaPlacement, type PlacementEvent, type PlacementFilterRejection, type VmSpec } from '@virtsim/contracts';
 import { checkHost, FILTER_REASONS, PLACEMENT_FILTERS, type FilterContext } from './filters.js';
 import { clusterPolicy, memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
+import { nominalChargedMhz } from './accounting.js';
 import { numaPlacementFor } from './numa.js';
 import { brokenShouldRules } from './rules.js';
 
@@ -39,12 +41,14 @@ export interface PlacementDecision {
   loadAfter: number;
 }
 
-/** Host load once the VM is on it: the scarcer of vCPU and memory capacity. */
-export function loadAfterPlacement(host: PlacementHost, spec: Pick<VmSpec, 'vcpus' | 'memoryMiB'>, policy: ClusterPolicy): number {
+/** Host load once the VM is on it: the scarcest of vCPU, memory and charged CPU capacity. The charged term makes
+ *  an emulated-I/O VM weigh more than the same VM with virtio (issue 15); give `chargedMhz` to use it. */
+export function loadAfterPlacement(host: PlacementHost, spec: Pick<VmSpec, 'vcpus' | 'memoryMiB'>, policy: ClusterPolicy, chargedMhz = 0): number {
   const cpu = (host.alloc.vcpus + spec.vcpus) / (host.threads * policy.cpuOvercommitRatio);
   const memCap = memoryCapacityMiB(host, policy);
   const mem = memCap > 0 ? (host.alloc.memoryMiB + spec.memoryMiB) / memCap : 1;
-  return Math.max(cpu, mem);
+  const charged = host.mhz > 0 ? ((host.alloc.chargedMhz ?? 0) + chargedMhz) / host.mhz : 0;
+  return Math.max(cpu, mem, charged);
 }
 
 interface Candidate { host: PlacementHost; numa: NumaPlacement | null; gpus: GpuAssignment[]; broken: string[]; load: number }
@@ -79,7 +83,7 @@ export function placeVm(state: PlacementState, request: PlaceVmRequest): Placeme
       rejected.set(check.filter, (rejected.get(check.filter) ?? 0) + 1);
       continue;
     }
-    const c: Candidate = { host, numa: check.numa, gpus: check.gpus, broken: brokenShouldRules(state, vmId, hostId), load: loadAfterPlacement(host, spec, policy) };
+    const c: Candidate = { host, numa: check.numa, gpus: check.gpus, broken: brokenShouldRules(state, vmId, hostId), load: loadAfterPlacement(host, spec, policy, nominalChargedMhz(host, spec, check.numa)) };
     if (!chosen || isBetter(c, chosen, request)) chosen = c;
   }
   if (!chosen) throw noHost(vmId, spec, cluster.hostIds.length, rejected);
