@@ -24,7 +24,7 @@ const thirtyPercent = (over: Partial<ClusterSpec> = {}) => given(dpmOn(over), ho
 describe('DPM (F10)', () => {
   it('40 min at 30% of capacity -> DPM powers off one host (host-c: fewest VMs), its 2 VMs evacuated', () => {
     const state = thirtyPercent(haOne);
-    // memory: 9 x (256 active + 25 % of 3,840 idle) = 10,944 MiB of 3 x 256,901 = 1.42 %
+    // memory: 9 x (256 active + 25 % of 3,840 idle) = 10,944 MiB of 3 x 256,389 = 1.42 %
     expect(tick(state, 0)).toEqual([{ type: 'DpmBandChanged', data: { clusterId: 'c1', band: 'below', since: 0, utilizationPercent: 30, memoryPercent: 1.42 } }]);
     expect(tick(state, 1200)).toEqual([]);
     expect(tick(state, 2390)).toEqual([]);
@@ -74,7 +74,7 @@ describe('DPM (F10)', () => {
 
   it('60% is within 45..81: no band change and no recommendation, ever', () => {
     const state = given(dpmOn(), hostAdded('host-a'), hostAdded('host-b'), vms('host-a', 6), vms('host-b', 6));
-    expect(evaluateDpm(state, { clusterId: 'c1', simTime: 0 })).toEqual({ utilizationPercent: 60, memoryPercent: 2.84, band: 'within', events: [] });
+    expect(evaluateDpm(state, { clusterId: 'c1', simTime: 0 })).toEqual({ utilizationPercent: 60, memoryPercent: 2.85, band: 'within', events: [] });
     expect(tick(state, 99_999)).toEqual([]);
   });
 
@@ -92,27 +92,27 @@ describe('DPM (F10)', () => {
       expect(dpmMemoryDemandMiB(4096, 9999)).toBe(4096); // active is capped at configured
     });
 
-    it('CPU 30 % but memory 58.59 % (9 x 50,176 of 770,703 MiB): within the band, no host is powered off', () => {
+    it('CPU 30 % but memory 58.71 % (9 x 50,176 of 769,167 MiB): within the band, no host is powered off', () => {
       const state = memoryBound(65_536, 45_056);
-      expect(evaluateDpm(state, { clusterId: 'c1', simTime: 0 })).toMatchObject({ utilizationPercent: 30, memoryPercent: 58.59, band: 'within', events: [] });
+      expect(evaluateDpm(state, { clusterId: 'c1', simTime: 0 })).toMatchObject({ utilizationPercent: 30, memoryPercent: 58.71, band: 'within', events: [] });
       expect(tick(state, 2400)).toEqual([]);
       expect(tick(state, 99_999)).toEqual([]);
     });
 
-    it('CPU 30 % but memory 84.9 % (9 x 72,704 MiB): above, 5 min later standby host sb is powered on (63.68 % with it)', () => {
+    it('CPU 30 % but memory 85.07 % (9 x 72,704 MiB): above, 5 min later standby host sb is powered on (63.80 % with it)', () => {
       const state = memoryBound(81_920, 69_632, hostAdded('sb'), { type: 'HostPoweredOff', data: { hostId: 'sb', clusterId: 'c1', reason: 'dpm', standby: true } });
-      expect(tick(state, 0)).toEqual([{ type: 'DpmBandChanged', data: { clusterId: 'c1', band: 'above', since: 0, utilizationPercent: 30, memoryPercent: 84.9 } }]);
+      expect(tick(state, 0)).toEqual([{ type: 'DpmBandChanged', data: { clusterId: 'c1', band: 'above', since: 0, utilizationPercent: 30, memoryPercent: 85.07 } }]);
       expect(tick(state, 300)).toMatchObject([{ type: 'DpmHostPowerOnRecommended', data: {
-        hostId: 'sb', utilizationPercent: 30, memoryPercent: 84.9, reason: 'cluster CPU at 30%, memory at 84.9%: memory > 81% for 300 s',
+        hostId: 'sb', utilizationPercent: 30, memoryPercent: 85.07, reason: 'cluster CPU at 30%, memory at 85.07%: memory > 81% for 300 s',
       } }]);
     });
 
-    it('no power-off that leaves the rest over 81 % memory: 2 hosts at CPU 30 % / memory 42.45 % keep both (one would hold 84.9 %)', () => {
-      // 6 VMs x (34,816 active + 25 % of 6,144) = 218,112 MiB of 2 x 256,901: 42.45 %, alone 84.9 %; CPU alone 60 %
+    it('no power-off that leaves the rest over 81 % memory: 2 hosts at CPU 30 % / memory 42.54 % keep both (one would hold 85.07 %)', () => {
+      // 6 VMs x (34,816 active + 25 % of 6,144) = 218,112 MiB of 2 x 256,389: 42.54 %, alone 85.07 %; CPU alone 60 %
       const spec: Partial<VmSpec> = { ...tenth, memoryMiB: 40_960, workload: { ...tenth.workload!, activeMemoryMiB: 34_816 } };
       const three = (host: string) => Array.from({ length: 3 }, (_, i) => runningVm(`${host}-${i}`, host, spec)).flat();
       const state = given(dpmOn(), hostAdded('host-a'), hostAdded('host-b'), three('host-a'), three('host-b'));
-      expect(tick(state, 0)).toMatchObject([{ data: { band: 'below', utilizationPercent: 30, memoryPercent: 42.45 } }]);
+      expect(tick(state, 0)).toMatchObject([{ data: { band: 'below', utilizationPercent: 30, memoryPercent: 42.54 } }]);
       expect(tick(state, 2400)).toEqual([]);
     });
   });

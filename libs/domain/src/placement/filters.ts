@@ -72,7 +72,6 @@ function hugePagesFit(host: PlacementHost, spec: VmSpec): boolean {
   return host.alloc.hugePagesMiB + hugePagesDemandMiB(host, spec) <= pool;
 }
 
-/** F11: the host's CPU must offer every feature of the cluster's IMC baseline. */
 /** F11: the same comparison inventory and migration make (one IMC table, aliases such as sse3 = pni). */
 const imcFits = (host: PlacementHost, features: readonly string[]): boolean =>
   missingFeatures(features, host.spec.cpu.features ?? []).length === 0;

@@ -8,6 +8,7 @@
 //   vmRules[vmId]       = ids of the rules naming the VM (sorted)
 // Capacity is computed here from HostSpec on purpose (P1), not taken from the cpu context.
 import { imcFeatures } from '../inventory/imc.js';
+import { hypervisorMiB } from '../memory/overhead.js';
 import type { ClusterSpec, DpmBand, HostPowerState, HostSpec, NumaPlacement, RuleSpec, VmSpec, VmState } from '@virtsim/contracts';
 
 export interface GpuSlot {
@@ -103,15 +104,10 @@ export const initialPlacementState = (): PlacementState => ({ clusters: {}, host
 
 export const hostThreads = (spec: HostSpec): number => spec.cpu.sockets * spec.cpu.coresPerSocket * spec.cpu.threadsPerCore;
 
-/** Memory the virtualization layer keeps for itself. Modelled values, not vendor constants:
- *  type 2: the host OS takes its own share (C6): 10 %, at least 2 GiB;
- *  xen: Dom0 runs the back-ends (I3): 2 %, at least 1 GiB;
- *  kvm type 1: host kernel + QEMU device models: 2 %, at least 512 MiB. */
-export function hostMemoryOverheadMiB(spec: HostSpec): number {
-  if (spec.hypervisor.type === 'type2') return Math.max(2048, Math.round(spec.memoryMiB * 0.1));
-  if (spec.hypervisor.product === 'xen') return Math.max(1024, Math.round(spec.memoryMiB * 0.02));
-  return Math.max(512, Math.round(spec.memoryMiB * 0.02));
-}
+/** Memory the virtualization layer keeps for itself: memory-manager's rule, the one copy (memory/overhead.ts,
+ *  C6 / I3): a 128 GiB kvm host keeps 512 + 2 % = 3,134 MiB (placement used to keep 2,621 here, so it placed
+ *  VMs that memory-manager then refused). */
+export const hostMemoryOverheadMiB = (spec: HostSpec): number => hypervisorMiB(spec);
 
 const numaNodesOf = (spec: HostSpec): number => Math.max(1, spec.numaNodes ?? 1);
 

@@ -47,15 +47,15 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     expect(placeVm(state, { vmId: 'y', spec: vmSpec('y', { cpuReservationMhz: 3200 }) }).hostId).toBe('h1');
   });
 
-  it('no overcommit: 256 GiB kvm host keeps 2% (5,243 MiB) -> 256,901 MiB fits, 256,902 MiB is rejected by memory', () => {
+  it('no overcommit: 256 GiB kvm host keeps 512 MiB + 2% = 5,755 MiB (memory-manager\'s reserve) -> 256,389 MiB fits, 256,390 MiB is rejected by memory', () => {
     const state = given(clusterCreated(), hostAdded('h1', { numaNodes: 1 }));
-    expect(state.hosts.h1!.usableMemoryMiB).toBe(256_901);
-    expect(placeVm(state, { vmId: 'a', spec: vmSpec('a', { memoryMiB: 256_901 }) }).hostId).toBe('h1');
-    expect(refusal(() => placeVm(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 256_902 }) })).details.filters)
+    expect(state.hosts.h1!.usableMemoryMiB).toBe(256_389);
+    expect(placeVm(state, { vmId: 'a', spec: vmSpec('a', { memoryMiB: 256_389 }) }).hostId).toBe('h1');
+    expect(refusal(() => placeVm(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 256_390 }) })).details.filters)
       .toEqual([{ filter: 'memory', rejected: 1 }]);
   });
 
-  it('overcommit 1.5: 200 GiB placed + 150 GiB = 358,400 MiB <= 1.5 x 256,901 fits; a 200 GiB reservation on top does not', () => {
+  it('overcommit 1.5: 200 GiB placed + 150 GiB = 358,400 MiB <= 1.5 x 256,389 fits; a 200 GiB reservation on top does not', () => {
     const state = given(clusterCreated({ memoryOvercommit: true, memoryOvercommitRatio: 1.5 }), hostAdded('h1', { numaNodes: 1 }),
       runningVm('a', 'h1', { memoryMiB: 204_800, memoryReservationMiB: 102_400 }));
     expect(placeVm(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 153_600 }) }).hostId).toBe('h1');
@@ -186,6 +186,16 @@ describe('placeVm devices (I4, I6, F3)', () => {
     expect(state.hosts.g1!.alloc.gpus).toEqual([{ pciIndex: 0, owner: null, profile: 'grid-4q', vms: ['v1', 'v2'] }]);
     expect(refusal(() => placeVm(state, { vmId: 'v3', spec: vmSpec('v3', { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }) })).details.filters)
       .toEqual([{ filter: 'devices', rejected: 1 }]);
+  });
+
+  it('one host memory reserve: placement keeps what memory-manager keeps (128 GiB kvm 3,134 MiB, xen 4,158, type 2 15,156)', async () => {
+    const { hypervisorMiB } = await import('../memory/overhead.js');
+    const host = (hypervisor: object) => given(clusterCreated(), hostAdded('h', { memoryMiB: 131_072, hypervisor } as never)).hosts.h!;
+    for (const hv of [{ type: 'type1', product: 'kvm', mode: 'hardware-assisted' }, { type: 'type1', product: 'xen', mode: 'paravirtual' }, { type: 'type2', mode: 'hardware-assisted' }]) {
+      const h = host(hv);
+      expect(131_072 - h.usableMemoryMiB).toBe(hypervisorMiB(h.spec));
+    }
+    expect(131_072 - host({ type: 'type1', product: 'kvm', mode: 'hardware-assisted' }).usableMemoryMiB).toBe(3_134);
   });
 
   it('one slice rule: placement reads io-backend\'s vgpuSlicesPerGpu (grid-1q..8q -> 8, 4, 2, 1; a lone profile is the whole GPU)', async () => {
