@@ -44,12 +44,10 @@ export const FILTER_REASONS: Partial<Record<PlacementFilterName, string>> = {
 const cpuModeFits = (host: PlacementHost, spec: VmSpec): boolean =>
   checkCpuModeSupported(host.spec.hypervisor.mode, { cpu: host.spec.cpu, hypervisor: host.spec.hypervisor }, { family: spec.guestOs.family })?.rule !== 'cpu.paravirtualGuest';
 
-/** C6: MHz VMs may reserve: a type-2 host keeps its host OS share (cpu/capacity.ts, the one rule), so a
- *  2 x 8 x 2 x 2,600 MHz type-2 host reserves 74,880 of 83,200 MHz. */
-const reservableMhz = (host: PlacementHost): number => {
-  const c = hostCpuCapacity(host.spec.cpu, host.spec.hypervisor);
-  return c.totalMhz - c.hostOsReservedMhz;
-};
+/** C6 / P1: MHz VMs may reserve = the CPU model's availableMhz (cpu/capacity.ts, the one rule, also behind
+ *  cpu.reservation): a 2 x 8 x 2 x 2,600 MHz host reserves 74,880 of 83,200 MHz on type 2 (host OS 10 %),
+ *  81,536 on kvm (2 %), 79,040 on xen (Dom0 5 %). */
+const reservableMhz = (host: PlacementHost): number => hostCpuCapacity(host.spec.cpu, host.spec.hypervisor).availableMhz;
 
 /** P1: vCPUs may be overcommitted up to the cluster ratio; MHz reservations never are. */
 function cpuFits(host: PlacementHost, spec: VmSpec, policy: ClusterPolicy): boolean {

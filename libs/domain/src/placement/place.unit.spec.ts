@@ -40,11 +40,11 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     expect(refusal(() => placeVm(state, { vmId: 'big', spec: vmSpec('big', { vcpus: 33 }) })).details.filters).toEqual([{ filter: 'vcpus', rejected: 1 }]);
   });
 
-  it('CPU reservations are never overcommitted: 83,200 MHz host, 80,000 reserved, 3,201 more rejected, 3,200 fits', () => {
+  it('CPU reservations are never overcommitted: 83,200 MHz kvm host less 2 % = 81,536 MHz, 80,000 reserved, 1,537 more rejected, 1,536 fits', () => {
     const state = given(clusterCreated(), hostAdded('h1'), runningVm('r1', 'h1', { cpuReservationMhz: 80_000 }));
-    expect(refusal(() => placeVm(state, { vmId: 'x', spec: vmSpec('x', { cpuReservationMhz: 3201 }) })).details.filters)
+    expect(refusal(() => placeVm(state, { vmId: 'x', spec: vmSpec('x', { cpuReservationMhz: 1537 }) })).details.filters)
       .toEqual([{ filter: 'cpu-capacity', rejected: 1 }]);
-    expect(placeVm(state, { vmId: 'y', spec: vmSpec('y', { cpuReservationMhz: 3200 }) }).hostId).toBe('h1');
+    expect(placeVm(state, { vmId: 'y', spec: vmSpec('y', { cpuReservationMhz: 1536 }) }).hostId).toBe('h1');
   });
 
   it('no overcommit: 256 GiB kvm host keeps 512 MiB + 2% = 5,755 MiB (memory-manager\'s reserve) -> 256,389 MiB fits, 256,390 MiB is rejected by memory', () => {

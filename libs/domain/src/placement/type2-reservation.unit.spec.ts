@@ -1,4 +1,5 @@
 // C6: on a type-2 host the host OS keeps 10 % of the CPU; placement caps MHz reservations at what is left.
+import { hostCpuCapacity } from '../cpu/capacity.js';
 import { placeVm } from './place.js';
 import { clusterCreated, given, hostAdded, vmRequested, vmSpec } from './fixtures.spec.js';
 
@@ -13,8 +14,15 @@ describe('CPU reservations on a type-2 host (C6)', () => {
       .toThrow(expect.objectContaining({ details: expect.objectContaining({ filters: [{ filter: 'cpu-capacity', rejected: 1 }] }) }));
   });
 
-  it('a type-1 host still reserves its whole 83,200 MHz here (the hypervisor share is not a reservation)', () => {
-    const state = given(clusterCreated(), hostAdded('h1'), vmRequested('all', { cpuReservationMhz: 83_200 }));
-    expect(placeVm(state, { vmId: 'all', spec: vmSpec('all', { cpuReservationMhz: 83_200 }) }).hostId).toBe('h1');
+  it('a type-1 host keeps its hypervisor share too, as the CPU model\'s cpu.reservation rule does: kvm 81,536, xen 79,040 of 83,200 MHz', () => {
+    for (const [product, mode, mhz] of [['kvm', 'hardware-assisted', 81_536], ['xen', 'paravirtual', 79_040]] as const) {
+      const hv = { hypervisor: { type: 'type1' as const, mode, product } };
+      const cap = hostCpuCapacity({ sockets: 2, coresPerSocket: 8, threadsPerCore: 2, mhz: 2600 }, hv.hypervisor);
+      expect(cap.availableMhz).toBe(mhz);
+      const state = given(clusterCreated(), hostAdded('h1', hv));
+      expect(placeVm(state, { vmId: 'a', spec: vmSpec('a', { cpuReservationMhz: mhz }) }).hostId).toBe('h1');
+      expect(() => placeVm(state, { vmId: 'b', spec: vmSpec('b', { cpuReservationMhz: mhz + 1 }) }))
+        .toThrow(expect.objectContaining({ details: expect.objectContaining({ filters: [{ filter: 'cpu-capacity', rejected: 1 }] }) }));
+    }
   });
 });
