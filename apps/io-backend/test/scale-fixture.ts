@@ -2,7 +2,7 @@
 // each (a third of the second disks emulated SATA, a fifth of the NICs emulated e1000), attached through the
 // service's own command and powered on, the projection folded in place from the seeded log, no database.
 import { HostSpec, VmSpec, type EventOf, type RecordedEvent } from '@virtsim/contracts';
-import type { Decision, ServiceContext } from '@virtsim/service-kit';
+import { StepDecisions, StepOutcomes, type Decision, type ServiceContext } from '@virtsim/service-kit';
 import { IoBackend } from '../src/commands.js';
 import type { TickAnswer } from '../src/tick.js';
 import { evolveIoBackend, initialIoBackendState, type IoBackendState } from '../src/state.js';
@@ -41,8 +41,13 @@ export function fullCluster(pattern: 'constant' | 'diurnal'): ScaleIo {
     { type: 'ClusterCreated', data: { clusterId: 'c1', spec: { name: 'c1', seed: 1 } } },
     ...Array.from({ length: HOSTS }, (_, h) => ({ type: 'HostAdded', data: { hostId: `h${h}`, clusterId: 'c1', spec: hostSpec } })),
   ]);
-  // the service's command runner, reduced to "decide against the current state"
-  const ctx = { commands: { run: (f: (st: IoBackendState) => Decision<unknown>) => f(s), expected: () => 0 } };
+  // the service's command runner, reduced to "decide against the current state" (each step decided afresh: no
+  // outcomes recorded yet)
+  const outcomes = new StepOutcomes('io-backend');
+  const ctx = {
+    commands: { run: (f: (st: IoBackendState) => Decision<unknown>) => f(s), expected: () => 0 },
+    runSteps: (f: (st: IoBackendState, steps: StepDecisions) => Decision<unknown>) => f(s, new StepDecisions('io-backend', outcomes)),
+  };
   const svc = new IoBackend(ctx as unknown as ServiceContext<IoBackendState>);
   const vmId = (i: number) => `vm-${String(i).padStart(5, '0')}`;
   for (let i = 0; i < VMS; i++) {
