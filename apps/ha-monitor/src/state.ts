@@ -116,6 +116,16 @@ function shellBookkeeping(s: HaMonitorState, e: RecordedEvent, d: Data): void {
   }
 }
 
+/** C4: a VM relocated into another cluster moves to that cluster's HA state (before the event is folded there). */
+function leaveCluster(s: HaMonitorState, d: Data): void {
+  const from = s.vmCluster[d.vmId];
+  if (from === undefined || typeof d.clusterId !== 'string' || d.clusterId === from) return;
+  const src = s.clusters[from];
+  const dst = s.clusters[d.clusterId];
+  if (src && dst) ha.transferHaVm(src, dst, d.vmId, d.toHostId);
+  s.vmCluster[d.vmId] = d.clusterId;
+}
+
 function forget(s: HaMonitorState, vmId: string): void {
   delete s.vmCluster[vmId];
   delete s.vmStates[vmId];
@@ -142,6 +152,7 @@ export function evolveHaMonitor(s: HaMonitorState, e: RecordedEvent): HaMonitorS
   const isHa = ha.HA_EVENT_TYPES.has(e.type);
   if (!isHa && !isInventoryInput(e)) return s;
   const clusterId = clusterOf(s, e, d);
+  if (e.type === 'VmRelocated') leaveCluster(s, d);
   shellBookkeeping(s, e, d);
   const cs = clusterId === null ? undefined : s.clusters[clusterId];
   if (cs) ha.evolveHaInPlace(cs, e as unknown as ha.HaInputEvent);

@@ -71,7 +71,7 @@ function shellBookkeeping(s: IoBackendState, e: RecordedEvent, d: Data): void {
     case 'VmPlaced': { const vm = s.vms[d.vmId]; if (vm) vm.hostId = d.hostId; return; }
     case 'VmRelocated': {
       const vm = s.vms[d.vmId];
-      if (vm) { vm.hostId = d.toHostId; vm.moveReason = d.reason; }
+      if (vm) { vm.hostId = d.toHostId; vm.moveReason = d.reason; if (d.clusterId) vm.clusterId = d.clusterId; }
       return;
     }
     case 'VmPlacementReleased': { const vm = s.vms[d.vmId]; if (vm && vm.hostId === d.hostId) vm.hostId = null; return; }

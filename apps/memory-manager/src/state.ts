@@ -50,9 +50,12 @@ export function evolveMemoryManager(s: MemoryManagerState, event: Pick<RecordedE
     case 'VmPlaced':
       s.placements[d.vmId] = { clusterId: d.clusterId, hostId: d.hostId, numa: d.numa };
       break;
-    case 'VmRelocated':
+    case 'VmRelocated': {
       s.placements[d.vmId] = { clusterId: d.clusterId, hostId: d.toHostId, numa: d.numa };
+      const vm = s.memory.vms[d.vmId];
+      if (vm && d.clusterId) vm.clusterId = d.clusterId; // C4: it may have left its cluster (policy, stream follow it)
       break;
+    }
     case 'VmPlacementReleased':
       if (s.placements[d.vmId]?.hostId === d.hostId) delete s.placements[d.vmId];
       break;

@@ -4,7 +4,7 @@
 // `vm-<vmId>` (echo.ts), in one append. The tick is planned in tick.ts.
 import { Injectable } from '@nestjs/common';
 import {
-  conflict, notFound, protocol, unprocessable, VirtsimError, type CancelMigrationRequest as CancelRequest, type EvacuateRequest, type EventMetadata,
+  conflict, notFound, protocol, VirtsimError, type CancelMigrationRequest as CancelRequest, type EvacuateRequest, type EventMetadata,
   type EventOf, type MigrationEvent, type MigrationStartRequest as StartRequest, type NumaPlacement, type TickRequest,
 } from '@virtsim/contracts';
 import { migration } from '@virtsim/domain';
@@ -29,6 +29,8 @@ interface Move {
   target: migration.MigrationHostFacts;
   capacity: migration.TargetCapacity;
   grant: Grant | null;
+  /** set when the move leaves the VM's cluster (C4) */
+  targetCluster?: migration.TargetClusterFacts;
   options?: StartRequest['options'];
   reason: string;
   requestedBy: string | null;
@@ -96,27 +98,31 @@ export class Migrations {
   private async prepareMove(s: MigrationServiceState, req: StartRequest): Promise<Move> {
     const vm = requireVm(s, req.vmId);
     const kind = req.live ? 'live' : 'cold';
-    if (req.targetClusterId !== undefined && req.targetClusterId !== vm.clusterId) throw crossCluster(req.vmId, vm, req.targetClusterId);
     const busy = s.m.byVm[req.vmId];
     if (busy) {
       throw conflict('migration.in-progress', `VM ${vm.name} (${req.vmId}) is already being migrated (migration ${busy}): wait for it or cancel it`, { vmId: req.vmId, migrationId: busy });
     }
     const source = sourceOf(s, req.vmId, vm);
     const named = req.targetHostId === undefined ? null : hostFacts(s, req.targetHostId);
-    if (named && named.clusterId !== vm.clusterId && kind === 'cold') throw crossCluster(req.vmId, vm, named.clusterId);
+    const clusterId = req.targetClusterId ?? named?.clusterId ?? vm.clusterId;
+    if (named && named.clusterId !== clusterId) {
+      throw conflict('migration.target-host', `host ${named.name} (${named.id}) is in cluster ${named.clusterId}, not in the target cluster ${clusterId}`, { vmId: req.vmId, hostId: named.id, targetClusterId: clusterId });
+    }
+    const targetCluster = clusterId === vm.clusterId ? undefined : clusterFacts(s, clusterId);
+    if (targetCluster) nameFree(s, req.vmId, vm, targetCluster);
     const facts = vmFacts(s, req.vmId, vm, []);
-    // state, source, same host, named target's power / maintenance / IMC: refused before any remote call
-    const provisional = named ?? { id: '', name: '(any)', clusterId: vm.clusterId, up: true, maintenance: false, migrationNetworkGbps: 10 as const, cpuFeatures: facts.cpuFeatures };
-    check(kind, { vm: facts, source, target: provisional, capacity: { fits: true } });
+    // state, source, same host, named target's power / maintenance / IMC, the target cluster's baseline: refused before any remote call
+    const provisional = named ?? { id: '', name: '(any)', clusterId, up: true, maintenance: false, migrationNetworkGbps: 10 as const, cpuFeatures: facts.cpuFeatures };
+    check(kind, { vm: facts, source, target: provisional, capacity: { fits: true }, targetCluster });
     if (kind === 'live') {
       facts.passthroughDevices = await this.passthrough(req.vmId, vm, req);
-      check(kind, { vm: facts, source, target: provisional, capacity: { fits: true } });
+      check(kind, { vm: facts, source, target: provisional, capacity: { fits: true }, targetCluster });
     }
-    const selected = await this.selectHost(s, req.vmId, vm, source.id, req.targetHostId, req);
+    const selected = await this.selectHost(s, req.vmId, vm, clusterId, source.id, req.targetHostId, req);
     const target = 'refusal' in selected ? named! : hostFacts(s, selected.hostId);
     const capacity: migration.TargetCapacity = 'refusal' in selected ? { fits: false, reason: selected.refusal } : { fits: true };
     return {
-      vmId: req.vmId, kind, vm: facts, source, target, capacity, grant: 'refusal' in selected ? null : selected,
+      vmId: req.vmId, kind, vm: facts, source, target, capacity, grant: 'refusal' in selected ? null : selected, targetCluster,
       options: req.options, reason: req.reason, requestedBy: req.requestedBy ?? null,
     };
   }
@@ -138,16 +144,16 @@ export class Migrations {
 
   /** The scheduler's target. With a named target every other host of the cluster is excluded, so the answer is
    *  either that host or the placement filters that refused it (named in the refusal). */
-  private async selectHost(s: MigrationServiceState, vmId: string, vm: VmFacts, sourceId: string, targetHostId: string | undefined, trace: Trace): Promise<Grant | { refusal: string }> {
+  private async selectHost(s: MigrationServiceState, vmId: string, vm: VmFacts, clusterId: string, sourceId: string, targetHostId: string | undefined, trace: Trace): Promise<Grant | { refusal: string }> {
     const excludeHosts = [sourceId];
     if (targetHostId !== undefined) {
-      const others = Object.keys(s.hosts).filter((h) => h !== targetHostId && h !== sourceId && s.hosts[h]!.clusterId === vm.clusterId).sort();
+      const others = Object.keys(s.hosts).filter((h) => h !== targetHostId && h !== sourceId && s.hosts[h]!.clusterId === clusterId).sort();
       if (others.length + 1 <= MAX_EXCLUDE) excludeHosts.push(...others);
     }
     let grant: Grant;
     try {
       grant = await this.ctx.call(protocol.scheduler.selectHost, {
-        vmId, excludeHosts, ...(targetHostId !== undefined ? { preferHost: targetHostId } : {}), ...traceOf(trace),
+        vmId, excludeHosts, ...(clusterId !== vm.clusterId ? { clusterId } : {}), ...(targetHostId !== undefined ? { preferHost: targetHostId } : {}), ...traceOf(trace),
       });
     } catch (err) {
       const e = VirtsimError.from(err);
@@ -174,8 +180,8 @@ export class Migrations {
     moves.forEach((mv, i) => {
       const migrationId = `m${s.counter + 1 + i}`;
       const command: migration.MigrationCommand = mv.kind === 'live'
-        ? { type: 'RequestLiveMigration', migrationId, vm: mv.vm, source: mv.source, target: mv.target, capacity: mv.capacity, options: stripUndefined(mv.options), at }
-        : { type: 'RequestColdMigration', migrationId, vm: mv.vm, source: mv.source, target: mv.target, capacity: mv.capacity, at };
+        ? { type: 'RequestLiveMigration', migrationId, vm: mv.vm, source: mv.source, target: mv.target, capacity: mv.capacity, targetCluster: mv.targetCluster, options: stripUndefined(mv.options), at }
+        : { type: 'RequestColdMigration', migrationId, vm: mv.vm, source: mv.source, target: mv.target, capacity: mv.capacity, targetCluster: mv.targetCluster, at };
       const events = migration.migrationDecider.decide(command, work);
       for (const e of events) {
         if (e.type === 'MigrationRequested') {
@@ -363,10 +369,21 @@ function check(kind: 'live' | 'cold', facts: migration.MoveFacts): void {
   else migration.checkColdMigration(facts);
 }
 
-function crossCluster(vmId: string, vm: VmFacts, targetClusterId: string): VirtsimError {
-  return unprocessable('migration.cross-cluster', `VM ${vm.name} (${vmId}) cannot move from cluster ${vm.clusterId} to cluster ${targetClusterId}: cross-cluster cold migration (C4) is not supported yet; move it within its cluster`, {
-    vmId, clusterId: vm.clusterId, targetClusterId,
-  });
+/** the target cluster of a move that leaves the VM's cluster, with its IMC baseline's features (C4, F11) */
+function clusterFacts(s: MigrationServiceState, clusterId: string): migration.TargetClusterFacts {
+  const c = s.clusters[clusterId];
+  if (!c) throw notFound('cluster', clusterId);
+  return { id: clusterId, name: c.name, baselineFeatures: c.imcBaseline ? migration.imcBaselineFeatures(c.imcBaseline) : null };
+}
+
+/** a VM's name is unique in its cluster (inventory rule vm.name): one that leaves may not take a name already there */
+function nameFree(s: MigrationServiceState, vmId: string, vm: VmFacts, cluster: migration.TargetClusterFacts): void {
+  for (const id in s.vms) {
+    const other = s.vms[id]!;
+    if (id !== vmId && other.clusterId === cluster.id && other.name === vm.name) {
+      throw conflict('vm.name', `VM ${vm.name} (${vmId}) cannot move to cluster ${cluster.name} (${cluster.id}): it already has a VM named '${vm.name}' (${id})`, { vmId, name: vm.name, clusterId: cluster.id, owner: id });
+    }
+  }
 }
 
 function unknownHost(hostId: string, clusterId: string): migration.MigrationHostFacts {

@@ -31,7 +31,7 @@ export class VmEcho {
   }
 
   /** one lawful hop; throws conflict 'vm.state' when `strict`, else skips an impossible one */
-  hop(vmId: string, hostId: string | null, to: VmState, reason: string, strict = false): boolean {
+  hop(vmId: string, hostId: string | null, to: VmState, reason: string, strict = false, clusterId?: string): boolean {
     const vm = this.s.vms[vmId];
     const from = this.stateOf(vmId);
     if (!vm || from === undefined) return false;
@@ -40,7 +40,7 @@ export class VmEcho {
       if (strict) throw conflict('vm.state', `VM ${vm.name} (${vmId}) cannot go from ${from} to ${to} (${reason})`, { vmId, from, to });
       return false;
     }
-    this.push(vmId, { type: 'VmStateChanged', data: { vmId, clusterId: vm.clusterId, hostId, from, to, reason } });
+    this.push(vmId, { type: 'VmStateChanged', data: { vmId, clusterId: clusterId ?? vm.clusterId, hostId, from, to, reason } });
     this.states.set(vmId, to);
     return true;
   }
@@ -59,7 +59,8 @@ export class VmEcho {
             numa: r.numa ?? fallbackNuma(vm, r), reason: r.kind === 'live' ? 'live-migration' : 'cold-migration',
           } });
         }
-        if (from === 'migrating') this.hop(r.vmId, r.targetHostId, back, `${r.kind} migration ${r.migrationId} completed on host ${this.hostName(r.targetHostId)}`);
+        // after VmRelocated the VM belongs to the target cluster (C4): its state change is that cluster's event
+        if (from === 'migrating') this.hop(r.vmId, r.targetHostId, back, `${r.kind} migration ${r.migrationId} completed on host ${this.hostName(r.targetHostId)}`, false, r.targetClusterId);
         return;
       }
       case 'MigrationFailed':

@@ -186,7 +186,7 @@ describe.each(['nats', 'in-process'] as const)('migration over %s', (transport) 
     expect(await ask('migration.tick', { tick: 1, simTime: 10, tickSeconds: 10 })).toMatchObject({ events: 0, repeated: true });
   });
 
-  test('refusals: VM state, IMC features, passthrough, full target, cross-cluster, bad payload; nothing appended', async () => {
+  test('refusals: VM state, IMC features, passthrough, full target, target cluster, bad payload; nothing appended', async () => {
     expect(await fails('migration.start', { vmId: 'off', targetHostId: 'a2', live: true })).toMatchObject({ code: 'conflict', details: { rule: 'migration.vm-state' } });
     const imc = await fails('migration.start', { vmId: 'imc-vm', targetHostId: 'x2' });
     expect(imc).toMatchObject({ code: 'conflict', details: { rule: 'imc.features', hostId: 'x2' } });
@@ -200,7 +200,9 @@ describe.each(['nats', 'in-process'] as const)('migration over %s', (transport) 
     const cap = await fails('migration.start', { vmId: 'off', targetHostId: 'full1', live: false });
     expect(cap).toMatchObject({ code: 'unprocessable', details: { rule: 'migration.capacity', hostId: 'full1' } });
     expect(cap.message).toContain('memory');
-    expect(await fails('migration.start', { vmId: 'off', targetClusterId: 'c2', live: false })).toMatchObject({ code: 'unprocessable', details: { rule: 'migration.cross-cluster' } });
+    // leaving the cluster (C4): an unknown target cluster, a named host outside the named cluster
+    expect(await fails('migration.start', { vmId: 'off', targetClusterId: 'c9', live: false })).toMatchObject({ code: 'not-found' });
+    expect(await fails('migration.start', { vmId: 'off', targetClusterId: 'c1', targetHostId: 'x2', live: false })).toMatchObject({ code: 'conflict', details: { rule: 'migration.target-host', targetClusterId: 'c1' } });
     expect(await fails('migration.start', { vmId: 'nope' })).toMatchObject({ code: 'not-found' });
     expect(await fails('migration.start', { vmId: '' })).toMatchObject({ code: 'invalid' });
     for (const vm of ['off', 'imc-vm', 'gpu-vm']) expect(await stream(`vm-${vm}`)).toHaveLength(0);

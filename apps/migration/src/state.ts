@@ -184,7 +184,13 @@ function evolveInventory(s: MigrationServiceState, e: RecordedEvent, d: Data): v
     }
     case 'VmCreated':
     case 'VmPlaced': { const vm = s.vms[d.vmId]; if (vm) setHost(s, d.vmId, vm, d.hostId); return; }
-    case 'VmRelocated': { const vm = s.vms[d.vmId]; if (vm) setHost(s, d.vmId, vm, d.toHostId); return; }
+    case 'VmRelocated': {
+      const vm = s.vms[d.vmId];
+      if (!vm) return;
+      if (d.clusterId) vm.clusterId = d.clusterId; // C4: it may have left its cluster
+      setHost(s, d.vmId, vm, d.toHostId);
+      return;
+    }
     case 'VmPlacementReleased': { const vm = s.vms[d.vmId]; if (vm && vm.hostId === d.hostId) setHost(s, d.vmId, vm, null); return; }
     case 'VmStateChanged': {
       const vm = s.vms[d.vmId];

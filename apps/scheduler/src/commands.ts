@@ -82,8 +82,9 @@ export class Scheduler {
   async selectHost(req: PayloadOf<Sch['selectHost']>) {
     const state = await this.caughtUp();
     const vm = requireVm(state, req.vmId);
+    const clusterId = req.clusterId ?? vm.clusterId;
     const d = placement.placeVm(state.placement, {
-      vmId: vm.id, spec: vm.spec, excludeHosts: req.excludeHosts, preferHost: req.preferHost, migrations: migrationsOf(state, vm.clusterId),
+      vmId: vm.id, spec: { ...vm.spec, clusterId }, excludeHosts: req.excludeHosts, preferHost: req.preferHost, migrations: migrationsOf(state, clusterId),
     });
     return { vmId: vm.id, clusterId: d.clusterId, hostId: d.hostId, numa: d.numa, brokenShouldRules: d.brokenShouldRules, gpus: d.gpus, loadAfter: d.loadAfter };
   }

@@ -216,14 +216,14 @@ export function vmsCommand(): Command {
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/power`, { action }), o, `${action} ${id}`);
     }));
   c.command('migrate <id>')
-    .description('migrate a VM (live by default; the scheduler picks the host unless --to)')
+    .description('migrate a VM (live when it runs, cold when stopped or suspended; the scheduler picks the host unless --to)')
     .option('--to <hostId>', 'target host')
-    .option('--to-cluster <clusterId>', 'target cluster (cold migration of a stopped VM)')
+    .option('--to-cluster <clusterId>', 'target cluster: the VM leaves its cluster (a running one live, if the target\'s IMC baseline holds its CPU features)')
     .option('--cold', 'cold migration')
     .addOption(waitOpt())
     .addOption(driveOpt())
     .action(act(async (ctx, id: string, o: { to?: string; toCluster?: string; cold?: boolean; wait?: boolean; drive?: string }) => {
-      const body = { targetHostId: o.to, targetClusterId: o.toCluster, live: !o.cold && !o.toCluster };
+      const body = { targetHostId: o.to, targetClusterId: o.toCluster, ...(o.cold ? { live: false } : {}) };
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/migrate`, body), o, `migrate ${id}`);
     }));
   const tools = c.command('tools').description('guest Tools (PV drivers: a Windows virtio NIC works once they are in)');

@@ -21,7 +21,10 @@ export const BatchBody = z.strictObject({ vms: z.array(VmSpec).min(1).max(8000) 
 export const ReconfigureBody = z.strictObject({ vcpus: z.number().int().min(1).max(MAX_VM_VCPUS).optional(), memoryMiB: z.number().int().min(16).max(MAX_VM_MEMORY_MIB).optional() })
   .refine((b) => b.vcpus !== undefined || b.memoryMiB !== undefined, { message: 'give vcpus and/or memoryMiB' });
 export const PowerActionBody = z.strictObject({ action: z.enum(['start', 'stop', 'restart', 'suspend', 'resume']) });
-export const MigrateBody = z.strictObject({ targetHostId: Id.optional(), targetClusterId: Id.optional(), live: z.boolean().default(true) });
+/** live: absent = live for a running VM, cold for a stopped or suspended one (so `{targetClusterId}` alone moves
+ *  a stopped VM out of its cluster, C4); targetClusterId: the VM leaves its cluster (F11 baseline checked for a
+ *  running or suspended VM). */
+export const MigrateBody = z.strictObject({ targetHostId: Id.optional(), targetClusterId: Id.optional(), live: z.boolean().optional() });
 export const HistoryQuery = z.strictObject({ after: LogPosition.optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) });
 export const VmFaultBody = z.strictObject({ kind: z.enum(['guest-os-crash', 'vmm-process-crash']) });
 /** a guest virtual address: hex, canonical lower half (below 2^47) */
@@ -150,8 +153,8 @@ export class VmsController {
   @HttpCode(202)
   @BodyDoc(MigrateBody)
   async migrate(@Param('id') id: string, @Body(zodPipe(MigrateBody)) body: z.infer<typeof MigrateBody>, @Query(zodPipe(WaitQuery, 'query')) q: z.infer<typeof WaitQuery>) {
-    inventory.requireVm(this.vrm.state.inventory, id);
-    const { taskId } = await this.tasks.startMigration(id, body);
+    const vm = inventory.requireVm(this.vrm.state.inventory, id);
+    const { taskId } = await this.tasks.startMigration(id, { ...body, live: body.live ?? vm.state === 'running' });
     return q.wait === 'true' ? this.tasks.waitFor(taskId) : this.tasks.resource(taskId);
   }
 

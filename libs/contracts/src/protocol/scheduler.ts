@@ -16,7 +16,8 @@ export const ReleasePlacementRequest = z.object({ vmId: Id, reason: z.string().m
 export type ReleasePlacementRequest = z.infer<typeof ReleasePlacementRequest>;
 export interface ReleasePlacementAnswer { vmId: string; released: boolean; hostId: string | null }
 
-export const SelectHostRequest = z.object({ vmId: Id, excludeHosts: z.array(Id).max(1024).optional(), preferHost: Id.optional(), ...trace });
+/** clusterId: place in another cluster than the VM's (a migration leaving its cluster, C4); default the VM's */
+export const SelectHostRequest = z.object({ vmId: Id, clusterId: Id.optional(), excludeHosts: z.array(Id).max(1024).optional(), preferHost: Id.optional(), ...trace });
 export type SelectHostRequest = z.infer<typeof SelectHostRequest>;
 export interface SelectHostAnswer extends Omit<PlaceAnswer, 'alreadyPlaced'> { loadAfter: number }
 

@@ -12,6 +12,7 @@
 export { haDecider, decideHa, type HaCommand } from './decider.js';
 export { evolveHa, evolveHaInPlace, foldHa, type HaInputEvent } from './evolve.js';
 export { HA_EVENT_TYPES } from './apply-ha.js';
+export { transferHaVm } from './transfer.js';
 export { haTick, decideTick, type HaTick, type HaTickResult } from './tick.js';
 export type { InjectHostFault, RecoverHost, InjectVmFault } from './faults.js';
 export { derivedSignal, type HaHostSignal, type HaSignals } from './detection.js';

@@ -213,6 +213,7 @@ const HANDLERS: Handlers = {
   VmRelocated: (v, d) => {
     const vm = v.vms[d.vmId];
     if (!vm) return;
+    if (d.clusterId && d.clusterId !== vm.clusterId) changeCluster(v, vm, d.clusterId);
     attach(v, vm, d.toHostId);
     vm.numa = d.numa;
   },
@@ -241,6 +242,26 @@ function detach(v: InventoryView, vm: VmView): void {
     host.vmCount--;
   }
   vm.hostId = null;
+}
+
+/** C4: a VM that left its cluster (a cross-cluster migration) counts in the target cluster from now on; its spec
+ *  names the new cluster, so later decisions (IMC at power-on, rules, limits) read the right one. */
+function changeCluster(v: InventoryView, vm: VmView, clusterId: string): void {
+  const from = v.clusters[vm.clusterId];
+  if (from) {
+    delete from.vmIds[vm.id];
+    if (from.vmNames[vm.spec.name] === vm.id) delete from.vmNames[vm.spec.name];
+    from.vmCount--;
+    bump(from, vm.state, -1);
+  }
+  vm.clusterId = clusterId;
+  vm.spec = { ...vm.spec, clusterId };
+  const to = v.clusters[clusterId];
+  if (!to) return;
+  to.vmIds[vm.id] = true;
+  to.vmNames[vm.spec.name] = vm.id;
+  to.vmCount++;
+  bump(to, vm.state, 1);
 }
 
 function removeVm(v: InventoryView, vmId: string): void {

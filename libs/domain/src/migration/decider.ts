@@ -16,7 +16,7 @@ import { advanceMigrations, unthrottle, type MigrationTickInputs } from './engin
 import { preCopyOptions } from './precopy.js';
 import {
   checkColdMigration, checkLiveMigration, checkStorageMigration, coldCopyMiB,
-  type MigrationHostFacts, type MigrationVmFacts, type TargetCapacity,
+  type MigrationHostFacts, type MigrationVmFacts, type TargetCapacity, type TargetClusterFacts,
 } from './preconditions.js';
 import {
   admitQueued, applyMigrationEvent, evolveMigration, initialMigrationState, migrationStarted, startQueuedMigrations,
@@ -24,8 +24,8 @@ import {
 } from './state.js';
 
 export type MigrationCommand =
-  | { type: 'RequestLiveMigration'; migrationId: string; vm: MigrationVmFacts; source: MigrationHostFacts; target: MigrationHostFacts; capacity: TargetCapacity; options?: Partial<MigrationPreCopyOptions>; at: number }
-  | { type: 'RequestColdMigration'; migrationId: string; vm: MigrationVmFacts; source: MigrationHostFacts; target: MigrationHostFacts; capacity: TargetCapacity; configMiB?: number; at: number }
+  | { type: 'RequestLiveMigration'; migrationId: string; vm: MigrationVmFacts; source: MigrationHostFacts; target: MigrationHostFacts; capacity: TargetCapacity; targetCluster?: TargetClusterFacts; options?: Partial<MigrationPreCopyOptions>; at: number }
+  | { type: 'RequestColdMigration'; migrationId: string; vm: MigrationVmFacts; source: MigrationHostFacts; target: MigrationHostFacts; capacity: TargetCapacity; targetCluster?: TargetClusterFacts; configMiB?: number; at: number }
   | { type: 'RequestStorageMigration'; migrationId: string; vm: MigrationVmFacts; sourceDatastoreId: string; targetDatastoreId: string; storageBandwidthMiBps?: number; at: number }
   | { type: 'CancelMigration'; migrationId: string; reason?: string; at: number }
   | { type: 'AdvanceMigrations'; simTime: number; tickSeconds: number; inputs: MigrationTickInputs }

@@ -6,11 +6,13 @@
 //   checkStorageMigration({vm, sourceDatastoreId, targetDatastoreId}): void
 //   coldCopyMiB(disksGiB, configMiB?) / copySeconds(MiB, MiBps)    C4 copy size and time
 //
-// Rules: 'migration.vm-state', 'migration.cluster' (live moves stay in the cluster), 'migration.source', 'migration.same-host', 'migration.target-host',
+// A move may leave the VM's cluster (C4): a stopped VM always, a running or suspended one when its power-on CPU
+// features fit the target cluster's IMC baseline (checkLeavingCluster, rule 'imc.baseline').
+// Rules: 'migration.vm-state', 'imc.baseline' (leaving the cluster), 'migration.source', 'migration.same-host', 'migration.target-host',
 // 'migration.passthrough', 'imc.features', 'migration.capacity' (unprocessable), 'migration.same-datastore'.
 import { conflict, invalid, unprocessable } from '@virtsim/contracts';
 import type { VmState, WorkloadProfile } from '@virtsim/contracts';
-import { checkImcFeatures } from './imc.js';
+import { checkImcFeatures, missingCpuFeatures } from './imc.js';
 
 export interface MigrationVmFacts {
   id: string;
@@ -42,7 +44,11 @@ export interface MigrationHostFacts {
 /** The scheduler's answer for the target: room for the VM (CPU, memory, rules), or why not. */
 export type TargetCapacity = { fits: true } | { fits: false; reason: string };
 
-export interface MoveFacts { vm: MigrationVmFacts; source: MigrationHostFacts; target: MigrationHostFacts; capacity: TargetCapacity }
+/** The target cluster of a move that leaves the VM's cluster (C4, F11): its name and IMC baseline features
+ *  (null: no baseline, the target host's own CPU is the limit). */
+export interface TargetClusterFacts { id: string; name: string; baselineFeatures: readonly string[] | null }
+
+export interface MoveFacts { vm: MigrationVmFacts; source: MigrationHostFacts; target: MigrationHostFacts; capacity: TargetCapacity; targetCluster?: TargetClusterFacts }
 
 /** Config file, NVRAM and logs copied with a cold move: 1 MiB (a .vmx / libvirt XML is KiBs, NVRAM 128 KiB-1 MiB). */
 export const CONFIG_FILES_MIB = 1;
@@ -55,14 +61,12 @@ export function copySeconds(mib: number, bandwidthMiBps: number): number {
   return mib / bandwidthMiBps;
 }
 
-export function checkLiveMigration({ vm, source, target, capacity }: MoveFacts): void {
+export function checkLiveMigration({ vm, source, target, capacity, targetCluster }: MoveFacts): void {
   if (vm.state !== 'running') {
     throw conflict('migration.vm-state', `VM ${vm.name} (${vm.id}) is ${vm.state}: live migration needs a running VM (use a cold migration for a stopped one)`, { vmId: vm.id, state: vm.state });
   }
-  if (vm.clusterId !== target.clusterId) {
-    throw conflict('migration.cluster', `VM ${vm.name} (${vm.id}) cannot live-migrate to host ${target.name} of cluster ${target.clusterId}: only a cold move may leave cluster ${vm.clusterId}`, { vmId: vm.id, hostId: target.id });
-  }
   checkEnds(vm, source, target);
+  checkLeavingCluster(vm, target, targetCluster);
   if (vm.passthroughDevices.length) {
     throw conflict('migration.passthrough', `VM ${vm.name} (${vm.id}) has passthrough devices (${vm.passthroughDevices.join(', ')}) that tie it to host ${source.name}: detach them or power the VM off`, { vmId: vm.id, devices: [...vm.passthroughDevices] });
   }
@@ -71,12 +75,15 @@ export function checkLiveMigration({ vm, source, target, capacity }: MoveFacts):
 }
 
 /** C4: a stopped VM moves whatever the hardware; a suspended one keeps its CPU state, so IMC still binds it. */
-export function checkColdMigration({ vm, source, target, capacity }: MoveFacts): void {
+export function checkColdMigration({ vm, source, target, capacity, targetCluster }: MoveFacts): void {
   if (vm.state !== 'stopped' && vm.state !== 'suspended') {
     throw conflict('migration.vm-state', `VM ${vm.name} (${vm.id}) is ${vm.state}: cold migration needs a stopped or suspended VM (use a live migration for a running one)`, { vmId: vm.id, state: vm.state });
   }
   checkEnds(vm, source, target);
-  if (vm.state === 'suspended') checkImcFeatures(vm, target);
+  if (vm.state === 'suspended') {
+    checkLeavingCluster(vm, target, targetCluster);
+    checkImcFeatures(vm, target);
+  }
   checkCapacity(vm, target, capacity);
 }
 
@@ -87,6 +94,23 @@ export function checkStorageMigration({ vm, sourceDatastoreId, targetDatastoreId
   if (sourceDatastoreId === targetDatastoreId) {
     throw conflict('migration.same-datastore', `VM ${vm.name} (${vm.id}) is already on datastore ${targetDatastoreId}`, { vmId: vm.id, datastoreId: targetDatastoreId });
   }
+}
+
+/** F11 and C4 (seed L438): a running or suspended VM may leave its cluster only if the features it was powered on
+ *  with stay within the target cluster's IMC baseline (it keeps them: the guest cannot lose a CPU feature while it
+ *  runs). A stopped VM is not bound (checkColdMigration does not call this for it). Refusal 'imc.baseline' names
+ *  the features and the fix. */
+export function checkLeavingCluster(vm: MigrationVmFacts, target: MigrationHostFacts, cluster: TargetClusterFacts | undefined): void {
+  if (vm.clusterId === target.clusterId) return;
+  if (!cluster || cluster.id !== target.clusterId) {
+    throw invalid(`the move of VM ${vm.name} (${vm.id}) to host ${target.name} needs the facts of its cluster ${target.clusterId}`);
+  }
+  if (cluster.baselineFeatures === null) return;
+  const beyond = missingCpuFeatures(vm.cpuFeatures, cluster.baselineFeatures);
+  if (!beyond.length) return;
+  throw conflict('imc.baseline', `VM ${vm.name} (${vm.id}) is ${vm.state} with CPU features beyond the IMC baseline of cluster ${cluster.name} (${cluster.id}): ${beyond.join(', ')}; power it off and move it cold, or choose a cluster whose baseline has them`, {
+    vmId: vm.id, clusterId: cluster.id, beyond,
+  });
 }
 
 function checkEnds(vm: MigrationVmFacts, source: MigrationHostFacts, target: MigrationHostFacts): void {

@@ -20,7 +20,6 @@ describe('checkLiveMigration', () => {
     ['target in maintenance', { target: host('h2', { maintenance: true }) }, 'migration.target-host'],
     ['passthrough GPU', { vm: vm({ passthroughDevices: ['gpu:A100'] }) }, 'migration.passthrough'],
     ['target lacks avx2', { target: host('h2', { cpuFeatures: ['sse4_2', 'avx'] }) }, 'imc.features'],
-    ['target in another cluster', { target: host('h2', { clusterId: 'c2' }) }, 'migration.cluster'],
   ] as const)('%s is refused with conflict rule %s', (_name, over, r) => {
     expect(() => checkLiveMigration(facts(over as Partial<MoveFacts>))).toThrow(rule(r));
   });
@@ -39,6 +38,33 @@ describe('checkColdMigration (C4)', () => {
   });
   it('copy size: disks 40 + 8 GiB = 49152 MiB + 1 MiB config', () => {
     expect(coldCopyMiB([40, 8])).toBe(49153);
+  });
+});
+
+describe('leaving the cluster (C4, F11, seed L438)', () => {
+  const c2 = (baselineFeatures: string[] | null) => ({ id: 'c2', name: 'east', baselineFeatures });
+  const away = host('h2', { clusterId: 'c2' });
+  it('a running VM moves live to a cluster whose baseline holds its power-on features (sse4_2, avx2)', () => {
+    expect(() => checkLiveMigration(facts({ target: away, targetCluster: c2(['sse4_2', 'avx', 'avx2']) }))).not.toThrow();
+  });
+  it('a running VM moves live to a cluster without a baseline when the target host has its features', () => {
+    expect(() => checkLiveMigration(facts({ target: away, targetCluster: c2(null) }))).not.toThrow();
+  });
+  it('a running VM above the target baseline is refused imc.baseline, naming the features and the fix', () => {
+    expect(() => checkLiveMigration(facts({ target: away, targetCluster: c2(['sse4_2']) }))).toThrow(expect.objectContaining({
+      code: 'conflict',
+      message: 'VM web (v1) is running with CPU features beyond the IMC baseline of cluster east (c2): avx2; power it off and move it cold, or choose a cluster whose baseline has them',
+      details: expect.objectContaining({ rule: 'imc.baseline', beyond: ['avx2'] }),
+    }));
+  });
+  it('a suspended VM keeps its CPU state: the same baseline check refuses its cold move', () => {
+    expect(() => checkColdMigration(facts({ vm: vm({ state: 'suspended' }), target: away, targetCluster: c2(['sse4_2']) }))).toThrow(rule('imc.baseline'));
+  });
+  it('a stopped VM leaves for any baseline (it takes the new one at its next power-on)', () => {
+    expect(() => checkColdMigration(facts({ vm: vm({ state: 'stopped' }), target: away, targetCluster: c2(['sse4_2']) }))).not.toThrow();
+  });
+  it('a live move to another cluster without that cluster\'s facts is a caller error', () => {
+    expect(() => checkLiveMigration(facts({ target: away }))).toThrow(expect.objectContaining({ code: 'invalid' }));
   });
 });
 

@@ -118,7 +118,15 @@ export function evolvePlacement(state: PlacementState, event: PlacementInput): P
     }
     case 'VmPlaced': place(state, event.data.vmId, event.data.hostId, event.data.numa, event.data.brokenShouldRules); break;
     case 'VmPlacementReleased': detachVm(state, event.data.vmId); break;
-    case 'VmRelocated': place(state, event.data.vmId, event.data.toHostId, event.data.numa); break;
+    case 'VmRelocated': {
+      // C4: a move across clusters; the VM counts in its new cluster (migrationsOf, DRS, rules read clusterId)
+      const vm = state.vms[event.data.vmId];
+      if (vm && event.data.clusterId && vm.clusterId !== event.data.clusterId) {
+        state.vms[vm.id] = { ...vm, clusterId: event.data.clusterId, spec: { ...vm.spec, clusterId: event.data.clusterId } };
+      }
+      place(state, event.data.vmId, event.data.toHostId, event.data.numa);
+      break;
+    }
     case 'DpmBandChanged': {
       const c = state.clusters[event.data.clusterId];
       if (c) c.dpm = { band: event.data.band, since: event.data.since };
