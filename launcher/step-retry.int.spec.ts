@@ -103,3 +103,53 @@ test('a creation task left open with neither a saga nor a VM (e.g. a batch cut s
   await watchdog.pass(seen + 60_000);
   expect(await until(() => task(taskId), finished)).toMatchObject({ state: 'failed', error: { details: { rule: 'vm.creation', vmId: 'vm999' } } });
 });
+
+// Operator calls ride through a restarting service too (issue 14 item 4): asked again with the same key until
+// the service is back, instead of the caller getting the 503 at once.
+test('ha-monitor down when an operator injects a host fault: the call waits for it and is answered once', async () => {
+  const spare = (await api.post(`/clusters/${clusterId}/hosts`, hostSpec('esx-spare'))).body.id;
+  await sys.stop('ha-monitor');
+  const fault = api.post(`/hosts/${spare}/faults`, { kind: 'hypervisor-crash' });
+  await sleep(300);
+  await sys.start('ha-monitor');
+  expect(await fault).toMatchObject({ status: 202, body: { hostId: spare, kind: 'hypervisor-crash' } });
+  expect((await api.post(`/hosts/${spare}/recover`, {})).status).toBe(202);
+});
+
+test('migration down when a host enters maintenance: the evacuation waits for it and the VM moves', async () => {
+  expect((await api.post(`/clusters/${clusterId}/hosts`, hostSpec('esx03'))).status).toBe(201);
+  const r = await api.post('/vms?wait=true', vmSpec(clusterId, 'evac01', { powerOn: true }));
+  expect(r.body).toMatchObject({ state: 'succeeded' });
+  const source = r.body.result.hostId as string;
+  await sys.stop('migration');
+  const entering = api.post(`/hosts/${source}/maintenance`, { enter: true });
+  await sleep(300);
+  await sys.start('migration');
+  const entered = await entering;
+  expect(entered.status).toBe(201);
+  // its VMs are still leaving (their migrations wait for simulated time): vSphere's "entering maintenance"
+  expect(entered.body.state).toBe('entering-maintenance');
+  expect(entered.body.evacuation.moves.map((m: { vmId: string }) => m.vmId)).toContain(r.body.result.vmId);
+  await api.post(`/hosts/${source}/maintenance`, { enter: false });
+});
+
+// Tasks always end (issue 14 item 5): a compensation whose service stays away past its window does not keep the
+// task running; the task fails naming the service and the pending compensation, which goes on in the background.
+test('memory-manager never answers the compensation: the task ends failed naming it, the compensation goes on', async () => {
+  await sys.stop('memory-manager');
+  const r = await api.post('/vms', vmSpec(clusterId, 'web04', { powerOn: true }));
+  const vmId = r.body.target as string;
+  const vrm = sys.services.get('vrm')!.app.get(Vrm);
+  const done = await until(() => task(r.body.id), finished);
+  expect(done).toMatchObject({ state: 'failed', error: { code: 'unavailable', details: { service: 'memory-manager', compensationPending: 'reserve-memory', step: 'reserve-memory' } } });
+  expect(done.error.message).toMatch(/compensation of reserve-memory is still pending: memory-manager did not answer/);
+  // still being undone, and the audit says so
+  expect(vrm.state.sagas[vmId]?.status).toBe('compensating');
+  const audit = (await api.get(`/audit?vm=${vmId}`)).body.items as { type: string; action: string }[];
+  expect(audit.filter((e) => e.type === 'VmCreationCompensationRequested').length).toBeGreaterThanOrEqual(1);
+  // the service comes back: the compensation is done and the saga ends, the task stays as it ended
+  await sys.start('memory-manager');
+  await until(() => Promise.resolve(vrm.state.sagas[vmId]), (s) => s === undefined);
+  expect((await api.get(`/vms/${vmId}`)).status).toBe(404);
+  expect((await task(r.body.id)).state).toBe('failed');
+});

@@ -38,3 +38,15 @@ export function batchEvents(events: unknown[], maxBytes = MAX_IMPORT_BYTES): unk
   if (cur.length) batches.push(cur);
   return batches;
 }
+
+/** what `POST /events:import` answers per call */
+export interface ImportAnswer { received: number; alreadyPresent: number; appended: number }
+
+/** the sum of every call's answer in one line: a re-import says it appended nothing, not "imported N" */
+export function importSummary(answers: ImportAnswer[]): { imported: number; alreadyPresent: number; calls: number; line: string } {
+  const imported = answers.reduce((n, a) => n + a.appended, 0);
+  const alreadyPresent = answers.reduce((n, a) => n + a.alreadyPresent, 0);
+  const calls = answers.length;
+  const line = `${imported} event(s) imported, ${alreadyPresent} already present, in ${calls} call(s)`;
+  return { imported, alreadyPresent, calls, line };
+}

@@ -1,4 +1,4 @@
-import { batchEvents, parseNdjson } from './eventlog.js';
+import { batchEvents, importSummary, parseNdjson } from './eventlog.js';
 import { UsageError } from './errors.js';
 
 describe('parseNdjson', () => {
@@ -27,5 +27,16 @@ describe('batchEvents', () => {
     expect(batchEvents([ev(1, 10), ev(2, 10)])).toHaveLength(1);
     expect(batchEvents([])).toEqual([]);
     expect(() => batchEvents([ev(1, 2000)], 1000)).toThrow(UsageError);
+  });
+});
+
+describe('importSummary', () => {
+  it('says a re-import appended nothing and how many events were already present', () => {
+    const again = importSummary([{ received: 40, alreadyPresent: 40, appended: 0 }, { received: 2, alreadyPresent: 2, appended: 0 }]);
+    expect(again).toMatchObject({ imported: 0, alreadyPresent: 42, calls: 2 });
+    expect(again.line).toBe('0 event(s) imported, 42 already present, in 2 call(s)');
+  });
+  it('counts what the log appended, not what was sent', () => {
+    expect(importSummary([{ received: 10, alreadyPresent: 4, appended: 6 }]).line).toBe('6 event(s) imported, 4 already present, in 1 call(s)');
   });
 });

@@ -55,5 +55,5 @@ export function vmHostId(vm: Rec): string | null {
 /** A host record's state as the API shows it (from the vrm inventory's power, fault and maintenance). */
 export function hostStateOf(host: Rec): string | null {
   if (typeof host.power !== 'string') return null;
-  return hostState({ power: host.power as HostPowerState, fault: (host.fault ?? null) as HaHostFaultKind | null, maintenance: host.maintenance === true });
+  return hostState({ power: host.power as HostPowerState, fault: (host.fault ?? null) as HaHostFaultKind | null, maintenance: host.maintenance === true, vmCount: typeof host.vmCount === 'number' ? host.vmCount : 0 });
 }

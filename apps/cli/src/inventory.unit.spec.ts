@@ -35,6 +35,9 @@ describe('hostStateOf (state show)', () => {
   it('shows the host state as the API does', () => {
     expect(hostStateOf(vrmHost({}))).toBe('connected');
     expect(hostStateOf(vrmHost({ maintenance: true }))).toBe('maintenance');
+    // vSphere's wording while VMs are still leaving (issue 19)
+    expect(hostStateOf(vrmHost({ maintenance: true, vmCount: 2 }))).toBe('entering-maintenance');
+    expect(hostStateOf(vrmHost({ maintenance: true, vmCount: 0 }))).toBe('maintenance');
     expect(hostStateOf(vrmHost({ power: 'standby' }))).toBe('standby');
     expect(hostStateOf(vrmHost({ fault: 'network-isolation' }))).toBe('isolated');
     expect(hostStateOf(vrmHost({ fault: 'power-loss' }))).toBe('not-responding');

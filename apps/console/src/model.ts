@@ -19,7 +19,8 @@ export const sorted = <T extends { id: string }>(rec: Record<string, T>): T[] =>
 export function hostState(h: any): string {
   if (h.power !== 'on') return h.power;
   if (h.fault) return h.fault === 'network-isolation' ? 'isolated' : 'fault';
-  return h.maintenance ? 'maintenance' : 'connected';
+  if (!h.maintenance) return 'connected';
+  return (h.vmCount ?? 0) > 0 ? 'entering-maintenance' : 'maintenance';
 }
 
 export const hostName = (inv: Inventory, id: string | null | undefined) => (id ? inv.hosts[id]?.spec?.name ?? id : '—');

@@ -86,9 +86,14 @@ export class SagaRunner implements OnApplicationBootstrap {
         case 'compensate': {
           await this.record(vmId, [...pending, ...action.record]);
           pending = [];
-          const done = await this.compensate(vmId, action.step, action.idempotencyKey);
-          if (done) pending = [{ type: 'VmCreationStepCompensated', data: { vmId, clusterId: saga!.clusterId, step: action.step } }];
-          else await sleep(500);
+          const left = await this.compensate(vmId, action.step, action.idempotencyKey);
+          if (left === null) pending = [{ type: 'VmCreationStepCompensated', data: { vmId, clusterId: saga!.clusterId, step: action.step } }];
+          else {
+            // tasks always end: past its window the task fails, saying what is still pending; this loop (or, if it
+            // stops, the watchdog) keeps asking for the compensation in the background
+            await this.failWithCompensationPending(vmId, saga!, action.step, left);
+            await sleep(500);
+          }
           break;
         }
       }
@@ -125,6 +130,8 @@ export class SagaRunner implements OnApplicationBootstrap {
           inventory.assertHostTakesPowerOn(this.vrm.state.inventory, saga.hostId!, vmId);
           await this.powerOn.check(vmId, saga.hostId!, 'after-own');
           break;
+        // a step added to VmCreationStep without a case here fails the typecheck (docs/architecture.md checklist)
+        default: return unhandledStep(step);
       }
       return { type: 'VmCreationStepCompleted', data: { ...base, hostId } };
     } catch (err) {
@@ -143,19 +150,40 @@ export class SagaRunner implements OnApplicationBootstrap {
     return persistently(this.vrm, subject.slice(0, subject.indexOf('.')), () => this.steps.call(step, { vmId, idempotencyKey }), { vmId, subject });
   }
 
-  private async compensate(vmId: string, step: inventory.CreationSaga['steps'][number], idempotencyKey: string): Promise<boolean> {
+  /** null once undone; else the fault that outlasted the retry window */
+  private async compensate(vmId: string, step: inventory.CreationSaga['steps'][number], idempotencyKey: string): Promise<VirtsimError | null> {
     const target = inventory.STEP_TARGETS[step];
-    if (step === 'validate' || step === 'power-on') return true; // validate and power-on leave nothing behind before VmCreated
+    if (step === 'validate' || step === 'power-on') return null; // validate and power-on leave nothing behind before VmCreated
     const { compensation } = CREATION_STEP_SUBJECTS[step];
     const subject = compensation.subject;
     try {
       await persistently(this.vrm, target.target, () => this.vrm.ctx.call(compensation, { vmId, idempotencyKey }, stepAttemptMs(this.vrm)), { vmId, subject });
-      return true;
+      return null;
     } catch (err) {
       // undoing is the only way out: past the window it is requested again (a new attempt on the record)
       this.vrm.ctx.log.warn({ err, vmId, step }, 'compensation failed; retrying');
-      return false;
+      const e = VirtsimError.from(err);
+      return new VirtsimError(e.code, e.message, { ...e.details, service: e.details.service ?? target.target });
     }
+  }
+
+  /** the task ends failed, naming the service that did not answer and the compensation still pending (once) */
+  private async failWithCompensationPending(vmId: string, saga: inventory.CreationSaga, step: inventory.CreationSaga['steps'][number], fault: VirtsimError): Promise<void> {
+    if (!this.taskOf(vmId)) return;
+    const service = String(fault.details.service);
+    const failure = lastFailure(saga, this.errors.get(vmId));
+    const error = {
+      code: 'unavailable' as const,
+      message: `${failure.message}; the compensation of ${step} is still pending: ${service} did not answer (it is asked again in the background)`,
+      details: { ...failure.details, service, compensationPending: step },
+    };
+    this.vrm.ctx.log.warn({ vmId, step, service }, 'compensation past its window: the task fails, the compensation goes on');
+    await this.vrm.run((state) => {
+      const task = this.taskOf(vmId);
+      if (!task) return { appends: [], result: {} };
+      const events = inventory.taskDecider.decide({ type: 'FailTask', taskId: task.id, error }, state.tasks);
+      return { appends: events.map((e) => ({ streamId: streams.task(e.data.taskId), events: [e] })), result: {}, metadata: { correlationId: vmId } };
+    }).catch((err) => { if (VirtsimError.from(err).details.rule !== 'task.state') throw err; });
   }
 
   private record(vmId: string, events: EventOf[], extra: Append[] = []): Promise<unknown> {
@@ -201,6 +229,11 @@ function lastFailure(saga: inventory.CreationSaga, error: VirtsimError | undefin
     message: `VM creation failed at ${f.step}: ${f.reason}`,
     details: { rule: 'vm.creation', ...error?.details, step: f.step },
   };
+}
+
+/** `step` is `never` once every step has its case: a new step without one does not compile */
+function unhandledStep(step: never): never {
+  throw new VirtsimError('internal', `saga step ${String(step)} has no handler in the vrm`);
 }
 
 const byNumber = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });

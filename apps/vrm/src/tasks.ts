@@ -1,12 +1,12 @@
 // Tasks of long operations. VM creations end with their saga; migrations are followed from the
 // migration service (`migration.status`) whenever time advances or someone reads the task.
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { notFound, protocol, VirtsimError } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
-import { notDelivered, withRetry } from '@virtsim/messaging';
 import { effectiveClockMode } from './clock-mode.js';
 import { nextId, streams } from './state.js';
-import { stepPolicy } from './step-retry.js';
+import { askPersistently } from './step-retry.js';
 import { Vrm } from './vrm.service.js';
 
 export interface MigrationStatus {
@@ -48,9 +48,8 @@ export class Tasks {
   }
 
   async startMigration(vmId: string, body: { targetHostId?: string; targetClusterId?: string; live: boolean }): Promise<{ taskId: string }> {
-    // asked again only while no migration service is there to receive it: a start is not idempotent
-    const { migrationId } = await withRetry(() => this.vrm.ctx.call(protocol.migration.start, { vmId, ...body, reason: 'operator', requestedBy: 'api' }),
-      { ...stepPolicy(this.vrm, 'migration', { vmId }), retryable: notDelivered });
+    // one key for every attempt: a start whose answer was lost is answered again (the same migration), not started twice
+    const { migrationId } = await askPersistently(this.vrm, protocol.migration.start, { vmId, ...body, reason: 'operator', requestedBy: 'api', idempotencyKey: `migrate:${vmId}:${randomUUID()}` }, { vmId });
     return this.vrm.run((s) => {
       const taskId = nextId(s, 't');
       const events = inventory.taskDecider.decide({ type: 'CreateTask', taskId, kind: 'vm.migrate', target: migrationId }, s.tasks);

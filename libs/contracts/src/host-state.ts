@@ -3,10 +3,12 @@
 import type { HaHostFaultKind } from './events/ha.js';
 import type { HostPowerState } from './events/inventory.js';
 
-export type HostState = HostPowerState | 'isolated' | 'not-responding' | 'maintenance' | 'connected';
+export type HostState = HostPowerState | 'isolated' | 'not-responding' | 'entering-maintenance' | 'maintenance' | 'connected';
 
-export function hostState(h: { power: HostPowerState; fault: HaHostFaultKind | null; maintenance: boolean }): HostState {
+/** in maintenance with VMs still on it: vSphere's "entering maintenance mode", until its last VM has left */
+export function hostState(h: { power: HostPowerState; fault: HaHostFaultKind | null; maintenance: boolean; vmCount?: number }): HostState {
   if (h.power !== 'on') return h.power;
   if (h.fault) return h.fault === 'network-isolation' ? 'isolated' : 'not-responding';
-  return h.maintenance ? 'maintenance' : 'connected';
+  if (!h.maintenance) return 'connected';
+  return (h.vmCount ?? 0) > 0 ? 'entering-maintenance' : 'maintenance';
 }

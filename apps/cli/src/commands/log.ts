@@ -6,7 +6,7 @@ import { formatCell, formatTable, shortHash, pick } from '../format.js';
 import { CliError, UsageError } from '../errors.js';
 import { SseParser, type ApiClient } from '../http.js';
 import { readEvents, type LogEvent } from '../read-events.js';
-import { batchEvents, parseNdjson } from '../eventlog.js';
+import { batchEvents, importSummary, parseNdjson, type ImportAnswer } from '../eventlog.js';
 import { formatDuration, parseAt, parseDuration, parseRate, scanForSimTime } from '../simtime.js';
 import { extractInventory, hostStateOf, vmHostId } from '../inventory.js';
 
@@ -83,17 +83,20 @@ export function eventsCommand(): Command {
       const batches = batchEvents(events);
       const client = await ctx.client();
       let done = 0;
+      const answers: ImportAnswer[] = [];
       for (const [i, batch] of batches.entries()) {
         try {
-          await client.post('/events:import', { events: batch });
+          answers.push(await client.post<ImportAnswer>('/events:import', { events: batch }));
         } catch (err) {
-          if (err instanceof CliError) throw new CliError(`batch ${i + 1}/${batches.length} (events ${done + 1}-${done + batch.length}) refused; ${done} event(s) imported before it\n${err.message}`);
+          if (err instanceof CliError) throw new CliError(`batch ${i + 1}/${batches.length} (events ${done + 1}-${done + batch.length}) refused; ${importSummary(answers).line} before it\n${err.message}`);
           throw err;
         }
         done += batch.length;
-        ctx.info(`imported ${done}/${events.length}`);
+        ctx.info(`sent ${done}/${events.length}`);
       }
-      ctx.emit({ imported: done, batches: batches.length }, () => `imported ${done} event(s) in ${batches.length} call(s)`);
+      // the log tells what was new: events it already holds are compared and left, not counted as imported
+      const sum = importSummary(answers);
+      ctx.emit({ imported: sum.imported, alreadyPresent: sum.alreadyPresent, batches: sum.calls }, () => sum.line);
     }));
   return c;
 }

@@ -21,6 +21,8 @@ export const AuditQuery = z.strictObject({
 /** which event types are automatic actions, by the words their names are made of */
 const ACTIONS: [RegExp, string][] = [
   [/^Drs/, 'drs'], [/^Dpm/, 'dpm'],
+  // a creation that failed, and each (re)request of a compensation: one still asked for shows here until it is done
+  [/^VmCreation(StepFailed|CompensationRequested|StepCompensated|Failed)$/, 'saga'],
   [/Restart|Fenced|FailureDetected|Isolation|HeartbeatMissed|HostRecovered|StaleVmCopy|Admission|VmsDownOnHost|NeedsOperator/, 'ha'],
   [/Balloon|Swap|PagesShared|MemoryState|Sharing|MemoryReclaim/, 'memory'],
   [/Imc/, 'imc'],

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Roles } from '../http/auth.js';
 import { BodyDoc, QueryDoc } from '../http/openapi.js';
 import { nextId, streams } from '../state.js';
+import { askPersistently } from '../step-retry.js';
 import { Vrm } from '../vrm.service.js';
 import { clusterResource, hostResource, ListQuery, page, ruleResource } from './resources.js';
 
@@ -115,7 +116,8 @@ export class ClustersController {
   @HttpCode(202)
   async applyRecommendation(@Param('id') clusterId: string, @Param('rid') recommendationId: string) {
     this.cluster(clusterId);
-    return this.vrm.ctx.call(protocol.scheduler.drsApply, { clusterId, recommendationId: parse(z.string().min(1).max(200), recommendationId, 'recommendation id') });
+    // a repeat of an applied recommendation answers alreadyApplied: asking again after a lost answer is safe
+    return askPersistently(this.vrm, protocol.scheduler.drsApply, { clusterId, recommendationId: parse(z.string().min(1).max(200), recommendationId, 'recommendation id') }, { clusterId });
   }
 
   private cluster(id: string) {

@@ -1,4 +1,5 @@
 // Hosts: state with every service's view of it, maintenance (evacuates first), power, faults.
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { protocol } from '@virtsim/contracts';
@@ -8,6 +9,7 @@ import { z } from 'zod';
 import { Roles } from '../http/auth.js';
 import { BodyDoc, QueryDoc } from '../http/openapi.js';
 import { streams } from '../state.js';
+import { askPersistently } from '../step-retry.js';
 import { Vrm } from '../vrm.service.js';
 import { gatherViews } from './views.js';
 import { hostResource, ListQuery, page } from './resources.js';
@@ -94,11 +96,12 @@ export class HostsController {
       return null;
     }
     // refuses (naming each VM that cannot move) before anything is written
-    await this.vrm.ctx.call(protocol.migration.evacuate, { hostId: id, reason: 'maintenance', dryRun: true });
+    await askPersistently(this.vrm, protocol.migration.evacuate, { hostId: id, reason: 'maintenance', dryRun: true }, { hostId: id });
     const wasIn = host.maintenance;
     await this.decide(id, { type: 'EnterHostMaintenance', hostId: id });
     try {
-      return await this.vrm.ctx.call(protocol.migration.evacuate, { hostId: id, reason: 'maintenance', dryRun: false });
+      // one key for every attempt: an evacuation that was done but whose answer was lost is answered again, not redone
+      return await askPersistently(this.vrm, protocol.migration.evacuate, { hostId: id, reason: 'maintenance', dryRun: false, idempotencyKey: `maintenance:${id}:${randomUUID()}` }, { hostId: id });
     } catch (err) {
       // the cluster changed between the plan and the moves: the host leaves maintenance again, then the refusal
       if (!wasIn) await this.decide(id, { type: 'ExitHostMaintenance', hostId: id });
@@ -129,7 +132,7 @@ export class HostsController {
   @BodyDoc(HostFaultBody)
   async fault(@Param('id') id: string, @Body(zodPipe(HostFaultBody)) body: z.infer<typeof HostFaultBody>) {
     inventory.requireHost(this.vrm.state.inventory, id);
-    return this.vrm.ctx.call(protocol['ha-monitor'].hostFault, { hostId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime });
+    return askPersistently(this.vrm, protocol['ha-monitor'].hostFault, { hostId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime, idempotencyKey: `fault:${id}:${randomUUID()}` }, { hostId: id });
   }
 
   @Post(':id/recover')
@@ -137,7 +140,7 @@ export class HostsController {
   @HttpCode(202)
   async recover(@Param('id') id: string) {
     inventory.requireHost(this.vrm.state.inventory, id);
-    return this.vrm.ctx.call(protocol['ha-monitor'].hostRecover, { hostId: id, simTime: this.vrm.state.clock.simTime });
+    return askPersistently(this.vrm, protocol['ha-monitor'].hostRecover, { hostId: id, simTime: this.vrm.state.clock.simTime, idempotencyKey: `recover:${id}:${randomUUID()}` }, { hostId: id });
   }
 
   private decide(hostId: string, command: inventory.HostCommand) {

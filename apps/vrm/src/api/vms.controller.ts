@@ -1,5 +1,6 @@
 // VMs: creation (202 + task, saga), batch creation, reads joined with every service's view, power,
 // online reconfiguration (F4), migration, guest Tools, faults, deletion, history.
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { conflict, Id, MAX_VM_MEMORY_MIB, MAX_VM_VCPUS, notFound, protocol, VmSpec } from '@virtsim/contracts';
@@ -12,6 +13,7 @@ import { PowerOn } from '../power-on.js';
 import { Tasks } from '../tasks.js';
 import { VmCreation } from '../vm-creation.js';
 import { streams } from '../state.js';
+import { askPersistently } from '../step-retry.js';
 import { Vrm } from '../vrm.service.js';
 import { ListQuery, LogPosition, page, vmResource } from './resources.js';
 import { gatherViews } from './views.js';
@@ -131,7 +133,8 @@ export class VmsController {
     inventory.vmDecider.decide({ type: 'ReconfigureVm', vmId: id, ...body }, this.vrm.state.inventory);
     const online = vm.state === 'running' || vm.state === 'suspended';
     if (online && body.memoryMiB !== undefined && body.memoryMiB !== vm.spec.memoryMiB) {
-      await this.vrm.ctx.call(protocol['memory-manager'].grow, { vmId: id, memoryMiB: body.memoryMiB });
+      // not idempotent: asked again only while no memory-manager received it
+      await askPersistently(this.vrm, protocol['memory-manager'].grow, { vmId: id, memoryMiB: body.memoryMiB }, { vmId: id });
     }
     await this.decide(id, { type: 'ReconfigureVm', vmId: id, ...body });
     return this.get(id);
@@ -177,7 +180,7 @@ export class VmsController {
   async fault(@Param('id') id: string, @Body(zodPipe(VmFaultBody)) body: z.infer<typeof VmFaultBody>) {
     const vm = inventory.requireVm(this.vrm.state.inventory, id);
     if (vm.state !== 'running') throw conflict('vm.state', `VM ${vm.spec.name} is ${vm.state}; only a running VM can crash`, { vmId: id, state: vm.state });
-    return this.vrm.ctx.call(protocol['ha-monitor'].vmFault, { vmId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime });
+    return askPersistently(this.vrm, protocol['ha-monitor'].vmFault, { vmId: id, kind: body.kind, simTime: this.vrm.state.clock.simTime, idempotencyKey: `fault:${id}:${randomUUID()}` }, { vmId: id });
   }
 
   @Delete(':id')
