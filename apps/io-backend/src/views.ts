@@ -27,6 +27,7 @@ export function vmView(s: IoBackendState, vmId: string) {
     const pci = d.pciIndex === null ? null : host?.pci.find((p) => p.pciIndex === d.pciIndex);
     return {
       deviceId: d.deviceId, kind: d.kind, model: d.model, mode: d.mode, guestName: d.guestName,
+      guestModel: host ? io.guestDeviceModel(d.kind, d.model, host.product) : d.model,
       deviceClass: d.deviceClass, devId: d.devId, frontend: d.frontend, backend: d.backend,
       pci: pci ? { pciIndex: pci.pciIndex, address: pci.address, hostModel: d.hostModel } : null,
       vgpuProfile: d.vgpuProfile,

@@ -75,7 +75,7 @@ export function hostView(state: SchedulerState, hostId: string) {
   const cluster = state.placement.clusters[h.clusterId];
   const policy = cluster ? placement.clusterPolicy(cluster) : null;
   const a = h.alloc;
-  const size = placement.numaNodeSize(h);
+  const sizes = placement.numaNodeSizes(h);
   const sample = state.cpu[h.clusterId]?.hosts[hostId] ?? null;
   const { vms: _vms, ...usage } = sample ?? { vms: [] };
   return {
@@ -88,13 +88,14 @@ export function hostView(state: SchedulerState, hostId: string) {
       usableMemoryMiB: h.usableMemoryMiB,
       memoryCapacityMiB: policy ? placement.memoryCapacityMiB(h, policy) : h.usableMemoryMiB,
       hugePagesMiB: h.spec.hugePagesMiB ?? 0,
-      numaNodes: size.nodes,
+      numaNodes: sizes.length,
     },
     allocation: {
       vmCount: a.vmCount, vcpus: a.vcpus, reservedMhz: a.reservedMhz,
       memory: { configuredMiB: a.memoryMiB, reservedMiB: a.reservedMemoryMiB },
       hugePages: { poolMiB: h.spec.hugePagesMiB ?? 0, usedMiB: a.hugePagesMiB },
-      numaNodes: a.numaVcpus.map((vcpus, node) => ({ node, threads: size.threads, memoryMiB: size.memoryMiB, vcpus, allocatedMemoryMiB: a.numaMemoryMiB[node]! })),
+      // P4: per node its threads, physical memory and the memory VMs can have there (the size placement fits by)
+      numaNodes: a.numaVcpus.map((vcpus, node) => ({ node, threads: sizes[node]!.threads, physicalMiB: sizes[node]!.physicalMiB, memoryMiB: sizes[node]!.vmMemoryMiB, vcpus, allocatedMemoryMiB: a.numaMemoryMiB[node]! })),
       gpus: a.gpus.map((g) => ({ ...g, model: h.spec.pciDevices?.[g.pciIndex]?.model ?? null })),
     },
     usage: sample ? { ...usage, vmCount: sample.vms.length } : null,

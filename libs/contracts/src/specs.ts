@@ -79,15 +79,23 @@ export const CpuSpec = z.strictObject({
 });
 export type CpuSpec = z.infer<typeof CpuSpec>;
 
-// Combinations no real host has are refused naming both fields (issue 15): Xen is bare metal only (type 1, its
-// own Dom0 manages the hardware), and only Xen has a paravirtual CPU mode (KVM needs VT-x / AMD-V or emulation).
+// Combinations no real host has are refused naming both fields (issue 15, issue 16 C6). Type 1 (bare metal)
+// products: esx (ESXi-like: vmkernel), xen (Dom0 manages the hardware), kvm. Type 2 (hosted) products:
+// workstation (Workstation-like: the VMM is an application of a host OS) and kvm (a module of a general-purpose
+// Linux, which stays a full host OS: accepted either way, as it always was). esx and xen are never hosted (each is
+// its own kernel on the bare machine); workstation is never bare metal (it needs a host OS). Only Xen has a
+// paravirtual CPU mode (the others need VT-x / AMD-V or binary translation).
+export const HYPERVISOR_PRODUCTS = { type1: ['esx', 'xen', 'kvm'], type2: ['workstation', 'kvm'] } as const;
 export const HypervisorSpec = z.strictObject({
   type: z.enum(['type1', 'type2']),
   mode: z.enum(['hardware-assisted', 'full', 'paravirtual']),
-  product: z.enum(['kvm', 'xen']).default('kvm'),
+  product: z.enum(['kvm', 'xen', 'esx', 'workstation']).default('kvm'),
 }).superRefine((h, ctx) => {
-  if (h.type === 'type2' && h.product === 'xen') {
-    ctx.addIssue({ code: 'custom', path: ['product'], message: 'product xen with type type2: Xen is a type 1 (bare-metal) hypervisor; use type type1, or product kvm for a hosted VMM' });
+  if (!(HYPERVISOR_PRODUCTS[h.type] as readonly string[]).includes(h.product)) {
+    const why = h.type === 'type2'
+      ? `${h.product === 'xen' ? 'Xen' : 'ESXi'} is a type 1 (bare-metal) hypervisor; use type type1, or product workstation / kvm for a hosted VMM`
+      : 'a Workstation-like VMM is hosted (type 2) and needs a host OS; use type type2, or product esx / xen / kvm for bare metal';
+    ctx.addIssue({ code: 'custom', path: ['product'], message: `product ${h.product} with type ${h.type}: ${why}` });
   }
   if (h.mode === 'paravirtual' && h.product !== 'xen') {
     ctx.addIssue({ code: 'custom', path: ['mode'], message: `mode paravirtual with product ${h.product}: only Xen runs paravirtualized guests; use product xen, or mode hardware-assisted / full` });
@@ -115,7 +123,14 @@ export const HostSpec = z.strictObject({
   name: Name,
   cpu: CpuSpec,
   memoryMiB: z.number().int().min(512).max(MAX_HOST_MEMORY_MIB),
+  /** P4: NUMA nodes of equal size (threads and memory split evenly); `numa` below gives uneven nodes */
   numaNodes: z.number().int().min(1).max(16).default(1),
+  /** P4: the host's per-node layout (nodes may differ): cores per node sum to sockets x coresPerSocket, memory per
+   *  node sums to memoryMiB; a node's threads are its cores x threadsPerCore. numaNodes, if given, must be 1 (its
+   *  default) or the node count. */
+  numa: z.strictObject({
+    nodes: z.array(z.strictObject({ cores: z.number().int().min(1).max(1024), memoryMiB: z.number().int().min(256).max(MAX_HOST_MEMORY_MIB) })).min(1).max(16),
+  }).optional(),
   hypervisor: HypervisorSpec,
   hugePagesMiB: z.number().int().min(0).max(MAX_HOST_MEMORY_MIB).multipleOf(2).default(0),
   pciDevices: z.array(PciDeviceSpec).max(32).default([]),
@@ -128,6 +143,14 @@ export const HostSpec = z.strictObject({
     datastore: z.string().min(1).max(80).optional(),
   }).optional(),
 }).superRefine((h, ctx) => {
+  if (h.numa) {
+    const cores = h.numa.nodes.reduce((a, n) => a + n.cores, 0);
+    const mem = h.numa.nodes.reduce((a, n) => a + n.memoryMiB, 0);
+    const hostCores = h.cpu.sockets * h.cpu.coresPerSocket;
+    if (cores !== hostCores) ctx.addIssue({ code: 'custom', path: ['numa', 'nodes'], message: `NUMA nodes hold ${cores} cores, the host has ${hostCores} (sockets x coresPerSocket)` });
+    if (mem !== h.memoryMiB) ctx.addIssue({ code: 'custom', path: ['numa', 'nodes'], message: `NUMA nodes hold ${mem} MiB, the host has memoryMiB ${h.memoryMiB}` });
+    if (h.numaNodes !== 1 && h.numaNodes !== h.numa.nodes.length) ctx.addIssue({ code: 'custom', path: ['numaNodes'], message: `numaNodes ${h.numaNodes} disagrees with numa.nodes (${h.numa.nodes.length} nodes); give one or make them equal` });
+  }
   const ds = h.swap?.datastore;
   if (ds !== undefined && !h.datastores.some((d) => d.name === ds)) {
     ctx.addIssue({ code: 'custom', path: ['swap', 'datastore'], message: `swap datastore ${ds} is not one of the host's datastores (${h.datastores.map((d) => d.name).join(', ') || 'none'})` });

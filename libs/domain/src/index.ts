@@ -9,3 +9,4 @@ export * as migration from './migration/index.js';
 export * as ha from './ha/index.js';
 export * as inventory from './inventory/index.js';
 export * as invariants from './invariants/index.js';
+export * from './shared/hypervisor-products.js';

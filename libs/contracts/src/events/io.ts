@@ -85,7 +85,7 @@ export interface IoHostFigures {
 }
 
 export type IoEvent =
-  | EventOf<'IoHostRegistered', { hostId: string; product: 'kvm' | 'xen'; mhz: number; iommu: boolean; assignableSlots: number; dom0BudgetMhz: number; pci: IoHostPciFunction[] }>
+  | EventOf<'IoHostRegistered', { hostId: string; product: 'kvm' | 'xen' | 'esx' | 'workstation'; mhz: number; iommu: boolean; assignableSlots: number; dom0BudgetMhz: number; pci: IoHostPciFunction[] }>
   | EventOf<'IoDevicesAttached', { vmId: string; hostId: string; domId: number; guest: IoGuest; workload: WorkloadProfile | null; devices: IoDevice[] }>
   | EventOf<'IoDevicesDiscovered', { vmId: string; hostId: string; domId: number; connected: string[]; unbound: IoUnboundDevice[] }>
   | EventOf<'IoDevicesClosed', { vmId: string; hostId: string; domId: number }>

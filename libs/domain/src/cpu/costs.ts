@@ -79,8 +79,10 @@ export const TYPE2_HOST_SCHEDULING_SHARE = 0.05;
  *  Model assumption: 10 %, the headroom hosted VMMs (VMware Workstation, Virtual PC) recommend leaving. */
 export const TYPE2_HOST_OS_CPU_SHARE = 0.1;
 /** Capacity reserved on a type 1 host: KVM's host kernel and management agents, or Xen's Dom0 (device back-ends,
- *  XenStore, toolstack; FusionCompute's CNA and XenServer dedicate vCPUs to it). Model assumption: 2 % / 5 %. */
-export const TYPE1_HYPERVISOR_CPU_SHARE: Readonly<Record<'kvm' | 'xen', number>> = { kvm: 0.02, xen: 0.05 };
+ *  XenStore, toolstack; FusionCompute's CNA and XenServer dedicate vCPUs to it), or ESXi's vmkernel and its
+ *  management agents (hostd, vpxa; no Dom0: like KVM). Model assumption: 2 % / 5 % / 2 %. A hosted product
+ *  (workstation) reserves nothing here: the host OS's share (TYPE2_HOST_OS_CPU_SHARE) is what it leaves. */
+export const TYPE1_HYPERVISOR_CPU_SHARE: Readonly<Record<'kvm' | 'xen' | 'esx' | 'workstation', number>> = { kvm: 0.02, xen: 0.05, esx: 0.02, workstation: 0 };
 
 /** Timer-interrupt time slice: the Xen credit scheduler's default (sched_credit_tslice_ms = 30 ms). */
 export const TIME_SLICE_MS = 30;

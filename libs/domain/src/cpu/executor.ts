@@ -98,7 +98,7 @@ function classify(arch: CpuArch, context: ExecutionContext, key: string, count: 
   return { cls, key };
 }
 
-function runRows(mode: ExecutionMode, arch: CpuArch, vtx: { product: 'kvm' | 'xen'; ept: boolean }, mix: InstructionMix): InstructionExecution[] {
+function runRows(mode: ExecutionMode, arch: CpuArch, vtx: { product: HypervisorSpec['product']; ept: boolean }, mix: InstructionMix): InstructionExecution[] {
   const rows: InstructionExecution[] = [];
   for (const context of ['kernel', 'user'] as const) {
     const section = mix[context] ?? {};

@@ -3,6 +3,7 @@
 //
 //   hostCpuVirtualization(hostId, spec) -> HostCpuVirtualization
 import type { HostSpec } from '@virtsim/contracts';
+import { PRODUCTS, type HypervisorProduct } from '../shared/hypervisor-products.js';
 import { hostCpuCapacity, type HostCpuCapacity } from './capacity.js';
 import { checkCpuModeSupported, hasHardwareAssist, type CpuHostProfile } from './executor.js';
 import type { Ring, VmxOperation } from './instructions.js';
@@ -14,7 +15,7 @@ export interface HostCpuVirtualization {
   hostId: string;
   hypervisorType: 'type1' | 'type2';
   mode: HostSpec['hypervisor']['mode'];
-  product: 'kvm' | 'xen';
+  product: HypervisorProduct;
   arch: 'x86' | 'powerpc';
   hardwareAssistAvailable: boolean;
   capacity: HostCpuCapacity;
@@ -25,11 +26,10 @@ export interface HostCpuVirtualization {
 }
 
 /** Who runs where in each mode; a type 2 host adds the host OS in ring 0 (the VMM being one of its applications). */
-export function cpuLayout(mode: ExecutionMode, type: 'type1' | 'type2', product: 'kvm' | 'xen'): CpuPlacementOfParty[] {
+export function cpuLayout(mode: ExecutionMode, type: 'type1' | 'type2', product: HypervisorProduct): CpuPlacementOfParty[] {
   const hostOs: CpuPlacementOfParty[] = type === 'type2' ? [{ party: 'host OS kernel', ring: 0, vmx: mode === 'hardware-assisted' ? 'root' : null }] : [];
   if (mode === 'hardware-assisted') {
-    const vmm = product === 'xen' ? 'xen hypervisor' : 'kvm';
-    const dm = product === 'xen' ? 'qemu-dm (dom0)' : 'qemu';
+    const { vmm, deviceModel: dm } = PRODUCTS[product];
     return [...hostOs, { party: vmm, ring: 0, vmx: 'root' }, { party: dm, ring: 3, vmx: 'root' },
       { party: 'guest kernel', ring: 0, vmx: 'non-root' }, { party: 'guest applications', ring: 3, vmx: 'non-root' }];
   }

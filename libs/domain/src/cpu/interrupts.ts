@@ -10,12 +10,13 @@
 // hardware-assisted  "external-interrupt exiting": the tick causes a VM exit to KVM / Xen in root ring 0, which
 //                    injects the virtual interrupt at the next VM entry (VMRESUME). Without posted interrupts
 //                    (APICv), every tick is an exit and an entry.
+import { PRODUCTS, type HypervisorProduct } from '../shared/hypervisor-products.js';
 import * as C from './costs.js';
 import type { ExecutionMode } from './modes.js';
 
 export interface InterruptBehaviour { cycles: number; traps: 0 | 1; vmExits: 0 | 1; handledBy: string }
 
-export function timerInterruptBehaviour(mode: ExecutionMode, product: 'kvm' | 'xen'): InterruptBehaviour {
+export function timerInterruptBehaviour(mode: ExecutionMode, product: HypervisorProduct): InterruptBehaviour {
   const handler = C.INTERRUPT_HANDLER_CYCLES;
   switch (mode) {
     case 'native': return { cycles: handler, traps: 0, vmExits: 0, handledBy: 'guest kernel (ring 0)' };
@@ -25,7 +26,7 @@ export function timerInterruptBehaviour(mode: ExecutionMode, product: 'kvm' | 'x
     case 'hardware-assisted':
       return {
         cycles: C.VM_EXIT_CYCLES + C.VM_ENTRY_CYCLES + C.VMM_EMULATE_CYCLES + handler, traps: 0, vmExits: 1,
-        handledBy: `${product === 'xen' ? 'xen' : 'kvm'} (root ring 0): external-interrupt exit, injected at VMRESUME`,
+        handledBy: `${product === 'xen' ? 'xen' : PRODUCTS[product].vmm} (root ring 0): external-interrupt exit, injected at VMRESUME`,
       };
   }
 }

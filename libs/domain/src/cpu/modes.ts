@@ -16,6 +16,7 @@
 //                     EPT; CLI / STI and LGDT / LIDT never. An exit goes to KVM (root ring 0), I/O on to QEMU
 //                     (root ring 3); VMRESUME re-enters. Every exit is counted as one exit and one entry
 //                     (the one-off VMLAUNCH at vCPU start is not part of a workload mix).
+import { PRODUCTS, type HypervisorProduct } from '../shared/hypervisor-products.js';
 import * as C from './costs.js';
 import type { InstructionClass, Ring, VmxOperation } from './instructions.js';
 import { vtxExits, vtxExitShare } from './vtx-exits.js';
@@ -72,15 +73,15 @@ function paravirtual(cls: InstructionClass): ClassBehaviour {
 }
 
 /** How a VT-x guest runs one instruction: the mnemonic when the mix names one, else its class's exiting share. */
-export interface VtxContext { product: 'kvm' | 'xen'; ept: boolean; mnemonic?: string }
+export interface VtxContext { product: HypervisorProduct; ept: boolean; mnemonic?: string }
 
 function hardwareAssisted(cls: InstructionClass, vtx: VtxContext): ClassBehaviour {
   const nonRoot = { vmx: 'non-root' as const };
   const roundTrip = C.VM_EXIT_CYCLES + C.VM_ENTRY_CYCLES;
-  const kvm = vtx.product === 'xen' ? 'xen (root ring 0)' : 'kvm (root ring 0)';
+  const kvm = `${PRODUCTS[vtx.product].vmm === 'xen hypervisor' ? 'xen' : PRODUCTS[vtx.product].vmm} (root ring 0)`;
   if (cls === 'io') {
     return base(0, roundTrip + C.USERSPACE_EXIT_CYCLES + C.DEVICE_EMULATION_CYCLES,
-      { ...nonRoot, trapped: true, vmExits: 1, handledBy: vtx.product === 'xen' ? 'qemu-dm in dom0' : 'qemu (root ring 3)' });
+      { ...nonRoot, trapped: true, vmExits: 1, handledBy: vtx.product === 'xen' ? 'qemu-dm in dom0' : `${PRODUCTS[vtx.product].deviceModel} (root ring 3)` });
   }
   const share = vtx.mnemonic !== undefined ? (vtxExits(vtx.mnemonic, vtx.ept).exits ? 1 : 0) : vtxExitShare(cls, vtx.ept);
   if (share === 0) return base(0, N[cls], { ...nonRoot, handledBy: 'cpu (non-root, no exit)' });

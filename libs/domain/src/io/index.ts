@@ -14,7 +14,7 @@ import type { IoDevice } from '@virtsim/contracts';
 import { vmOf, type IoState } from './state.js';
 
 export * from './costs.js';
-export { driveLetters, linuxDiskPrefix, nameDisks, nicName, floppyName, gpuName, vbdDevId } from './naming.js';
+export { driveLetters, linuxDiskPrefix, nameDisks, guestDeviceModel, nicName, floppyName, gpuName, vbdDevId } from './naming.js';
 export { pvDriverSource, missingPvDriver } from './guest-drivers.js';
 export { defaultVgpuProfile, equivalentDeviceFree, freeVgpuProfiles, planPci, profileFramebufferGiB, vgpuSlicesPerGpu, type FreeVgpuProfile, type PciRequest, type PciAllocation } from './host-pci.js';
 export { specDevices, bindPci, diskMode, nicMode } from './devices.js';

@@ -8,13 +8,15 @@
 //   passthrough (I4): a host's physical disk (with its controller) is driven by the SCSI disk layer too, so it
 //   joins the sd sequence; an NVMe device is /dev/nvme0n1, nvme1n1... (controller n, namespace 1).
 // Choice for a virtio disk on a xen-product host: Dom0's blkback serves it as a Xen PV disk, so the guest
-// sees xen-blkfront and names it /dev/xvdX, in the same sequence as 'xen' bus disks.
+// sees xen-blkfront and names it /dev/xvdX, in the same sequence as 'xen' bus disks. On an esx or workstation
+// host it is VMware's paravirtual SCSI HBA (pvscsi): the SCSI disk layer names it /dev/sdX, in the sd sequence.
 // Windows numbers disks in configuration order, whatever the bus: 'Disk 0', 'Disk 1'...
 // NICs: Linux eth0, eth1...; Windows 'Ethernet', 'Ethernet 2', 'Ethernet 3'...
 import type { DiskSpec } from '@virtsim/contracts';
+import { PRODUCTS, type HypervisorProduct } from '../shared/hypervisor-products.js';
 
 export type GuestFamily = 'linux' | 'windows';
-export type HypervisorProduct = 'kvm' | 'xen';
+export type { HypervisorProduct };
 
 /** Bijective base-26 letters as Linux assigns them: 0 -> a, 25 -> z, 26 -> aa, 27 -> ab. */
 export function driveLetters(index: number): string {
@@ -35,7 +37,7 @@ export function linuxDiskPrefix(bus: DiskSpec['bus'], product: HypervisorProduct
   if (bus === 'ide') return 'hd';
   if (bus === 'passthrough') return device === 'nvme' ? 'nvme' : 'sd';
   if (bus === 'sata' || bus === 'scsi') return 'sd';
-  if (bus === 'virtio') return product === 'xen' ? 'xvd' : 'vd';
+  if (bus === 'virtio') return PRODUCTS[product].pvDiskPrefix;
   return 'xvd';
 }
 
@@ -76,3 +78,13 @@ export const gpuName = (index: number, family: GuestFamily): string =>
 
 /** Floppies are vbds too (major 2, fd0 = 512). */
 export const floppyDevId = (index: number): number => (2 << 8) | index;
+
+/** The device model the guest sees (C6): a paravirtual ('virtio' in the spec) disk or NIC is the host product's own
+ *  (virtio-blk / xen-blkfront / pvscsi, virtio-net / xen-netfront / vmxnet3); a 'xen' bus disk is blkfront;
+ *  emulated and passthrough devices are what the spec names. */
+export function guestDeviceModel(kind: string, model: string, product: HypervisorProduct): string {
+  if (kind === 'disk' && model === 'virtio') return PRODUCTS[product].pvDisk;
+  if (kind === 'disk' && model === 'xen') return 'xen-blkfront';
+  if (kind === 'nic' && model === 'virtio') return PRODUCTS[product].pvNic;
+  return model;
+}

@@ -1,5 +1,5 @@
 // State of the io context: plain JSON-able records, so a service can snapshot and hash it.
-import type { HostSpec, IoDevice, IoEvent, IoGuest, IoHostFigures, IoHostPciFunction, IoVmFigures, WorkloadProfile } from '@virtsim/contracts';
+import type { HostSpec, HypervisorSpec, IoDevice, IoEvent, IoGuest, IoHostFigures, IoHostPciFunction, IoVmFigures, WorkloadProfile } from '@virtsim/contracts';
 import { hash32 } from '../shared/prng.js';
 import { ASSIGNABLE_SLOTS, DOM0_VCPUS, IOMMU_FEATURES } from './costs.js';
 
@@ -18,7 +18,7 @@ export interface IoPciFunctionState extends IoHostPciFunction {
 
 export interface IoHostState {
   hostId: string;
-  product: 'kvm' | 'xen';
+  product: HypervisorSpec['product'];
   mhz: number;
   iommu: boolean;
   assignableSlots: number;

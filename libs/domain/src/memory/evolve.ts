@@ -8,6 +8,7 @@ import { CHUNK_MIB, chunksOf, hypervisorMiB, vmCapacityMiB } from './overhead.js
 import { pageContentProfile } from './sharing.js';
 import { clusterPolicy, initialMemoryState, POWERED_ON, type MemHost, type MemoryInputEvent, type MemoryState, type MemVm } from './state.js';
 import { splitByNodes } from './numa.js';
+import { hostNumaNodes } from './numa-layout.js';
 import { translationModeOf } from './translation-cost.js';
 
 /** hosts / vms: records already copied in this batch; null = the draft owns every record (in place) */
@@ -55,9 +56,12 @@ export function newMemHost(hostId: string, clusterId: string, spec: HostSpec): M
   const hv = hypervisorMiB(spec);
   const pool = spec.hugePagesMiB ?? 0;
   const capacity = vmCapacityMiB(spec.memoryMiB, hv, pool);
-  const nodes = Math.max(1, spec.numaNodes ?? 1);
+  const numa = hostNumaNodes(spec);
+  const nodes = numa.length;
   const layout = hpaLayout(hostId, spec.memoryMiB, hv, pool);
   const split = (total: number, i: number) => Math.floor(total / nodes) + (i === 0 ? total % nodes : 0);
+  // P4: a node's VM memory is the one layout's (memory/numa-layout.ts, the scheduler places by it too); the
+  // huge-page pool is interleaved evenly over the nodes (Linux nr_hugepages) and kept apart from it.
   return {
     hostId, clusterId, physicalMiB: spec.memoryMiB, hypervisorMiB: hv, hugePoolMiB: pool, capacityMiB: capacity,
     swapMiB: spec.swap?.sizeMiB ?? spec.memoryMiB, swapDatastore: spec.swap?.datastore ?? spec.datastores?.[0]?.name ?? null,
@@ -65,7 +69,7 @@ export function newMemHost(hostId: string, clusterId: string, spec: HostSpec): M
     translation: translationModeOf(spec),
     freeState: 'high', configuredMiB: 0, reservedMiB: 0, overheadMiB: 0, hugeUsedMiB: 0,
     nodes: Array.from({ length: nodes }, (_, i) => ({
-      capacityMiB: split(capacity, i), hugePoolMiB: 2 * split(pool / 2, i), configuredMiB: 0, reservedMiB: 0, hugeUsedMiB: 0,
+      capacityMiB: Math.max(0, numa[i]!.vmMemoryMiB - 2 * split(pool / 2, i)), hugePoolMiB: 2 * split(pool / 2, i), configuredMiB: 0, reservedMiB: 0, hugeUsedMiB: 0,
     })),
     vmIds: [], layout,
     freeNormal: normalChunks(layout) > 0 ? [[0, normalChunks(layout)]] : [],

@@ -28,3 +28,4 @@ export {
 } from './translation-view.js';
 export { translationCost, translationModeOf, walkReferences, tlbMissesPerSec, type TranslationCost, type TranslationCostInput } from './translation-cost.js';
 export { hostMemoryView, vmMemoryView, type HostMemoryView, type VmMemoryView } from './views.js';
+export { hostNumaNodes, splitByWeights, type NumaNodeSize } from './numa-layout.js';

@@ -8,6 +8,7 @@
 //   vmRules[vmId]       = ids of the rules naming the VM (sorted)
 // Capacity is computed here from HostSpec on purpose (P1), not taken from the cpu context.
 import { imcFeatures } from '../inventory/imc.js';
+import { hostNumaNodes, type NumaNodeSize } from '../memory/numa-layout.js';
 import { hypervisorMiB } from '../memory/overhead.js';
 import type { ClusterSpec, DpmBand, HostPowerState, HostSpec, NumaPlacement, RuleSpec, VmSpec, VmState } from '@virtsim/contracts';
 
@@ -109,7 +110,7 @@ export const hostThreads = (spec: HostSpec): number => spec.cpu.sockets * spec.c
  *  VMs that memory-manager then refused). */
 export const hostMemoryOverheadMiB = (spec: HostSpec): number => hypervisorMiB(spec);
 
-const numaNodesOf = (spec: HostSpec): number => Math.max(1, spec.numaNodes ?? 1);
+const numaNodesOf = (spec: HostSpec): number => hostNumaNodes(spec).length;
 
 export function emptyAllocation(spec: HostSpec): HostAllocation {
   const nodes = numaNodesOf(spec);
@@ -130,11 +131,9 @@ export function newHost(hostId: string, clusterId: string, spec: HostSpec): Plac
   };
 }
 
-/** NUMA node size: the host's threads and memory split evenly across its nodes. */
-export const numaNodeSize = (host: PlacementHost) => {
-  const nodes = numaNodesOf(host.spec);
-  return { nodes, threads: host.threads / nodes, memoryMiB: host.spec.memoryMiB / nodes };
-};
+/** NUMA node sizes (P4): the one layout the memory-manager accounts by too (memory/numa-layout.ts): per node its
+ *  threads and the memory VMs can have there. */
+export const numaNodeSizes = (host: PlacementHost): readonly NumaNodeSize[] => hostNumaNodes(host.spec);
 
 export const byNameThenId = (a: { name: string; id: string }, b: { name: string; id: string }): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;

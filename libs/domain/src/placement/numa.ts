@@ -3,13 +3,15 @@
 //   numaPlacementFor(host, spec) -> NumaPlacement | null   (null: a strict NUMA request cannot be met)
 //   numaCostFactor(placement, remoteFactor = 1.3) -> CPU cost multiplier for remote memory access
 //
-// Node size = host threads and memory split evenly across spec.numaNodes.
+// Node sizes: the host's NUMA layout (memory/numa-layout.ts: spec.numa's nodes, which may differ, or numaNodes
+// equal nodes), the same sizes the memory-manager accounts by. A share fits a node when the node's threads hold its
+// vCPUs and the node's free VM memory its memory.
 // A VM that fits one node goes on the least used node that fits; a larger one gets a vNUMA topology over the
 // fewest nodes that hold it, vCPUs and memory spread evenly (first nodes take the remainder).
 // Policy 'preferred' never refuses: it falls back to fuller nodes. Policy 'strict' needs the node count and
 // free memory on every chosen node, so the host is filtered out otherwise.
 import type { NumaPlacement, VmSpec } from '@virtsim/contracts';
-import { numaNodeSize, type PlacementHost } from './model.js';
+import { numaNodeSizes, type PlacementHost } from './model.js';
 
 /** Remote DRAM latency / local DRAM latency. Two-socket x86 servers measure roughly 1.3-1.6x
  *  (e.g. Intel Memory Latency Checker: ~90 ns local vs ~140 ns remote on Xeon Scalable); 1.3 is the
@@ -24,21 +26,25 @@ function evenSplit(total: number, parts: number): number[] {
   return out;
 }
 
-/** Fewest nodes that hold the VM's vCPUs and memory. */
+/** Fewest nodes that hold the VM's vCPUs and memory: the largest nodes first (an even share must fit each). */
 export function nodesNeeded(host: PlacementHost, spec: Pick<VmSpec, 'vcpus' | 'memoryMiB'>): number {
-  const size = numaNodeSize(host);
-  return Math.max(1, Math.ceil(spec.vcpus / size.threads - 1e-9), Math.ceil(spec.memoryMiB / size.memoryMiB - 1e-9));
+  const sizes = numaNodeSizes(host);
+  for (let k = 1; k <= sizes.length; k++) {
+    const vcpus = Math.ceil(spec.vcpus / k), memory = Math.ceil(spec.memoryMiB / k);
+    if (sizes.filter((n) => n.threads >= vcpus && n.vmMemoryMiB >= memory).length >= k) return k;
+  }
+  return sizes.length + 1;
 }
 
 export function numaPlacementFor(host: PlacementHost, spec: Pick<VmSpec, 'vcpus' | 'memoryMiB' | 'numa'>): NumaPlacement | null {
-  const size = numaNodeSize(host);
+  const nodeCount = numaNodeSizes(host).length;
   const strict = spec.numa?.policy === 'strict';
   const needed = nodesNeeded(host, spec);
   const asked = spec.numa?.nodes;
   let count = strict ? (asked ?? needed) : Math.max(asked ?? 1, needed);
-  if (count > size.nodes) {
+  if (count > nodeCount) {
     if (strict) return null;
-    count = size.nodes;
+    count = nodeCount;
   }
   if (strict && count < needed) return null;
   const vcpus = evenSplit(spec.vcpus, count);
@@ -48,18 +54,19 @@ export function numaPlacementFor(host: PlacementHost, spec: Pick<VmSpec, 'vcpus'
 }
 
 /** The `count` best nodes, sorted by index: nodes with room for the largest share first, then least used
- *  (memory share + vCPU share), then lowest index. Strict placements take only nodes with room.
- *  Plain loops: this runs for every candidate host of every decision. */
+ *  (memory share + vCPU share of that node's own size), then lowest index. Strict placements take only nodes
+ *  with room. Plain loops: this runs for every candidate host of every decision. */
 function chooseNodes(host: PlacementHost, count: number, vcpuShare: number, memoryShare: number, strict: boolean): number[] | null {
-  const size = numaNodeSize(host);
+  const sizes = numaNodeSizes(host);
   const { numaVcpus, numaMemoryMiB } = host.alloc;
   const score: number[] = [];
   const candidates: number[] = [];
-  for (let n = 0; n < size.nodes; n++) {
-    const fits = size.memoryMiB - numaMemoryMiB[n]! >= memoryShare && vcpuShare <= size.threads;
+  for (let n = 0; n < sizes.length; n++) {
+    const size = sizes[n]!;
+    const fits = size.vmMemoryMiB - numaMemoryMiB[n]! >= memoryShare && vcpuShare <= size.threads;
     if (strict && !fits) continue;
     // Nodes without room rank after every node with room (usage is at most a few units).
-    score[n] = (fits ? 0 : 1e6) + numaMemoryMiB[n]! / size.memoryMiB + numaVcpus[n]! / size.threads;
+    score[n] = (fits ? 0 : 1e6) + numaMemoryMiB[n]! / Math.max(1, size.vmMemoryMiB) + numaVcpus[n]! / Math.max(1, size.threads);
     candidates.push(n);
   }
   if (candidates.length < count) return null;
