@@ -8,6 +8,7 @@
 //                            Guide: 1 vCPU/1 GiB 25.9 MB, 1 vCPU/16 GiB 139.6 MB, 8 vCPU/16 GiB 168.6 MB)
 //   vmCapacityMiB(host)      physical - hypervisor - huge-page pool: what normal-page VMs (and all overheads) use
 import type { HostSpec } from '@virtsim/contracts';
+import { productOf } from '../shared/hypervisor-products.js';
 
 export const CHUNK_MIB = 2;
 export const PAGE_KIB = 4;
@@ -15,7 +16,7 @@ export const PAGE_KIB = 4;
 export function hypervisorMiB(spec: Pick<HostSpec, 'memoryMiB' | 'hypervisor'>): number {
   const { memoryMiB, hypervisor } = spec;
   if (hypervisor.type === 'type2') return Math.ceil(2048 + 0.1 * memoryMiB);
-  const dom0 = hypervisor.product === 'xen' ? 1024 : 0;
+  const dom0 = productOf(hypervisor.product).dom0 ? 1024 : 0; // only Xen has a Dom0 (esx, kvm: none)
   return Math.ceil(512 + 0.02 * memoryMiB) + dom0;
 }
 
