@@ -31,3 +31,27 @@ describe('passthrough disks at placement (I4)', () => {
     expect(placeVm(state, { vmId: 'db', spec: vmSpec('db', nvmeVm('Intel P5510')) }).hostId).toBe('h2');
   });
 });
+
+describe('SR-IOV NICs and passthrough GPUs at placement (I4, I5): the rules io-backend applies at attach-devices', () => {
+  const nicHost = (id: string, features: string[], nics = 1) =>
+    hostAdded(id, { cpu: cpu(features), pciDevices: Array.from({ length: nics }, () => ({ kind: 'nic' as const, model: 'Intel X710' })) });
+  const sriov = { nics: [{ model: 'sriov' as const }] };
+
+  it('an SR-IOV NIC needs an IOMMU: a host without vt-d is refused under devices (io-backend: io.iommuRequired)', () => {
+    const state = given(clusterCreated(), nicHost('h1', ['vmx', 'ept']));
+    expect(refusal(() => placeVm(state, { vmId: 'n', spec: vmSpec('n', sriov) })).details.filters).toEqual([{ filter: 'devices', rejected: 1 }]);
+    expect(placeVm(given(clusterCreated(), nicHost('h1', VTD)), { vmId: 'n', spec: vmSpec('n', sriov) }).hostId).toBe('h1');
+  });
+
+  it('one host NIC function, held by an SR-IOV VM already: the second goes to the host with a free one', () => {
+    const state = given(clusterCreated(), nicHost('h1', VTD), nicHost('h2', VTD), runningVm('n1', 'h1', sriov));
+    expect(placeVm(state, { vmId: 'n2', spec: vmSpec('n2', sriov) }).hostId).toBe('h2');
+  });
+
+  it('a passthrough GPU needs an IOMMU too', () => {
+    const gpu = (features: string[]) => hostAdded('g', { cpu: cpu(features), pciDevices: [{ kind: 'gpu', model: 'T4' }] });
+    const spec = vmSpec('p', { gpus: [{ mode: 'passthrough' }] });
+    expect(refusal(() => placeVm(given(clusterCreated(), gpu(['vmx', 'ept'])), { vmId: 'p', spec })).details.filters).toEqual([{ filter: 'devices', rejected: 1 }]);
+    expect(placeVm(given(clusterCreated(), gpu(VTD)), { vmId: 'p', spec }).hostId).toBe('g');
+  });
+});

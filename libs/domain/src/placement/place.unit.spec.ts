@@ -1,7 +1,7 @@
 import { IMC_LEVELS } from '../migration/imc.js';
 import { VirtsimError } from '@virtsim/contracts';
 import { evolvePlacement } from './evolve.js';
-import { clusterCreated, given, hostAdded, placements, ruleCreated, runningVm, vmPlaced, vmRequested, vmSpec } from './fixtures.spec.js';
+import { clusterCreated, given, hostAdded, hostSpec, placements, ruleCreated, runningVm, vmPlaced, vmRequested, vmSpec } from './fixtures.spec.js';
 import { placeVm } from './place.js';
 import { vgpuSlicesPerGpu } from './devices.js';
 
@@ -173,7 +173,7 @@ describe('placeVm rule groups (F12)', () => {
 });
 
 describe('placeVm devices (I4, I6, F3)', () => {
-  const gpuHost = () => hostAdded('g1', { pciDevices: [{ kind: 'gpu', model: 'T4', vgpuProfiles: ['grid-4q'] }, { kind: 'nic', model: 'x710' }] });
+  const gpuHost = () => hostAdded('g1', { cpu: { ...hostSpec('g1').cpu, features: [...hostSpec('g1').cpu.features, 'vt-d'] }, pciDevices: [{ kind: 'gpu', model: 'T4', vgpuProfiles: ['grid-4q'] }, { kind: 'nic', model: 'x710' }] });
 
   it('grid-4q on an 8 GiB GPU (grid-1q..grid-8q) = 8 / 4 = 2 slices, as io-backend counts: the third VM is rejected by devices', () => {
     const state = given(clusterCreated(), hostAdded('g1', { pciDevices: [{ kind: 'gpu', model: 'M60', vgpuProfiles: ['grid-1q', 'grid-2q', 'grid-4q', 'grid-8q'] }] }));
