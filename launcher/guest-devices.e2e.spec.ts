@@ -1,5 +1,6 @@
 // Guest devices through the API and the CLI: Guest Tools on a running Windows VM make its virtio NIC work
-// (F1, I3: the seed's fix), a host's physical disk or NVMe device passed through to one VM (I4).
+// (F1, I3: the seed's fix), a host's physical disk or NVMe device passed through to one VM (I4), disks and NICs
+// added to and removed from an existing VM with guest names by the bus rules (I5).
 import { jest } from '@jest/globals';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { buildProgram } from '../apps/cli/src/program.js';
@@ -112,4 +113,41 @@ test('an NVMe device passed through: /dev/nvme0n1 on the host with vt-d, exclusi
   const live = await api.post(`/vms/${db}/migrate?wait=true`, { live: true });
   expect(live.status).toBe(409);
   expect(live.body.detail).toContain('/dev/nvme0n1 (passthrough Samsung PM9A3)');
+});
+
+test('disks and NICs on an existing VM: hot-plugged into a running Ubuntu (names by bus), IDE only when stopped, through the CLI', async () => {
+  expect((await api.post(`/clusters/${clusterId}/hosts`, hostSpec('plug-01'))).status).toBe(201);
+  const id = await create(vmSpec(clusterId, 'plug-vm', { powerOn: true, disks: [{ sizeGiB: 20, bus: 'virtio' }, { sizeGiB: 20, bus: 'scsi' }], nics: [{ model: 'virtio' }] }));
+  await api.post('/sim/advance', { seconds: 10 }); // the io-backend discovers the running VM's devices
+  const names = (vm: any, kind: string) => (vm.io.devices as any[]).filter((d) => d.kind === kind).map((d) => d.guestName);
+
+  const plugged = JSON.parse(await cli('vms', 'disks', 'add', id, '--size', '100', '--bus', 'virtio'));
+  expect(plugged.spec.disks).toHaveLength(3);
+  expect(names(plugged, 'disk')).toEqual(['/dev/vda', '/dev/sda', '/dev/vdb']);
+  expect((plugged.io.devices as any[]).find((d) => d.guestName === '/dev/vdb')).toMatchObject({ mode: 'virtio', frontend: 'Connected' });
+
+  const nic = await api.post(`/vms/${id}/nics`, { model: 'e1000' });
+  expect(nic.status).toBe(200);
+  expect(names(nic.body, 'nic')).toEqual(['eth0', 'eth1']);
+
+  // IDE has no hot-plug: refused while running (nothing written), accepted on the stopped VM
+  const hash = (await api.get('/state/hash')).body.hash;
+  const ide = await api.post(`/vms/${id}/disks`, { sizeGiB: 10, bus: 'ide' });
+  expect(ide.status).toBe(409);
+  expect(ide.body.detail).toContain('stop the VM first');
+  expect((await api.post(`/vms/${id}/disks`, { sizeGiB: 10, bus: 'floppy' })).status).toBe(400);
+  expect((await api.delete(`/vms/${id}/disks/x`)).status).toBe(400);
+  expect((await api.delete(`/vms/${id}/disks/9`)).status).toBe(404);
+  expect((await api.get('/state/hash')).body.hash).toBe(hash);
+  await api.post(`/vms/${id}/power`, { action: 'stop' });
+  const cold = await api.post(`/vms/${id}/disks`, { sizeGiB: 10, bus: 'ide' });
+  expect(cold.status).toBe(200);
+  expect(names(cold.body, 'disk')).toEqual(['/dev/vda', '/dev/sda', '/dev/vdb', '/dev/hda']);
+
+  // removing /dev/vda: the next virtio disk becomes /dev/vda
+  const removed = JSON.parse(await cli('vms', 'disks', 'remove', id, '0'));
+  expect(names(removed, 'disk')).toEqual(['/dev/sda', '/dev/vda', '/dev/hda']);
+  const nicGone = JSON.parse(await cli('vms', 'nics', 'remove', id, '1'));
+  expect(names(nicGone, 'nic')).toEqual(['eth0']);
+  expect(nicGone.spec.nics).toEqual([{ model: 'virtio' }]);
 });

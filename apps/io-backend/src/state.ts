@@ -51,7 +51,7 @@ export const UNPOWERED: ReadonlySet<VmState> = new Set(['creating', 'stopped', '
 /** The events the io domain folds (its own, and the hosts it learns from HostAdded); every other event skips it. */
 const isIoInput = isEventOf<io.IoInputEvent['type']>([
   'IoHostRegistered', 'IoDevicesAttached', 'IoDevicesDiscovered', 'IoDevicesClosed', 'IoDevicesDetached', 'IoDevicesMoved', 'IoGuestToolsInstalled',
-  'IoStatsChanged', 'HostAdded',
+  'IoStatsChanged', 'HostAdded', 'VmDevicesChanged',
 ]);
 
 type Data = Record<string, any>;

@@ -226,6 +226,27 @@ export function vmsCommand(): Command {
       const body = { targetHostId: o.to, targetClusterId: o.toCluster, ...(o.cold ? { live: false } : {}) };
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/migrate`, body), o, `migrate ${id}`);
     }));
+  // devices on an existing VM: hot-plugged where the bus and the guest allow it, else the VM must be stopped
+  const disks = c.command('disks').description('add or remove a disk (guest names follow the bus: vda, sda, hda...)');
+  disks.command('add <id>')
+    .requiredOption('--size <GiB>', 'size in GiB', int('--size'))
+    .option('--bus <bus>', 'ide | sata | scsi | virtio | xen', 'virtio')
+    .option('--datastore <name>', 'datastore')
+    .action(act(async (ctx, id: string, o: { size: number; bus: string; datastore?: string }) => {
+      showOne(ctx, await (await ctx.client()).post(`/vms/${e(id)}/disks`, { sizeGiB: o.size, bus: o.bus, datastore: o.datastore }));
+    }));
+  disks.command('remove <id> <index>').alias('rm').action(act(async (ctx, id: string, index: string) => {
+    showOne(ctx, await (await ctx.client()).delete(`/vms/${e(id)}/disks/${e(index)}`));
+  }));
+  const nics = c.command('nics').description('add or remove a NIC (eth0, eth1... / Ethernet, Ethernet 2...)');
+  nics.command('add <id>')
+    .option('--model <model>', 'e1000 | virtio', 'virtio')
+    .action(act(async (ctx, id: string, o: { model: string }) => {
+      showOne(ctx, await (await ctx.client()).post(`/vms/${e(id)}/nics`, { model: o.model }));
+    }));
+  nics.command('remove <id> <index>').alias('rm').action(act(async (ctx, id: string, index: string) => {
+    showOne(ctx, await (await ctx.client()).delete(`/vms/${e(id)}/nics/${e(index)}`));
+  }));
   const tools = c.command('tools').description('guest Tools (PV drivers: a Windows virtio NIC works once they are in)');
   tools.command('install <id>')
     .description('install guest Tools in a running VM')

@@ -1,9 +1,9 @@
 // VMs: creation (202 + task, saga), batch creation, reads joined with every service's view, power,
-// online reconfiguration (F4), migration, guest Tools, faults, deletion, history.
+// online reconfiguration (F4), disks and NICs added / removed, migration, guest Tools, faults, deletion, history.
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { conflict, Id, MAX_VM_MEMORY_MIB, MAX_VM_VCPUS, notFound, protocol, VmSpec } from '@virtsim/contracts';
+import { conflict, DiskSpec, Id, MAX_VM_MEMORY_MIB, MAX_VM_VCPUS, NicSpec, notFound, protocol, VmSpec } from '@virtsim/contracts';
 import { inventory, memory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
@@ -40,6 +40,9 @@ export const TranslateBody = z.strictObject({
 });
 /** addresses per memory-manager.translate request: its replies must fit one NATS message */
 const TRANSLATE_CHUNK = 256;
+
+/** a disk's or NIC's position in its list: 0..59 */
+const DeviceIndex = z.string().regex(/^\d{1,2}$/, 'a device index 0..59').transform(Number);
 
 /** `POST /vms:batch` sits beside /vms, not under it */
 @ApiTags('vms')
@@ -171,6 +174,40 @@ export class VmsController {
     inventory.requireVm(this.vrm.state.inventory, id);
     const { taskId } = await this.tasks.installTools(id);
     return this.tasks.resource(taskId);
+  }
+
+  /** Devices on an existing VM (vm-devices.ts): hot-plugged into a running VM where the bus and the guest allow
+   *  it, else only on a stopped VM (409 vm.hotPlug / vm.state). Answers the VM with its guest device names. */
+  @Post(':id/disks')
+  @Roles('admin', 'operator')
+  @HttpCode(200)
+  @BodyDoc(DiskSpec)
+  async addDisk(@Param('id') id: string, @Body(zodPipe(DiskSpec, 'disk')) disk: DiskSpec) {
+    await this.decide(id, { type: 'AddVmDisk', vmId: id, disk });
+    return this.get(id);
+  }
+
+  @Delete(':id/disks/:n')
+  @Roles('admin', 'operator')
+  async removeDisk(@Param('id') id: string, @Param('n', zodPipe(DeviceIndex, 'disk index')) n: number) {
+    await this.decide(id, { type: 'RemoveVmDisk', vmId: id, index: n });
+    return this.get(id);
+  }
+
+  @Post(':id/nics')
+  @Roles('admin', 'operator')
+  @HttpCode(200)
+  @BodyDoc(NicSpec)
+  async addNic(@Param('id') id: string, @Body(zodPipe(NicSpec, 'nic')) nic: NicSpec) {
+    await this.decide(id, { type: 'AddVmNic', vmId: id, nic });
+    return this.get(id);
+  }
+
+  @Delete(':id/nics/:n')
+  @Roles('admin', 'operator')
+  async removeNic(@Param('id') id: string, @Param('n', zodPipe(DeviceIndex, 'NIC index')) n: number) {
+    await this.decide(id, { type: 'RemoveVmNic', vmId: id, index: n });
+    return this.get(id);
   }
 
   @Post(':id/faults')

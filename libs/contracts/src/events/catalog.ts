@@ -100,6 +100,7 @@ const LISTED: Record<AnyEvent['type'], true> = {
   VmPlaced: true,
   VmPlacementReleased: true,
   VmReconfigured: true,
+  VmDevicesChanged: true,
   VmRelocated: true,
   VmRestartPlanned: true,
   VmRestartWaiting: true,

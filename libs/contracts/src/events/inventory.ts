@@ -1,5 +1,5 @@
 // Inventory events, owned by vrm: clusters, hosts, VMs, rule groups. Every service projects them.
-import type { ClusterPatch, ClusterSpec, HostSpec, RuleSpec, VmSpec } from '../specs.js';
+import type { ClusterPatch, ClusterSpec, DiskSpec, HostSpec, NicSpec, RuleSpec, VmSpec } from '../specs.js';
 import type { EventOf } from './envelope.js';
 
 export type VmState = 'creating' | 'stopped' | 'starting' | 'running' | 'suspended' | 'stopping' | 'migrating' | 'failed' | 'deleted';
@@ -18,11 +18,23 @@ export type InventoryEvent =
   | EventOf<'VmCreationFailed', { vmId: string; clusterId: string; reason: string; step: string }>
   | EventOf<'VmStateChanged', { vmId: string; clusterId: string; hostId: string | null; from: VmState; to: VmState; reason: string }>
   | EventOf<'VmReconfigured', { vmId: string; clusterId: string; vcpus: number; memoryMiB: number; pendingVcpus: number | null }>
+  | EventOf<'VmDevicesChanged', VmDevicesChangedData>
   | EventOf<'VmDeleted', { vmId: string; clusterId: string; hostId: string | null }>
   | EventOf<'RuleCreated', { ruleId: string; clusterId: string; spec: RuleSpec }>
   | EventOf<'RuleDeleted', { ruleId: string; clusterId: string }>
   | EventOf<'ClockAdvanced', { tick: number; simTime: number; tickSeconds: number }>
   | SimClockEvent;
+
+/** A disk or NIC added to or removed from an existing VM (schema version 1): the VM's whole disk and NIC lists
+ *  after the change, and the change itself (`index` in the list of its kind; `hotPlug` when the guest was
+ *  running). Guest device names follow from the lists (io naming: the bus rules). */
+export interface VmDevicesChangedData {
+  vmId: string;
+  clusterId: string;
+  disks: DiskSpec[];
+  nics: NicSpec[];
+  change: { op: 'add' | 'remove'; kind: 'disk' | 'nic'; index: number; hotPlug: boolean };
+}
 
 /** The clock's mode on stream `clock` (schema version 1): it runs by itself at `rate` simulated seconds per real
  *  second from ClockStarted until ClockPaused; a restarted leader reads it back and runs on. */

@@ -11,6 +11,7 @@ export * from './vm.js';
 export * from './vm-lifecycle.js';
 export * from './vm-reconfigure.js';
 export * from './guest-tools.js';
+export * from './vm-devices.js';
 export * from './rule.js';
 export * from './saga.js';
 export * from './task.js';

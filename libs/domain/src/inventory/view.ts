@@ -168,6 +168,10 @@ const HANDLERS: Handlers = {
     vm.spec = { ...vm.spec, vcpus: d.vcpus, memoryMiB: d.memoryMiB };
     vm.pendingVcpus = d.pendingVcpus;
   },
+  VmDevicesChanged: (v, d) => {
+    const vm = v.vms[d.vmId];
+    if (vm) vm.spec = { ...vm.spec, disks: d.disks, nics: d.nics };
+  },
   // Tools installed on the running guest (guest-tools.ts): the spec says so from then on (F4 online CPU, export)
   IoGuestToolsInstalled: (v, d) => {
     const vm = v.vms[d.vmId];

@@ -10,6 +10,7 @@
 //   FailVm {vmId, reason}                 -> VmStateChanged to failed (crash, host failure)
 //   RecoverVm {vmId, powerOn?}            -> failed -> stopped, or failed -> starting -> running
 //   ReconfigureVm {vmId, vcpus?, memoryMiB?} -> VmReconfigured | [] (vm-reconfigure.ts, F4)
+//   AddVmDisk / RemoveVmDisk / AddVmNic / RemoveVmNic -> VmDevicesChanged (vm-devices.ts: hot-plug rules)
 //   DeleteVm {vmId}                       -> VmDeleted (only stopped or failed)
 // validateVmCreation(view, vmId, spec) is the check RequestVmCreation runs; the saga's validate step reruns it.
 // Refusals: vm.exists, vm.name, cluster.maxVms (8,000), cluster.noHosts, vm.vcpusExceedHost (unprocessable),
@@ -20,6 +21,7 @@ import type { InventoryEvent, VmSpec } from '@virtsim/contracts';
 import type { Decider } from '../shared/decider.js';
 import { CLUSTER_LIMITS, hostCondition, isHostDown, requireCluster, requireVm } from './lookup.js';
 import { reconfigureVm } from './vm-reconfigure.js';
+import { changeVmDevices, type VmDeviceCommand } from './vm-devices.js';
 import type { ReconfigureVmCommand } from './vm-reconfigure.js';
 import { POWER_PATHS, transitionEvents } from './vm-lifecycle.js';
 import type { PowerAction } from './vm-lifecycle.js';
@@ -35,6 +37,7 @@ export type VmCommand =
   | { type: 'FailVm'; vmId: string; reason: string }
   | { type: 'RecoverVm'; vmId: string; powerOn?: boolean; reason?: string }
   | ReconfigureVmCommand
+  | VmDeviceCommand
   | { type: 'DeleteVm'; vmId: string };
 
 export const vmDecider: Decider<InventoryView, VmCommand, InventoryEvent> = {
@@ -59,6 +62,8 @@ export const vmDecider: Decider<InventoryView, VmCommand, InventoryEvent> = {
         return transitionEvents(vm, command.powerOn ? ['starting', 'running'] : ['stopped'], command.reason ?? 'recovered');
       }
       case 'ReconfigureVm': return reconfigureVm(view, requireVm(view, command.vmId), command);
+      case 'AddVmDisk': case 'RemoveVmDisk': case 'AddVmNic': case 'RemoveVmNic':
+        return changeVmDevices(view, requireVm(view, command.vmId), command);
       case 'DeleteVm': return deleteVm(requireVm(view, command.vmId));
     }
   },

@@ -8,9 +8,12 @@
 //   GPUs: passthrough -> a whole GPU (pci); vgpu -> a slice of a GPU (vgpu)
 // A 'xen' bus disk needs Xen's blkback, so it is refused on a kvm host. IDE has 4 positions.
 import { unprocessable, type DiskSpec, type IoDevice, type IoDeviceMode, type NicSpec, type VmSpec } from '@virtsim/contracts';
+import type { VmDevicesChangedData } from '@virtsim/contracts';
+import { missingPvDriver } from './guest-drivers.js';
 import { pciRequests, planPci, type PciAllocation } from './host-pci.js';
 import { floppyDevId, floppyName, gpuName, nameDisks, nicName } from './naming.js';
-import type { IoHostState } from './state.js';
+import type { IoHostState, IoVmState } from './state.js';
+import { connected } from './xenbus.js';
 
 const IDE_POSITIONS = 4;
 
@@ -90,4 +93,36 @@ export function rehomed(vmId: string, devices: readonly IoDevice[], family: 'lin
     const renamed = name ? { ...d, guestName: name.guestName, devId: d.deviceClass === 'pci' ? d.devId : name.devId } : d;
     return d.pciIndex === null ? renamed : { ...renamed, pciIndex: null, hostModel: d.hostModel };
   });
+}
+
+/** A VM's devices after a disk or NIC was added or removed (VmDevicesChanged): the devices that stay keep their
+ *  state and PCI binding; disks and NICs are renumbered and renamed by the bus rules (removing /dev/vda makes the
+ *  next virtio disk /dev/vda, as Linux names them at the next scan); a device added to a powered VM connects
+ *  when the guest has its driver (a virtio NIC on Windows without Tools stays unbound: no network). */
+export function replugged(vm: IoVmState, product: 'kvm' | 'xen', data: Pick<VmDevicesChangedData, 'disks' | 'nics' | 'change'>): IoDevice[] {
+  const { change } = data;
+  const family = vm.guest.os.family;
+  const fresh = (d: IoDevice): IoDevice => {
+    if (!vm.powered) return d;
+    const missing = d.mode === 'virtio' ? missingPvDriver(vm.guest, d.kind === 'nic' ? 'nic' : 'disk') : null;
+    return connected(d, missing === null);
+  };
+  const ofKind = (kind: 'disk' | 'nic'): (IoDevice | null)[] => {
+    const list: (IoDevice | null)[] = vm.devices.filter((d) => d.kind === kind);
+    if (change.kind !== kind) return list;
+    if (change.op === 'remove') return list.filter((_, i) => i !== change.index);
+    return [...list, null];
+  };
+  const diskNames = nameDisks(data.disks, family, product);
+  const disks = ofKind('disk').map((d, i) => {
+    const spec = data.disks[i];
+    const base = d ?? fresh(device({ deviceId: '', kind: 'disk', model: diskModel(spec), mode: diskMode(spec.bus), guestName: '', deviceClass: 'vbd', devId: 0 }));
+    return { ...base, deviceId: `disk-${i}`, guestName: diskNames[i].guestName, devId: base.deviceClass === 'pci' ? base.devId : diskNames[i].devId };
+  });
+  const nics = ofKind('nic').map((d, i) => {
+    const base = d ?? fresh(device({ deviceId: '', kind: 'nic', model: data.nics[i].model, mode: nicMode(data.nics[i].model), guestName: '', deviceClass: 'vif', devId: 0 }));
+    return { ...base, deviceId: `nic-${i}`, guestName: nicName(i, family), devId: base.deviceClass === 'pci' ? base.devId : i };
+  });
+  const others = vm.devices.filter((d) => d.kind !== 'disk' && d.kind !== 'nic');
+  return [...disks, ...others.filter((d) => d.kind === 'floppy'), ...nics, ...others.filter((d) => d.kind !== 'floppy')];
 }

@@ -2,11 +2,12 @@
 // over a draft (the pattern of ha/evolve.ts): evolveIo on a copy-on-write draft, leaving its input untouched;
 // evolveIoInPlace on the state itself for the service projection. One fold, two drafts: they cannot drift apart.
 import type { InventoryEvent, IoDevice, IoEvent } from '@virtsim/contracts';
+import { replugged } from './devices.js';
 import { vgpuSlicesPerGpu } from './host-pci.js';
 import { hostRegistration, newHostState, type IoHostState, type IoState, type IoVmState, vmBucket, vmOf } from './state.js';
 import { closed, connected } from './xenbus.js';
 
-export type IoInputEvent = IoEvent | Extract<InventoryEvent, { type: 'HostAdded' }>;
+export type IoInputEvent = IoEvent | Extract<InventoryEvent, { type: 'HostAdded' | 'VmDevicesChanged' }>;
 
 const holder = (vmId: string, d: IoDevice): string => `${vmId}/${d.deviceId}`;
 
@@ -149,6 +150,12 @@ function applyIo(d: IoDraft, event: IoInputEvent): void {
           ...vm, guest: { ...vm.guest, toolsInstalled: true }, devices: vm.powered ? vm.devices.map((dev) => connected(dev, true)) : vm.devices,
         });
       }
+      return;
+    }
+    case 'VmDevicesChanged': {
+      // a disk or NIC plugged or unplugged (inventory vm-devices.ts decided it): the device list follows
+      const vm = vmOf(d.state, event.data.vmId);
+      if (vm) d.putVm({ ...vm, devices: replugged(vm, d.state.hosts[vm.hostId]?.product ?? 'kvm', event.data) });
       return;
     }
     case 'IoDevicesDetached': {

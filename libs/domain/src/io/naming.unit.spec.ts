@@ -1,5 +1,7 @@
 import { driveLetters, nameDisks, nicName, vbdDevId } from './naming.js';
-import { attach, hostSpec, io, vmSpec } from './fixtures.spec.js';
+import { attach, hostAdded, hostSpec, io, vmSpec } from './fixtures.spec.js';
+import { evolveIo } from './evolve.js';
+import { vmOf } from './state.js';
 
 const names = (buses: string[], family: 'linux' | 'windows' = 'linux', product: 'kvm' | 'xen' = 'kvm') =>
   nameDisks(buses.map((bus) => ({ bus: bus as 'ide' })), family, product).map((d) => d.guestName);
@@ -65,5 +67,27 @@ describe('AttachDevices names every device of the VM', () => {
     const ide5 = vmSpec({ disks: Array.from({ length: 5 }, () => ({ sizeGiB: 1, bus: 'ide' })) });
     io.given([]).when(attach('vm-1', 'h1', xen, hostSpec())).thenThrows('unprocessable', { rule: 'io.busUnsupported' });
     io.given([]).when(attach('vm-1', 'h1', ide5, hostSpec())).thenThrows('unprocessable', { rule: 'io.ideChannelsFull' });
+  });
+});
+
+describe('devices plugged into an existing VM are named by the bus rules (I5)', () => {
+  const h = hostSpec();
+  const spec = vmSpec({ disks: [{ sizeGiB: 20, bus: 'virtio' }, { sizeGiB: 20, bus: 'scsi' }], nics: [{ model: 'virtio' }] });
+  const changed = (disks: unknown[], nics: unknown[], change: object) =>
+    ({ type: 'VmDevicesChanged', data: { vmId: 'vm-1', clusterId: 'c1', disks, nics, change } }) as never;
+  const base = io.given([hostAdded('h1', h)]).when(attach('vm-1', 'h1', spec, h), { type: 'DiscoverDevices', vmId: 'vm-1' }).result().state;
+
+  it('a virtio disk added to the running VM is /dev/vdb and connects; a second NIC is eth1', () => {
+    const disks = [...spec.disks, { sizeGiB: 50, bus: 'virtio' }];
+    const after = evolveIo(base, changed(disks, spec.nics, { op: 'add', kind: 'disk', index: 2, hotPlug: true }));
+    expect(vmOf(after, 'vm-1')!.devices.filter((d) => d.kind === 'disk').map((d) => [d.deviceId, d.guestName, d.frontend]))
+      .toEqual([['disk-0', '/dev/vda', 'Connected'], ['disk-1', '/dev/sda', 'Connected'], ['disk-2', '/dev/vdb', 'Connected']]);
+    const nics = evolveIo(after, changed(disks, [{ model: 'virtio' }, { model: 'e1000' }], { op: 'add', kind: 'nic', index: 1, hotPlug: true }));
+    expect(vmOf(nics, 'vm-1')!.devices.filter((d) => d.kind === 'nic').map((d) => [d.guestName, d.mode, d.devId])).toEqual([['eth0', 'virtio', 0], ['eth1', 'emulated', 1]]);
+  });
+
+  it('removing /dev/vda renames the next virtio disk /dev/vda (the sd sequence is untouched)', () => {
+    const after = evolveIo(base, changed([{ sizeGiB: 20, bus: 'scsi' }], spec.nics, { op: 'remove', kind: 'disk', index: 0, hotPlug: true }));
+    expect(vmOf(after, 'vm-1')!.devices.filter((d) => d.kind === 'disk').map((d) => [d.deviceId, d.guestName, d.model])).toEqual([['disk-0', '/dev/sda', 'scsi']]);
   });
 });
