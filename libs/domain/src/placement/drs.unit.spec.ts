@@ -1,9 +1,13 @@
+// DRS (F9). "Nothing to move" is checked through the decider (given the state, when RecommendDrs, then no event),
+// the one helper every context uses. The moves themselves are read from recommendDrs: their rationale (imbalance
+// before and after, benefit, cost, priority) is what the rule computes and what GET drs-recommendations shows;
+// the last test checks that the decider turns it into DrsRecommendationMade events.
 import type { VmSpec } from '@virtsim/contracts';
 import { placementDecider } from './decider.js';
 import { balancePriority, clusterLoad, hostLoadOf, imbalanceOf, targetImbalance } from './drs-load.js';
 import { recommendDrs } from './drs.js';
 import { evolvePlacement, setHostAvailable } from './evolve.js';
-import { clusterCreated, given, hostAdded, ruleCreated, runningVm, vmSpec } from './fixtures.spec.js';
+import { clusterCreated, given, hostAdded, placements, ruleCreated, runningVm, vmSpec } from './fixtures.spec.js';
 
 // Hosts: 32 threads x 2,600 MHz = 83,200 MHz. A 4-vCPU VM demanding 8,320 MHz = 0.1 of a host.
 const tenth: Partial<VmSpec> = { vcpus: 4, workload: { cpuDemandMhz: 8320, activeMemoryMiB: 256, dirtyRateMiBps: 10, iops: 100, ioSizeKiB: 8, readRatio: 0.7, pattern: 'constant' } };
@@ -51,16 +55,16 @@ describe('DRS pass (F9)', () => {
 
   it('maxMoves 2 caps a threshold-5 pass at two moves; threshold 1 makes no load-balancing move', () => {
     expect(recommendDrs(skewed(5), { clusterId: 'c1', simTime: 300, maxMoves: 2 })).toHaveLength(2);
-    expect(recommendDrs(skewed(1), { clusterId: 'c1', simTime: 300 })).toEqual([]);
+    placements.givenState(skewed(1)).when({ type: 'RecommendDrs', ...{ clusterId: 'c1', simTime: 300 } }).thenNothingHappened();
   });
 
   it('a move costing more than it gains is skipped: cost 1.0 per GiB makes every 4 GiB move cost 4.03 / 3 = 1.34', () => {
-    expect(recommendDrs(skewed(5), { clusterId: 'c1', simTime: 300, costPerGiB: 1 })).toEqual([]);
+    placements.givenState(skewed(5)).when({ type: 'RecommendDrs', ...{ clusterId: 'c1', simTime: 300, costPerGiB: 1 } }).thenNothingHappened();
   });
 
   it('VMs already migrating are not moved again', () => {
     const migrations = Array.from({ length: 9 }, (_, i) => ({ vmId: `host-a-${i}`, sourceHostId: 'host-a', targetHostId: 'host-c' }));
-    expect(recommendDrs(skewed(5), { clusterId: 'c1', simTime: 300, migrations })).toEqual([]);
+    placements.givenState(skewed(5)).when({ type: 'RecommendDrs', ...{ clusterId: 'c1', simTime: 300, migrations } }).thenNothingHappened();
   });
 
   it('priority 1: a powered-on host in maintenance is evacuated, 2 VMs -> 2 mandatory moves even at threshold 1', () => {
@@ -84,7 +88,7 @@ describe('DRS pass (F9)', () => {
     const placed = placementDecider.decide({ type: 'PlaceVm', vmId: 'app', spec: vmSpec('app'), reason: 'ha-restart' }, state);
     expect(placed[0]!.data).toMatchObject({ hostId: 'h2', brokenShouldRules: ['pref'] });
     for (const e of [runningVm('app', 'h2')[0]!, ...placed, runningVm('app', 'h2')[2]!]) evolvePlacement(state, e);
-    expect(recommendDrs(state, { clusterId: 'c1', simTime: 300 })).toEqual([]);
+    placements.givenState(state).when({ type: 'RecommendDrs', ...{ clusterId: 'c1', simTime: 300 } }).thenNothingHappened();
     setHostAvailable(state, 'h1', true);
     expect(recommendDrs(state, { clusterId: 'c1', simTime: 600 })).toMatchObject([{ vmId: 'app', fromHostId: 'h2', toHostId: 'h1', rationale: { priority: 2, reason: 'should-rule', ruleId: 'pref' } }]);
   });
@@ -94,7 +98,7 @@ describe('DRS pass (F9)', () => {
     const state = given(clusterCreated({ drs: { enabled: true, automation: 'manual', threshold: 5 } }), hostAdded('h1', gpu), hostAdded('h2', gpu),
       runningVm('pt', 'h1', { ...tenth, gpus: [{ mode: 'passthrough' }] }));
     expect(state.hosts.h1!.alloc.gpus[0]!.owner).toBe('pt');
-    expect(recommendDrs(state, { clusterId: 'c1', simTime: 300 })).toEqual([]);
+    placements.givenState(state).when({ type: 'RecommendDrs', ...{ clusterId: 'c1', simTime: 300 } }).thenNothingHappened();
   });
 
   it('RecommendDrs command -> DrsRecommendationMade events carrying the rationale; the input state is not changed', () => {

@@ -1,20 +1,18 @@
+// Placement (P1, P4, F6, F11-F13). A refusal is checked through the decider (given the state, when PlaceVm, then
+// the VirtsimError), the one helper every context uses. An accepted placement is read from placeVm itself: the
+// scheduler's select-host / select-hosts answer that decision (host, NUMA, GPUs, load after) with no event, so
+// the pure function, not only the VmPlaced the decider wraps it in, is the rule under test.
 import { IMC_LEVELS } from '../migration/imc.js';
 import { VirtsimError } from '@virtsim/contracts';
 import { evolvePlacement } from './evolve.js';
 import { clusterCreated, given, hostAdded, hostSpec, placements, ruleCreated, runningVm, vmPlaced, vmRequested, vmSpec } from './fixtures.spec.js';
-import { placeVm } from './place.js';
+import type { PlacementState } from './model.js';
+import { placeVm, type PlaceVmRequest } from './place.js';
 import { vgpuSlicesPerGpu } from './devices.js';
 
-/** The refusal of placeVm, or a failure when it placed the VM. */
-function refusal(fn: () => unknown): VirtsimError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof VirtsimError) return e;
-    throw e;
-  }
-  throw new Error('expected placement to be refused');
-}
+/** a PlaceVm the placement decider refuses: given the state, when PlaceVm, then this VirtsimError (returned) */
+const refusedPlacing = (state: PlacementState, request: PlaceVmRequest, code: VirtsimError['code'] = 'unprocessable'): VirtsimError =>
+  placements.givenState(state).when({ type: 'PlaceVm', ...request }).thenThrows(code);
 
 const sixteenVcpuVms = (hostId: string, count: number) =>
   Array.from({ length: count }, (_, i) => runningVm(`${hostId}-vm${i}`, hostId, { vcpus: 16, memoryMiB: 2048 })).flat();
@@ -23,7 +21,7 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
   it('host 2x8x2 = 32 threads, ratio 4 -> 128 vCPUs; the 129th vCPU is rejected by cpu-capacity (422)', () => {
     const state = given(clusterCreated({ cpuOvercommitRatio: 4 }), hostAdded('h1'), sixteenVcpuVms('h1', 8));
     expect(state.hosts.h1!.alloc.vcpus).toBe(128);
-    const err = refusal(() => placeVm(state, { vmId: 'v129', spec: vmSpec('v129', { vcpus: 1 }) }));
+    const err = refusedPlacing(state, { vmId: 'v129', spec: vmSpec('v129', { vcpus: 1 }) });
     expect(err.code).toBe('unprocessable');
     expect(err.details.rule).toBe('placement.noHost');
     expect(err.details.filters).toEqual([{ filter: 'cpu-capacity', rejected: 1 }]);
@@ -37,12 +35,12 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
 
   it('a 33-vCPU VM never fits a 32-thread host, whatever the ratio: rejected by vcpus', () => {
     const state = given(clusterCreated({ cpuOvercommitRatio: 32 }), hostAdded('h1'));
-    expect(refusal(() => placeVm(state, { vmId: 'big', spec: vmSpec('big', { vcpus: 33 }) })).details.filters).toEqual([{ filter: 'vcpus', rejected: 1 }]);
+    expect(refusedPlacing(state, { vmId: 'big', spec: vmSpec('big', { vcpus: 33 }) }).details.filters).toEqual([{ filter: 'vcpus', rejected: 1 }]);
   });
 
   it('CPU reservations are never overcommitted: 83,200 MHz kvm host less 2 % = 81,536 MHz, 80,000 reserved, 1,537 more rejected, 1,536 fits', () => {
     const state = given(clusterCreated(), hostAdded('h1'), runningVm('r1', 'h1', { cpuReservationMhz: 80_000 }));
-    expect(refusal(() => placeVm(state, { vmId: 'x', spec: vmSpec('x', { cpuReservationMhz: 1537 }) })).details.filters)
+    expect(refusedPlacing(state, { vmId: 'x', spec: vmSpec('x', { cpuReservationMhz: 1537 }) }).details.filters)
       .toEqual([{ filter: 'cpu-capacity', rejected: 1 }]);
     expect(placeVm(state, { vmId: 'y', spec: vmSpec('y', { cpuReservationMhz: 1536 }) }).hostId).toBe('h1');
   });
@@ -51,7 +49,7 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     const state = given(clusterCreated(), hostAdded('h1', { numaNodes: 1 }));
     expect(state.hosts.h1!.usableMemoryMiB).toBe(256_389);
     expect(placeVm(state, { vmId: 'a', spec: vmSpec('a', { memoryMiB: 256_389 }) }).hostId).toBe('h1');
-    expect(refusal(() => placeVm(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 256_390 }) })).details.filters)
+    expect(refusedPlacing(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 256_390 }) }).details.filters)
       .toEqual([{ filter: 'memory', rejected: 1 }]);
   });
 
@@ -59,7 +57,7 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     const state = given(clusterCreated({ memoryOvercommit: true, memoryOvercommitRatio: 1.5 }), hostAdded('h1', { numaNodes: 1 }),
       runningVm('a', 'h1', { memoryMiB: 204_800, memoryReservationMiB: 102_400 }));
     expect(placeVm(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 153_600 }) }).hostId).toBe('h1');
-    expect(refusal(() => placeVm(state, { vmId: 'c', spec: vmSpec('c', { memoryMiB: 153_600, memoryReservationMiB: 204_800 }) })).details.filters)
+    expect(refusedPlacing(state, { vmId: 'c', spec: vmSpec('c', { memoryMiB: 153_600, memoryReservationMiB: 204_800 }) }).details.filters)
       .toEqual([{ filter: 'memory', rejected: 1 }]);
   });
 
@@ -70,7 +68,7 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     evolvePlacement(state, vmRequested('hp', { hugePages: true, memoryMiB: 8192 }));
     evolvePlacement(state, vmPlaced('hp', 'huge', 2, 8192));
     expect(state.hosts.huge!.alloc.hugePagesMiB).toBe(8192);
-    expect(refusal(() => placeVm(state, { vmId: 'hp2', spec: vmSpec('hp2', { hugePages: true, memoryMiB: 2 * 1024 }) })).details.filters)
+    expect(refusedPlacing(state, { vmId: 'hp2', spec: vmSpec('hp2', { hugePages: true, memoryMiB: 2 * 1024 }) }).details.filters)
       .toEqual([{ filter: 'huge-pages', rejected: 2 }]);
   });
 
@@ -83,7 +81,7 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
       hostAdded('d-old', { cpu: { sockets: 2, coresPerSocket: 8, threadsPerCore: 2, mhz: 2600, vendor: 'intel', model: 'x', arch: 'x86', features: ['sse4_2'] } }),
       hostAdded('e-nods', { datastores: [{ name: 'other', kind: 'shared', capacityGiB: 10 }] }),
     );
-    const err = refusal(() => placeVm(state, { vmId: 'v', spec: vmSpec('v', { vcpus: 4, disks: [{ sizeGiB: 10, bus: 'virtio', datastore: 'shared-ds' }] }) }));
+    const err = refusedPlacing(state, { vmId: 'v', spec: vmSpec('v', { vcpus: 4, disks: [{ sizeGiB: 10, bus: 'virtio', datastore: 'shared-ds' }] }) });
     expect(err.details).toMatchObject({ hosts: 5, filters: [
       { filter: 'power', rejected: 1 }, { filter: 'maintenance', rejected: 1 }, { filter: 'vcpus', rejected: 1 },
       { filter: 'imc', rejected: 1 }, { filter: 'datastores', rejected: 1 },
@@ -98,12 +96,12 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     const nehalem = IMC_LEVELS.nehalem!.features;
     const state = given(clusterCreated({ imcBaseline: { level: 'haswell' } }), hostAdded('a-old', cpu(nehalem)), hostAdded('b-new', cpu(haswell)), hostAdded('c-nosmep', cpu(noSmep)));
     expect(placeVm(state, { vmId: 'v', spec: vmSpec('v') }).hostId).toBe('b-new');
-    expect(refusal(() => placeVm(state, { vmId: 'v', spec: vmSpec('v'), excludeHosts: ['b-new'] })).details.filters)
+    expect(refusedPlacing(state, { vmId: 'v', spec: vmSpec('v'), excludeHosts: ['b-new'] }).details.filters)
       .toEqual([{ filter: 'excluded', rejected: 1 }, { filter: 'imc', rejected: 2 }]);
   });
 
   it('unknown cluster -> not-found', () => {
-    expect(refusal(() => placeVm(given(), { vmId: 'v', spec: vmSpec('v') })).code).toBe('not-found');
+    expect(refusedPlacing(given(), { vmId: 'v', spec: vmSpec('v') }, 'not-found').code).toBe('not-found');
   });
 });
 
@@ -130,7 +128,7 @@ describe('placeVm weighers and tie-break (HA.md 9)', () => {
 
   it('excludeHosts are counted under the excluded filter', () => {
     const state = given(clusterCreated(), hostAdded('h1'));
-    expect(refusal(() => placeVm(state, { vmId: 'v', spec: vmSpec('v'), excludeHosts: ['h1'] })).details.filters).toEqual([{ filter: 'excluded', rejected: 1 }]);
+    expect(refusedPlacing(state, { vmId: 'v', spec: vmSpec('v'), excludeHosts: ['h1'] }).details.filters).toEqual([{ filter: 'excluded', rejected: 1 }]);
   });
 });
 
@@ -152,7 +150,7 @@ describe('placeVm rule groups (F12)', () => {
     evolvePlacement(state, { type: 'VmRelocated', data: { vmId: 'db1', clusterId: 'c1', fromHostId: 'h1', toHostId: 'h2', numa: { nodes: [0], vcpusPerNode: [2], memoryMiBPerNode: [4096] }, reason: 'live-migration' } });
     const migrations = [{ vmId: 'db1', sourceHostId: 'h1', targetHostId: 'h2' }];
     expect(placeVm(state, { vmId: 'db2', spec: vmSpec('db2'), migrations }).hostId).toBe('h3');
-    const err = refusal(() => placeVm(state, { vmId: 'db2', spec: vmSpec('db2'), migrations, excludeHosts: ['h3'] }));
+    const err = refusedPlacing(state, { vmId: 'db2', spec: vmSpec('db2'), migrations, excludeHosts: ['h3'] });
     expect(err.details.filters).toEqual([{ filter: 'excluded', rejected: 1 }, { filter: 'rules', rejected: 2 }]);
   });
 
@@ -184,7 +182,7 @@ describe('placeVm devices (I4, I6, F3)', () => {
       evolvePlacement(state, vmPlaced(`v${i}`, 'g1'));
     }
     expect(state.hosts.g1!.alloc.gpus).toEqual([{ pciIndex: 0, owner: null, profile: 'grid-4q', vms: ['v1', 'v2'] }]);
-    expect(refusal(() => placeVm(state, { vmId: 'v3', spec: vmSpec('v3', { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }) })).details.filters)
+    expect(refusedPlacing(state, { vmId: 'v3', spec: vmSpec('v3', { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }) }).details.filters)
       .toEqual([{ filter: 'devices', rejected: 1 }]);
   });
 
@@ -214,7 +212,7 @@ describe('placeVm devices (I4, I6, F3)', () => {
   it('passthrough needs a GPU with no vGPU slices: one vGPU VM blocks it; releasing it frees the GPU', () => {
     const state = given(clusterCreated(), gpuHost(), vmRequested('vg', { gpus: [{ mode: 'vgpu', profile: 'grid-4q' }] }), vmPlaced('vg', 'g1'));
     const pt = vmSpec('pt', { gpus: [{ mode: 'passthrough' }] });
-    expect(refusal(() => placeVm(state, { vmId: 'pt', spec: pt })).details.filters).toEqual([{ filter: 'devices', rejected: 1 }]);
+    expect(refusedPlacing(state, { vmId: 'pt', spec: pt }).details.filters).toEqual([{ filter: 'devices', rejected: 1 }]);
     evolvePlacement(state, { type: 'VmPlacementReleased', data: { vmId: 'vg', clusterId: 'c1', hostId: 'g1', reason: 'deleted' } });
     expect(placeVm(state, { vmId: 'pt', spec: pt }).gpus).toEqual([{ pciIndex: 0, mode: 'passthrough', profile: null }]);
   });
