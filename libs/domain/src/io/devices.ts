@@ -99,7 +99,7 @@ export function rehomed(vmId: string, devices: readonly IoDevice[], family: 'lin
  *  state and PCI binding; disks and NICs are renumbered and renamed by the bus rules (removing /dev/vda makes the
  *  next virtio disk /dev/vda, as Linux names them at the next scan); a device added to a powered VM connects
  *  when the guest has its driver (a virtio NIC on Windows without Tools stays unbound: no network). */
-export function replugged(vm: IoVmState, product: 'kvm' | 'xen', data: Pick<VmDevicesChangedData, 'disks' | 'nics' | 'change'>): IoDevice[] {
+export function replugged(vm: IoVmState, product: IoHostState['product'], data: Pick<VmDevicesChangedData, 'disks' | 'nics' | 'change'>): IoDevice[] {
   const { change } = data;
   const family = vm.guest.os.family;
   const fresh = (d: IoDevice): IoDevice => {
