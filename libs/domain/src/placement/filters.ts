@@ -36,6 +36,11 @@ const fail = (filter: PlacementFilterName): HostCheck => ({ ok: false, filter })
 /** Why a filter refuses, where its name alone does not say it (the 422 summary of place.ts). */
 export const FILTER_REASONS: Partial<Record<PlacementFilterName, string>> = {
   'cpu-mode': 'a paravirtual host needs a modified guest kernel, and Windows cannot be modified (C5)',
+  // the owners' rules these filters apply (issue 15: placement accepts nothing the owner then refuses)
+  'cpu-capacity': 'vCPUs over the overcommit ratio, or MHz reservations over availableMhz (cpu.reservation)',
+  memory: 'configured memory or reservations over the host less its hypervisor reserve (memory-manager)',
+  imc: 'the host lacks a feature of the cluster IMC baseline (imc.baseline)',
+  devices: 'no free GPU / vGPU slice / passthrough function, or no IOMMU for passthrough (io-backend planPci)',
 };
 
 /** C5 (seed L181): paravirtualization needs a modified guest kernel; Windows cannot be modified, so a Windows VM

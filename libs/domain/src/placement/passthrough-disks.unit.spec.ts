@@ -55,3 +55,13 @@ describe('SR-IOV NICs and passthrough GPUs at placement (I4, I5): the rules io-b
     expect(placeVm(given(clusterCreated(), gpu(VTD)), { vmId: 'p', spec }).hostId).toBe('g');
   });
 });
+
+describe('a refusal says why each host was refused (issue 15)', () => {
+  it('lists each refused host with its filter and names the owner rule the filter applies', () => {
+    const nicHost = (id: string, features: string[]) => hostAdded(id, { cpu: cpu(features), pciDevices: [{ kind: 'nic' as const, model: 'Intel X710' }] });
+    const state = given(clusterCreated(), nicHost('h1', ['vmx', 'ept']), nicHost('h2', ['vmx', 'ept']));
+    const err = refusal(() => placeVm(state, { vmId: 'n', spec: vmSpec('n', { nics: [{ model: 'sriov' }] }) }));
+    expect(err.details.refusedHosts).toEqual([{ hostId: 'h1', name: 'h1', filter: 'devices' }, { hostId: 'h2', name: 'h2', filter: 'devices' }]);
+    expect(err.message).toMatch(/devices: 2 \(.*no IOMMU for passthrough \(io-backend planPci\)\)/);
+  });
+});

@@ -75,29 +75,34 @@ export function placeVm(state: PlacementState, request: PlaceVmRequest): Placeme
   if (current) excluded.add(current);
   const ctx: FilterContext = { state, vmId, spec, policy, excluded, migrations: request.migrations ?? [] };
   const rejected = new Map<string, number>();
+  const refusedHosts: { hostId: string; name: string; filter: PlacementFilterName }[] = [];
   let chosen: Candidate | null = null;
   for (const hostId of cluster.hostIds) {
     const host = state.hosts[hostId]!;
     const check = checkHost(ctx, host);
     if (!check.ok) {
       rejected.set(check.filter, (rejected.get(check.filter) ?? 0) + 1);
+      if (refusedHosts.length < MAX_REFUSED_HOSTS_LISTED) refusedHosts.push({ hostId, name: host.spec.name, filter: check.filter });
       continue;
     }
     const c: Candidate = { host, numa: check.numa, gpus: check.gpus, broken: brokenShouldRules(state, vmId, hostId), load: loadAfterPlacement(host, spec, policy, nominalChargedMhz(host, spec, check.numa)) };
     if (!chosen || isBetter(c, chosen, request)) chosen = c;
   }
-  if (!chosen) throw noHost(vmId, spec, cluster.hostIds.length, rejected);
+  if (!chosen) throw noHost(vmId, spec, cluster.hostIds.length, rejected, refusedHosts);
   return {
     vmId, clusterId: spec.clusterId, hostId: chosen.host.id, numa: chosen.numa ?? numaPlacementFor(chosen.host, spec)!, gpus: chosen.gpus,
     brokenShouldRules: chosen.broken, loadAfter: Math.round(chosen.load * 1e4) / 1e4,
   };
 }
 
-function noHost(vmId: string, spec: VmSpec, hosts: number, rejected: Map<string, number>) {
+/** Each refused host with the filter that refused it, the first few in cluster order (the counts cover all). */
+const MAX_REFUSED_HOSTS_LISTED = 10;
+
+function noHost(vmId: string, spec: VmSpec, hosts: number, rejected: Map<string, number>, refusedHosts: { hostId: string; name: string; filter: PlacementFilterName }[]) {
   const filters: PlacementFilterRejection[] = PLACEMENT_FILTERS.filter((f) => rejected.has(f)).map((f) => ({ filter: f, rejected: rejected.get(f)! }));
   const summary = filters.map((f) => `${f.filter}: ${f.rejected}${FILTER_REASONS[f.filter] ? ` (${FILTER_REASONS[f.filter]})` : ''}`).join(', ') || 'the cluster has no hosts';
   return unprocessable('placement.noHost', `no host can take VM ${spec.name} (${vmId}) of ${hosts} hosts; rejected by ${summary}`, {
-    vmId, clusterId: spec.clusterId, hosts, filters,
+    vmId, clusterId: spec.clusterId, hosts, filters, refusedHosts,
   });
 }
 
