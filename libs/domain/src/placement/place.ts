@@ -12,7 +12,7 @@
 //   'pack':              most loaded after placement (consolidation, frees hosts for DPM)
 // Ties by host name then id (HA.md 9). A VM that is already placed is being re-placed: its current host is
 // excluded. Cost: O(hosts x (VM's rules + NUMA nodes + GPUs)), no scan of VMs.
-import { notFound, unprocessable, type EventOf, type NumaPlacement, type PlacementEvent, type PlacementFilterRejection, type VmSpec } from '@virtsim/contracts';
+import { notFound, unprocessable, type EventOf, type NumaPlacement, type PlacementEvent, type PlacementFilterName, type PlacementFilterRejection, type VmSpec } from '@virtsim/contracts';
 import { checkHost, FILTER_REASONS, PLACEMENT_FILTERS, type FilterContext } from './filters.js';
 import { clusterPolicy, memoryCapacityMiB, type ClusterPolicy, type GpuAssignment, type InFlightMigration, type PlacementHost, type PlacementState } from './model.js';
 import { nominalChargedMhz } from './accounting.js';
