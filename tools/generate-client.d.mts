@@ -1,0 +1,3 @@
+export const DOCUMENT: string;
+export const SCHEMA: string;
+export function schemaSource(document: unknown): Promise<string>;
