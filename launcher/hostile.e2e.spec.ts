@@ -79,13 +79,15 @@ async function settle(a: Answer): Promise<void> {
   if (task) await send('GET', `/api/v1/tasks/${task}?wait=true`, undefined, { authorization: 'Bearer adm-t' });
 }
 
-function operations(doc: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> }; parameters?: { in: string; name: string; schema: Schema }[] }>> }): Operation[] {
+function operations(doc: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema & { $ref?: string } }> }; parameters?: { in: string; name: string; schema: Schema }[] }>>; components?: { schemas?: Record<string, Schema> } }): Operation[] {
   const out: Operation[] = [];
+  // request bodies are named in components.schemas (#/components/schemas/<Name>)
+  const deref = (s: (Schema & { $ref?: string }) | undefined) => (s?.$ref ? doc.components?.schemas?.[s.$ref.split('/').pop()!] : s);
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       out.push({
         method: method.toUpperCase(), path,
-        body: op.requestBody?.content?.['application/json']?.schema ?? null,
+        body: deref(op.requestBody?.content?.['application/json']?.schema) ?? null,
         query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema ?? {} })),
       });
     }

@@ -96,7 +96,8 @@ describe('batch translation', () => {
     const doc = await auditor.get('/openapi.json');
     const op = doc.body.paths?.['/api/v1/vms/{id}/memory/translate'];
     expect(op?.post?.requestBody).toBeDefined();
-    expect(JSON.stringify(op.post.requestBody)).toContain('gvas');
+    const body = op.post.requestBody.content['application/json'].schema.$ref.split('/').pop();
+    expect(JSON.stringify(doc.body.components.schemas[body])).toContain('gvas');
     expect(JSON.stringify(op.get.parameters)).toContain('gva');
   });
 });

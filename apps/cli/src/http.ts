@@ -1,5 +1,6 @@
 // The one way the CLI calls the virtsim API: JSON in and out, bearer token,
 // problem+json errors turned into ApiError with a readable message.
+import { virtsimClient, type VirtsimClient } from '@virtsim/client';
 import { CliError } from './errors.js';
 
 export interface Problem {
@@ -156,6 +157,11 @@ export class ApiClient {
     }
   }
 
+  /** the generated, typed client (libs/client) on this connection: same server, token and fetch */
+  typed(): VirtsimClient {
+    return virtsimClient({ baseUrl: this.baseUrl.replace(/\/api\/v1\/?$/, ''), token: this.token, fetch: (req: Request) => this.fetchFn(req) });
+  }
+
   get<T = unknown>(path: string, query?: Query): Promise<T> {
     return this.request<T>('GET', path, { query });
   }
@@ -239,4 +245,14 @@ export class SseParser {
     }
     return out;
   }
+}
+
+/** the data of a typed call, or its problem document as an ApiError (the CLI's one error shape) */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>, method: string, path: string): Promise<T> {
+  const { data, error, response } = await call;
+  if (error !== undefined || !response.ok) {
+    const problem = (error && typeof error === 'object' ? error : { detail: String(error ?? '') }) as Problem;
+    throw new ApiError(response.status, problem, method, path);
+  }
+  return data as T;
 }

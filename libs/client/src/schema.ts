@@ -252,7 +252,8 @@ export interface paths {
         /** The CPU virtualization model of a host */
         get: operations["hosts_cpuModes"];
         put?: never;
-        post?: never;
+        /** Run an instruction mix under every CPU virtualization mode of a host */
+        post: operations["hosts_runMix"];
         delete?: never;
         options?: never;
         head?: never;
@@ -478,6 +479,23 @@ export interface paths {
         put?: never;
         /** Migrate a VM to another host (a task) */
         post: operations["vms_migrate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/tools:install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** POST /vms/{id}/tools:install */
+        post: operations["vms_installTools"];
         delete?: never;
         options?: never;
         head?: never;
@@ -799,6 +817,23 @@ export interface paths {
         };
         /** Known guest operating systems */
         get: operations["guestOs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cpu/instructions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GET /cpu/instructions */
+        get: operations["cpu_instructions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1239,7 +1274,7 @@ export interface components {
             /** @default [] */
             pciDevices: {
                 /** @enum {string} */
-                kind: "gpu" | "nic" | "disk";
+                kind: "gpu" | "nic" | "disk" | "nvme";
                 model: string;
                 vgpuProfiles?: string[];
             }[];
@@ -1264,6 +1299,10 @@ export interface components {
             }[];
             /** @default 10 */
             migrationNetworkGbps: 1 | 10;
+            swap?: {
+                sizeMiB: number;
+                datastore?: string;
+            };
         };
         ClustersCreateRuleRequest: {
             name: string;
@@ -1282,6 +1321,32 @@ export interface components {
         };
         /** @description The CPU virtualization model of a host (free-form JSON) */
         HostsCpuModesResponse: {
+            [key: string]: unknown;
+        };
+        HostsRunMixRequest: {
+            mix: {
+                kernel: {
+                    [key: string]: number;
+                };
+                user?: {
+                    [key: string]: number;
+                };
+                /** @description timer ticks delivered while the mix runs (one per time slice) */
+                timerInterrupts?: number;
+                /**
+                 * @description the mix starts the vCPU: under VT-x its first entry is a VMLAUNCH
+                 * @default true
+                 */
+                vcpuStart: boolean;
+            };
+            /**
+             * @default linux
+             * @enum {string}
+             */
+            guestFamily: "linux" | "windows";
+        };
+        /** @description Run an instruction mix under every CPU virtualization mode of a host (free-form JSON) */
+        HostsRunMixResponse: {
             [key: string]: unknown;
         };
         HostsMaintenanceRequest: {
@@ -1326,8 +1391,11 @@ export interface components {
                 disks: {
                     sizeGiB: number;
                     /** @enum {string} */
-                    bus: "ide" | "sata" | "scsi" | "virtio" | "xen";
+                    bus: "ide" | "sata" | "scsi" | "virtio" | "xen" | "passthrough";
                     datastore?: string;
+                    /** @enum {string} */
+                    device?: "disk" | "nvme";
+                    model?: string;
                 }[];
                 /** @default [] */
                 floppies: {
@@ -1411,8 +1479,11 @@ export interface components {
             disks: {
                 sizeGiB: number;
                 /** @enum {string} */
-                bus: "ide" | "sata" | "scsi" | "virtio" | "xen";
+                bus: "ide" | "sata" | "scsi" | "virtio" | "xen" | "passthrough";
                 datastore?: string;
+                /** @enum {string} */
+                device?: "disk" | "nvme";
+                model?: string;
             }[];
             /** @default [] */
             floppies: {
@@ -1507,6 +1578,10 @@ export interface components {
             targetClusterId?: string;
             /** @default true */
             live: boolean;
+        };
+        /** @description POST /vms/{id}/tools:install (free-form JSON) */
+        VmsInstallToolsResponse: {
+            [key: string]: unknown;
         };
         VmsFaultRequest: {
             /** @enum {string} */
@@ -1662,7 +1737,7 @@ export interface components {
                         /** @default [] */
                         pciDevices: {
                             /** @enum {string} */
-                            kind: "gpu" | "nic" | "disk";
+                            kind: "gpu" | "nic" | "disk" | "nvme";
                             model: string;
                             vgpuProfiles?: string[];
                         }[];
@@ -1687,6 +1762,10 @@ export interface components {
                         }[];
                         /** @default 10 */
                         migrationNetworkGbps: 1 | 10;
+                        swap?: {
+                            sizeMiB: number;
+                            datastore?: string;
+                        };
                     };
                 };
             } | {
@@ -1804,7 +1883,7 @@ export interface components {
                             /** @default [] */
                             pciDevices: {
                                 /** @enum {string} */
-                                kind: "gpu" | "nic" | "disk";
+                                kind: "gpu" | "nic" | "disk" | "nvme";
                                 model: string;
                                 vgpuProfiles?: string[];
                             }[];
@@ -1829,6 +1908,10 @@ export interface components {
                             }[];
                             /** @default 10 */
                             migrationNetworkGbps: 1 | 10;
+                            swap?: {
+                                sizeMiB: number;
+                                datastore?: string;
+                            };
                         };
                     };
                 } | {
@@ -1948,7 +2031,7 @@ export interface components {
                             /** @default [] */
                             pciDevices: {
                                 /** @enum {string} */
-                                kind: "gpu" | "nic" | "disk";
+                                kind: "gpu" | "nic" | "disk" | "nvme";
                                 model: string;
                                 vgpuProfiles?: string[];
                             }[];
@@ -1973,6 +2056,10 @@ export interface components {
                             }[];
                             /** @default 10 */
                             migrationNetworkGbps: 1 | 10;
+                            swap?: {
+                                sizeMiB: number;
+                                datastore?: string;
+                            };
                         };
                     };
                 } | {
@@ -2026,6 +2113,8 @@ export interface components {
                 mainstream: boolean;
                 onlineCpu: boolean;
                 onlineMemory: boolean;
+                /** @description the guest kernel can use 2 MiB huge pages (M3) */
+                hugePages: boolean;
             }[];
             distroAliases: {
                 [key: string]: string;
@@ -2038,6 +2127,8 @@ export interface components {
                     mainstream: boolean;
                     onlineCpu: boolean;
                     onlineMemory: boolean;
+                    /** @description the guest kernel can use 2 MiB huge pages (M3) */
+                    hugePages: boolean;
                 };
                 windows: {
                     /** @enum {string} */
@@ -2045,8 +2136,14 @@ export interface components {
                     mainstream: boolean;
                     onlineCpu: boolean;
                     onlineMemory: boolean;
+                    /** @description the guest kernel can use 2 MiB huge pages (M3) */
+                    hugePages: boolean;
                 };
             };
+        };
+        /** @description GET /cpu/instructions (free-form JSON) */
+        CpuInstructionsResponse: {
+            [key: string]: unknown;
         };
     };
     responses: {
@@ -2628,6 +2725,38 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    hosts_runMix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostsRunMixRequest"];
+            };
+        };
+        responses: {
+            /** @description Run an instruction mix under every CPU virtualization mode of a host */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostsRunMixResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     hosts_maintenance: {
         parameters: {
             query?: never;
@@ -3140,6 +3269,36 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    vms_installTools: {
+        parameters: {
+            query?: {
+                wait?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description POST /vms/{id}/tools:install */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VmsInstallToolsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     vms_fault: {
         parameters: {
             query?: never;
@@ -3637,6 +3796,31 @@ export interface operations {
                     "application/json": components["schemas"]["GuestOsListResponse"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cpu_instructions: {
+        parameters: {
+            query?: {
+                arch?: "x86" | "powerpc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description GET /cpu/instructions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CpuInstructionsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             503: components["responses"]["Unavailable"];
         };

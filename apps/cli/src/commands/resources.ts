@@ -8,6 +8,8 @@ import { UsageError } from '../errors.js';
 import { isTask, waitTask } from '../tasks.js';
 import { parseDuration } from '../simtime.js';
 import { HOST_FAULTS, RULE_KINDS, VM_FAULTS, VM_POWER_ACTIONS } from '../scenario/schema.js';
+import { hostSpecFromFlags, vmSpecFromFlags } from '../quick-specs.js';
+import { unwrap } from '../http.js';
 
 const e = encodeURIComponent;
 
@@ -84,14 +86,20 @@ export function clustersCommand(): Command {
       await showResult(ctx, await (await ctx.client()).patch(`/clusters/${e(id)}`, patch), {});
     }));
   c.command('add-host <clusterId>')
-    .description('add a host to a cluster')
-    .requiredOption('-f, --file <file>', 'host spec (YAML or JSON)')
+    .description('add a host to a cluster, from flags or a spec file')
+    .option('-f, --file <file>', 'host spec (YAML or JSON)')
     .option('--name <name>', 'host name (overrides the file)')
+    .option('--cpu <SxCxT>', 'sockets x cores per socket x threads per core, e.g. 2x8x2')
+    .option('--mem <size>', 'memory, e.g. 256G')
     .addOption(waitOpt())
-    .action(act(async (ctx, id: string, o: { file: string; name?: string; wait?: boolean }) => {
-      const spec = (await readSpec(o.file)) as Record<string, unknown>;
+    .addHelpText('after', '\nExample:\n  virtsim clusters add-host DC0_C0 --name h5 --cpu 2x8x2 --mem 256G')
+    .action(act(async (ctx, id: string, o: { file?: string; name?: string; cpu?: string; mem?: string; wait?: boolean }) => {
+      if (!o.file && !o.name) throw new UsageError('give --name (with --cpu / --mem) or --file');
+      const spec = (o.file ? await readSpec(o.file) : hostSpecFromFlags({ name: o.name!, cpu: o.cpu, mem: o.mem })) as Record<string, unknown>;
       if (o.name) spec.name = o.name;
-      await showResult(ctx, await (await ctx.client()).post(`/clusters/${e(id)}/hosts`, spec), o, String(spec.name ?? 'host'));
+      const client = await ctx.client();
+      const answer = await unwrap(client.typed().POST('/api/v1/clusters/{id}/hosts', { params: { path: { id } }, body: spec as never }), 'POST', `/clusters/${id}/hosts`);
+      await showResult(ctx, answer, o, String(spec.name ?? 'host'));
     }));
   c.command('drs <clusterId>')
     .description('list DRS recommendations')
@@ -171,19 +179,27 @@ export function vmsCommand(): Command {
     showList(ctx, await (await ctx.client()).list('/vms', { clusterId: o.cluster, hostId: o.host }), 'vms');
   }));
   c.command('get <id>').action(act(async (ctx, id: string) => showOne(ctx, await (await ctx.client()).get(`/vms/${e(id)}`))));
-  c.command('create')
-    .description('create a VM from a spec file')
-    .requiredOption('-f, --file <file>', 'VM spec (YAML or JSON)')
+  c.command('create [name]')
+    .description('create a VM, from flags or a spec file')
+    .option('-f, --file <file>', 'VM spec (YAML or JSON)')
     .option('--cluster <id>', 'cluster id (overrides the file)')
     .option('--name <name>', 'VM name (overrides the file)')
+    .option('--vcpus <n>', 'virtual CPUs', int('--vcpus'))
+    .option('--mem <size>', 'memory, e.g. 4G')
+    .option('--os <distro/version>', 'guest OS, e.g. ubuntu/22.04 or windows/2022')
     .option('--power-on', 'power it on once created')
     .addOption(waitOpt())
-    .action(act(async (ctx, o: { file: string; cluster?: string; name?: string; powerOn?: boolean; wait?: boolean }) => {
-      const spec = (await readSpec(o.file)) as Record<string, unknown>;
+    .addHelpText('after', '\nExample:\n  virtsim vms create web1 --cluster cluster-1 --vcpus 2 --mem 4G --os ubuntu/22.04 --power-on')
+    .action(act(async (ctx, name: string | undefined, o: { file?: string; cluster?: string; name?: string; vcpus?: number; mem?: string; os?: string; powerOn?: boolean; wait?: boolean }) => {
+      const vmName = o.name ?? name;
+      if (!o.file && (!vmName || !o.cluster)) throw new UsageError('give a name and --cluster (with --vcpus / --mem / --os), or --file');
+      const spec = (o.file ? await readSpec(o.file) : vmSpecFromFlags({ name: vmName!, clusterId: o.cluster!, vcpus: o.vcpus, mem: o.mem, os: o.os })) as Record<string, unknown>;
       if (o.cluster) spec.clusterId = o.cluster;
-      if (o.name) spec.name = o.name;
+      if (vmName) spec.name = vmName;
       if (o.powerOn) spec.powerOn = true;
-      await showResult(ctx, await (await ctx.client()).post('/vms', spec), o, `create ${String(spec.name ?? 'vm')}`);
+      const client = await ctx.client();
+      const answer = await unwrap(client.typed().POST('/api/v1/vms', { body: spec as never }), 'POST', '/vms');
+      await showResult(ctx, answer, o, `create ${String(spec.name ?? 'vm')}`);
     }));
   c.command('batch')
     .description('create many VMs: a file with a list of specs (or {vms: [...]})')

@@ -88,6 +88,7 @@ export const OPERATIONS: Record<string, [string, string | null]> = {
   hosts_list: ['List hosts', 'HostList'],
   hosts_get: ['Get a host with every service\'s view of it', 'Host'],
   hosts_cpuModes: ['The CPU virtualization model of a host', null],
+  hosts_runMix: ['Run an instruction mix under every CPU virtualization mode of a host', null],
   hosts_maintenance: ['Enter or exit maintenance (evacuates first)', null],
   hosts_power: ['Power a host on, off or to standby', 'Host'],
   hosts_fault: ['Inject a host fault (power loss, isolation, crash)', null],
