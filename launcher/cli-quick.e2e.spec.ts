@@ -25,7 +25,7 @@ async function cli(...args: string[]): Promise<{ out: string; err: string; faile
   const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
   const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
   const code = process.exitCode;
-  let failed = false;
+  let failed: boolean;
   try {
     await buildProgram().exitOverride().parseAsync(['node', 'virtsim', '--url', sys.url, '--token', 'adm', '--no-progress', ...args]);
     failed = process.exitCode !== undefined && process.exitCode !== 0 && process.exitCode !== code;
