@@ -494,9 +494,77 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** POST /vms/{id}/tools:install */
+        /** Install the guest tools (paravirtual drivers) in a VM */
         post: operations["vms_installTools"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/disks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a disk to a VM (hot-plug where the bus and guest allow) */
+        post: operations["vms_addDisk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/disks/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a disk from a VM */
+        delete: operations["vms_removeDisk"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/nics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a NIC to a VM (hot-plug where the model and guest allow) */
+        post: operations["vms_addNic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/nics/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a NIC from a VM */
+        delete: operations["vms_removeNic"];
         options?: never;
         head?: never;
         patch?: never;
@@ -832,7 +900,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GET /cpu/instructions */
+        /** The instruction table of the CPU virtualization model */
         get: operations["cpu_instructions"];
         put?: never;
         post?: never;
@@ -1258,6 +1326,12 @@ export interface components {
             memoryMiB: number;
             /** @default 1 */
             numaNodes: number;
+            numa?: {
+                nodes: {
+                    cores: number;
+                    memoryMiB: number;
+                }[];
+            };
             hypervisor: {
                 /** @enum {string} */
                 type: "type1" | "type2";
@@ -1267,7 +1341,7 @@ export interface components {
                  * @default kvm
                  * @enum {string}
                  */
-                product: "kvm" | "xen";
+                product: "kvm" | "xen" | "esx" | "workstation";
             };
             /** @default 0 */
             hugePagesMiB: number;
@@ -1576,11 +1650,39 @@ export interface components {
         VmsMigrateRequest: {
             targetHostId?: string;
             targetClusterId?: string;
-            /** @default true */
-            live: boolean;
+            live?: boolean;
         };
-        /** @description POST /vms/{id}/tools:install (free-form JSON) */
+        /** @description Install the guest tools (paravirtual drivers) in a VM (free-form JSON) */
         VmsInstallToolsResponse: {
+            [key: string]: unknown;
+        };
+        VmsAddDiskRequest: {
+            sizeGiB: number;
+            /** @enum {string} */
+            bus: "ide" | "sata" | "scsi" | "virtio" | "xen" | "passthrough";
+            datastore?: string;
+            /** @enum {string} */
+            device?: "disk" | "nvme";
+            model?: string;
+        };
+        /** @description Add a disk to a VM (hot-plug where the bus and guest allow) (free-form JSON) */
+        VmsAddDiskResponse: {
+            [key: string]: unknown;
+        };
+        /** @description Remove a disk from a VM (free-form JSON) */
+        VmsRemoveDiskResponse: {
+            [key: string]: unknown;
+        };
+        VmsAddNicRequest: {
+            /** @enum {string} */
+            model: "e1000" | "virtio" | "sriov";
+        };
+        /** @description Add a NIC to a VM (hot-plug where the model and guest allow) (free-form JSON) */
+        VmsAddNicResponse: {
+            [key: string]: unknown;
+        };
+        /** @description Remove a NIC from a VM (free-form JSON) */
+        VmsRemoveNicResponse: {
             [key: string]: unknown;
         };
         VmsFaultRequest: {
@@ -1721,6 +1823,12 @@ export interface components {
                         memoryMiB: number;
                         /** @default 1 */
                         numaNodes: number;
+                        numa?: {
+                            nodes: {
+                                cores: number;
+                                memoryMiB: number;
+                            }[];
+                        };
                         hypervisor: {
                             /** @enum {string} */
                             type: "type1" | "type2";
@@ -1730,7 +1838,7 @@ export interface components {
                              * @default kvm
                              * @enum {string}
                              */
-                            product: "kvm" | "xen";
+                            product: "kvm" | "xen" | "esx" | "workstation";
                         };
                         /** @default 0 */
                         hugePagesMiB: number;
@@ -1867,6 +1975,12 @@ export interface components {
                             memoryMiB: number;
                             /** @default 1 */
                             numaNodes: number;
+                            numa?: {
+                                nodes: {
+                                    cores: number;
+                                    memoryMiB: number;
+                                }[];
+                            };
                             hypervisor: {
                                 /** @enum {string} */
                                 type: "type1" | "type2";
@@ -1876,7 +1990,7 @@ export interface components {
                                  * @default kvm
                                  * @enum {string}
                                  */
-                                product: "kvm" | "xen";
+                                product: "kvm" | "xen" | "esx" | "workstation";
                             };
                             /** @default 0 */
                             hugePagesMiB: number;
@@ -2015,6 +2129,12 @@ export interface components {
                             memoryMiB: number;
                             /** @default 1 */
                             numaNodes: number;
+                            numa?: {
+                                nodes: {
+                                    cores: number;
+                                    memoryMiB: number;
+                                }[];
+                            };
                             hypervisor: {
                                 /** @enum {string} */
                                 type: "type1" | "type2";
@@ -2024,7 +2144,7 @@ export interface components {
                                  * @default kvm
                                  * @enum {string}
                                  */
-                                product: "kvm" | "xen";
+                                product: "kvm" | "xen" | "esx" | "workstation";
                             };
                             /** @default 0 */
                             hugePagesMiB: number;
@@ -2141,7 +2261,7 @@ export interface components {
                 };
             };
         };
-        /** @description GET /cpu/instructions (free-form JSON) */
+        /** @description The instruction table of the CPU virtualization model (free-form JSON) */
         CpuInstructionsResponse: {
             [key: string]: unknown;
         };
@@ -3282,13 +3402,135 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description POST /vms/{id}/tools:install */
+            /** @description Install the guest tools (paravirtual drivers) in a VM */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VmsInstallToolsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    vms_addDisk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VmsAddDiskRequest"];
+            };
+        };
+        responses: {
+            /** @description Add a disk to a VM (hot-plug where the bus and guest allow) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VmsAddDiskResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    vms_removeDisk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remove a disk from a VM */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VmsRemoveDiskResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    vms_addNic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VmsAddNicRequest"];
+            };
+        };
+        responses: {
+            /** @description Add a NIC to a VM (hot-plug where the model and guest allow) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VmsAddNicResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    vms_removeNic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remove a NIC from a VM */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VmsRemoveNicResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3811,7 +4053,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description GET /cpu/instructions */
+            /** @description The instruction table of the CPU virtualization model */
             200: {
                 headers: {
                     [name: string]: unknown;
