@@ -6,7 +6,7 @@
 import { ClusterSpec, HostSpec, VmSpec, type EventOf, type NumaPlacement, type RecordedEvent } from '@virtsim/contracts';
 import { migration, placement } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
-import type { ServiceContext } from '@virtsim/service-kit';
+import { StepDecisions, StepOutcomes, type ServiceContext } from '@virtsim/service-kit';
 import { Migrations } from '../apps/migration/src/commands.js';
 import { decideTick } from '../apps/migration/src/tick.js';
 import { evolveMigrationService, initialMigrationServiceState, type MigrationServiceState } from '../apps/migration/src/state.js';
@@ -112,6 +112,9 @@ async function evacuation(log: RecordedEvent[]): Promise<void> {
         return { ...d.result, position };
       },
     },
+    call: (rpc: { subject: string }, body: never) => ctx.request(rpc.subject, body),
+    // keyed commands run as idempotent steps (service-kit); here each is decided afresh
+    runSteps: (f: (st: MigrationServiceState, steps: StepDecisions) => unknown) => ctx.commands.run((st) => f(st, new StepDecisions('migration', new StepOutcomes('migration')))),
     request: async (subject: string, body: { requests?: { key: string; vmIds: string[]; excludeHosts: string[] }[] }) => {
       if (subject === 'io-backend.can-migrate') return { ok: true, blockingDevices: [] };
       if (subject === 'scheduler.select-hosts') { const r = cpuMs(() => selectHosts(sched, body.requests!)); selectMs += r.ms; return r.value; }
