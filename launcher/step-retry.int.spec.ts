@@ -130,6 +130,18 @@ test('migration down when a host enters maintenance: the evacuation waits for it
   // its VMs are still leaving (their migrations wait for simulated time): vSphere's "entering maintenance"
   expect(entered.body.state).toBe('entering-maintenance');
   expect(entered.body.evacuation.moves.map((m: { vmId: string }) => m.vmId)).toContain(r.body.result.vmId);
+  // entering maintenance is a task that follows the VMs leaving (issue 19); it ends when the last one has left
+  expect(entered.body.task).toMatchObject({ kind: 'host.maintenance', state: 'queued', progress: 0, target: source });
+  const progress: number[] = [];
+  const ended = await until(async () => {
+    await api.post('/sim/advance', { seconds: 10 });
+    const t = await task(entered.body.task.id);
+    progress.push(t.progress);
+    return t;
+  }, finished);
+  expect(ended).toMatchObject({ state: 'succeeded', progress: 100, result: { hostId: source, state: 'maintenance' } });
+  expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  expect((await api.get(`/hosts/${source}`)).body).toMatchObject({ state: 'maintenance', vmCount: 0 });
   await api.post(`/hosts/${source}/maintenance`, { enter: false });
 });
 

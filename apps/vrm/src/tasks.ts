@@ -18,9 +18,14 @@ export interface MigrationStatus {
 }
 
 const FINISHED = new Set(['succeeded', 'failed']);
+/** tasks the vrm follows until they end: migrations (asked of the migration service), maintenance (the host's VMs) */
+const FOLLOWED = new Set(['vm.migrate', inventory.MAINTENANCE_TASK]);
 
 @Injectable()
 export class Tasks {
+  /** maintenance task -> how many VMs its evacuation moves (after a restart, the host's VMs left stand for it) */
+  private readonly evacuating = new Map<string, number>();
+
   constructor(private readonly vrm: Vrm) {}
 
   resource(taskId: string) {
@@ -73,15 +78,28 @@ export class Tasks {
     });
   }
 
-  /** brings every open migration task up to date (after a clock advance) */
+  /** a host entering maintenance, while `total` VMs leave it: the task runs until the last one has left */
+  async startMaintenance(hostId: string, total: number): Promise<{ taskId: string }> {
+    const r = await this.vrm.run((s) => {
+      const taskId = nextId(s, 't');
+      const events = inventory.taskDecider.decide({ type: 'CreateTask', taskId, kind: inventory.MAINTENANCE_TASK, target: hostId }, s.tasks);
+      return { appends: [{ streamId: streams.task(taskId), events }], result: { taskId } };
+    });
+    this.evacuating.set(r.taskId, total);
+    await this.sync(r.taskId);
+    return r;
+  }
+
+  /** brings every open migration and maintenance task up to date (after a clock advance) */
   async syncMigrations(): Promise<void> {
-    const open = Object.values(this.vrm.state.tasks).filter((t) => t.kind === 'vm.migrate' && !FINISHED.has(t.state));
+    const open = Object.values(this.vrm.state.tasks).filter((t) => FOLLOWED.has(t.kind) && !FINISHED.has(t.state));
     for (const t of open) await this.sync(t.id).catch((err) => this.vrm.ctx.log.warn({ err, taskId: t.id }, 'migration task sync failed'));
   }
 
   private async sync(taskId: string): Promise<void> {
     const task = this.vrm.state.tasks[taskId];
-    if (!task || task.kind !== 'vm.migrate' || FINISHED.has(task.state) || !task.target) return;
+    if (!task || !FOLLOWED.has(task.kind) || FINISHED.has(task.state) || !task.target) return;
+    if (task.kind === inventory.MAINTENANCE_TASK) return this.syncMaintenance(task);
     const status = await this.vrm.ctx.call(protocol.migration.status, { migrationId: task.target });
     const command: inventory.TaskCommand | null =
       status.state === 'succeeded' ? { type: 'SucceedTask', taskId, result: status.result ?? null }
@@ -89,7 +107,18 @@ export class Tasks {
           ? { type: 'FailTask', taskId, error: { code: status.error?.code ?? 'conflict', message: status.error?.message ?? `migration ${status.state}`, details: { ...status.error?.details, result: status.result ?? null } } }
           : status.progress > task.progress ? { type: 'ReportTaskProgress', taskId, progress: status.progress } : null;
     if (!command) return;
-    await this.vrm.run((s) => ({ appends: [{ streamId: streams.task(taskId), events: inventory.taskDecider.decide(command, s.tasks) }], result: {} }))
+    await this.record(command);
+  }
+
+  private async syncMaintenance(task: inventory.VrmTask): Promise<void> {
+    const host = Object.hasOwn(this.vrm.state.inventory.hosts, task.target!) ? this.vrm.state.inventory.hosts[task.target!] : undefined;
+    const command = inventory.maintenanceTaskCommand(task, host, this.evacuating.get(task.id) ?? 0);
+    if (command) await this.record(command);
+    if (command && command.type !== 'ReportTaskProgress') this.evacuating.delete(task.id);
+  }
+
+  private async record(command: inventory.TaskCommand): Promise<void> {
+    await this.vrm.run((s) => ({ appends: [{ streamId: streams.task(command.taskId), events: inventory.taskDecider.decide(command, s.tasks) }], result: {} }))
       .catch((err) => { if (VirtsimError.from(err).details.rule !== 'task.state') throw err; });
   }
 }

@@ -152,7 +152,14 @@ export function hostsCommand(): Command {
     .addOption(driveOpt())
     .action(act(async (ctx, id: string, what: string, o: { wait?: boolean; drive?: string }) => {
       if (what !== 'enter' && what !== 'exit') throw new UsageError('maintenance takes enter or exit');
-      await showResult(ctx, await (await ctx.client()).post(`/hosts/${e(id)}/maintenance`, { enter: what === 'enter' }), o, `maintenance ${id}`);
+      const client = await ctx.client();
+      const answer = await client.post<{ task?: unknown }>(`/hosts/${e(id)}/maintenance`, { enter: what === 'enter' });
+      // entering with VMs on the host is a task (progress: the VMs evacuated); the host is shown once it ends
+      if (isTask(answer?.task) && o.wait !== false) {
+        await showResult(ctx, answer.task, o, `entering maintenance ${id}`);
+        return;
+      }
+      await showResult(ctx, answer, o, `maintenance ${id}`);
     }));
   c.command('power <id> <on|off>')
     .addOption(waitOpt())

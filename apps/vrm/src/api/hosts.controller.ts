@@ -2,13 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { protocol } from '@virtsim/contracts';
+import { protocol, type EvacuateAnswer } from '@virtsim/contracts';
 import { cpu, inventory } from '@virtsim/domain';
 import { zodPipe } from '@virtsim/service-kit';
 import { z } from 'zod';
 import { Roles } from '../http/auth.js';
 import { BodyDoc, QueryDoc } from '../http/openapi.js';
 import { streams } from '../state.js';
+import { Tasks } from '../tasks.js';
 import { askPersistently } from '../step-retry.js';
 import { Vrm } from '../vrm.service.js';
 import { gatherViews } from './views.js';
@@ -37,7 +38,7 @@ export const HostFaultBody = z.strictObject({ kind: z.enum(['power-loss', 'netwo
 @ApiTags('hosts')
 @Controller('hosts')
 export class HostsController {
-  constructor(private readonly vrm: Vrm) {}
+  constructor(private readonly vrm: Vrm, private readonly tasks: Tasks) {}
 
   @Get()
   @QueryDoc(ListQuery)
@@ -84,10 +85,13 @@ export class HostsController {
     }
     // one entry per cluster at a time: two hosts planned at once could each count on the other as a target
     const evacuation = await this.inTurn(host.clusterId, () => this.enterMaintenance(id));
-    return { ...(await this.get(id)), evacuation };
+    // while VMs leave, the host is entering maintenance and a task follows them (progress: the share gone)
+    const moving = evacuation ? evacuation.moves.length + evacuation.alreadyMoving.length : 0;
+    const task = moving > 0 ? this.tasks.resource((await this.tasks.startMaintenance(id, moving)).taskId) : null;
+    return { ...(await this.get(id)), evacuation, task };
   }
 
-  private async enterMaintenance(id: string): Promise<unknown> {
+  private async enterMaintenance(id: string): Promise<EvacuateAnswer | null> {
     const host = inventory.requireHost(this.vrm.state.inventory, id);
     // a host that is down is refused as such (HA.md 7), before any evacuation plan is asked for; nothing written
     inventory.hostDecider.decide({ type: 'EnterHostMaintenance', hostId: id }, this.vrm.state.inventory);

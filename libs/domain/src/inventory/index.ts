@@ -10,6 +10,7 @@ export * from './host.js';
 export * from './vm.js';
 export * from './vm-lifecycle.js';
 export * from './vm-reconfigure.js';
+export * from './maintenance-task.js';
 export * from './guest-tools.js';
 export * from './vm-devices.js';
 export * from './rule.js';

@@ -43,4 +43,4 @@ export function tickDelayMs(rate: number, simulatedSeconds: number, elapsedMs: n
   return Math.max(0, (simulatedSeconds / rate) * 1000 - elapsedMs);
 }
 
-export const needsSimulatedTime = (kind: string): boolean => kind === 'vm.migrate';
+export const needsSimulatedTime = (kind: string): boolean => kind === 'vm.migrate' || kind === 'host.maintenance';
