@@ -130,6 +130,15 @@ export class ApiClient {
         const why = cause?.code ?? cause?.message ?? (err as Error).message;
         throw new CliError(`cannot reach ${this.baseUrl} (${why}); is the server running (npm start)? Use --url or VIRTSIM_URL to point elsewhere.`);
       }
+      // a standby vrm that cannot forward answers 503 naming the leader's address: ask the leader once instead
+      const leader = res.status === 503 ? await leaderOf(res.clone()) : null;
+      if (leader) {
+        try {
+          res = await this.fetchFn(`${leader}${url.slice(new URL(url).origin.length)}`, { method, headers, body, signal });
+        } catch {
+          // the leader named is not reachable from here: the standby's 503 stands
+        }
+      }
       if (opts.raw && res.ok) { clearTimeout(timeout); return res as unknown as T; }
       return await this.answer<T>(res, method, path, opts).catch((err: unknown) => { throw timer.signal.aborted ? this.timedOut(method, path) : err; });
     } finally {
@@ -255,4 +264,14 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     throw new ApiError(response.status, problem, method, path);
   }
   return data as T;
+}
+
+/** the leader's origin a standby's 503 names (`leader: "http://host:port"`), or null */
+export async function leaderOf(res: Response): Promise<string | null> {
+  try {
+    const problem = JSON.parse(await res.text()) as { leader?: unknown };
+    return typeof problem.leader === 'string' && /^https?:\/\//.test(problem.leader) ? new URL(problem.leader).origin : null;
+  } catch {
+    return null;
+  }
 }

@@ -104,3 +104,22 @@ describe('SseParser', () => {
     expect(p.feed('\n')).toEqual(['a\nb']);
   });
 });
+
+test('a standby vrm\'s 503 naming the leader: the call is asked of the leader once', async () => {
+  const seen: string[] = [];
+  const fetchFn = (async (url: string) => {
+    seen.push(url);
+    if (url.startsWith('http://standby')) {
+      return new Response(JSON.stringify({ status: 503, title: 'Service unavailable', detail: 'this vrm is the standby', leader: 'http://leader:8080' }), { status: 503, headers: { 'content-type': 'application/problem+json' } });
+    }
+    return new Response(JSON.stringify({ items: [], nextCursor: null }), { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as unknown as typeof fetch;
+  const c = new ApiClient('http://standby:8080/api/v1', 'tok', fetchFn);
+  expect(await c.get('/vms', { limit: 5 })).toEqual({ items: [], nextCursor: null });
+  expect(seen).toEqual(['http://standby:8080/api/v1/vms?limit=5', 'http://leader:8080/api/v1/vms?limit=5']);
+});
+
+test('a 503 that names no leader stays an error', async () => {
+  const fetchFn = (async () => new Response(JSON.stringify({ status: 503, title: 'Service unavailable', detail: 'scheduler did not answer', leader: null }), { status: 503, headers: { 'content-type': 'application/problem+json' } })) as unknown as typeof fetch;
+  await expect(new ApiClient('http://h/api/v1', 'tok', fetchFn).get('/vms')).rejects.toThrow(/503 Service unavailable: scheduler did not answer/);
+});
