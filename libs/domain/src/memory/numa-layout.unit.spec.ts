@@ -45,8 +45,9 @@ describe('host NUMA layout (P4)', () => {
     expect(numaCostFactor(onEven!)).toBeCloseTo(1.15, 10);
   });
 
-  it('a 140 GiB VM exceeds the large node: 2 nodes, 71,680 MiB each (the small node holds 64,055: preferred spills)', () => {
-    expect(numaPlacementFor(newHost('h', 'c', uneven()), vm(4, 143_360))).toEqual({ nodes: [0, 1], vcpusPerNode: [2, 2], memoryMiBPerNode: [71_680, 71_680] });
+  it('a 140 GiB VM exceeds the large node: 2 nodes, memory 1 : 2 by free memory (floors 47,787 + 95,572, remainder 1 on the first: 47,788 + 95,572)', () => {
+    expect(numaPlacementFor(newHost('h', 'c', uneven()), vm(4, 143_360))).toEqual({ nodes: [0, 1], vcpusPerNode: [2, 2], memoryMiBPerNode: [47_788, 95_572] });
+    // the memory-manager's nodes take those shares: 47,788 <= 64,055 and 95,572 <= 128,108
   });
 
   it('the spec refuses a layout that does not add up, and numaNodes that disagrees with it', () => {

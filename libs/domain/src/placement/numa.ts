@@ -8,9 +8,11 @@
 // vCPUs and the node's free VM memory its memory.
 // A VM that fits one node goes on the least used node that fits; a larger one gets a vNUMA topology over the
 // fewest nodes that hold it, vCPUs and memory spread evenly (first nodes take the remainder).
-// Policy 'preferred' never refuses: it falls back to fuller nodes. Policy 'strict' needs the node count and
-// free memory on every chosen node, so the host is filtered out otherwise.
+// Policy 'preferred' never refuses: it falls back to fuller nodes; on nodes that differ, memory an even share would
+// overflow is split by the chosen nodes' free memory (fitShares). Policy 'strict' needs the node count and an even
+// share free on every chosen node, so the host is filtered out otherwise.
 import type { NumaPlacement, VmSpec } from '@virtsim/contracts';
+import { splitByWeights } from '../memory/numa-layout.js';
 import { numaNodeSizes, type PlacementHost } from './model.js';
 
 /** Remote DRAM latency / local DRAM latency. Two-socket x86 servers measure roughly 1.3-1.6x
@@ -26,12 +28,17 @@ function evenSplit(total: number, parts: number): number[] {
   return out;
 }
 
-/** Fewest nodes that hold the VM's vCPUs and memory: the largest nodes first (an even share must fit each). */
+/** Fewest nodes that hold the VM's vCPUs and memory: the largest nodes first (for equal nodes: the larger of
+ *  vCPUs / threads per node and memory / memory per node, rounded up). */
 export function nodesNeeded(host: PlacementHost, spec: Pick<VmSpec, 'vcpus' | 'memoryMiB'>): number {
   const sizes = numaNodeSizes(host);
+  const threads = sizes.map((n) => n.threads).sort((a, b) => b - a);
+  const memory = sizes.map((n) => n.vmMemoryMiB).sort((a, b) => b - a);
+  let t = 0, m = 0;
   for (let k = 1; k <= sizes.length; k++) {
-    const vcpus = Math.ceil(spec.vcpus / k), memory = Math.ceil(spec.memoryMiB / k);
-    if (sizes.filter((n) => n.threads >= vcpus && n.vmMemoryMiB >= memory).length >= k) return k;
+    t += threads[k - 1]!;
+    m += memory[k - 1]!;
+    if (t >= spec.vcpus && m >= spec.memoryMiB) return k;
   }
   return sizes.length + 1;
 }
@@ -50,7 +57,18 @@ export function numaPlacementFor(host: PlacementHost, spec: Pick<VmSpec, 'vcpus'
   const vcpus = evenSplit(spec.vcpus, count);
   const memory = evenSplit(spec.memoryMiB, count);
   const chosen = chooseNodes(host, count, vcpus[0]!, memory[0]!, strict);
-  return chosen ? { nodes: chosen, vcpusPerNode: vcpus, memoryMiBPerNode: memory } : null;
+  if (!chosen) return null;
+  return { nodes: chosen, vcpusPerNode: vcpus, memoryMiBPerNode: fitShares(host, chosen, spec.memoryMiB, memory) };
+}
+
+/** Even shares when each chosen node has them free; else (nodes that differ) the memory in proportion to the chosen
+ *  nodes' free memory, so a 140 GiB VM over a 62.5 GiB and a 125 GiB node takes 1 : 2 rather than overflowing the
+ *  small one. */
+function fitShares(host: PlacementHost, nodes: number[], memoryMiB: number, even: number[]): number[] {
+  const sizes = numaNodeSizes(host);
+  const free = nodes.map((n) => Math.max(0, sizes[n]!.vmMemoryMiB - host.alloc.numaMemoryMiB[n]!));
+  if (nodes.length < 2 || even.every((m, i) => m <= free[i]!) || free.reduce((a, b) => a + b, 0) < memoryMiB) return even;
+  return splitByWeights(memoryMiB, free);
 }
 
 /** The `count` best nodes, sorted by index: nodes with room for the largest share first, then least used
