@@ -3,7 +3,7 @@
 // power / host changes at the tick, host specs and clusters (streams `io-<clusterId>`, scenario seeds), the
 // clock and the last tick decided (the answers of idempotent steps are kept by service-kit: ctx.runSteps). Plain
 // JSON; O(1) per event (O(devices + VMs of the host) for io events).
-import { isEventOf, type HostSpec, type IoMoveReason, type RecordedEvent, type VmSpec, type VmState } from '@virtsim/contracts';
+import { IO_EVENT_TYPES, isEventOf, type HostSpec, type IoMoveReason, type RecordedEvent, type VmSpec, type VmState } from '@virtsim/contracts';
 import { io } from '@virtsim/domain';
 import type { ProjectionDef } from '@virtsim/service-kit';
 
@@ -49,10 +49,7 @@ export const POWERED: ReadonlySet<VmState> = new Set(['starting', 'running']);
 export const UNPOWERED: ReadonlySet<VmState> = new Set(['creating', 'stopped', 'failed']);
 
 /** The events the io domain folds (its own, and the hosts it learns from HostAdded); every other event skips it. */
-const isIoInput = isEventOf<io.IoInputEvent['type']>([
-  'IoHostRegistered', 'IoDevicesAttached', 'IoDevicesDiscovered', 'IoDevicesClosed', 'IoDevicesDetached', 'IoDevicesMoved', 'IoGuestToolsInstalled',
-  'IoStatsChanged', 'HostAdded', 'VmDevicesChanged',
-]);
+const isIoInput = isEventOf<io.IoInputEvent['type']>([...IO_EVENT_TYPES, 'HostAdded', 'VmDevicesChanged']);
 
 type Data = Record<string, any>;
 

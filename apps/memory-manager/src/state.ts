@@ -9,7 +9,7 @@
 //   resizes     memory sizes recorded by VmReconfigured that the memory context does not have yet (an offline
 //               change: the vrm asks memory-manager.grow first only for online changes); the tick resizes them
 //   clock       the last ClockAdvanced (metadata simTime)
-import { isEventOf, type NumaPlacement, type RecordedEvent } from '@virtsim/contracts';
+import { isEventOf, MEMORY_EVENT_TYPES, type NumaPlacement, type RecordedEvent } from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
 import type { ProjectionDef } from '@virtsim/service-kit';
 
@@ -30,11 +30,11 @@ export const initialMemoryManagerState = (): MemoryManagerState => ({
   clock: { tick: 0, simTime: 0, tickSeconds: 10 },
 });
 
-/** The events memory.evolve reads; every other event skips the domain. */
+/** The events memory.evolve reads: every memory event (MEMORY_EVENT_TYPES, so a new one is folded without a second
+ *  list) and the inventory events it learns from; every other event skips the domain. */
 const isMemoryInput = isEventOf<memory.MemoryInputEvent['type']>([
   'ClusterCreated', 'ClusterPolicyChanged', 'HostAdded', 'VmCreationRequested', 'VmStateChanged', 'VmDeleted', 'VmCreationFailed',
-  'VmMemoryReserved', 'VmMemoryReleased', 'VmMemoryMoved', 'VmMemoryResized', 'HostMemoryStateChanged',
-  'PagesShared', 'BalloonInflated', 'BalloonDeflated', 'MemorySwappedOut', 'MemorySwappedIn', 'GuestMemoryTouched',
+  ...MEMORY_EVENT_TYPES,
 ]);
 
 type Data = Record<string, any>;

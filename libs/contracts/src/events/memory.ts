@@ -51,3 +51,11 @@ export type MemoryEvent =
   | EventOf<'GuestMemoryTouched', { vmId: string; hostId: string; touchedMiB: number; deltaMiB: number; at: number }>;
 
 export type MemoryEventType = MemoryEvent['type'];
+
+/** Every memory event type, listed once as a Record over the union: a new event that is not added here fails to
+ *  compile, and the memory-manager folds exactly these (its guard is built from them). */
+const MEMORY_TYPES: Record<MemoryEventType, true> = {
+  VmMemoryReserved: true, VmMemoryReleased: true, VmMemoryMoved: true, VmMemoryResized: true, HostMemoryStateChanged: true,
+  PagesShared: true, BalloonInflated: true, BalloonDeflated: true, MemorySwappedOut: true, MemorySwappedIn: true, GuestMemoryTouched: true,
+};
+export const MEMORY_EVENT_TYPES = Object.keys(MEMORY_TYPES) as MemoryEventType[];

@@ -72,12 +72,14 @@ function applyVmEvent(d: HaDraft, e: HaEvent): void {
 }
 
 const VM_EVENTS = new Set<string>(['VmFaultInjected', 'VmFailureDetected', 'VmRestarted', 'VmRestartedInPlace', 'VmRestartWaiting', 'VmFailedNeedsOperator']);
-export const HA_EVENT_TYPES: ReadonlySet<string> = new Set<HaEvent['type']>([
-  'HostFaultInjected', 'HostFaultCleared', 'VmsDownOnHost', 'HostHeartbeatMissed', 'HostHeartbeatResumed',
-  'HostFailureDetected', 'HostIsolationDetected', 'HaTotalIsolationDetected', 'HaTotalIsolationEnded', 'HostFenced',
-  'HostRecovered', 'StaleVmCopyPoweredOff', 'VmFaultInjected', 'VmFailureDetected', 'VmRestartPlanned', 'VmRestarted',
-  'VmRestartedInPlace', 'VmRestartWaiting', 'VmFailedNeedsOperator',
-]);
+/** every HA event type, as a Record over the union: a new HA event not listed here fails to compile */
+const HA_TYPES: Record<HaEvent['type'], true> = {
+  HostFaultInjected: true, HostFaultCleared: true, VmsDownOnHost: true, HostHeartbeatMissed: true, HostHeartbeatResumed: true,
+  HostFailureDetected: true, HostIsolationDetected: true, HaTotalIsolationDetected: true, HaTotalIsolationEnded: true, HostFenced: true,
+  HostRecovered: true, StaleVmCopyPoweredOff: true, VmFaultInjected: true, VmFailureDetected: true, VmRestartPlanned: true, VmRestarted: true,
+  VmRestartedInPlace: true, VmRestartWaiting: true, VmFailedNeedsOperator: true,
+};
+export const HA_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(HA_TYPES));
 
 export function applyHa(d: HaDraft, e: HaEvent): void {
   if (d.state.clusterId !== null && e.data.clusterId !== d.state.clusterId) return;
