@@ -7,7 +7,7 @@ import { featuresAtPowerOn, isUp, type MigrationServiceState, type VmFacts } fro
 export function hostFacts(s: MigrationServiceState, hostId: string): migration.MigrationHostFacts {
   const h = s.hosts[hostId];
   if (!h) throw notFound('host', hostId);
-  return { id: hostId, name: h.name, clusterId: h.clusterId, up: isUp(h), maintenance: h.maintenance, migrationNetworkGbps: h.gbps, vendor: h.vendor, cpuFeatures: h.cpuFeatures };
+  return { id: hostId, name: h.name, clusterId: h.clusterId, up: isUp(h), maintenance: h.maintenance, migrationNetworkGbps: h.gbps, vendor: h.vendor, cpuFeatures: h.cpuFeatures, datastores: h.datastores };
 }
 
 export function requireVm(s: MigrationServiceState, vmId: string): VmFacts {
@@ -22,7 +22,7 @@ export function vmFacts(s: MigrationServiceState, vmId: string, vm: VmFacts, pas
   const on = vm.state === 'running' || vm.state === 'suspended' || vm.state === 'migrating' || vm.state === 'starting';
   const cpuFeatures = vm.cpuFeatures ?? (on ? featuresAtPowerOn(s, vm.clusterId, vm.hostId) : []);
   return {
-    id: vmId, name: vm.name, clusterId: vm.clusterId, state: vm.state, hostId: vm.hostId, memoryMiB: vm.memoryMiB, disksGiB: vm.disksGiB,
+    id: vmId, name: vm.name, clusterId: vm.clusterId, state: vm.state, hostId: vm.hostId, memoryMiB: vm.memoryMiB, disksGiB: vm.disksGiB, diskDatastores: vm.diskDatastores,
     cpuFeatures, passthroughDevices: [...passthroughDevices], workload: vm.workload,
   };
 }

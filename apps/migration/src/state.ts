@@ -27,6 +27,8 @@ export interface HostFacts {
   gbps: 1 | 10;
   vendor: string;
   cpuFeatures: string[];
+  /** in the spec's order: the first holds disks that name none (a cold move copies only what the target cannot see) */
+  datastores: { name: string; kind: 'shared' | 'local' }[];
 }
 
 export interface VmFacts {
@@ -37,6 +39,8 @@ export interface VmFacts {
   vcpus: number;
   memoryMiB: number;
   disksGiB: number[];
+  /** each disk's datastore (null: the host's first) */
+  diskDatastores: (string | null)[];
   workload: WorkloadProfile | null;
   /** passthrough / vGPU / SR-IOV devices of the spec (used when io-backend does not know the VM) */
   specPassthrough: string[];
@@ -161,6 +165,7 @@ function evolveInventory(s: MigrationServiceState, e: RecordedEvent, d: Data): v
       s.hosts[d.hostId] = {
         clusterId: d.clusterId, name: d.spec?.name ?? d.hostId, power: 'on', maintenance: false, haDown: false, fault: false,
         gbps: d.spec?.migrationNetworkGbps === 1 ? 1 : 10, vendor: d.spec?.cpu?.vendor ?? 'other', cpuFeatures: d.spec?.cpu?.features ?? [],
+        datastores: (d.spec?.datastores ?? []).map((x: { name: string; kind?: 'shared' | 'local' }) => ({ name: x.name, kind: x.kind ?? 'shared' })),
       };
       return;
     case 'HostPoweredOn': { const h = s.hosts[d.hostId]; if (h) h.power = 'on'; return; }
@@ -178,6 +183,7 @@ function evolveInventory(s: MigrationServiceState, e: RecordedEvent, d: Data): v
       s.vms[d.vmId] = {
         clusterId: spec.clusterId, name: spec.name ?? d.vmId, state: 'creating', hostId: null, vcpus: spec.vcpus ?? 1,
         memoryMiB: spec.memoryMiB ?? 0, disksGiB: (spec.disks ?? []).map((x: { sizeGiB: number }) => x.sizeGiB),
+        diskDatastores: (spec.disks ?? []).map((x: { datastore?: string }) => x.datastore ?? null),
         workload: spec.workload ?? null, specPassthrough: specPassthrough(spec), cpuFeatures: null, stateBeforeMigration: null,
       };
       return;
@@ -291,8 +297,9 @@ export function evolveMigrationService(s: MigrationServiceState, e: RecordedEven
 
 export const migrationProjection: ProjectionDef<MigrationServiceState> = {
   name: 'migration',
-  /** 2: the step answers left the state (service-kit's StepOutcomes keeps them) */
-  version: 2,
+  /** 2: the step answers left the state (service-kit's StepOutcomes keeps them); 3: host and disk datastores
+   *  (a cold move on shared storage copies no disks, issue 16) */
+  version: 3,
   initialState: initialMigrationServiceState,
   evolve: evolveMigrationService,
 };

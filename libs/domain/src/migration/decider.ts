@@ -15,7 +15,7 @@ import { datastoreLink, hostMigrationLink } from './bandwidth.js';
 import { advanceMigrations, unthrottle, type MigrationTickInputs } from './engine.js';
 import { preCopyOptions } from './precopy.js';
 import {
-  checkColdMigration, checkLiveMigration, checkStorageMigration, coldCopyMiB,
+  checkColdMigration, checkLiveMigration, checkStorageMigration, coldCopyMiB, disksToCopyGiB,
   type MigrationHostFacts, type MigrationVmFacts, type TargetCapacity, type TargetClusterFacts,
 } from './preconditions.js';
 import {
@@ -45,7 +45,8 @@ export const migrationDecider: Decider<MigrationState, MigrationCommand, Migrati
       case 'RequestColdMigration': {
         checkColdMigration(command);
         const links = [hostMigrationLink(command.source.id, command.source.migrationNetworkGbps), hostMigrationLink(command.target.id, command.target.migrationNetworkGbps)];
-        return request(state, requested(command, 'cold', links, { memoryMiB: command.vm.memoryMiB, copyMiB: coldCopyMiB(command.vm.disksGiB, command.configMiB) }));
+        const disks = disksToCopyGiB(command.vm, command.source, command.target);
+        return request(state, requested(command, 'cold', links, { memoryMiB: command.vm.memoryMiB, copyMiB: coldCopyMiB(disks, command.configMiB) }));
       }
       case 'RequestStorageMigration': {
         checkStorageMigration(command);

@@ -121,8 +121,23 @@ describe('target withdrawn: maintenance or standby (issue 15 item 7)', () => {
 describe('cold and storage migration (C4)', () => {
   const stopped = vm('vm1', { state: 'stopped', disksGiB: [20, 10] });
 
-  it('stopped VM, disks 20 + 10 GiB + 1 MiB config = 30721 MiB over 1 GbE: 30721 / 119.209 = 257.7 s, outcome copied, to another cluster', () => {
-    let s = given([{ type: 'RequestColdMigration', migrationId: 'c1', vm: stopped, source: host('h1'), target: host('h7', 'c2'), capacity: { fits: true }, at: 0 }]);
+  it('on shared storage both hosts mount only the 1 MiB of configuration moves; a disk on a datastore the target lacks is copied', () => {
+    const shared = [{ name: 'san-1', kind: 'shared' as const }, { name: 'local-h1', kind: 'local' as const }];
+    const source = { ...host('h1'), datastores: shared };
+    const target = { ...host('h2'), datastores: [{ name: 'san-1', kind: 'shared' as const }] };
+    const both = given([{ type: 'RequestColdMigration', migrationId: 'c1', vm: stopped, source, target, capacity: { fits: true }, at: 0 }]);
+    expect(both.migrations.c1!.request).toMatchObject({ kind: 'cold', copyMiB: 1 });
+    const mixed = vm('vm1', { state: 'stopped', disksGiB: [20, 10], diskDatastores: [null, 'local-h1'] });
+    const one = given([{ type: 'RequestColdMigration', migrationId: 'c1', vm: mixed, source, target, capacity: { fits: true }, at: 0 }]);
+    expect(one.migrations.c1!.request).toMatchObject({ copyMiB: 10 * 1024 + 1 }); // the 20 GiB disk sits on san-1
+    const elsewhere = given([{ type: 'RequestColdMigration', migrationId: 'c1', vm: stopped, source, target: { ...target, datastores: [{ name: 'san-2', kind: 'shared' as const }] }, capacity: { fits: true }, at: 0 }]);
+    expect(elsewhere.migrations.c1!.request).toMatchObject({ copyMiB: 30721 });
+  });
+
+  const onLocal = { ...host('h1'), datastores: [{ name: 'local-h1', kind: 'local' as const }] };
+
+  it('stopped VM, disks 20 + 10 GiB on local storage + 1 MiB config = 30721 MiB over 1 GbE: 30721 / 119.209 = 257.7 s, outcome copied, to another cluster', () => {
+    let s = given([{ type: 'RequestColdMigration', migrationId: 'c1', vm: stopped, source: onLocal, target: host('h7', 'c2'), capacity: { fits: true }, at: 0 }]);
     expect(s.migrations.c1!.request).toMatchObject({ kind: 'cold', copyMiB: 30721, clusterId: 'c1', targetClusterId: 'c2' });
     const events: MigrationEvent[] = [];
     for (let t = 0; t < 300; t += 10) { const e = advanceMigrations(s, t, 10, { scenarioSeed: 1 }); events.push(...e); s = apply(s, e); }

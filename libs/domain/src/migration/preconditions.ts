@@ -5,6 +5,7 @@
 //   checkColdMigration({vm, source, target, capacity}): void      C4 cold move (may cross clusters)
 //   checkStorageMigration({vm, sourceDatastoreId, targetDatastoreId}): void
 //   coldCopyMiB(disksGiB, configMiB?) / copySeconds(MiB, MiBps)    C4 copy size and time
+//   disksToCopyGiB(vm, source, target)                             C4: disks on storage both hosts share stay
 //
 // A move may leave the VM's cluster (C4): a stopped VM always, a running or suspended one when its power-on CPU
 // features fit the target cluster's IMC baseline (checkLeavingCluster, rule 'imc.baseline').
@@ -22,6 +23,8 @@ export interface MigrationVmFacts {
   hostId: string | null;
   memoryMiB: number;
   disksGiB: readonly number[];
+  /** datastore name of each disk (same order as disksGiB; null or absent: the host's first datastore) */
+  diskDatastores?: readonly (string | null)[];
   /** the features the VM was powered on with (vmCpuFeaturesAtPowerOn) */
   cpuFeatures: readonly string[];
   /** devices assigned by passthrough (VT-d GPU/NIC/disk): they tie the VM to its host (I4) */
@@ -39,6 +42,8 @@ export interface MigrationHostFacts {
   migrationNetworkGbps: 1 | 10;
   vendor?: string;
   cpuFeatures: readonly string[];
+  /** the host's datastores in order (the first holds disks that name none); absent: one shared 'shared-ds' */
+  datastores?: readonly { name: string; kind: 'shared' | 'local' }[];
 }
 
 /** The scheduler's answer for the target: room for the VM (CPU, memory, rules), or why not. */
@@ -55,6 +60,23 @@ export const CONFIG_FILES_MIB = 1;
 
 export const coldCopyMiB = (disksGiB: readonly number[], configMiB = CONFIG_FILES_MIB): number =>
   disksGiB.reduce((sum, gib) => sum + gib * 1024, 0) + configMiB;
+
+const DEFAULT_DATASTORES = [{ name: 'shared-ds', kind: 'shared' as const }];
+
+/** C4 on shared storage (audit simplification 8): a cold move copies only the disks the target host cannot
+ *  already see. A disk on a shared datastore the target also mounts (same name, shared) stays where it is, only
+ *  the configuration files move; a disk on a local datastore, or on a shared one the target lacks, is copied.
+ *  Sizes in GiB of the disks to copy, in disk order. */
+export function disksToCopyGiB(vm: Pick<MigrationVmFacts, 'disksGiB' | 'diskDatastores'>, source: Pick<MigrationHostFacts, 'datastores'>, target: Pick<MigrationHostFacts, 'datastores'>): number[] {
+  const from = source.datastores?.length ? source.datastores : DEFAULT_DATASTORES;
+  const to = target.datastores?.length ? target.datastores : DEFAULT_DATASTORES;
+  const sharedOnTarget = new Set(to.filter((d) => d.kind === 'shared').map((d) => d.name));
+  return vm.disksGiB.filter((_, i) => {
+    const name = vm.diskDatastores?.[i] ?? from[0]!.name;
+    const kind = from.find((d) => d.name === name)?.kind ?? 'local';
+    return !(kind === 'shared' && sharedOnTarget.has(name));
+  });
+}
 
 export function copySeconds(mib: number, bandwidthMiBps: number): number {
   if (!(bandwidthMiBps > 0) || !(mib >= 0)) throw invalid(`copy needs MiB >= 0 and bandwidth > 0 (got ${mib}, ${bandwidthMiBps})`);
