@@ -24,6 +24,11 @@ export interface TickAnswer {
   repeated?: boolean;
 }
 
+/** An operator's fault or recovery refused for the state of the moment (already faulted, nothing to recover) is not
+ *  recorded: it holds for no repeat, and a refused request writes nothing (the hostile-input rule). A success is
+ *  still recorded under its key, so a repeat after a lost reply answers from the log. */
+const FAULT_REFUSALS: ReadonlySet<string> = new Set(['ha.hostFault', 'ha.recover', 'ha.vmFault']);
+
 @Injectable()
 export class HaMonitor {
   constructor(readonly ctx: ServiceContext<HaMonitorState>) {}
@@ -183,7 +188,7 @@ export class HaMonitor {
       });
       const events = d.appends.reduce((n, b) => n + b.events.length, 0);
       return { appends: d.appends, result: { ...d.result, events }, metadata: this.metadata(req, simTime, d.metadata) };
-    }, { metadata: (s: HaMonitorState) => this.metadata(req, req.simTime ?? s.clock.simTime) });
+    }, { transient: FAULT_REFUSALS, metadata: (s: HaMonitorState) => this.metadata(req, req.simTime ?? s.clock.simTime) });
   }
 
   private batches(clusterId: string, events: HaEvent[], echo: InventoryEcho): AppendBatch[] {

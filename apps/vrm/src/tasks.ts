@@ -96,6 +96,12 @@ export class Tasks {
     for (const t of open) await this.sync(t.id).catch((err) => this.vrm.ctx.log.warn({ err, taskId: t.id }, 'migration task sync failed'));
   }
 
+  /** ends a host's open maintenance task at once when the host left maintenance (no tick needed for that) */
+  async syncMaintenanceOf(hostId: string): Promise<void> {
+    const open = Object.values(this.vrm.state.tasks).filter((t) => t.kind === inventory.MAINTENANCE_TASK && t.target === hostId && !FINISHED.has(t.state));
+    for (const t of open) await this.syncMaintenance(t);
+  }
+
   private async sync(taskId: string): Promise<void> {
     const task = this.vrm.state.tasks[taskId];
     if (!task || !FOLLOWED.has(task.kind) || FINISHED.has(task.state) || !task.target) return;

@@ -81,6 +81,8 @@ export class HostsController {
     const host = inventory.requireHost(this.vrm.state.inventory, id);
     if (!body.enter) {
       await this.decide(id, { type: 'ExitHostMaintenance', hostId: id });
+      // a maintenance task still following the evacuation fails now: the host left maintenance first
+      await this.tasks.syncMaintenanceOf(id);
       return this.get(id);
     }
     // one entry per cluster at a time: two hosts planned at once could each count on the other as a target
