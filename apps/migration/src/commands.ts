@@ -5,7 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   conflict, notFound, protocol, VirtsimError, type CancelMigrationRequest as CancelRequest, type EvacuateRequest, type EventMetadata,
-  type EventOf, type MigrationEvent, type MigrationStartRequest as StartRequest, type NumaPlacement, type TickRequest,
+  type EvacuateAnswer, type EventOf, type MigrationEvent, type MigrationStartAnswer, type MigrationStartRequest as StartRequest, type NumaPlacement, type TickRequest,
 } from '@virtsim/contracts';
 import { migration } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
@@ -36,23 +36,8 @@ interface Move {
   requestedBy: string | null;
 }
 
-export interface StartAnswer {
-  migrationId: string;
-  vmId: string;
-  kind: 'live' | 'cold';
-  sourceHostId: string;
-  targetHostId: string;
-  state: 'queued' | 'running';
-}
-
-export interface EvacuateAnswer {
-  hostId: string;
-  dryRun: boolean;
-  moves: { vmId: string; migrationId?: string; targetHostId: string; live: boolean; state?: 'queued' | 'running' }[];
-  /** VMs already migrating off the host (not planned again) */
-  alreadyMoving: string[];
-  repeated?: boolean;
-}
+/** the protocol's answers (libs/contracts): one declaration links this service to its callers */
+type StartAnswer = MigrationStartAnswer;
 
 export interface TickAnswer {
   events: number;
