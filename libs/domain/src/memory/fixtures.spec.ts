@@ -1,5 +1,5 @@
 // Test fixtures for the memory context (not a test file itself: jest runs *.unit.spec.ts only).
-import { HostSpec, VmSpec, type GuestOs, type WorkloadProfile } from '@virtsim/contracts';
+import { HostSpec, VmSpec, type GuestOs, type MemoryEvent, type WorkloadProfile } from '@virtsim/contracts';
 import { spec } from '@virtsim/testing/decider';
 import { memoryDecider, type MemoryCommand } from './decide.js';
 import { evolveAll } from './evolve.js';
@@ -56,3 +56,7 @@ export function withRunningVm(state: MemoryState, vmId: string, hostId: string, 
   return evolveAll(s, [vmState(vmId, 'running', hostId)]);
 }
 
+
+/** the events of one type, narrowed */
+export const ofType = <T extends MemoryEvent['type']>(events: MemoryEvent[], type: T) =>
+  events.filter((e): e is Extract<MemoryEvent, { type: T }> => e.type === type);

@@ -1,12 +1,9 @@
-import type { MemoryEvent } from '@virtsim/contracts';
 import { evolveAll } from './evolve.js';
-import { clusterCreated, given, hostAdded, linux, vmState, windows, withRunningVm } from './fixtures.spec.js';
+import { clusterCreated, given, hostAdded, linux, vmState, windows, withRunningVm, ofType } from './fixtures.spec.js';
 import type { MemoryState } from './state.js';
 import { DEFAULT_WORKLOAD, workloadAt } from '../shared/workload.js';
 import { activeMemoryOf, planMemoryTick } from './tick.js';
 
-const ofType = <T extends MemoryEvent['type']>(events: MemoryEvent[], type: T) =>
-  events.filter((e): e is Extract<MemoryEvent, { type: T }> => e.type === type);
 
 /** 32 GiB host (capacity 31,600 MiB; 6% = 1,966.08 MiB) with 7 x 4 GiB VMs of distinct OS versions + one VM of `lastMiB`. */
 function host32(lastMiB: number, windowsVms = 0): { state: MemoryState; active: Record<string, number> } {

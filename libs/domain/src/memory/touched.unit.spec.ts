@@ -1,12 +1,9 @@
 // M4 as guests really use memory: resident as it is touched, a swap space with a size, swapped pages read back
 // when the guest touches them again. Worked numbers in each test.
-import type { MemoryEvent } from '@virtsim/contracts';
 import { evolveAll } from './evolve.js';
-import { clusterCreated, given, hostAdded, linux, vmState, windows, withRunningVm } from './fixtures.spec.js';
+import { clusterCreated, given, hostAdded, linux, vmState, windows, withRunningVm, ofType } from './fixtures.spec.js';
 import { planMemoryTick } from './tick.js';
 
-const ofType = <T extends MemoryEvent['type']>(events: MemoryEvent[], type: T) =>
-  events.filter((e): e is Extract<MemoryEvent, { type: T }> => e.type === type);
 
 describe('touched memory (M4)', () => {
   // default workload: 256 MiB active, 100 IOPS x 8 KiB x 70 % reads = 0.546875 MiB/s into the page cache
