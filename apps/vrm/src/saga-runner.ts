@@ -78,7 +78,8 @@ export class SagaRunner implements OnApplicationBootstrap {
           pending = [...pending, ...action.record];
           break;
         case 'execute': {
-          await this.record(vmId, [...pending, ...action.record], this.progressEvents(vmId, saga!));
+          // the task's progress follows from these records (inventory.evolveCreationTask): nothing more to append
+          await this.record(vmId, [...pending, ...action.record]);
           const outcome = await this.execute(vmId, action.step, action.idempotencyKey);
           pending = [outcome];
           break;
@@ -184,6 +185,8 @@ export class SagaRunner implements OnApplicationBootstrap {
       const events = inventory.taskDecider.decide({ type: 'FailTask', taskId: task.id, error }, state.tasks);
       return { appends: events.map((e) => ({ streamId: streams.task(e.data.taskId), events: [e] })), result: {}, metadata: { correlationId: vmId } };
     }).catch((err) => { if (VirtsimError.from(err).details.rule !== 'task.state') throw err; });
+    const parentId = this.vrm.state.tasks[this.vrm.state.vmTasks[vmId] ?? '']?.parentId ?? null;
+    if (parentId !== null) await endBatch(this.vrm, parentId);
   }
 
   private record(vmId: string, events: EventOf[], extra: Append[] = []): Promise<unknown> {
@@ -191,14 +194,8 @@ export class SagaRunner implements OnApplicationBootstrap {
     return this.vrm.run(() => ({ appends: [{ streamId: streams.vm(vmId), events }, ...extra], result: {}, metadata: { correlationId: vmId } }), { group: true });
   }
 
-  private progressEvents(vmId: string, saga: inventory.CreationSaga): Append[] {
-    const task = this.taskOf(vmId);
-    if (!task) return [];
-    const events = inventory.taskDecider.decide({ type: 'ReportTaskProgress', taskId: task.id, progress: inventory.creationProgress(saga) }, this.vrm.state.tasks);
-    return events.length ? [{ streamId: streams.task(task.id), events }] : [];
-  }
-
   private async finish(vmId: string, saga: inventory.CreationSaga, events: EventOf[], failed: boolean): Promise<void> {
+    const parentId = this.taskOf(vmId)?.parentId ?? null;
     await this.vrm.run((state) => {
       const task = this.taskOf(vmId);
       const appends = [{ streamId: streams.vm(vmId), events }];
@@ -207,19 +204,29 @@ export class SagaRunner implements OnApplicationBootstrap {
         const end: inventory.TaskCommand = failed
           ? { type: 'FailTask', taskId: task.id, error: failure }
           : { type: 'SucceedTask', taskId: task.id, result: { vmId, hostId: saga.hostId } };
-        const taskEvents = inventory.taskDecider.decide(end, state.tasks);
-        appends.push({ streamId: streams.task(task.id), events: taskEvents.filter((e) => e.data.taskId === task.id) });
-        for (const e of taskEvents.filter((x) => x.data.taskId !== task.id)) appends.push({ streamId: streams.task(e.data.taskId), events: [e] });
+        appends.push({ streamId: streams.task(task.id), events: inventory.taskDecider.decide(end, state.tasks) });
       }
       return { appends, result: {}, metadata: { correlationId: vmId } };
-    }, { group: true }); // its VM stream, its task and the batch task: siblings finishing together take turns
+    }, { group: true }); // its VM stream and its own task only: siblings of a batch finish in the same append
     this.errors.delete(vmId); // after: a grouped decision may be decided again
+    if (parentId !== null) await endBatch(this.vrm, parentId);
   }
 
   private taskOf(vmId: string): inventory.VrmTask | undefined {
     const task = this.vrm.state.tasks[this.vrm.state.vmTasks[vmId] ?? ''];
     return task && (task.state === 'queued' || task.state === 'running') ? task : undefined;
   }
+}
+
+/** A batch whose children have all ended ends too (its progress is derived from theirs). Called after each child's
+ *  end; the watchdog ends one left open by a vrm that stopped in between. Siblings asking together: the first
+ *  appends the end, the others decide nothing. */
+export async function endBatch(vrm: Vrm, taskId: string): Promise<void> {
+  if (!inventory.batchAwaitingEnd(vrm.state.tasks[taskId])) return;
+  await vrm.run((state) => {
+    const events = inventory.batchAwaitingEnd(state.tasks[taskId]) ? inventory.taskDecider.decide({ type: 'EndBatchTask', taskId }, state.tasks) : [];
+    return { appends: [{ streamId: streams.task(taskId), events }], result: {} };
+  }, { group: true });
 }
 
 function lastFailure(saga: inventory.CreationSaga, error: VirtsimError | undefined) {

@@ -39,6 +39,7 @@ export function evolveVrm(state: VrmState, event: RecordedEvent): VrmState {
   inventory.evolveInventory(state.inventory, event);
   inventory.evolveCreationSagas(state.sagas, event);
   inventory.evolveTasks(state.tasks, event);
+  inventory.evolveCreationTask(state.tasks, state.sagas, (vmId) => state.vmTasks[vmId], event);
   const counter = COUNTED[event.type];
   if (counter) state.counters[counter]++;
   if (event.type === 'TaskCreated') {

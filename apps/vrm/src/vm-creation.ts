@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { conflict, invalid, VirtsimError, type FieldError, type VmSpec } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
-import { SagaRunner } from './saga-runner.js';
+import { endBatch, SagaRunner } from './saga-runner.js';
 import { nextId, streams, type VrmState } from './state.js';
 import { Vrm, type Append } from './vrm.service.js';
 
@@ -43,6 +43,7 @@ export class VmCreation {
           // the batch is answered 202 already in effect (its first VMs are being created): the children not
           // requested end failed with the reason, so the batch task ends too
           await this.failChildren(batch.children.slice(i), VirtsimError.from(err));
+          await endBatch(this.vrm, batch.taskId);
           break;
         }
       }
@@ -58,13 +59,10 @@ export class VmCreation {
     const error = { code: e.code, message: `not requested: ${e.message}`, details: e.details };
     for (let i = 0; i < children.length; i += CHUNK) {
       await this.vrm.run((s) => {
-        const view = structuredClone(s.tasks);
-        // a child's end also moves its batch (progress, and its own end with the last child): each on its task's stream
-        const appends = children.slice(i, i + CHUNK).flatMap((c) => {
-          const events = inventory.taskDecider.decide({ type: 'FailTask', taskId: c.taskId, error }, view);
-          for (const ev of events) inventory.taskDecider.evolve(view, ev);
-          return events.map((ev) => ({ streamId: streams.task(ev.data.taskId), events: [ev] }));
-        });
+        // each child's end on its own stream; the batch's progress follows from them, its end comes after (endBatch)
+        const appends = children.slice(i, i + CHUNK).map((c) => ({
+          streamId: streams.task(c.taskId), events: inventory.taskDecider.decide({ type: 'FailTask', taskId: c.taskId, error }, s.tasks),
+        }));
         return { appends, result: {} };
       });
     }

@@ -1,11 +1,11 @@
 // The leader's watchdog: tasks always end. Every few seconds it resumes any creation saga that no drive
 // loop is running (one stopped by a database or broker fault, a lost reply, an append that failed), asks
 // the migration service again about open migration tasks (every 10 s), and ends a creation task whose saga is over but
-// whose end was never recorded. Asking again is safe: steps carry their idempotency keys.
+// whose end was never recorded, and a batch whose children have all ended but whose own end was never recorded. Asking again is safe: steps carry their idempotency keys.
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { VirtsimError } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
-import { SagaRunner } from './saga-runner.js';
+import { endBatch, SagaRunner } from './saga-runner.js';
 import { streams } from './state.js';
 import { Tasks } from './tasks.js';
 import { Vrm } from './vrm.service.js';
@@ -55,6 +55,7 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
   private async endOrphans(now: number): Promise<void> {
     const open = new Set<string>();
     for (const task of Object.values(this.vrm.state.tasks)) {
+      if (inventory.batchAwaitingEnd(task)) await endBatch(this.vrm, task.id);
       if (task.kind !== 'vm.create' || !task.target || (task.state !== 'queued' && task.state !== 'running')) continue;
       if (this.vrm.state.sagas[task.target]) continue;
       open.add(task.id);

@@ -22,6 +22,7 @@
 // like a completed step, since it may have taken effect. Compensations must be idempotent too and are retried
 // without limit: undoing is the only safe way out, and a release of something never reserved is a no-op.
 import type { VmCreationSagaEvent, VmCreationStep, VrmEvent, InventoryEvent } from '@virtsim/contracts';
+import { progressTask, type VrmTasks } from './task.js';
 
 export const CREATION_STEPS: readonly VmCreationStep[] = ['validate', 'place', 'reserve-memory', 'attach-devices', 'power-on'];
 export const MAX_STEP_ATTEMPTS = 3;
@@ -100,10 +101,22 @@ function applyStepEvent(saga: CreationSaga, e: VrmEvent): void {
   }
 }
 
-/** Percent of the creation task: completed steps of the saga's steps (the app reports it as TaskProgressed). */
+/** Percent of the creation task: completed steps of the saga's steps. */
 export function creationProgress(saga: CreationSaga): number {
   const done = saga.steps.filter((s) => saga.progress[s]?.status === 'completed').length;
   return Math.floor((100 * done) / saga.steps.length);
+}
+
+/** The creation task's progress follows from its saga's step records, so it is derived here rather than recorded
+ *  (logs before this also hold a TaskProgressed beside each step request, with the same value): after
+ *  `evolveCreationSagas` applied `event`, a step requested or completed sets the VM's open task running at
+ *  creationProgress. `taskOf` names the VM's creation task. */
+export function evolveCreationTask(tasks: VrmTasks, sagas: CreationSagas, taskOf: (vmId: string) => string | undefined, event: { type: string; data: unknown }): void {
+  if (event.type !== 'VmCreationStepRequested' && event.type !== 'VmCreationStepCompleted') return;
+  const vmId = (event.data as { vmId: string }).vmId;
+  const saga = sagas[vmId];
+  const taskId = taskOf(vmId);
+  if (saga && taskId !== undefined) progressTask(tasks[taskId], creationProgress(saga));
 }
 
 export function nextSagaAction(saga: CreationSaga | undefined): SagaAction {

@@ -1,6 +1,7 @@
 import type { VmCreationSagaEvent, VmCreationStep, VrmEvent } from '@virtsim/contracts';
 import { vmSpec } from './inventory.fixtures.js';
-import { creationProgress, creationSagas, nextSagaAction, MAX_STEP_ATTEMPTS } from './saga.js';
+import { creationProgress, creationSagas, evolveCreationTask, nextSagaAction, MAX_STEP_ATTEMPTS } from './saga.js';
+import { taskDecider } from './task.js';
 import type { CreationSagas, SagaAction } from './saga.js';
 
 const requested = (powerOn: boolean): VrmEvent => ({ type: 'VmCreationRequested', data: { vmId: 'vm1', spec: vmSpec('web-1', 'c1', { powerOn }) } });
@@ -89,5 +90,21 @@ describe('VM creation saga (F13)', () => {
     const placed: VrmEvent = { type: 'VmPlaced', data: { ...ids, hostId: 'h3', numa: { nodes: [0], memoryMiBPerNode: [4096], vcpusPerNode: [4] }, brokenShouldRules: [], reason: 'weighers' } };
     const sagas = start(false, [placed]);
     expect(sagas.vm1!.hostId).toBe('h3');
+  });
+
+  it('the creation task\'s progress follows from the step records: running at 0 % on the first request, 50 % after 2 of 4 steps', () => {
+    const sagas = start(false);
+    const tasks = taskDecider.initialState();
+    for (const e of taskDecider.decide({ type: 'CreateTask', taskId: 't1', kind: 'vm.create', target: 'vm1' }, tasks)) taskDecider.evolve(tasks, e);
+    const apply = (e: VrmEvent) => { creationSagas.evolve(sagas, e); evolveCreationTask(tasks, sagas, (vmId) => (vmId === 'vm1' ? 't1' : undefined), e); };
+    expect(tasks.t1).toMatchObject({ state: 'queued', progress: 0 });
+    apply({ type: 'VmCreationStepRequested', data: { ...ids, step: 'validate', attempt: 1 } });
+    expect(tasks.t1).toMatchObject({ state: 'running', progress: 0 });
+    apply(completed('validate'));
+    apply({ type: 'VmCreationStepRequested', data: { ...ids, step: 'place', attempt: 1 } });
+    apply(completed('place', 'h1'));
+    expect(tasks.t1).toMatchObject({ state: 'running', progress: 50 });
+    apply(failed('reserve-memory', 'no memory'));
+    expect(tasks.t1!.progress).toBe(50);
   });
 });

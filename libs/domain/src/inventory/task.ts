@@ -4,13 +4,19 @@
 //   CreateTask {taskId, kind, target?}                    -> TaskCreated (queued)
 //   CreateBatchTask {taskId, kind, children: [{taskId, kind, target?}]} -> TaskCreated for the batch and each child
 //   ReportTaskProgress {taskId, progress, message?}       -> TaskProgressed (running) | [] when not ahead of the current value
-//   SucceedTask {taskId, result?} / FailTask {taskId, error} -> TaskSucceeded / TaskFailed, and for a child of a
-//                                                            batch also the batch's progress (n of m) and its end
+//   SucceedTask {taskId, result?} / FailTask {taskId, error} -> TaskSucceeded / TaskFailed (the task's own end only)
+//   EndBatchTask {taskId}                                 -> the batch's TaskSucceeded / TaskFailed once all its
+//                                                            children ended; [] while some are open
 //   batchProgress(done, total): number                    floor(100 * done / total)
+//   progressTask(task, progress)                          derived progress (evolve only): running, never backwards
 //   toTaskResource(task): the API shape (no internal counters)
-// Batch rule: a child that ends (either way) counts as done; the batch is at floor(100 n / m) percent; when all
-// m are done it succeeds if none failed, else fails naming the failed children (their VMs stay as they ended:
-// a batch is many independent creations, not one transaction).
+// Batch rule: a child that ends (either way) counts as done; the batch is at floor(100 n / m) percent, derived by
+// evolve from the children's ends (no event: it is a function of them); when all m are done, EndBatchTask ends it:
+// succeeded if none failed, else failed naming the failed children (their VMs stay as they ended: a batch is many
+// independent creations, not one transaction). A child's end does not decide the batch's: siblings ending in one
+// group commit are decided against the same state, so none of them could know it is the last one.
+// Logs before this rule also hold a TaskProgressed of the batch per child end and the batch's end beside the last
+// child's; they fold to the same state (the recorded progress equals the derived one).
 // Refusals: task.exists, not-found, task.state (a finished task does not change), invalid progress.
 import { conflict, invalid, notFound } from '@virtsim/contracts';
 import type { VrmTaskError, VrmTaskEvent, VrmTaskRunState } from '@virtsim/contracts';
@@ -37,7 +43,8 @@ export type TaskCommand =
   | { type: 'CreateBatchTask'; taskId: string; kind: string; children: NewTask[] }
   | { type: 'ReportTaskProgress'; taskId: string; progress: number; message?: string }
   | { type: 'SucceedTask'; taskId: string; result?: unknown }
-  | { type: 'FailTask'; taskId: string; error: VrmTaskError };
+  | { type: 'FailTask'; taskId: string; error: VrmTaskError }
+  | { type: 'EndBatchTask'; taskId: string };
 
 export const batchProgress = (done: number, total: number): number => (total === 0 ? 100 : Math.floor((100 * done) / total));
 
@@ -53,8 +60,9 @@ export const taskDecider: Decider<VrmTasks, TaskCommand, VrmTaskEvent> = {
         return [created(tasks, command, null, childIds), ...command.children.map((c) => created(tasks, c, command.taskId, []))];
       }
       case 'ReportTaskProgress': return reportProgress(open(tasks, command.taskId), command.progress, command.message ?? null);
-      case 'SucceedTask': return finish(tasks, open(tasks, command.taskId), { type: 'TaskSucceeded', data: { taskId: command.taskId, result: command.result ?? null } });
-      case 'FailTask': return finish(tasks, open(tasks, command.taskId), { type: 'TaskFailed', data: { taskId: command.taskId, error: command.error } });
+      case 'SucceedTask': open(tasks, command.taskId); return [{ type: 'TaskSucceeded', data: { taskId: command.taskId, result: command.result ?? null } }];
+      case 'FailTask': open(tasks, command.taskId); return [{ type: 'TaskFailed', data: { taskId: command.taskId, error: command.error } }];
+      case 'EndBatchTask': return endBatch(open(tasks, command.taskId));
     }
   },
 };
@@ -82,23 +90,29 @@ function reportProgress(task: VrmTask, progress: number, message: string | null)
   return [{ type: 'TaskProgressed', data: { taskId: task.id, progress: rounded, message } }];
 }
 
-function finish(tasks: VrmTasks, task: VrmTask, end: VrmTaskEvent): VrmTaskEvent[] {
-  const parent = task.parentId === null ? undefined : tasks[task.parentId];
-  if (!parent || parent.state === 'succeeded' || parent.state === 'failed') return [end];
-  const total = parent.childIds.length;
-  const done = parent.childrenDone + 1;
-  const events: VrmTaskEvent[] = [end, { type: 'TaskProgressed', data: { taskId: parent.id, progress: batchProgress(done, total), message: `${done} of ${total} done` } }];
-  if (done < total) return events;
-  const failed = end.type === 'TaskFailed' ? [...parent.childrenFailed, task.id] : parent.childrenFailed;
-  if (failed.length === 0) {
-    events.push({ type: 'TaskSucceeded', data: { taskId: parent.id, result: { total, succeeded: total, failed: [] } } });
-  } else {
-    const sorted = [...failed].sort();
-    events.push({ type: 'TaskFailed', data: { taskId: parent.id, error: {
-      code: 'unprocessable', message: `${sorted.length} of ${total} tasks failed`, details: { rule: 'task.batch', failed: sorted, succeeded: total - sorted.length },
-    } } });
+function endBatch(batch: VrmTask): VrmTaskEvent[] {
+  const total = batch.childIds.length;
+  if (batch.childrenDone < total) return [];
+  if (batch.childrenFailed.length === 0) {
+    return [{ type: 'TaskSucceeded', data: { taskId: batch.id, result: { total, succeeded: total, failed: [] } } }];
   }
-  return events;
+  const sorted = [...batch.childrenFailed].sort();
+  return [{ type: 'TaskFailed', data: { taskId: batch.id, error: {
+    code: 'unprocessable', message: `${sorted.length} of ${total} tasks failed`, details: { rule: 'task.batch', failed: sorted, succeeded: total - sorted.length },
+  } } }];
+}
+
+/** a batch whose children have all ended and that is still open: EndBatchTask ends it */
+export const batchAwaitingEnd = (task: VrmTask | undefined): boolean =>
+  task !== undefined && task.childIds.length > 0 && task.childrenDone >= task.childIds.length && (task.state === 'queued' || task.state === 'running');
+
+/** Progress that follows from other records (a batch's children, a creation saga's steps): evolve only. An open
+ *  task runs from its first progress on and never goes backwards, as ReportTaskProgress decides. */
+export function progressTask(task: VrmTask | undefined, progress: number): void {
+  if (!task || (task.state !== 'queued' && task.state !== 'running')) return;
+  if (task.state === 'running' && progress <= task.progress) return;
+  task.state = 'running';
+  task.progress = progress;
 }
 
 /** In place, O(1) per event (see view.ts for why). */
@@ -123,6 +137,7 @@ function childDone(tasks: VrmTasks, task: VrmTask, failed: boolean): void {
   if (!parent) return;
   parent.childrenDone++;
   if (failed) parent.childrenFailed.push(task.id);
+  progressTask(parent, batchProgress(parent.childrenDone, parent.childIds.length));
 }
 
 export function toTaskResource(task: VrmTask) {
