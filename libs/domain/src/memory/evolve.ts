@@ -10,6 +10,7 @@ import { clusterPolicy, initialMemoryState, POWERED_ON, type MemHost, type Memor
 import { splitByNodes } from './numa.js';
 import { hostNumaNodes } from './numa-layout.js';
 import { translationModeOf } from './translation-cost.js';
+import { cowRecord } from '../shared/record.js';
 
 /** hosts / vms: records already copied in this batch; null = the draft owns every record (in place) */
 interface Draft { s: MemoryState; hosts: Set<string> | null; vms: Set<string> | null }
@@ -28,10 +29,11 @@ export function evolveInPlace(state: MemoryState, events: readonly MemoryInputEv
 }
 
 /** A copy-on-write overlay of `state` for plans that must see their own decisions one after another (a
- *  tick's moves, then its reclamation): `apply` as often as needed, `state` is never touched. One O(records)
- *  copy of the maps when made, then O(1) per event. */
+ *  tick's moves, then its reclamation): `apply` as often as needed, `state` is never touched. One O(hosts)
+ *  copy of the cluster and host maps when made (the VMs copy on write, cowRecord), then O(1) per event. */
 export function overlay(state: MemoryState): { state: MemoryState; apply: (events: readonly MemoryInputEvent[]) => void } {
-  const d: Draft = { s: { clusters: { ...state.clusters }, hosts: { ...state.hosts }, vms: { ...state.vms } }, hosts: new Set(), vms: new Set() };
+  // the VMs (thousands) copy-on-write by key: a reserve-memory batch makes one overlay per request
+  const d: Draft = { s: { clusters: { ...state.clusters }, hosts: { ...state.hosts }, vms: cowRecord(state.vms) }, hosts: new Set(), vms: new Set() };
   return { state: d.s, apply: (events) => { for (const e of events) apply(d, e); } };
 }
 
