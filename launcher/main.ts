@@ -5,10 +5,13 @@
 import { ConfigError, loadConfig, rootLogger, Runtime, startTracing, stopTracing, type RunningService } from '@virtsim/service-kit';
 import { SERVICES, type ServiceName } from '@virtsim/messaging';
 import { startService } from './services.js';
+import { adminToken, applyPreset, presetOf, type Preset } from './preset.js';
 
 async function main(): Promise<void> {
   let config;
+  let preset: Preset | undefined;
   try {
+    preset = presetOf(process.argv.slice(2), process.env);
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -29,6 +32,11 @@ async function main(): Promise<void> {
     const line = `virtsim ${config.embedded ? 'embedded' : 'distributed'} (${rt.transport}) is up: API ${url}/api/v1  docs ${url}/api/v1/docs  health ${url}/health`;
     process.stdout.write(line + '\n');
     log.info({ url, services: names, embedded: config.embedded, tracing }, 'ready');
+  }
+  if (preset) {
+    if (!url || !names.includes('vrm')) throw new Error(`--preset ${preset} needs the vrm in this process (VIRTSIM_SERVICE=all or vrm)`);
+    const lines = await applyPreset(preset, url, await adminToken(process.env, config.VIRTSIM_DATA_DIR));
+    process.stdout.write(lines.join('\n') + '\n');
   }
 
   let stopping = false;
