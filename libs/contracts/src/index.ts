@@ -16,3 +16,4 @@ export * from './events/catalog.js';
 export * from './events/guards.js';
 export * from './events/steps.js';
 export * from './host-state.js';
+export * from './shards.js';

@@ -14,6 +14,7 @@ export * from './boot.js';
 export * from './embedded-db.js';
 export * from './state-handlers.js';
 export * from './leader.js';
+export * from './shards.js';
 export * from './handle.js';
 export * from './definitions.js';
 export * from './steps.js';
