@@ -3,6 +3,7 @@ import { EventLog1700000000001 } from './migrations/001-event-log.js';
 import { AppendFunction1700000000002 } from './migrations/002-append-function.js';
 import { LeaderEpoch1700000000003 } from './migrations/003-leader-epoch.js';
 import { SnapshotCheckpoints1700000000004 } from './migrations/004-snapshot-checkpoints.js';
+import { ShardLeases1700000000005 } from './migrations/005-shard-leases.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -22,7 +23,7 @@ export async function openDataSource(options: DatabaseOptions): Promise<DataSour
   const ds = new DataSource({
     type: 'postgres',
     url: options.url,
-    migrations: [EventLog1700000000001, AppendFunction1700000000002, LeaderEpoch1700000000003, SnapshotCheckpoints1700000000004],
+    migrations: [EventLog1700000000001, AppendFunction1700000000002, LeaderEpoch1700000000003, SnapshotCheckpoints1700000000004, ShardLeases1700000000005],
     migrationsTableName: 'virtsim_migrations',
     migrationsRun: false,
     synchronize: false,

@@ -11,7 +11,7 @@ test('six processes opening an empty database together all come up and the schem
     const sources = opened.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof openDataSource>>>).value);
     const rows = await sources[0]!.query('SELECT name FROM virtsim_migrations ORDER BY id');
     expect(rows.map((r: { name: string }) => r.name)).toEqual([
-      'EventLog1700000000001', 'AppendFunction1700000000002', 'LeaderEpoch1700000000003', 'SnapshotCheckpoints1700000000004',
+      'EventLog1700000000001', 'AppendFunction1700000000002', 'LeaderEpoch1700000000003', 'SnapshotCheckpoints1700000000004', 'ShardLeases1700000000005',
     ]);
     await Promise.all(sources.map((s) => s.destroy()));
   } finally {

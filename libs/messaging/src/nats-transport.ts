@@ -1,5 +1,7 @@
 // The NestJS NATS transport (@nats-io/transport-node underneath), with the installation's subject prefix.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { shareSubject } from '@virtsim/contracts';
 import { ClientNats, ServerNats, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { CARRIED_HEADERS, CAUSAL_HEADER, unwrapCausal, withinRequest } from './causality.js';
 
@@ -7,6 +9,10 @@ import { CARRIED_HEADERS, CAUSAL_HEADER, unwrapCausal, withinRequest } from './c
 const RECONNECT = { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
 
 type NatsConn = { subscribe(subject: string, opts: { queue?: string; callback: (err: unknown, msg: unknown) => void }): unknown };
+type NatsSub = { drain(): Promise<void> };
+
+/** the share whose subject (`<subject>.share-<k>`) the request being handled came in on; none: the plain subject */
+export const shareArrival = new AsyncLocalStorage<{ share: number }>();
 
 export interface NatsTransportOptions {
   url: string;
@@ -34,6 +40,31 @@ export class PrefixedNatsServer extends ServerNats {
     const after = headers?.get(CAUSAL_HEADER);
     const carried = headers ? Object.fromEntries(CARRIED_HEADERS.map((k) => [k, headers.get(k)]).filter(([, v]) => v)) : {};
     return withinRequest(channel, after ? Number(after) : undefined, Object.keys(carried).length ? carried : undefined, () => super.handleMessage(channel, natsMsg));
+  }
+
+  private readonly shareSubs = new Map<number, NatsSub[]>();
+
+  /** Sharded service (issue 22): answer every subject of this server also as `<subject>.share-<share>`, the
+   *  requests only the holder of that share may answer; they run within `shareArrival`. */
+  async listenShare(share: number): Promise<void> {
+    const nc = (this as unknown as { natsClient: NatsConn & { flush(): Promise<void> } }).natsClient;
+    if (this.shareSubs.has(share)) return;
+    const subs = [...this.messageHandlers.keys()].map((channel) => {
+      const handler = this.getMessageHandler(channel).bind(this);
+      return nc.subscribe(`${this.transport.prefix}.${shareSubject(channel, share)}`, {
+        queue: this.transport.queue,
+        callback: (err, msg) => shareArrival.run({ share }, () => handler(err as never, msg as never)),
+      }) as NatsSub;
+    });
+    this.shareSubs.set(share, subs);
+    await nc.flush();
+  }
+
+  /** stop taking requests for the share; those already received are answered */
+  async dropShare(share: number): Promise<void> {
+    const subs = this.shareSubs.get(share) ?? [];
+    this.shareSubs.delete(share);
+    await Promise.all(subs.map((s) => s.drain().catch(() => undefined)));
   }
 
   override bindEvents(client: NatsConn): void {

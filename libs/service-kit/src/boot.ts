@@ -3,7 +3,8 @@
 import { Global, Module, type DynamicModule, type INestApplication, type INestMicroservice, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import type { ServiceName } from '@virtsim/messaging';
+import { hostname } from 'node:os';
+import type { PrefixedNatsServer, ServiceName } from '@virtsim/messaging';
 import { CommandRunner } from './command-runner.js';
 import { VirtsimErrorFilter } from './errors.js';
 import { HealthController } from './health.js';
@@ -11,6 +12,8 @@ import { HandlerMetricsInterceptor } from './interceptors.js';
 import { PinoNestLogger, serviceLogger } from './logger.js';
 import { Projection, type ProjectionDef } from './projection.js';
 import { Runtime } from './runtime.js';
+import { ShardLeases } from './shard-leases.js';
+import { ShardRouter } from './shard-router.js';
 import { stateHandlersFor } from './state-handlers.js';
 import { ServiceContext } from './service-context.js';
 
@@ -30,6 +33,8 @@ export interface RunningService<S> {
   ctx: ServiceContext<S>;
   app: INestApplication | INestMicroservice;
   url: string | null;
+  /** sharded: the shares this replica holds */
+  leases: ShardLeases | null;
   /** `snapshot: false` for a throwaway installation (a what-if fork): its state is dropped with it */
   stop(options?: { snapshot?: boolean }): Promise<void>;
 }
@@ -39,10 +44,24 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
   const projection = new Projection(def.projection, rt.store, {
     snapshotEvery: rt.config.VIRTSIM_SNAPSHOT_EVERY,
     onError: (err) => log.error({ err }, 'projection error'),
+    shards: def.name === 'vrm' ? 1 : rt.config.VIRTSIM_SHARDS,
   });
   await projection.start();
   rt.projections.set(def.projection.name, projection as Projection<unknown>);
   const ctx = new ServiceContext<S>(def.name, rt, projection, new CommandRunner(rt.store, projection), log);
+  // sharded (VIRTSIM_SHARDS > 1, any service but the vrm): a lease per share, and the requests routed by share
+  const server = rt.serverFor(def.name);
+  let leaving = false;
+  const leases = projection.shardScope ? new ShardLeases(rt.config.DATABASE_URL!, def.name, rt.config.VIRTSIM_REPLICA ?? `${hostname()}-${process.pid}`, rt.config.VIRTSIM_SHARDS, {
+    acquire: async (share) => {
+      await projection.rescope(new Set([...leases!.held, share]));
+      await (server as PrefixedNatsServer).listenShare(share);
+    },
+    release: async (share) => {
+      await (server as PrefixedNatsServer).dropShare(share);
+      if (!leaving) await projection.rescope(new Set(leases!.held));
+    },
+  }) : null;
   const appModule = typeof def.module === 'function' && !isModuleClass(def.module) ? await (def.module as (rt: Runtime) => Promise<Type<unknown> | DynamicModule>)(rt) : def.module as Type<unknown> | DynamicModule;
 
   @Global()
@@ -58,6 +77,7 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
     providers: [
       { provide: APP_FILTER, useClass: VirtsimErrorFilter },
       { provide: APP_INTERCEPTOR, useClass: HandlerMetricsInterceptor },
+      ...(leases ? [{ provide: APP_INTERCEPTOR, useValue: new ShardRouter(ctx, leases) }] : []),
     ],
   })
   class ServiceRoot {}
@@ -68,21 +88,24 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
   if (http) {
     const web = await NestFactory.create<INestApplication>(ServiceRoot, { logger, bodyParser: false, abortOnError: false });
     await http.configure?.(web);
-    web.connectMicroservice({ strategy: rt.serverFor(def.name) }, { inheritAppConfig: true });
+    web.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
     await web.startAllMicroservices();
     await web.listen(http.port, '0.0.0.0');
     const addr = web.getHttpServer().address();
     url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : http.port}`;
     app = web;
   } else {
-    const micro = await NestFactory.createMicroservice(ServiceRoot, { strategy: rt.serverFor(def.name), logger: logger as never, abortOnError: false });
+    const micro = await NestFactory.createMicroservice(ServiceRoot, { strategy: server, logger: logger as never, abortOnError: false });
     await micro.listen();
     app = micro;
   }
-  log.info({ transport: rt.transport, position: projection.position, url }, `${def.name} started`);
+  await leases?.start();
+  log.info({ transport: rt.transport, position: projection.position, url, ...(leases ? { replica: leases.replica, shares: [...leases.held] } : {}) }, `${def.name} started`);
   return {
-    ctx, app, url,
+    ctx, app, url, leases,
     stop: async ({ snapshot = true } = {}) => {
+      leaving = true;
+      await leases?.stop();
       await app.close();
       await projection.stop({ snapshot });
       rt.projections.delete(def.projection.name);

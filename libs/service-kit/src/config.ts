@@ -23,6 +23,11 @@ const Env = z.object({
   VIRTSIM_SYNC_COMMIT: z.enum(['on', 'off']).default('off'),
   // this instance's API address, published by the vrm leader so that a standby can name it
   VIRTSIM_ADVERTISE_URL: z.string().url().optional(),
+  // services that scale out by cluster (issue 22): the clusters are cut into this many shares, and each replica of a
+  // service (not the vrm) folds and answers for the shares whose lease it holds; 1: one replica owns all (default)
+  VIRTSIM_SHARDS: z.coerce.number().int().min(1).max(1024).default(1),
+  // this replica's name among its service's replicas (default: host name and process id)
+  VIRTSIM_REPLICA: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'letters, digits, _ . : and - only').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -73,6 +78,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   if (Boolean(c.DATABASE_URL) !== Boolean(c.NATS_URL) && c.VIRTSIM_SERVICE !== 'all') {
     throw new ConfigError('invalid configuration:\n  VIRTSIM_SERVICE: running one service alone needs both DATABASE_URL and NATS_URL');
+  }
+  if (c.VIRTSIM_SHARDS > 1 && (!c.DATABASE_URL || !c.NATS_URL)) {
+    throw new ConfigError('invalid configuration:\n  VIRTSIM_SHARDS: sharded replicas need both DATABASE_URL and NATS_URL');
   }
   return { ...c, embedded: !c.DATABASE_URL };
 }

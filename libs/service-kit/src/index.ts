@@ -15,6 +15,8 @@ export * from './embedded-db.js';
 export * from './state-handlers.js';
 export * from './leader.js';
 export * from './shards.js';
+export * from './shard-leases.js';
+export * from './shard-router.js';
 export * from './handle.js';
 export * from './definitions.js';
 export * from './steps.js';

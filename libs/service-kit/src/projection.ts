@@ -7,6 +7,7 @@ import { Subscription, type EventStore } from '@virtsim/event-store';
 import { causality } from '@virtsim/messaging';
 import { rootLogger } from './logger.js';
 import { eventsApplied, eventsUnapplied, projectionLag, projectionPosition } from './metrics.js';
+import { ShardScope } from './shards.js';
 import { StepOutcomes, type StepRecord } from './steps.js';
 
 export interface ProjectionDef<S> {
@@ -31,6 +32,9 @@ export interface ProjectionOptions {
   snapshotEvery?: number;
   pollMs?: number;
   onError?: (err: unknown) => void;
+  /** VIRTSIM_SHARDS > 1: fold only the clusters of the shares this replica holds (none until `rescope`), and
+   *  keep no snapshots (a snapshot holds one replica's shares) */
+  shards?: number;
 }
 
 /** an event this projection's evolve threw on: skipped, so that one bad event cannot stop the service */
@@ -52,11 +56,20 @@ export class Projection<S> {
   /** the head query being answered, and the one queued behind it (see catchUp) */
   private headQuery: Promise<number> | null = null;
   private nextHead: Promise<void> | null = null;
+  /** sharded: the shares folded, and what the log says about which cluster each VM, host and stream is in */
+  private scope: ShardScope | null;
+  /** the last position handed to apply (set in the same turn as the state it gives) */
+  private appliedThrough = 0;
+  private rescoping: Promise<void> = Promise.resolve();
 
   constructor(readonly def: ProjectionDef<S>, private readonly store: EventStore, private readonly options: ProjectionOptions = {}) {
     this.state = def.initialState();
     this.outcomes = new StepOutcomes(def.name);
+    this.scope = (options.shards ?? 1) > 1 ? new ShardScope(options.shards!, new Set()) : null;
   }
+
+  /** sharded: the shares folded now, and the clusters known so far (for routing requests) */
+  get shardScope(): ShardScope | null { return this.scope; }
 
   get name(): string { return this.def.name; }
   /** the snapshots' consumer key: the name, with the version from 2 on (older versions' snapshots are not read) */
@@ -65,7 +78,7 @@ export class Projection<S> {
   get caughtUp(): boolean { return this.subscription?.caughtUp ?? false; }
 
   async start(): Promise<void> {
-    const snap = await this.store.loadSnapshot<Snapshot<S>>(this.snapshotKey);
+    const snap = this.scope ? null : await this.store.loadSnapshot<Snapshot<S>>(this.snapshotKey);
     let from = 0;
     if (snap) {
       this.state = snap.state.s;
@@ -73,6 +86,7 @@ export class Projection<S> {
       this.outcomes.load(snap.state.o);
       from = snap.position;
     }
+    this.appliedThrough = from;
     this.subscription = new Subscription(this.store, {
       from,
       pollMs: this.options.pollMs ?? 1000,
@@ -120,8 +134,30 @@ export class Projection<S> {
   /** rebuild into a throwaway state as of `position` (0 = empty), without touching the live one: from position 0,
    *  or with `useSnapshots` from the newest kept snapshot at or before it (the same state, a shorter replay) */
   async stateAt(position: number, options: { useSnapshots?: boolean } = {}): Promise<S> {
-    const start = options.useSnapshots ? await this.nearestSnapshot(position) : null;
-    return this.replay(start?.state ?? this.def.initialState(), start?.position ?? 0, position);
+    const start = options.useSnapshots && !this.scope ? await this.nearestSnapshot(position) : null;
+    return this.replay(start?.state ?? this.def.initialState(), start?.position ?? 0, position, this.scope?.fresh() ?? null);
+  }
+
+  /** Sharded: fold the clusters of `owned` from now on. The state is folded again from the log's start with the
+   *  new shares (a share's clusters were not folded here before), up to the live position, and swapped in
+   *  in one turn of the event loop, so no event is applied twice or missed. One rescope at a time. */
+  rescope(owned: ReadonlySet<number>): Promise<void> {
+    const run = this.rescoping.then(async () => {
+      if (!this.scope) throw new Error(`projection ${this.def.name} is not sharded`);
+      const scope = this.scope.fresh(new Set(owned));
+      let state = this.def.initialState();
+      let at = 0;
+      for (;;) {
+        const target = this.appliedThrough;
+        state = await this.replay(state, at, target, scope);
+        at = target;
+        if (this.appliedThrough === at) break; // nothing applied meanwhile: swap now, in this turn
+      }
+      this.state = state;
+      this.scope = scope;
+    });
+    this.rescoping = run.catch(() => undefined);
+    return run;
   }
 
   /** a kept snapshot to rebuild from, or null. It is parsed afresh from the store, so it shares nothing with the
@@ -136,14 +172,14 @@ export class Projection<S> {
     return { position: snap.position, state: snap.state.s };
   }
 
-  /** fold the log's events in (from, upTo] into `state` */
-  private async replay(state: S, from: number, upTo: number): Promise<S> {
+  /** fold the log's events in (from, upTo] into `state` (sharded: those `scope` admits) */
+  private async replay(state: S, from: number, upTo: number, scope: ShardScope | null): Promise<S> {
     const page = 5000; // measured: larger pages read no faster, smaller ones pay more round trips
     for (let at = from; at < upTo;) {
       // positions may skip (an aborted append burns its identity values), so the page can still overrun upTo
       const events = await this.store.readAll(at, Math.min(page, upTo - at));
       if (events.length === 0) return state;
-      state = this.fold(state, events.filter((e) => e.position <= upTo));
+      state = this.fold(state, events.filter((e) => e.position <= upTo), scope);
       at = events[events.length - 1].position;
     }
     return state;
@@ -152,21 +188,22 @@ export class Projection<S> {
   async stop(options: { snapshot?: boolean } = {}): Promise<void> {
     await this.subscription?.stop();
     await this.snapshotting;
-    if (options.snapshot && this.position > 0) await this.snapshotAt(this.position);
+    if (options.snapshot && this.position > 0 && !this.scope) await this.snapshotAt(this.position);
   }
 
   private apply(events: RecordedEvent[]): void {
-    this.state = this.fold(this.state, events);
+    this.state = this.fold(this.state, events, this.scope);
     for (const e of events) {
       this.versions.set(e.streamId, e.streamVersion);
       this.outcomes.observe(e);
     }
     const last = events[events.length - 1].position;
+    this.appliedThrough = last;
     eventsApplied.inc({ service: this.def.name }, events.length);
     projectionPosition.set({ service: this.def.name }, last);
     this.sinceSnapshot += events.length;
     const every = this.options.snapshotEvery ?? 50_000;
-    if (this.sinceSnapshot >= every && !this.snapshotting) {
+    if (this.sinceSnapshot >= every && !this.snapshotting && !this.scope) {
       this.sinceSnapshot = 0;
       this.snapshotting = this.snapshotAt(last).finally(() => { this.snapshotting = null; });
     }
@@ -174,7 +211,8 @@ export class Projection<S> {
 
   // An event evolve throws on is reported (log, metric, /health) and skipped: retrying it would fail the same way
   // forever, and the service would never catch up, answer or start again on its own log.
-  private fold(state: S, events: RecordedEvent[]): S {
+  private fold(state: S, all: RecordedEvent[], scope: ShardScope | null): S {
+    const events = scope ? all.filter((e) => scope.admits(e)) : all;
     if (this.def.evolveBatch) {
       if (events.length === 0) return state;
       try { return this.def.evolveBatch(state, events); } catch (err) { this.report(events[0], err, events[events.length - 1].position); return state; }
