@@ -53,12 +53,14 @@ export async function bootService<S>(rt: Runtime, def: ServiceDefinition<S>, htt
   const server = rt.serverFor(def.name);
   let leaving = false;
   const leases = projection.shardScope ? new ShardLeases(rt.config.DATABASE_URL!, def.name, rt.config.VIRTSIM_REPLICA ?? `${hostname()}-${process.pid}`, rt.config.VIRTSIM_SHARDS, {
-    acquire: async (share) => {
-      await projection.rescope(new Set([...leases!.held, share]));
-      await (server as PrefixedNatsServer).listenShare(share);
+    // fold the shares' clusters, then take their requests
+    acquire: async (shares) => {
+      await projection.rescope(new Set([...leases!.held, ...shares]));
+      for (const share of shares) await (server as PrefixedNatsServer).listenShare(share);
     },
-    release: async (share) => {
-      await (server as PrefixedNatsServer).dropShare(share);
+    // take no more of their requests (those received are answered), then drop their clusters
+    release: async (shares) => {
+      for (const share of shares) await (server as PrefixedNatsServer).dropShare(share);
       if (!leaving) await projection.rescope(new Set(leases!.held));
     },
   }) : null;

@@ -35,11 +35,13 @@ export class HealthController {
       },
       async () => {
         const s = this.indicators.check('projections');
-        const status: Record<string, { position: number; lag: number; caughtUp: boolean; unapplied?: unknown }> = {};
+        const status: Record<string, { position: number; lag: number; caughtUp: boolean; unapplied?: unknown; shares?: number[] }> = {};
         // lag -1: the database cannot say (the database indicator reports it). Events a projection skipped are
         // listed: the service stays up and serves, an operator sees them here, in the log and in /metrics.
         for (const [name, p] of this.runtime.projections) {
-          status[name] = { position: p.position, lag: await p.lag().catch(() => -1), caughtUp: p.caughtUp, ...(p.unappliedCount ? { unapplied: { count: p.unappliedCount, last: p.unapplied } } : {}) };
+          status[name] = { position: p.position, lag: await p.lag().catch(() => -1), caughtUp: p.caughtUp, ...(p.unappliedCount ? { unapplied: { count: p.unappliedCount, last: p.unapplied } } : {}),
+            // a sharded replica (VIRTSIM_SHARDS > 1): the shares whose clusters it folds and answers for
+            ...(p.shardScope ? { shares: [...p.shardScope.owned].sort((a, b) => a - b) } : {}) };
         }
         const behind = Object.entries(status).filter(([, v]) => !v.caughtUp && v.lag > 0).map(([k]) => k);
         return behind.length === 0 ? s.up(status) : s.down({ ...status, message: `catching up: ${behind.join(', ')}` });

@@ -14,9 +14,10 @@ import { sharesOf } from './shards.js';
 /** the first advisory-lock key of the share leases (the second is the share); one per service */
 const LEASE_KEY_BASE = 727_100;
 
+/** told of the shares taken (or given) in one lease round together: one rebuild of the state per round */
 export interface ShareHandlers {
-  acquire(share: number): Promise<void>;
-  release(share: number): Promise<void>;
+  acquire(shares: number[]): Promise<void>;
+  release(shares: number[]): Promise<void>;
 }
 
 export interface ShareLease { share: number; epoch: number; holder: string }
@@ -59,7 +60,7 @@ export class ShardLeases {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.stepping;
-    for (const share of [...this.held]) await this.give(share).catch(() => undefined);
+    if (this.held.size > 0) await this.give([...this.held]).catch(() => undefined);
     await this.client?.query(`DELETE FROM virtsim_replicas WHERE service = $1 AND replica = $2`, [this.service, this.replica]).catch(() => undefined);
     await this.client?.end().catch(() => undefined);
     this.client = null;
@@ -87,35 +88,39 @@ export class ShardLeases {
         WHERE r.service = $1 AND r.seen_at > now() - make_interval(secs => $2)
           AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.pid)`, [this.service, Math.max(5, (this.pollMs * 10) / 1000)])).rows.map((r) => r.replica as string);
       const want = new Set(sharesOf(this.shares, live, this.replica));
-      for (const share of [...this.held]) if (!want.has(share) && !this.stopped) await this.give(share);
-      for (const share of want) if (!this.held.has(share) && !this.stopped) await this.take(c, share);
+      const surplus = [...this.held].filter((s) => !want.has(s));
+      if (surplus.length > 0 && !this.stopped) await this.give(surplus);
+      const missing = [...want].filter((s) => !this.held.has(s));
+      if (missing.length > 0 && !this.stopped) await this.take(c, missing);
     } catch (err) {
       rootLogger().warn({ err, service: this.service, replica: this.replica }, 'shard leases: a round failed; trying again');
     }
   }
 
-  private async take(c: pg.Client, share: number): Promise<void> {
-    const [row] = (await c.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [this.key, share])).rows;
-    if (!row.ok) return; // its holder has not given it back yet (or died a moment ago): next round
+  private async take(c: pg.Client, shares: number[]): Promise<void> {
+    const locked: number[] = [];
+    // a share whose holder has not given it back yet (or died a moment ago) is not free: next round
+    for (const share of shares) if ((await c.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [this.key, share])).rows[0].ok) locked.push(share);
+    if (locked.length === 0) return;
     try {
-      const [lease] = (await c.query(`
-        INSERT INTO virtsim_shard_leases (service, share, epoch, holder, acquired_at) VALUES ($1, $2, 1, $3, now())
+      const epochs = (await c.query(`
+        INSERT INTO virtsim_shard_leases (service, share, epoch, holder, acquired_at) SELECT $1, s, 1, $3, now() FROM unnest($2::int[]) AS s
         ON CONFLICT (service, share) DO UPDATE SET epoch = virtsim_shard_leases.epoch + 1, holder = excluded.holder, acquired_at = excluded.acquired_at
-        RETURNING epoch`, [this.service, share, this.replica])).rows;
-      await this.handlers.acquire(share);
-      this.held.add(share);
-      rootLogger().info({ service: this.service, replica: this.replica, share, epoch: Number(lease.epoch) }, 'share taken');
+        RETURNING share, epoch`, [this.service, locked, this.replica])).rows.map((r) => `${r.share}@${r.epoch}`);
+      await this.handlers.acquire(locked);
+      for (const share of locked) this.held.add(share);
+      rootLogger().info({ service: this.service, replica: this.replica, shares: epochs }, 'shares taken');
     } catch (err) {
-      await c.query('SELECT pg_advisory_unlock($1, $2)', [this.key, share]).catch(() => undefined);
+      for (const share of locked) await c.query('SELECT pg_advisory_unlock($1, $2)', [this.key, share]).catch(() => undefined);
       throw err;
     }
   }
 
-  private async give(share: number): Promise<void> {
-    this.held.delete(share);
-    await this.handlers.release(share);
-    await this.client?.query('SELECT pg_advisory_unlock($1, $2)', [this.key, share]);
-    rootLogger().info({ service: this.service, replica: this.replica, share }, 'share given back');
+  private async give(shares: number[]): Promise<void> {
+    for (const share of shares) this.held.delete(share);
+    await this.handlers.release(shares);
+    for (const share of shares) await this.client?.query('SELECT pg_advisory_unlock($1, $2)', [this.key, share]);
+    rootLogger().info({ service: this.service, replica: this.replica, shares }, 'shares given back');
   }
 
   /** the lease session is gone, and every lock with it: stop answering for all shares, then start over */
@@ -124,9 +129,8 @@ export class ShardLeases {
     this.client = null;
     void client.end().catch(() => undefined);
     rootLogger().error({ err, service: this.service, replica: this.replica }, 'shard leases: the lease session was lost');
-    for (const share of [...this.held]) {
-      this.held.delete(share);
-      await this.handlers.release(share).catch(() => undefined);
-    }
+    const shares = [...this.held];
+    this.held.clear();
+    if (shares.length > 0) await this.handlers.release(shares).catch(() => undefined);
   }
 }

@@ -85,7 +85,11 @@ export class ShardRouter implements NestInterceptor {
   private async tick(pattern: string, data: Payload, arrived: number | undefined, local: () => Promise<unknown>): Promise<unknown> {
     const tick = Number(data.tick);
     const first = this.lastTick?.tick !== tick;
-    if (first) this.lastTick = { tick, answer: local() };
+    if (first) {
+      const answer = local();
+      this.lastTick = { tick, answer };
+      answer.catch(() => { if (this.lastTick?.answer === answer) this.lastTick = null; }); // a failed tick may be asked again
+    }
     const own = (await this.lastTick!.answer) as TickAnswer;
     // asked again for a tick it ran: it appended nothing more
     const mine = first ? own : { ...own, events: 0 };

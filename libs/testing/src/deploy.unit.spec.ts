@@ -273,7 +273,7 @@ describe('deploy/k8s/base (rendered)', () => {
   });
 });
 
-describe.each(['deploy/k8s/base', 'deploy/k8s/overlays/dev'])('%s as deployed (rendered)', (dir) => {
+describe.each(['deploy/k8s/base', 'deploy/k8s/overlays/dev', 'deploy/k8s/overlays/sharded'])('%s as deployed (rendered)', (dir) => {
   const rendered: Y[] = renderKustomization(join(root, dir));
   const of = (kind: string) => rendered.filter((r) => r.kind === kind);
   const workloads = [...of('Deployment'), ...of('Job')];
@@ -364,6 +364,43 @@ describe.each(['deploy/k8s/base', 'deploy/k8s/overlays/dev'])('%s as deployed (r
     const key = (r: Y) => `${r.kind}/${r.metadata.name}`;
     const sorted = (rs: Y[]) => Object.fromEntries(rs.map((r) => [key(r), r]));
     expect(sorted(renderWithoutKubectl(join(root, dir)))).toEqual(sorted(renderWithKubectl(join(root, dir))));
+  });
+});
+
+describe('docker-compose.sharded.yml', () => {
+  const [base] = yamlDocs('docker-compose.yml');
+  const [sharded] = yamlDocs('docker-compose.sharded.yml');
+
+  it('adds replicas and VIRTSIM_SHARDS to scheduler and memory-manager of docker-compose.yml, an environment loadConfig accepts', () => {
+    expect(Object.keys(sharded.services).sort()).toEqual(['memory-manager', 'scheduler']);
+    for (const [name, s] of Object.entries<Y>(sharded.services)) {
+      expect(s.deploy.replicas).toBe(2);
+      const env = { ...asEnvMap(base.services[name].environment), ...asEnvMap(s.environment) };
+      expect(expectAccepted(`docker-compose.sharded.yml ${name}`, env).VIRTSIM_SHARDS).toBe(8);
+      // replicas of one service: no fixed container name or published port to collide on
+      expect([base.services[name].container_name, base.services[name].ports]).toEqual([undefined, undefined]);
+    }
+  });
+});
+
+describe('deploy/k8s/overlays/sharded (rendered)', () => {
+  const deployments = renderKustomization(join(root, 'deploy/k8s/overlays/sharded')).filter((r: Y) => r.kind === 'Deployment');
+  const envOf = (d: Y) => Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: Y) => [e.name, e.value]));
+
+  it('runs scheduler and memory-manager as two replicas each with VIRTSIM_SHARDS, every other service as the base', () => {
+    for (const d of deployments) {
+      const env = envOf(d);
+      const service = env.VIRTSIM_SERVICE;
+      if (service === 'scheduler' || service === 'memory-manager') {
+        expect([service, d.spec.replicas, env.VIRTSIM_SHARDS]).toEqual([service, 2, '8']);
+        // the patch added the variable: the base's container (image, probes, the rest of its env) is kept
+        expect(d.spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/health/ready');
+        expect(env.NODE_OPTIONS).toMatch(/--max-old-space-size/);
+        expect(loadConfig({ ...env, DATABASE_URL: 'postgres://x@db/virtsim', NATS_URL: 'nats://nats:4222' }).VIRTSIM_SHARDS).toBe(8);
+      } else {
+        expect([service, env.VIRTSIM_SHARDS]).toEqual([service, undefined]);
+      }
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // Renders a kustomization for the deploy test: `kubectl kustomize` when kubectl is installed, else a small
 // merge of the features deploy/k8s uses (resources, namespace, labels on metadata and pod templates, images,
-// replicas, and patches merged by kind and name: maps deep-merged, lists replaced), so that the test runs
+// replicas, and patches merged by kind and name: maps deep-merged, lists of named items (containers, env) merged
+// by name as a strategic merge does (the patch's items first), other lists replaced), so that the test runs
 // without any binary. The test also checks that both agree where kubectl is present.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -62,7 +63,12 @@ function podContainers(r: Y): Y[] {
   return spec ? [...(spec.initContainers ?? []), ...(spec.containers ?? [])] : [];
 }
 
+const named = (x: Y): boolean => Array.isArray(x) && x.length > 0 && x.every((i) => typeof i === 'object' && i !== null && typeof i.name === 'string');
+
 function merge(a: Y, b: Y): Y {
+  if (named(a) && named(b)) {
+    return [...b.map((p: Y) => { const o = a.find((i: Y) => i.name === p.name); return o ? merge(o, p) : p; }), ...a.filter((o: Y) => !b.some((p: Y) => p.name === o.name))];
+  }
   if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || b === null || Array.isArray(b)) return b;
   const out = { ...a };
   for (const [key, v] of Object.entries(b)) out[key] = key in a ? merge(a[key], v) : v;
