@@ -24,6 +24,7 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let rt: Runtime;
 const services: RunningService<unknown>[] = [];
 const replicas = new Map<string, ChildProcess>();
+const ports = new Map<string, number>();
 
 async function startReplica(service: ServiceName, replica: string): Promise<void> {
   const port = await freePort();
@@ -33,6 +34,7 @@ async function startReplica(service: ServiceName, replica: string): Promise<void
       VIRTSIM_SHARDS: String(SHARDS), VIRTSIM_REPLICA: replica, LOG_LEVEL: 'silent' },
   });
   replicas.set(`${service}/${replica}`, child);
+  ports.set(`${service}/${replica}`, port);
   await new Promise<void>((ok, fail) => {
     child.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('is up')) ok(); });
     child.once('exit', (code) => fail(new Error(`${service} ${replica} exited with ${code}`)));
@@ -113,6 +115,16 @@ test('two replicas share the clusters; one is killed and the other takes its sha
     const answer = await request<ServiceStateAnswer>(rt.client, shareSubject('scheduler.state', share), {});
     const folded = Object.keys((answer.state as { placement: { clusters: object } }).placement.clusters).sort();
     expect(folded).toEqual(clusters.filter((c) => holderOf(c) === r).sort());
+  }
+
+  // /health of each replica names its two shares, and no event its evolve could not apply (an event of another
+  // cluster folded by mistake would be one)
+  for (const s of SHARDED) {
+    for (const r of ['r1', 'r2']) {
+      const health = await (await fetch(`http://127.0.0.1:${ports.get(`${s}/${r}`)}/health`)).json() as { details: { projections: Record<string, { shares: number[]; unapplied?: unknown }> } };
+      const p = health.details.projections[s]!;
+      expect([s, r, p.shares, p.unapplied]).toEqual([s, r, [...held.get(s)!].filter(([, h]) => h === r).map(([k]) => k), undefined]);
+    }
   }
 
   // r2 of both services dies; VMs keep being created in every cluster, r2's included, and the clock ticks
