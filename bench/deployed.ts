@@ -2,17 +2,22 @@
 // over PostgreSQL and NATS, so the services spread over the machine's cores as in docker-compose or k8s.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SERVICES } from '@virtsim/messaging';
-import type { EventStore } from '@virtsim/event-store';
-import { scratchStore } from './harness.js';
+import { EventStore, openDataSource } from '@virtsim/event-store';
+import { PG_ADMIN, scratchStore, SYNC_COMMIT } from './harness.js';
 
-export interface Deployed { url: string; store: EventStore; stop(): Promise<void> }
+/** url: the vrm's API; urls: each service's HTTP address (/health, /metrics) */
+export interface Deployed { url: string; urls: Record<string, string>; store: EventStore; stop(): Promise<void> }
 
-/** one process per service on a fresh database; the database is migrated first so the services do not race */
-export async function startDeployed(db: string, env: Record<string, string>): Promise<Deployed> {
-  const { url: dbUrl, store } = await scratchStore(db);
+/** one process per service on a fresh database (or, with `keep`, on the database as it is: a boot on its log);
+ *  the database is migrated first so the services do not race */
+export async function startDeployed(db: string, env: Record<string, string>, options: { keep?: boolean } = {}): Promise<Deployed> {
+  const { url: dbUrl, store } = options.keep ? await existingStore(db) : await scratchStore(db);
+  const urls: Record<string, string> = {};
   const children: ChildProcess[] = [];
   const start = (service: string) => new Promise<string>((ok, fail) => {
-    const child = spawn(process.execPath, ['dist/launcher/main.js'], {
+    // BENCH_SERVICE_NODE_ARGS: node flags for every service process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
+    const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, 'dist/launcher/main.js'], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...env, DATABASE_URL: dbUrl, VIRTSIM_SERVICE: service, PORT: '0', LOG_LEVEL: 'silent' },
     });
@@ -21,7 +26,7 @@ export async function startDeployed(db: string, env: Record<string, string>): Pr
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
       const m = /is up: API (\S+)\/api\/v1/.exec(out);
-      if (m) ok(m[1]!);
+      if (m) { urls[service] = m[1]!; ok(m[1]!); }
     });
     child.once('exit', (code) => fail(new Error(`${service} exited with ${code}`)));
   });
@@ -29,7 +34,7 @@ export async function startDeployed(db: string, env: Record<string, string>): Pr
     await Promise.all(SERVICES.filter((s) => s !== 'vrm').map(start));
     const url = await start('vrm');
     return {
-      url, store,
+      url, urls, store,
       stop: async () => {
         await Promise.all(children.map((c) => new Promise<void>((ok) => { if (c.exitCode !== null) return ok(); c.once('exit', () => ok()); c.kill('SIGTERM'); })));
         await store.dataSource.destroy();
@@ -39,4 +44,11 @@ export async function startDeployed(db: string, env: Record<string, string>): Pr
     for (const c of children) c.kill('SIGKILL');
     throw err;
   }
+}
+
+async function existingStore(db: string): Promise<{ url: string; store: EventStore }> {
+  const u = new URL(PG_ADMIN);
+  u.pathname = `/${db}`;
+  const url = u.toString();
+  return { url, store: new EventStore(await openDataSource({ url, poolSize: 4, synchronousCommit: SYNC_COMMIT })) };
 }

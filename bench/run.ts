@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, then one table with the machine's raw PostgreSQL and NATS figures
 // beside ours. BENCH_ONLY=append,replay,... picks groups; BENCH_EVENTS sets the replay size. See bench/README.md.
 import { benchAppend, benchReplay, benchRequestReply } from './foundation.bench.js';
+import { benchClusters } from './clusters.bench.js';
 import { benchFaults } from './faults.bench.js';
 import { benchHa } from './ha.bench.js';
 import { benchIo } from './io.bench.js';
@@ -25,11 +26,14 @@ const groups: Record<string, () => Promise<void>> = {
   'state-hash': () => benchStateHash(),
   faults: benchFaults,
   whatif: benchWhatIf,
+  // opt-in (about 10 min): not in the default run
+  clusters: benchClusters,
 };
+const OPT_IN = new Set(['clusters']);
 
 const only = process.env.BENCH_ONLY?.split(',');
 for (const [name, run] of Object.entries(groups)) {
-  if (only && !only.includes(name)) continue;
+  if (only ? !only.includes(name) : OPT_IN.has(name)) continue;
   process.stderr.write(`${name}...\n`);
   await run();
 }

@@ -78,10 +78,15 @@ export class SagaRunner implements OnApplicationBootstrap {
           pending = [...pending, ...action.record];
           break;
         case 'execute': {
-          // the task's progress follows from these records (inventory.evolveCreationTask): nothing more to append
-          await this.record(vmId, [...pending, ...action.record]);
+          // a request to another service is recorded (with the outcome before it) before it is sent; a local check
+          // has no request record, so its outcome waits with the one before it for the next record
+          // (the task's progress follows from these records, inventory.evolveCreationTask: nothing more to append)
+          if (action.record.length > 0) {
+            await this.record(vmId, [...pending, ...action.record]);
+            pending = [];
+          }
           const outcome = await this.execute(vmId, action.step, action.idempotencyKey);
-          pending = [outcome];
+          pending = [...pending, outcome];
           break;
         }
         case 'compensate': {

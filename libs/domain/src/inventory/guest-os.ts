@@ -72,7 +72,17 @@ const versionOf = (version: string): string => version.trim().toLowerCase().repl
 
 const INDEX: ReadonlyMap<string, GuestOsEntry> = new Map(GUEST_OS_TABLE.map((e) => [`${e.family}/${e.distro}/${e.version}`, e]));
 
-export function guestOsSupport(guestOs: GuestOs): GuestOsSupport {
+// Placement and the CPU charge ask this for every host of every VM placed, with the VM's own spec object (never
+// changed once recorded): the answer is kept per object, frozen.
+const SUPPORT = new WeakMap<GuestOs, Readonly<GuestOsSupport>>();
+
+export function guestOsSupport(guestOs: GuestOs): Readonly<GuestOsSupport> {
+  let support = SUPPORT.get(guestOs);
+  if (!support) SUPPORT.set(guestOs, (support = Object.freeze(lookupSupport(guestOs))));
+  return support;
+}
+
+function lookupSupport(guestOs: GuestOs): GuestOsSupport {
   const prefix = `${guestOs.family}/${distroOf(guestOs)}/`;
   // '7.9.2009' -> '7.9.2009', '7.9', '7': the longest release that is listed wins
   const parts = versionOf(guestOs.version).split('.');

@@ -15,7 +15,13 @@
 // The app reports outcomes as VmCreationStepCompleted {hostId after 'place'} / VmCreationStepFailed and
 // VmCreationStepCompensated. The 'validate' step runs in the vrm: validateVmCreation (vm.ts).
 //
-// Crash recovery (the choice): every request is recorded (…Requested) before it is sent, and every request
+// Steps the vrm runs itself (validate, power-on: checks that change nothing) record only their outcome: their
+// `execute` action has an empty `record`, and the outcome goes with the next record (the next step's request, or
+// the completion). A request record tells a restarted vrm that something may have happened elsewhere; a local
+// check leaves nothing behind, so after a crash it is simply run again, and the audit keeps its outcome. (Logs
+// before this also hold a VmCreationStepRequested for them; it folds as before.)
+//
+// Crash recovery (the choice): every request to another service is recorded (…Requested) before it is sent, and every request
 // carries the idempotency key `${vmId}:${step}`. After a restart, a step that was requested but has no outcome
 // is RETRIED with the same key (the owner answers a repeat with its first outcome), up to MAX_STEP_ATTEMPTS
 // requests in all; then the saga gives up on it: it is recorded failed with `uncertain: true` and compensated
@@ -26,6 +32,8 @@ import { progressTask, type VrmTasks } from './task.js';
 
 export const CREATION_STEPS: readonly VmCreationStep[] = ['validate', 'place', 'reserve-memory', 'attach-devices', 'power-on'];
 export const MAX_STEP_ATTEMPTS = 3;
+/** steps the vrm runs itself, with nothing to undo before VmCreated: no request record (see above) */
+export const LOCAL_STEPS: ReadonlySet<VmCreationStep> = new Set(['validate', 'power-on']);
 
 /** Who executes each step, and how it is undone (validate changes nothing). */
 export const STEP_TARGETS: Readonly<Record<VmCreationStep, { target: string; compensation: string | null }>> = Object.freeze({
@@ -133,6 +141,9 @@ function nextForward(saga: CreationSaga): SagaAction {
     return { kind: 'give-up', step: 'place', record: [{ type: 'VmCreationStepFailed', data: { vmId, clusterId, step: 'place', reason, uncertain: true } }] };
   }
   const attempts = saga.progress[step]?.attempts ?? 0;
+  if (LOCAL_STEPS.has(step)) {
+    return { kind: 'execute', step, attempt: attempts + 1, target: STEP_TARGETS[step].target, idempotencyKey: `${vmId}:${step}`, record: [] };
+  }
   if (attempts >= MAX_STEP_ATTEMPTS) {
     const reason = `no outcome after ${attempts} requests`;
     return { kind: 'give-up', step, record: [{ type: 'VmCreationStepFailed', data: { vmId, clusterId, step, reason, uncertain: true } }] };

@@ -38,6 +38,16 @@ describe('VM creation saga (F13)', () => {
     expect(sagas.vm1).toBeUndefined();
   });
 
+  it('validate and power-on, the vrm\'s own checks, record no request (their outcome only); remote steps record theirs first', () => {
+    const sagas = start(true);
+    const log = drive(sagas, (a) => (a.kind === 'execute' ? [completed(a.step, a.step === 'place' ? 'h7' : null)] : []));
+    expect(log.filter((a) => a.kind === 'execute').map((a) => [a.kind === 'execute' && a.step, 'record' in a && a.record.length])).toEqual([
+      ['validate', 0], ['place', 1], ['reserve-memory', 1], ['attach-devices', 1], ['power-on', 0],
+    ]);
+    // a crash before validate's outcome was recorded: it is run again, never given up
+    expect(nextSagaAction(start(false, []).vm1)).toMatchObject({ kind: 'execute', step: 'validate', attempt: 1, record: [] });
+  });
+
   it('without powerOn the saga has 4 steps; 2 of 4 done = 50 %', () => {
     const sagas = start(false, [completed('validate'), completed('place', 'h1')]);
     expect(sagas.vm1!.steps).toEqual(['validate', 'place', 'reserve-memory', 'attach-devices']);

@@ -91,8 +91,23 @@ export function imcBaselineFeatures(baseline: ImcBaselineSpec): string[] {
 export const imcBaselineVendor = (baseline: ImcBaselineSpec): ImcVendor | null => ('level' in baseline ? imcLevel(baseline.level).vendor : null);
 
 export function missingCpuFeatures(required: readonly string[], available: readonly string[]): string[] {
-  const have = new Set(available.map(normalizeFeature));
-  return normalizeFeatures(required).filter((f) => !have.has(f));
+  const have = normalizedSet(available);
+  return normalizedList(required).filter((f) => !have.has(f));
+}
+
+// Placement asks missingCpuFeatures for every host of every VM placed; the flag lists are the specs' own arrays,
+// which never change once recorded, so each is normalized once (per array object).
+const normalizedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+const normalizedLists = new WeakMap<readonly string[], readonly string[]>();
+function normalizedSet(flags: readonly string[]): ReadonlySet<string> {
+  let set = normalizedSets.get(flags);
+  if (!set) normalizedSets.set(flags, (set = new Set(flags.map(normalizeFeature))));
+  return set;
+}
+function normalizedList(flags: readonly string[]): readonly string[] {
+  let list = normalizedLists.get(flags);
+  if (!list) normalizedLists.set(flags, (list = Object.freeze(normalizeFeatures(flags))));
+  return list;
 }
 
 /** A VM sees the cluster baseline if there is one (so it can move between CPU models), else its host's CPU. */
