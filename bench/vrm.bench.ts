@@ -8,7 +8,10 @@ import type { EventStore } from '@virtsim/event-store';
 import { startSystem } from '../launcher/system.js';
 import { startDeployed } from './deployed.js';
 import { apiClient, hostSpec, vmSpec } from '../launcher/test-api.js';
-import { NATS, fmt, percentile, perSecond, record, scratchDatabase } from './harness.js';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { NATS, PG_ADMIN, fmt, pct, percentile, perSecond, rawPoolOptions, record, scratchDatabase, time } from './harness.js';
 
 export const HOSTS = 128;
 export const VMS = 8000;
@@ -82,6 +85,19 @@ export async function fillCluster(env: Record<string, string>, vms = VMS, boot: 
   return { sys, clusterId, vmIds: list, batchMs, cpuMs: (cpu.user + cpu.system) / 1000, taskState, succeeded, batches: posted.length };
 }
 
+/** events written for the VMs: everything after the last HostAdded, per VM created */
+async function eventsPerVm(store: EventStore, vms: number): Promise<{ total: number; perVm: number }> {
+  let lastHost = 0;
+  for (let after = 0; ;) {
+    const page = await store.readAll(after, 5000, { types: ['HostAdded'] });
+    if (!page.length) break;
+    after = lastHost = page[page.length - 1]!.position;
+  }
+  const rows = await store.dataSource.query('SELECT count(*)::int AS n FROM events WHERE position > $1', [lastHost]);
+  const total = Number(rows[0].n);
+  return { total, perVm: total / Math.max(1, vms) };
+}
+
 /** per-VM saga latency from the event log: first step record (the place request, with validate's outcome) -> VmCreated /
  *  VmCreationFailed (recorded_at) */
 async function sagaLatencies(sys: Running): Promise<{ active: number[]; fromRequest: number[] }> {
@@ -108,6 +124,52 @@ async function sagaLatencies(sys: Running): Promise<{ active: number[]; fromRequ
   return { active, fromRequest };
 }
 
+/** The machine's floor for the same work, measured right after the run on the same database and broker:
+ *  PostgreSQL: the run's events (same rows: stream, version, type, data, metadata) inserted into a copy of the
+ *  events table (same indexes) in 1,000-row multi-row INSERTs over one connection; NATS: one plain request-reply
+ *  per VM and remote step (place, reserve memory, attach devices, and the three power-on checks), 256 in flight,
+ *  to a responder that parses the JSON request and answers JSON. */
+export async function rawFloor(db: string, store: EventStore, requests: number): Promise<{ pgMs: number; natsMs: number; events: number }> {
+  const u = new URL(PG_ADMIN);
+  u.pathname = `/${db}`;
+  const pool = new pg.Pool(rawPoolOptions(u.toString(), 1));
+  await pool.query('DROP TABLE IF EXISTS raw_events');
+  await pool.query('CREATE TABLE raw_events (LIKE events INCLUDING ALL)');
+  const rows: RecordedEvent[] = [];
+  for (let after = 0; ;) {
+    const page = await store.readAll(after, 10_000);
+    if (!page.length) break;
+    rows.push(...page);
+    after = page[page.length - 1]!.position;
+  }
+  const pgRun = await time(async () => {
+    for (let i = 0; i < rows.length; i += 1000) {
+      const values: string[] = [];
+      const params: unknown[] = [];
+      for (const e of rows.slice(i, i + 1000)) {
+        const b = params.length;
+        values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, 1, $${b + 5}, $${b + 6})`);
+        params.push(`raw-${e.streamId}`, e.streamVersion, randomUUID(), e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+      }
+      await pool.query(`INSERT INTO raw_events (stream_id, stream_version, event_id, type, schema_version, data, metadata) VALUES ${values.join(',')}`, params);
+    }
+  });
+  await pool.query('DROP TABLE raw_events');
+  await pool.end();
+  const nc = await connect({ servers: NATS });
+  const subject = `benchraw${process.pid}.step`;
+  nc.subscribe(subject, { callback: (_e, m) => { const req = JSON.parse(m.string()) as { vmId: string }; m.respond(JSON.stringify({ ok: true, value: { vmId: req.vmId } })); } });
+  let next = 0;
+  const natsRun = await time(() => Promise.all(Array.from({ length: 256 }, async () => {
+    while (next < requests) {
+      const i = next++;
+      JSON.parse((await nc.request(subject, JSON.stringify({ vmId: `vm${i}`, idempotencyKey: `vm${i}:place` }), { timeout: 10_000 })).string());
+    }
+  })));
+  await nc.close();
+  return { pgMs: pgRun.ms, natsMs: natsRun.ms, events: rows.length };
+}
+
 /** VMs per run: BENCH_VRM_VMS; by default the issue's 8,000 over PostgreSQL (~80 s) and 1,000 embedded (~25 s;
  *  8,000 embedded takes ~3.5 min), with the 8,000 figure projected */
 const runVms = (fallback: number) => Number(process.env.BENCH_VRM_VMS ?? fallback);
@@ -117,14 +179,23 @@ async function inOneProcess(env: Record<string, string>): Promise<Running> {
   return { url: sys.url, store: sys.rt.store, stop: () => sys.stop() };
 }
 
-async function run(mode: string, env: Record<string, string>, n: number, boot?: (env: Record<string, string>) => Promise<Running>): Promise<void> {
+async function run(mode: string, env: Record<string, string>, n: number, boot?: (env: Record<string, string>) => Promise<Running>, db?: string): Promise<void> {
   const f = await fillCluster(env, n, boot);
   const { active, fromRequest } = await sagaLatencies(f.sys);
   const s = f.batchMs / 1000;
-  process.stderr.write(`  ${mode}: task ${f.taskState}, ${f.succeeded} succeeded, ${f.vmIds.length} VMs listed, ${active.length} sagas timed, ${(await f.sys.store.headPosition()).toLocaleString('en-US')} events\n`);
+  const head = await f.sys.store.headPosition();
+  process.stderr.write(`  ${mode}: task ${f.taskState}, ${f.succeeded} succeeded, ${f.vmIds.length} VMs listed, ${active.length} sagas timed, ${head.toLocaleString('en-US')} events\n`);
   const all = f.succeeded === n;
+  const events = await eventsPerVm(f.sys.store, f.succeeded);
+  // the floor: PostgreSQL and NATS doing only the writes and the round trips (over PGlite there is no such pair)
+  const floor = db ? await rawFloor(db, f.sys.store, n * 3 + Math.ceil(n / 5) * 3) : null;
+  const rawText = floor ? `PG ${(floor.pgMs / 1000).toFixed(1)} s + NATS ${(floor.natsMs / 1000).toFixed(1)} s` : undefined;
+  const ratio = floor ? `${(f.batchMs / (floor.pgMs + floor.natsMs)).toFixed(1)}x` : undefined;
   record({ group: 'vrm', name: `${mode}: ${n.toLocaleString('en-US')} VMs into ${HOSTS} hosts via POST /vms:batch x${f.batches} (wall)`, ours: `${s.toFixed(1)} s${all ? '' : ` (${f.succeeded} ok)`}`,
+    ...(rawText ? { raw: rawText, ratio } : {}),
     ...(n === VMS ? { target: `<= ${TARGET_S} s`, ok: all && s <= TARGET_S } : {}) });
+  record({ group: 'vrm', name: `${mode}: events per VM (${events.total.toLocaleString('en-US')} events after the hosts)`, ours: events.perVm.toFixed(1),
+    ...(floor ? { raw: `${fmt(perSecond(floor.events, floor.pgMs))} rows/s`, ratio: `${pct(perSecond(head, f.batchMs), perSecond(floor.events, floor.pgMs))} of raw rows/s` } : {}) });
   if (n < VMS) {
     // linear projection; optimistic: the rate falls as the cluster fills (over PostgreSQL: 1,000 at ~27 VMs/s, 8,000 at 20 VMs/s)
     const projected = (VMS * f.batchMs) / Math.max(1, f.succeeded) / 1000;
@@ -150,11 +221,11 @@ export async function benchVrm(): Promise<void> {
   // on 2 cores costs more than the second core gives (measured 30 VMs/s vs ~90 in one process, loaded machine)
   if (n.includes('deployed')) {
     const env = { NATS_URL: NATS, VIRTSIM_SUBJECT_PREFIX: `benchdep${process.pid}` };
-    await run('PostgreSQL + NATS, a process per service', env, runVms(8000), (e) => startDeployed('virtsim_bench_vrm_deployed', e));
+    await run('PostgreSQL + NATS, a process per service', env, runVms(8000), (e) => startDeployed('virtsim_bench_vrm_deployed', e), 'virtsim_bench_vrm_deployed');
   }
   if (n.includes('postgres')) {
     const url = await scratchDatabase('virtsim_bench_vrm');
-    await run('PostgreSQL + NATS', { DATABASE_URL: url, NATS_URL: NATS, VIRTSIM_SUBJECT_PREFIX: `benchvrm${process.pid}` }, runVms(8000));
+    await run('PostgreSQL + NATS', { DATABASE_URL: url, NATS_URL: NATS, VIRTSIM_SUBJECT_PREFIX: `benchvrm${process.pid}` }, runVms(8000), undefined, 'virtsim_bench_vrm');
   }
   if (n.includes('embedded')) {
     const dir = await mkdtemp(join(tmpdir(), 'virtsim-bench-'));
