@@ -1096,109 +1096,477 @@ export interface components {
             [key: string]: unknown;
         };
         ClusterList: {
-            items: ({
-                /** @description object id */
-                id: string;
-                name: string;
-                hostCount: number;
-                vmCount: number;
-                ruleCount: number;
-                vmsByState: {
-                    [key: string]: number;
-                };
-            } & {
-                [key: string]: unknown;
-            })[];
+            items: components["schemas"]["Cluster"][];
             /** @description pass as ?cursor= for the next page; null on the last */
             nextCursor: string | null;
         };
         HostList: {
-            items: ({
-                /** @description object id */
-                id: string;
-                clusterId: string;
-                name: string;
-                /** @description connected, maintenance, standby, powered-off, failed, ... */
-                state: string;
-                power: string;
-                maintenance: boolean;
-                fault: string | null;
-                threads: number;
-                vmCount: number;
-                vmIds: string[];
-                spec: {
-                    [key: string]: unknown;
-                };
-            } & {
-                [key: string]: unknown;
-            })[];
+            items: components["schemas"]["Host"][];
             /** @description pass as ?cursor= for the next page; null on the last */
             nextCursor: string | null;
         };
         VmList: {
-            items: ({
-                /** @description object id */
-                id: string;
-                name: string;
-                clusterId: string;
-                state: string;
-                hostId: string | null;
-                vcpus: number;
-                memoryMiB: number;
-                spec: {
-                    [key: string]: unknown;
-                };
-            } & {
-                [key: string]: unknown;
-            })[];
+            items: components["schemas"]["Vm"][];
             /** @description pass as ?cursor= for the next page; null on the last */
             nextCursor: string | null;
         };
         RuleList: {
-            items: ({
-                /** @description object id */
-                id: string;
-                clusterId: string;
-                kind: string;
-            } & {
-                [key: string]: unknown;
-            })[];
+            items: components["schemas"]["Rule"][];
             /** @description pass as ?cursor= for the next page; null on the last */
             nextCursor: string | null;
         };
         TaskList: {
-            items: ({
-                /** @description object id */
-                id: string;
-                kind: string;
-                /** @enum {string} */
-                state: "queued" | "running" | "succeeded" | "failed";
-                progress: number;
-                result?: unknown;
-                error?: unknown;
-                target?: string | null;
-                /** @description what to do when the task waits for a stopped simulated clock */
-                hint?: string;
-            } & {
-                [key: string]: unknown;
-            })[];
+            items: components["schemas"]["Task"][];
             /** @description pass as ?cursor= for the next page; null on the last */
             nextCursor: string | null;
         };
-        /** @description Health of this service (database, messaging, caught up) (free-form JSON) */
-        HealthCheckResponse: {
+        /** @description a health check (liveness answers only status) */
+        Health: {
+            /** @enum {string} */
+            status: "ok" | "error" | "shutting_down";
+            /** @description database, messaging, projections: the checks that passed */
+            info?: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description the checks that failed */
+            error?: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            details?: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        } & {
             [key: string]: unknown;
         };
-        /** @description Liveness probe (free-form JSON) */
-        HealthLiveResponse: {
+        Me: {
+            /** @enum {string} */
+            role: "admin" | "operator" | "auditor";
+            may: {
+                /** @description run VMs and hosts */
+                operate: boolean;
+                /** @description change clusters, rules, policy */
+                changePolicy: boolean;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
             [key: string]: unknown;
         };
-        /** @description Readiness probe (free-form JSON) */
-        HealthReadyResponse: {
+        RecordedEvent: {
+            position: number;
+            streamId: string;
+            streamVersion: number;
+            eventId: string;
+            /** @description past-tense event type, e.g. VmPlaced */
+            type: string;
+            schemaVersion: number;
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description simTime, actor, correlationId, causationId, ... */
+            metadata: {
+                [key: string]: unknown;
+            };
+            recordedAt: string;
+        } & {
             [key: string]: unknown;
         };
-        /** @description The caller's role (free-form JSON) */
-        MeMeResponse: {
+        EventList: {
+            items: components["schemas"]["RecordedEvent"][];
+            /** @description pass as ?cursor= for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        DrsRecommendation: {
+            id: string;
+            vmId: string;
+            vmName: string | null;
+            fromHostId: string;
+            toHostId: string;
+            priority: number;
+            /** @description why the move: reason (load, must-rule, ...), imbalance before and after, ruleId */
+            rationale: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        DrsRecommendations: {
+            clusterId: string;
+            /** @description simulated time of the last DRS pass */
+            passAt: number | null;
+            /** @description manual, partially-automated or fully-automated */
+            automation: string;
+            enabled: boolean;
+            items: components["schemas"]["DrsRecommendation"][];
+        } & {
+            [key: string]: unknown;
+        };
+        DrsApplied: {
+            clusterId: string;
+            recommendationId: string;
+            vmId: string;
+            fromHostId: string;
+            toHostId: string;
+            migrationId: string | null;
+            /** @description true when this recommendation was applied before: nothing new started */
+            alreadyApplied: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        CpuModeRun: {
+            mode: string;
+            arch: string;
+            hypervisorType: string;
+            /** @description one row per instruction and context: class, ring, trapped, handledBy, cycles */
+            rows: {
+                [key: string]: unknown;
+            }[];
+            byClass: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            totals: {
+                instructions: number;
+                traps: number;
+                hypercalls: number;
+                vmExits: number;
+                wrongResults: number;
+                cycles: number;
+                nativeCycles: number;
+                overheadPercent: number;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        CpuModeRefused: {
+            /** @description why this mode cannot run the guest (e.g. paravirtual Windows) */
+            refused: {
+                code: string;
+                rule?: string;
+                message: string;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        HostCpuModes: {
+            hostId: string;
+            vmId: string | null;
+            arch: string;
+            hypervisor: {
+                [key: string]: unknown;
+            };
+            mixSource: string;
+            mode: string;
+            mix: {
+                [key: string]: unknown;
+            };
+            /** @description the host's own mode */
+            result: components["schemas"]["CpuModeRun"] | components["schemas"]["CpuModeRefused"];
+            modes: {
+                [key: string]: components["schemas"]["CpuModeRun"] | components["schemas"]["CpuModeRefused"];
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        CpuMixRun: {
+            hostId: string;
+            hostMode: string;
+            hypervisorType: string;
+            /** @enum {string} */
+            guestFamily: "linux" | "windows";
+            /** @description mode -> the mix run under it, or why it was refused */
+            modes: {
+                [key: string]: components["schemas"]["CpuModeRun"] | components["schemas"]["CpuModeRefused"];
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        InstructionCatalogue: {
+            arch: string;
+            rings: ({
+                ring: number;
+                holds: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            vmxOperations: {
+                [key: string]: string;
+            } | null;
+            classes: {
+                [key: string]: ({
+                    mnemonic: string;
+                    note: string;
+                } & {
+                    [key: string]: unknown;
+                })[];
+            };
+            classicallyVirtualizable: boolean;
+            why: string;
+            modes: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        InstructionCatalogueList: {
+            items: components["schemas"]["InstructionCatalogue"][];
+        };
+        Evacuation: {
+            hostId: string;
+            dryRun: boolean;
+            moves: ({
+                vmId: string;
+                migrationId?: string;
+                targetHostId: string;
+                live: boolean;
+                /** @enum {string} */
+                state?: "queued" | "running";
+            } & {
+                [key: string]: unknown;
+            })[];
+            /** @description VMs already migrating off the host */
+            alreadyMoving: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        HostMaintenance: {
+            /** @description object id */
+            id: string;
+            clusterId: string;
+            name: string;
+            /** @description connected, maintenance, standby, powered-off, failed, ... */
+            state: string;
+            power: string;
+            maintenance: boolean;
+            fault: string | null;
+            threads: number;
+            vmCount: number;
+            vmIds: string[];
+            spec: {
+                [key: string]: unknown;
+            };
+            /** @description entering: the moves planned (null when the host had no VM) */
+            evacuation?: components["schemas"]["Evacuation"] | null;
+            /** @description entering: the task that follows the VMs leaving (null when none had to move) */
+            task?: components["schemas"]["Task"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        HostFaultInjected: {
+            hostId: string;
+            clusterId: string;
+            /** @enum {string} */
+            kind: "power-loss" | "network-isolation" | "hypervisor-crash";
+            haEnabled: boolean;
+            vmsDown: string[];
+            /** @description events written */
+            events: number;
+            position?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        HostRecovered: {
+            hostId: string;
+            clusterId: string;
+            /** @description the fault cleared (null: none was injected) */
+            cleared: string | null;
+            events: number;
+            position?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        VmFaultInjected: {
+            vmId: string;
+            clusterId: string;
+            /** @enum {string} */
+            kind: "guest-os-crash" | "vmm-process-crash";
+            /** @description whether HA can see the crash (VM monitoring for a guest crash) */
+            detectable: boolean;
+            haEnabled: boolean;
+            events: number;
+            position?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        Translation: {
+            vmId: string;
+            hostId: string | null;
+            /** @description ept, shadow, ... */
+            mode: string;
+            gva: string;
+            gpa: string | null;
+            hpa: string | null;
+            guestPageKiB: number;
+            hostPageKiB: number;
+            /** @enum {string} */
+            tlb: "hit" | "miss";
+            memoryReferences: number;
+            nativeReferences: number;
+            fault: string | null;
+            /** @description each page-table read of the walk */
+            steps: {
+                [key: string]: unknown;
+            }[];
+            tlbEntries: number;
+        } & {
+            [key: string]: unknown;
+        };
+        TranslationList: {
+            items: components["schemas"]["Translation"][];
+        };
+        ClockAdvanced: {
+            tick: number;
+            simTime: number;
+            /** @description steps run */
+            ticks: number;
+            /** @description events written */
+            events: number;
+        } & {
+            [key: string]: unknown;
+        };
+        EventImported: {
+            received: number;
+            /** @description events the log already held (compared, not stored twice) */
+            alreadyPresent: number;
+            appended: number;
+            /** @description the log's last position */
+            head: number;
+        } & {
+            [key: string]: unknown;
+        };
+        ServicesState: {
+            position: number;
+            /** @description combined hash of every service's state */
+            hash: string;
+            /** @description service -> its projection state */
+            services: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        ServicesHash: {
+            position: number;
+            hash: string;
+            services: {
+                [key: string]: string;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        Verification: {
+            ok: boolean;
+            services: ({
+                service: string;
+                position: number;
+                liveHash: string;
+                rebuiltHash: string;
+                equal: boolean;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        AuditEntry: {
+            position: number;
+            simTime: number | null;
+            type: string;
+            /** @description drs, dpm, ha, memory, migration, placement, refusal, rules, ... */
+            action: string;
+            vmId: string | null;
+            /** @description of a move: where the VM went */
+            hostId: string | null;
+            fromHostId: string | null;
+            rationale: unknown;
+            correlationId: string | null;
+            causationId: string | null;
+            data: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        AuditList: {
+            items: components["schemas"]["AuditEntry"][];
+            /** @description pass as ?cursor= for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        Invariant: {
+            id: string;
+            text: string;
+            protects: string[];
+            /** @enum {string} */
+            status: "holds" | "violated";
+            since: number | null;
+            sinceSimTime: number | null;
+            openBreaches: number;
+            breaches: number;
+            subjects: string[];
+            lastEvidence: unknown;
+        } & {
+            [key: string]: unknown;
+        };
+        InvariantReport: {
+            position: number;
+            holds: boolean;
+            invariants: components["schemas"]["Invariant"][];
+        } & {
+            [key: string]: unknown;
+        };
+        WhatIfJob: {
+            id: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "succeeded" | "failed";
+            progress: string;
+            result: ({
+                /** @description the log position forked */
+                at: number;
+                seconds: number;
+                steps: number;
+                columns: ({
+                    name: string;
+                    changes: unknown[];
+                    figures: {
+                        [key: string]: unknown;
+                    };
+                    hash: string;
+                    position: number;
+                } & {
+                    [key: string]: unknown;
+                })[];
+                /** @description rows of figures, first row the column names */
+                table: (string | number | (null))[][];
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            error: ({
+                code: string;
+                message: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+        } & {
             [key: string]: unknown;
         };
         ClustersCreateRequest: {
@@ -1385,18 +1753,6 @@ export interface components {
             vms: string[];
             hosts?: string[];
         };
-        /** @description DRS recommendations for a cluster (free-form JSON) */
-        ClustersDrsRecommendationsResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Apply a DRS recommendation (free-form JSON) */
-        ClustersApplyRecommendationResponse: {
-            [key: string]: unknown;
-        };
-        /** @description The CPU virtualization model of a host (free-form JSON) */
-        HostsCpuModesResponse: {
-            [key: string]: unknown;
-        };
         HostsRunMixRequest: {
             mix: {
                 kernel: {
@@ -1419,16 +1775,8 @@ export interface components {
              */
             guestFamily: "linux" | "windows";
         };
-        /** @description Run an instruction mix under every CPU virtualization mode of a host (free-form JSON) */
-        HostsRunMixResponse: {
-            [key: string]: unknown;
-        };
         HostsMaintenanceRequest: {
             enter: boolean;
-        };
-        /** @description Enter or exit maintenance (evacuates first) (free-form JSON) */
-        HostsMaintenanceResponse: {
-            [key: string]: unknown;
         };
         HostsPowerRequest: {
             on: boolean;
@@ -1438,14 +1786,6 @@ export interface components {
         HostsFaultRequest: {
             /** @enum {string} */
             kind: "power-loss" | "network-isolation" | "hypervisor-crash";
-        };
-        /** @description Inject a host fault (power loss, isolation, crash) (free-form JSON) */
-        HostsFaultResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Recover a host from an injected fault (free-form JSON) */
-        HostsRecoverResponse: {
-            [key: string]: unknown;
         };
         VmBatchBatchRequest: {
             vms: {
@@ -1627,21 +1967,9 @@ export interface components {
             vcpus?: number;
             memoryMiB?: number;
         };
-        /** @description The events of a VM (free-form JSON) */
-        VmsHistoryResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Translate a guest virtual address (GVA -> GPA -> HPA) (free-form JSON) */
-        VmsTranslateResponse: {
-            [key: string]: unknown;
-        };
         VmsTranslateManyRequest: {
             gvas: string[];
             flushTlb?: boolean;
-        };
-        /** @description Translate many guest virtual addresses in order (free-form JSON) */
-        VmsTranslateManyResponse: {
-            [key: string]: unknown;
         };
         VmsPowerRequest: {
             /** @enum {string} */
@@ -1652,10 +1980,6 @@ export interface components {
             targetClusterId?: string;
             live?: boolean;
         };
-        /** @description Install the guest tools (paravirtual drivers) in a VM (free-form JSON) */
-        VmsInstallToolsResponse: {
-            [key: string]: unknown;
-        };
         VmsAddDiskRequest: {
             sizeGiB: number;
             /** @enum {string} */
@@ -1665,47 +1989,19 @@ export interface components {
             device?: "disk" | "nvme";
             model?: string;
         };
-        /** @description Add a disk to a VM (hot-plug where the bus and guest allow) (free-form JSON) */
-        VmsAddDiskResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Remove a disk from a VM (free-form JSON) */
-        VmsRemoveDiskResponse: {
-            [key: string]: unknown;
-        };
         VmsAddNicRequest: {
             /** @enum {string} */
             model: "e1000" | "virtio" | "sriov";
-        };
-        /** @description Add a NIC to a VM (hot-plug where the model and guest allow) (free-form JSON) */
-        VmsAddNicResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Remove a NIC from a VM (free-form JSON) */
-        VmsRemoveNicResponse: {
-            [key: string]: unknown;
         };
         VmsFaultRequest: {
             /** @enum {string} */
             kind: "guest-os-crash" | "vmm-process-crash";
         };
-        /** @description Inject a VM fault (free-form JSON) */
-        VmsFaultResponse: {
-            [key: string]: unknown;
-        };
         SimAdvanceRequest: {
             seconds: number;
         };
-        /** @description Advance the simulated clock by some seconds (free-form JSON) */
-        SimAdvanceResponse: {
-            [key: string]: unknown;
-        };
         SimRunRequest: {
             rate: number;
-        };
-        /** @description Read the event log, page by page (free-form JSON) */
-        EventsListResponse: {
-            [key: string]: unknown;
         };
         EventsImportRequest: {
             events: {
@@ -1725,30 +2021,6 @@ export interface components {
                 };
                 recordedAt?: string;
             }[];
-        };
-        /** @description Import an event log into an empty or matching installation (free-form JSON) */
-        EventsImportResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Every service's state (optionally at a past log position) (free-form JSON) */
-        StateStateResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Every service's state hash (free-form JSON) */
-        StateHashResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Check every service's state against a replay of the log (free-form JSON) */
-        StateVerifyResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Audit trail: automatic decisions and who did what (free-form JSON) */
-        AuditListResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Invariants of the system and their breaches (free-form JSON) */
-        InvariantsListResponse: {
-            [key: string]: unknown;
         };
         WhatIfRunRequest: {
             at?: number;
@@ -2213,14 +2485,6 @@ export interface components {
             }[];
             seconds: number;
         };
-        /** @description Run a what-if on a copy of the log (free-form JSON) */
-        WhatIfRunResponse: {
-            [key: string]: unknown;
-        };
-        /** @description Get a what-if's result (free-form JSON) */
-        WhatIfGetResponse: {
-            [key: string]: unknown;
-        };
         GuestOsListResponse: {
             items: {
                 /** @enum {string} */
@@ -2260,10 +2524,6 @@ export interface components {
                     hugePages: boolean;
                 };
             };
-        };
-        /** @description The instruction table of the CPU virtualization model (free-form JSON) */
-        CpuInstructionsResponse: {
-            [key: string]: unknown;
         };
     };
     responses: {
@@ -2344,7 +2604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthCheckResponse"];
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             503: components["responses"]["Unavailable"];
@@ -2365,7 +2625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthLiveResponse"];
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             503: components["responses"]["Unavailable"];
@@ -2386,7 +2646,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthReadyResponse"];
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             503: components["responses"]["Unavailable"];
@@ -2428,7 +2688,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MeMeResponse"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -2723,7 +2983,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClustersDrsRecommendationsResponse"];
+                    "application/json": components["schemas"]["DrsRecommendations"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2750,7 +3010,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClustersApplyRecommendationResponse"];
+                    "application/json": components["schemas"]["DrsApplied"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2836,7 +3096,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostsCpuModesResponse"];
+                    "application/json": components["schemas"]["HostCpuModes"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2866,7 +3126,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostsRunMixResponse"];
+                    "application/json": components["schemas"]["CpuMixRun"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2898,7 +3158,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostsMaintenanceResponse"];
+                    "application/json": components["schemas"]["HostMaintenance"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2962,7 +3222,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostsFaultResponse"];
+                    "application/json": components["schemas"]["HostFaultInjected"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2990,7 +3250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostsRecoverResponse"];
+                    "application/json": components["schemas"]["HostRecovered"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3255,7 +3515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsHistoryResponse"];
+                    "application/json": components["schemas"]["EventList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3283,7 +3543,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsTranslateResponse"];
+                    "application/json": components["schemas"]["Translation"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3314,7 +3574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsTranslateManyResponse"];
+                    "application/json": components["schemas"]["TranslationList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3408,7 +3668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsInstallToolsResponse"];
+                    "application/json": components["schemas"]["Task"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3440,7 +3700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsAddDiskResponse"];
+                    "application/json": components["schemas"]["Vm"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3469,7 +3729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsRemoveDiskResponse"];
+                    "application/json": components["schemas"]["Vm"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3501,7 +3761,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsAddNicResponse"];
+                    "application/json": components["schemas"]["Vm"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3530,7 +3790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsRemoveNicResponse"];
+                    "application/json": components["schemas"]["Vm"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3562,7 +3822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VmsFaultResponse"];
+                    "application/json": components["schemas"]["VmFaultInjected"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3671,7 +3931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SimAdvanceResponse"];
+                    "application/json": components["schemas"]["ClockAdvanced"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3755,7 +4015,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventsListResponse"];
+                    "application/json": components["schemas"]["EventList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3804,7 +4064,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventsImportResponse"];
+                    "application/json": components["schemas"]["EventImported"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3831,7 +4091,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StateStateResponse"];
+                    "application/json": components["schemas"]["ServicesState"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3856,7 +4116,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StateHashResponse"];
+                    "application/json": components["schemas"]["ServicesHash"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3879,7 +4139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StateVerifyResponse"];
+                    "application/json": components["schemas"]["Verification"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3908,7 +4168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditListResponse"];
+                    "application/json": components["schemas"]["AuditList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3955,7 +4215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvariantsListResponse"];
+                    "application/json": components["schemas"]["InvariantReport"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3984,7 +4244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WhatIfRunResponse"];
+                    "application/json": components["schemas"]["WhatIfJob"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4011,7 +4271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WhatIfGetResponse"];
+                    "application/json": components["schemas"]["WhatIfJob"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4059,7 +4319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CpuInstructionsResponse"];
+                    "application/json": components["schemas"]["InstructionCatalogueList"];
                 };
             };
             400: components["responses"]["BadRequest"];

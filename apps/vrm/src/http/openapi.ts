@@ -21,6 +21,23 @@ export const BodyDoc = (schema: z.ZodType, description?: string) => ApiBody({ sc
 export const QueryDoc = (schema: z.ZodObject) =>
   applyDecorators(...Object.entries(schema.shape).map(([name, s]) => ApiQuery({ name, required: !(s as z.ZodType).safeParse(undefined).success, schema: jsonSchema(s as z.ZodType) })));
 
+/** the named response schemas as components; one named inside another is a $ref to it (TranslationList -> Translation) */
+function responseSchemas(): Record<string, Record<string, unknown>> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(RESPONSE_SCHEMAS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0', uri: (id) => `#/components/schemas/${id}` });
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $id: _id, $schema: _s, ...rest }]) => [id, typedNullableRefs(rest) as Record<string, unknown>]));
+}
+
+/** OpenAPI 3.0 wants a `type` beside `nullable`: a nullable reference (`{nullable, allOf: [$ref]}`) is an object */
+function typedNullableRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(typedNullableRefs);
+  if (!node || typeof node !== 'object') return node;
+  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, typedNullableRefs(v)]));
+  if (out.nullable === true && out.type === undefined && Array.isArray(out.allOf)) out.type = 'object';
+  return out;
+}
+
 /** routes answered without a token (probes and scrapers) */
 const PUBLIC_PATH = /^\/api\/v1\/(health(\/(ready|live))?|metrics)$/;
 
@@ -54,8 +71,8 @@ type Operation = Record<string, any> & { responses: Record<string, any> };
 export function finishDocument(doc: OpenAPIObject, serverUrl = 'http://localhost:8080'): OpenAPIObject {
   const schemas: Record<string, unknown> = { ...(doc.components?.schemas ?? {}) };
   delete schemas.Buffer;
-  for (const [name, schema] of Object.entries(RESPONSE_SCHEMAS)) {
-    schemas[name] = { ...jsonSchema(schema), ...(EXAMPLES[name] ? { example: EXAMPLES[name] } : {}) };
+  for (const [name, schema] of Object.entries(responseSchemas())) {
+    schemas[name] = { ...schema, ...(EXAMPLES[name] ? { example: EXAMPLES[name] } : {}) };
   }
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
