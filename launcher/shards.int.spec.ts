@@ -117,6 +117,13 @@ test('two replicas share the clusters; one is killed and the other takes its sha
     expect(folded).toEqual(clusters.filter((c) => holderOf(c) === r).sort());
   }
 
+  // a move between clusters of different shares: no one replica folds both the VM and the target cluster, so it is
+  // refused by name, whichever replica receives it (after the kill one replica folds all, and it is answered)
+  const vmOfR1 = ((await api.get('/vms?limit=1000')).body.items as { id: string; clusterId: string }[]).find((v) => holderOf(v.clusterId) === 'r1')!;
+  const clusterOfR2 = clusters.find((c) => holderOf(c) === 'r2')!;
+  const crossShare = await request(rt.client, 'scheduler.select-host', { vmId: vmOfR1.id, clusterId: clusterOfR2 }).catch((e) => e);
+  expect(crossShare).toMatchObject({ code: 'unprocessable', details: { rule: 'shards.crossShare', vmClusterId: vmOfR1.clusterId, clusterId: clusterOfR2 } });
+
   // /health of each replica names its two shares, and no event its evolve could not apply (an event of another
   // cluster folded by mistake would be one)
   for (const s of SHARDED) {
@@ -165,6 +172,7 @@ test('two replicas share the clusters; one is killed and the other takes its sha
   for (const share of Array.from({ length: SHARDS }, (_, k) => k)) {
     for (const s of SHARDED) expect((await request<{ equal: boolean }>(rt.client, shareSubject(`${s}.verify`, share), {})).equal).toBe(true);
   }
+  expect(await request(rt.client, 'scheduler.select-host', { vmId: vmOfR1.id, clusterId: clusterOfR2 })).toMatchObject({ vmId: vmOfR1.id, clusterId: clusterOfR2 });
   const scheduler = await request<ServiceStateAnswer>(rt.client, shareSubject('scheduler.state', 0), {});
   expect(Object.keys((scheduler.state as { placement: { clusters: object } }).placement.clusters).sort()).toEqual([...clusters].sort());
 }, 180_000);

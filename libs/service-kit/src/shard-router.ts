@@ -7,7 +7,7 @@
 // share; a replica asked for one tick several times (it holds several shares) runs it once. A request about no
 // cluster (state, hash, verify) is answered by the replica that receives it, for its own shares.
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { shareSubject, VirtsimError } from '@virtsim/contracts';
+import { shareSubject, unprocessable, VirtsimError } from '@virtsim/contracts';
 import { causality, notDelivered, request, shareArrival, withRetry } from '@virtsim/messaging';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { ServiceContext } from './service-context.js';
@@ -44,18 +44,32 @@ export class ShardRouter implements NestInterceptor {
     if (arrived !== undefined) {
       // handed on to this replica for a share it holds: answer here (never hand on twice)
       if (!this.scope.owned.has(arrived)) throw new VirtsimError('unavailable', `${this.ctx.name} replica ${this.leases.replica} no longer holds share ${arrived}`, { share: arrived });
+      if (!Array.isArray(data.items)) this.refuseCrossShare(data, arrived);
       return local();
     }
     if (Array.isArray(data.items)) return this.batch(pattern, data, local);
     const share = await this.shareOfRequest(data);
-    return share === null || this.scope.owned.has(share) ? local() : this.handOn(pattern, data, share);
+    if (share === null) return local();
+    if (!this.scope.owned.has(share)) return this.handOn(pattern, data, share);
+    this.refuseCrossShare(data, share);
+    return local();
   }
 
   /** the share the request is about, or null: about no cluster, or one not known here (then answered here) */
   private async shareOfRequest(req: Record<string, unknown>): Promise<number | null> {
-    if (this.scope.index.unknown(req)) await this.ctx.projection.catchUp();
+    if (this.scope.index.unknown(req) || this.scope.index.unknown({ vmId: req.vmId })) await this.ctx.projection.catchUp();
     const cluster = this.scope.index.clusterOf(req);
     return cluster === null ? null : this.scope.shareOf(cluster);
+  }
+
+  /** A request about a VM of one share and a cluster of another (a move between clusters) is answered by the
+   *  cluster's holder when it holds the VM's share too; else it is refused by name rather than answered from half
+   *  the facts (this replica does not fold the VM). */
+  private refuseCrossShare(req: Record<string, unknown>, share: number): void {
+    const vmCluster = typeof req.vmId === 'string' ? this.scope.index.clusterOf({ vmId: req.vmId }) : null;
+    if (vmCluster === null || this.scope.owned.has(this.scope.shareOf(vmCluster))) return;
+    const cluster = this.scope.index.clusterOf(req);
+    throw unprocessable('shards.crossShare', `VM ${String(req.vmId)} is in cluster ${vmCluster} and the request is about cluster ${cluster}: with VIRTSIM_SHARDS=${this.scope.shares} they are in different shares (${this.scope.shareOf(vmCluster)} and ${share}), and the ${this.ctx.name} replica that holds the cluster's does not hold the VM's`, { vmId: String(req.vmId), clusterId: cluster, vmClusterId: vmCluster });
   }
 
   private async batch(pattern: string, data: Payload, local: () => Promise<unknown>): Promise<unknown> {
