@@ -184,7 +184,9 @@ function evolveInventory(s: MigrationServiceState, e: RecordedEvent, d: Data): v
         clusterId: spec.clusterId, name: spec.name ?? d.vmId, state: 'creating', hostId: null, vcpus: spec.vcpus ?? 1,
         memoryMiB: spec.memoryMiB ?? 0, disksGiB: (spec.disks ?? []).map((x: { sizeGiB: number }) => x.sizeGiB),
         diskDatastores: (spec.disks ?? []).map((x: { datastore?: string }) => x.datastore ?? null),
-        workload: spec.workload ?? null, specPassthrough: specPassthrough(spec), cpuFeatures: null, stateBeforeMigration: null,
+        workload: spec.workload ?? null, specPassthrough: specPassthrough(spec),
+        // a VM imported suspended (C3) keeps the features it was powered on with
+        cpuFeatures: d.saved?.cpu?.features ?? null, stateBeforeMigration: null,
       };
       return;
     }

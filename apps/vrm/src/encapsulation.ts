@@ -1,94 +1,89 @@
-// Encapsulation (C3): a VM is a folder: a config file (hardware, BIOS, CPU and memory state) plus one
-// descriptor file per disk. Export packs it as a tar; import reads it back into a VmSpec.
-import { createHash } from 'node:crypto';
+// Encapsulation (C3): a VM is a folder, packed as a tar: `<name>/<name>.json`, the config file (hardware spec,
+// BIOS, power state and, suspended, the saved CPU and memory state), and one content descriptor per disk,
+// `<name>/<name>-disk<i>.descriptor` (VMDK-like text: content id, extent, adapter). What goes in and what an
+// import checks are the domain's (libs/domain/src/inventory/vm-file.ts); this file is the tar and the text.
 import { Readable } from 'node:stream';
-import { invalid, VmSpec } from '@virtsim/contracts';
-import type { inventory } from '@virtsim/domain';
+import { invalid, VM_FILE_FORMAT, VmFile, type DiskContentDescriptor, type FieldError } from '@virtsim/contracts';
+import { inventory } from '@virtsim/domain';
 import { parse } from '@virtsim/service-kit';
 import tar from 'tar-stream';
-import { z } from 'zod';
 
-export const CONFIG_FORMAT = 'virtsim-vm/1';
+/** a tar of at most this many entries (a config and 60 disks) is read; more is not a VM folder */
+const MAX_ENTRIES = 64;
 
-export function vmConfig(vm: inventory.VmView, extra: { memory?: unknown; cpu?: unknown }) {
-  const s = vm.spec;
-  return {
-    format: CONFIG_FORMAT,
-    name: s.name,
-    guestOs: s.guestOs,
-    toolsInstalled: s.toolsInstalled,
-    hardware: { vcpus: s.vcpus, memoryMiB: s.memoryMiB, disks: s.disks, nics: s.nics, floppies: s.floppies, gpus: s.gpus, numa: s.numa ?? null, hugePages: s.hugePages },
-    bios: { firmware: 'bios', uuid: biosUuid(vm.id, s.name), bootOrder: ['disk', 'cdrom', 'network'] },
-    cpu: { shares: s.cpuShares, reservationMhz: s.cpuReservationMhz, limitMhz: s.cpuLimitMhz ?? null, features: vm.cpuFeatures, state: vm.state === 'suspended' ? 'saved' : 'none', runtime: extra.cpu ?? null },
-    memory: { reservationMiB: s.memoryReservationMiB, state: vm.state === 'suspended' ? 'saved' : 'none', runtime: extra.memory ?? null },
-    ha: s.ha ?? null,
-    workload: s.workload ?? null,
-    exportedFrom: { vmId: vm.id, clusterId: vm.clusterId, state: vm.state },
-  };
-}
-
-function biosUuid(vmId: string, name: string): string {
-  const h = createHash('sha1').update(`${vmId}/${name}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-export function diskDescriptor(name: string, i: number, disk: VmSpec['disks'][number]): string {
-  const sectors = disk.sizeGiB * 2 * 1024 * 1024;
-  const adapter = { ide: 'ide', sata: 'lsisas1068', scsi: 'lsilogic', virtio: 'virtio', xen: 'xen', passthrough: 'pci-passthrough' }[disk.bus];
+export function diskDescriptorText(d: DiskContentDescriptor): string {
   return [
-    '# Disk DescriptorFile', 'version=1', `CID=${createHash('md5').update(`${name}/${i}`).digest('hex').slice(0, 8)}`, 'parentCID=ffffffff',
-    'createType="monolithicSparse"', '', '# Extent description', `RW ${sectors} SPARSE "${name}-disk${i}-flat.img"`, '',
-    '# The Disk Data Base', `ddb.adapterType = "${adapter}"`, `ddb.virtualHWVersion = "virtsim-1"`, `ddb.datastore = "${disk.datastore ?? ''}"`, '',
+    '# Disk DescriptorFile', 'version=1', `CID=${d.contentId}`, 'parentCID=ffffffff', 'createType="monolithicSparse"', '',
+    '# Extent description', `RW ${d.sectors} SPARSE "${d.file}"`, '',
+    '# The Disk Data Base', `ddb.adapterType = "${d.adapter}"`, 'ddb.virtualHWVersion = "virtsim-2"', '',
   ].join('\n');
 }
 
-export async function packVm(config: ReturnType<typeof vmConfig>): Promise<Buffer> {
+/** the descriptor's fields back; a field that is missing is reported under `disks.<i>` */
+export function parseDiskDescriptor(text: string, index: number, errors: FieldError[]): unknown {
+  const cid = /^CID=(\S+)$/m.exec(text)?.[1];
+  const extent = /^RW (\d+) SPARSE "([^"]+)"$/m.exec(text);
+  const adapter = /^ddb\.adapterType = "([^"]*)"$/m.exec(text)?.[1];
+  if (cid === undefined || !extent || adapter === undefined) {
+    errors.push({ path: `disks.${index}`, message: `not a disk descriptor (${[cid === undefined && 'CID', !extent && 'extent line', adapter === undefined && 'ddb.adapterType'].filter(Boolean).join(', ')} missing)` });
+    return null;
+  }
+  return { index, file: extent[2], sectors: Number(extent[1]), contentId: cid, adapter };
+}
+
+export async function packVm(file: VmFile): Promise<Buffer> {
   const pack = tar.pack();
-  const dir = config.name.replace(/[^A-Za-z0-9._-]/g, '_');
+  const dir = inventory.vmFolderName(file.spec.name);
+  const { disks, ...config } = file;
   pack.entry({ name: `${dir}/${dir}.json`, mtime: new Date(0) }, JSON.stringify(config, null, 2) + '\n');
-  config.hardware.disks.forEach((d, i) => pack.entry({ name: `${dir}/${dir}-disk${i}.descriptor`, mtime: new Date(0) }, diskDescriptor(dir, i, d)));
+  disks.forEach((d, i) => pack.entry({ name: `${dir}/${dir}-disk${i}.descriptor`, mtime: new Date(0) }, diskDescriptorText(d)));
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
 
-const ImportedConfig = z.looseObject({
-  format: z.literal(CONFIG_FORMAT),
-  name: z.string(),
-  guestOs: z.unknown(),
-  toolsInstalled: z.boolean().optional(),
-  hardware: z.looseObject({ vcpus: z.number(), memoryMiB: z.number(), disks: z.array(z.unknown()), nics: z.array(z.unknown()), floppies: z.array(z.unknown()).optional(), gpus: z.array(z.unknown()).optional(), numa: z.unknown().optional(), hugePages: z.boolean().optional() }),
-  cpu: z.looseObject({ shares: z.number().optional(), reservationMhz: z.number().optional(), limitMhz: z.number().nullable().optional() }),
-  memory: z.looseObject({ reservationMiB: z.number().optional() }),
-  ha: z.unknown().optional(),
-  workload: z.unknown().optional(),
-});
+const noArchive = (message: string) => invalid(`not a VM archive: ${message}`, [{ path: '(body)', message }]);
 
-export async function unpackVm(body: Buffer, clusterId: string, rename?: string): Promise<VmSpec> {
-  if (!Buffer.isBuffer(body) || body.length === 0) throw invalid('send the exported VM as the body (Content-Type: application/x-tar)', [{ path: '(body)', message: 'empty or not a tar' }]);
+/** the archive's files by name (the tar's own structure only: what they say is checked by VmFile) */
+async function readTar(body: Buffer): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
   const extract = tar.extract();
-  let config: string | null = null;
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on("data", (c: unknown) => chunks.push(c as Buffer));
-    stream.on('end', () => { if (header.name.endsWith('.json') && config === null) config = Buffer.concat(chunks).toString('utf8'); next(); });
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+    stream.on('end', () => {
+      if (header.type === 'file') files.set(header.name, Buffer.concat(chunks).toString('utf8'));
+      if (files.size > MAX_ENTRIES) extract.destroy(new Error(`more than ${MAX_ENTRIES} files`));
+      else next();
+    });
     stream.resume();
   });
   await new Promise<void>((resolve, reject) => {
     extract.on('finish', resolve);
-    extract.on('error', (err: Error) => reject(invalid(`not a VM archive: ${err.message}`, [{ path: '(body)', message: err.message }])));
+    extract.on('error', (err: Error) => reject(noArchive(err.message)));
     Readable.from(body).pipe(extract);
   });
-  if (config === null) throw invalid('the archive has no VM config file (<name>/<name>.json)', [{ path: '(body)', message: 'no config file' }]);
+  return files;
+}
+
+/** The VM file an export wrote: the config and its disk descriptors, validated field by field (400). */
+export async function unpackVm(body: Buffer): Promise<VmFile> {
+  if (!Buffer.isBuffer(body) || body.length === 0) throw invalid('send the exported VM as the body (Content-Type: application/x-tar)', [{ path: '(body)', message: 'empty or not a tar' }]);
+  const files = await readTar(body);
+  const configs = [...files.keys()].filter((n) => /^([^/]+)\/\1\.json$/.test(n));
+  if (configs.length !== 1) throw noArchive(configs.length ? `${configs.length} config files` : 'no config file (<name>/<name>.json)');
+  const dir = configs[0]!.split('/')[0]!;
   let json: unknown;
-  try { json = JSON.parse(config); } catch { throw invalid('the VM config file is not JSON', [{ path: 'config', message: 'not JSON' }]); }
-  const c = parse(ImportedConfig, json, 'VM config');
-  return parse(VmSpec, {
-    name: rename ?? c.name, clusterId, vcpus: c.hardware.vcpus, memoryMiB: c.hardware.memoryMiB, guestOs: c.guestOs,
-    toolsInstalled: c.toolsInstalled, disks: c.hardware.disks, nics: c.hardware.nics, floppies: c.hardware.floppies ?? [],
-    gpus: c.hardware.gpus ?? [], ...(c.hardware.numa ? { numa: c.hardware.numa } : {}), hugePages: c.hardware.hugePages ?? false,
-    cpuShares: c.cpu.shares, cpuReservationMhz: c.cpu.reservationMhz, ...(c.cpu.limitMhz ? { cpuLimitMhz: c.cpu.limitMhz } : {}),
-    memoryReservationMiB: c.memory.reservationMiB, ...(c.ha ? { ha: c.ha } : {}), ...(c.workload ? { workload: c.workload } : {}),
-  }, 'VM config');
+  try { json = JSON.parse(files.get(configs[0]!)!); } catch { throw invalid('the VM config file is not JSON', [{ path: 'config', message: 'not JSON' }]); }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalid('the VM config file is not a JSON object', [{ path: 'config', message: 'not an object' }]);
+  const format = (json as { format?: unknown }).format;
+  if (format !== VM_FILE_FORMAT) {
+    throw invalid(`the VM config file is format ${JSON.stringify(format)}; this version reads ${VM_FILE_FORMAT}: export the VM again`, [{ path: 'format', message: `expected ${VM_FILE_FORMAT}` }]);
+  }
+  const errors: FieldError[] = [];
+  const disks: unknown[] = [];
+  for (let i = 0; files.has(`${dir}/${dir}-disk${i}.descriptor`); i++) disks.push(parseDiskDescriptor(files.get(`${dir}/${dir}-disk${i}.descriptor`)!, i, errors));
+  if (errors.length) throw invalid(`the VM's disk descriptors are unreadable: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+  return parse(VmFile, { ...json, disks }, 'VM file');
 }

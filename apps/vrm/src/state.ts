@@ -59,7 +59,8 @@ export const vrmProjection: ProjectionDef<VrmState> = {
   name: 'vrm',
   // 2: the clock mode joined the state
   // 3: each rule's compliance (RuleComplianceChanged, issue 15)
-  version: 3,
+  // 4: each VM's BIOS, a suspended import's saved CPU features and pending vCPUs, the saga's restore flag (C3)
+  version: 4,
   initialState: initialVrmState,
   evolve: evolveVrm,
 };

@@ -1,7 +1,7 @@
 // Creating VMs: the request and its task are appended together (nothing is written when the request
 // is refused), then the creation saga runs in the background.
 import { Injectable } from '@nestjs/common';
-import { conflict, invalid, VirtsimError, type FieldError, type VmSpec } from '@virtsim/contracts';
+import { conflict, invalid, VirtsimError, type FieldError, type VmFile, type VmSpec } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { endBatch, SagaRunner } from './saga-runner.js';
 import { nextId, streams, type VrmState } from './state.js';
@@ -18,6 +18,18 @@ export class VmCreation {
       const vmId = nextId(s, 'vm');
       const taskId = nextId(s, 't');
       return { appends: requestAppends(s, vmId, taskId, spec, null), result: { vmId, taskId } };
+    });
+    this.sagas.start(r.vmId);
+    return r;
+  }
+
+  /** C3: the VM of an exported file, under its own id unless this installation issued it (vm-file.ts planVmImport);
+   *  its BIOS and, suspended, its saved state go with the request; `name` makes a copy (new id, new BIOS uuid) */
+  async import(file: VmFile, target: { clusterId: string; name?: string }): Promise<{ vmId: string; taskId: string; copy: boolean }> {
+    const r = await this.vrm.run((s) => {
+      const plan = inventory.planVmImport(s.inventory, file, { ...target, issuedVms: s.counters.vm, newVmId: nextId(s, 'vm') });
+      const taskId = nextId(s, 't');
+      return { appends: requestAppends(s, plan.vmId, taskId, plan.spec, null, plan), result: { vmId: plan.vmId, taskId, copy: plan.copy } };
     });
     this.sagas.start(r.vmId);
     return r;
@@ -74,9 +86,10 @@ function chunkAppends(s: VrmState, specs: VmSpec[], children: { taskId: string; 
   return specs.slice(at, at + CHUNK).flatMap((spec, k) => requestAppends(s, children[at + k].target, children[at + k].taskId, spec, 'exists'));
 }
 
-/** VmCreationRequested (+ its task unless the task exists already) */
-function requestAppends(s: VrmState, vmId: string, taskId: string, spec: VmSpec, task: 'exists' | null): Append[] {
-  const events = inventory.vmDecider.decide({ type: 'RequestVmCreation', vmId, spec }, s.inventory);
+/** VmCreationRequested (+ its task unless the task exists already); an import brings the VM's BIOS and saved state */
+function requestAppends(s: VrmState, vmId: string, taskId: string, spec: VmSpec, task: 'exists' | null,
+  imported?: Pick<inventory.ImportPlan, 'bios' | 'saved'>): Append[] {
+  const events = inventory.vmDecider.decide({ type: 'RequestVmCreation', vmId, spec, ...(imported ? { bios: imported.bios, saved: imported.saved } : {}) }, s.inventory);
   const appends: Append[] = [{ streamId: streams.vm(vmId), events }];
   if (task === null) {
     appends.push({ streamId: streams.task(taskId), events: inventory.taskDecider.decide({ type: 'CreateTask', taskId, kind: 'vm.create', target: vmId }, s.tasks) });

@@ -17,3 +17,5 @@ export * from './events/guards.js';
 export * from './events/steps.js';
 export * from './host-state.js';
 export * from './shards.js';
+export * from './vm-files.js';
+export * from './events/upcasters.js';

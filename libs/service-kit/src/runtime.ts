@@ -3,7 +3,8 @@
 // Distributed: PostgreSQL and NATS.
 import { join } from 'node:path';
 import type { ClientProxy, CustomTransportStrategy } from '@nestjs/microservices';
-import { EventStore, openDataSource } from '@virtsim/event-store';
+import { EVENT_UPCASTERS } from '@virtsim/contracts';
+import { EventStore, openDataSource, UpcasterChain } from '@virtsim/event-store';
 import {
   InProcessBroker, InProcessClient, InProcessServer, NatsDoorbell, PrefixedNatsClient, PrefixedNatsServer, type ServiceName,
 } from '@virtsim/messaging';
@@ -31,7 +32,10 @@ export class Runtime {
     rootLogger().level = config.LOG_LEVEL;
     const embeddedDb = config.DATABASE_URL ? null : await startEmbeddedDb(join(config.VIRTSIM_DATA_DIR, 'pgdata'));
     const url = config.DATABASE_URL ?? embeddedDb!.url;
-    const store = new EventStore(await openDataSource({ url, poolSize: embeddedDb ? 1 : 10, synchronousCommit: embeddedDb ? undefined : config.VIRTSIM_SYNC_COMMIT === 'on' }));
+    const store = new EventStore(
+      await openDataSource({ url, poolSize: embeddedDb ? 1 : 10, synchronousCommit: embeddedDb ? undefined : config.VIRTSIM_SYNC_COMMIT === 'on' }),
+      new UpcasterChain([...EVENT_UPCASTERS]),
+    );
     if (config.NATS_URL) {
       const prefix = config.VIRTSIM_SUBJECT_PREFIX;
       const client = new PrefixedNatsClient({ url: config.NATS_URL, prefix, name: `virtsim-${config.VIRTSIM_SERVICE}-client` });

@@ -283,7 +283,7 @@ export function vmsCommand(): Command {
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/faults`, { kind }), { wait: false });
     }));
   c.command('export <id>')
-    .description('export a VM as a tar (config + disks)')
+    .description('export a stopped or suspended VM as a tar (config with BIOS and saved state, disk descriptors)')
     .option('-o, --output <file>', 'file to write (- for stdout; default <id>.tar)')
     .action(act(async (ctx, id: string, o: { output?: string }) => {
       const res = await (await ctx.client()).request<Response>('GET', `/vms/${e(id)}/export`, { raw: true, accept: 'application/x-tar' });
@@ -297,17 +297,18 @@ export function vmsCommand(): Command {
       }
     }));
   c.command('import <file>')
-    .description('import a VM from an exported tar')
+    .description('import an exported VM: the same VM (its id unless taken here), or a copy with --name')
     .requiredOption('--cluster <id>', 'target cluster')
+    .option('--name <name>', 'a copy beside the original under this name (new id, new BIOS uuid)')
     .addOption(waitOpt())
-    .action(act(async (ctx, file: string, o: { cluster: string; wait?: boolean }) => {
+    .action(act(async (ctx, file: string, o: { cluster: string; name?: string; wait?: boolean }) => {
       let body: Uint8Array;
       try {
         body = file === '-' ? new Uint8Array(Buffer.concat(await Readable.from(process.stdin).toArray())) : new Uint8Array(await readFile(file));
       } catch (err) {
         throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
       }
-      const answer = await (await ctx.client()).request('POST', '/vms:import', { rawBody: body, contentType: 'application/x-tar', query: { clusterId: o.cluster } });
+      const answer = await (await ctx.client()).request('POST', '/vms:import', { rawBody: body, contentType: 'application/x-tar', query: { clusterId: o.cluster, ...(o.name !== undefined ? { name: o.name } : {}) } });
       await showResult(ctx, answer, o, 'import');
     }));
   c.command('delete <id>').alias('rm').addOption(waitOpt()).action(act(async (ctx, id: string, o: { wait?: boolean }) => {

@@ -90,7 +90,9 @@ export class EventsController {
   @Roles('admin')
   @BodyDoc(ImportBody)
   async import(@Body(zodPipe(ImportBody, 'import')) body: z.infer<typeof ImportBody>) {
-    const plan = await importPlan(this.ctx.store, body.events);
+    // an archive's events are lifted from the schema version they name (1 when they name none) to this one's
+    const events = body.events.map((e) => ({ ...e, data: this.ctx.store.upcasters.upcast(e.type, e.schemaVersion ?? 1, e.data).data }));
+    const plan = await importPlan(this.ctx.store, events);
     const r = plan.append.length > 0 ? await this.ctx.store.append(plan.append) : { positions: [] };
     return { received: body.events.length, alreadyPresent: plan.present, appended: r.positions.length, head: await this.ctx.store.headPosition() };
   }

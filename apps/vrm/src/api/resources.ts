@@ -43,7 +43,7 @@ export function vmResource(vm: inventory.VmView) {
   return {
     id: vm.id, name: vm.spec.name, clusterId: vm.clusterId, state: vm.state, hostId: vm.hostId,
     vcpus: vm.spec.vcpus, memoryMiB: vm.spec.memoryMiB, pendingVcpus: vm.pendingVcpus,
-    numa: vm.numa, cpuFeatures: vm.cpuFeatures, brokenShouldRules: vm.brokenShouldRules, spec: vm.spec,
+    numa: vm.numa, cpuFeatures: vm.cpuFeatures, brokenShouldRules: vm.brokenShouldRules, bios: vm.bios, spec: vm.spec,
   };
 }
 

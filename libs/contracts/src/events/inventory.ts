@@ -1,5 +1,6 @@
 // Inventory events, owned by vrm: clusters, hosts, VMs, rule groups. Every service projects them.
 import type { ClusterPatch, ClusterSpec, DiskSpec, HostSpec, NicSpec, RuleSpec, VmSpec } from '../specs.js';
+import type { VmBios, VmSavedState } from '../vm-files.js';
 import type { EventOf } from './envelope.js';
 
 export type VmState = 'creating' | 'stopped' | 'starting' | 'running' | 'suspended' | 'stopping' | 'migrating' | 'failed' | 'deleted';
@@ -13,7 +14,7 @@ export type InventoryEvent =
   | EventOf<'HostPoweredOff', { hostId: string; clusterId: string; reason: string; standby: boolean }>
   | EventOf<'HostMaintenanceEntered', { hostId: string; clusterId: string }>
   | EventOf<'HostMaintenanceExited', { hostId: string; clusterId: string }>
-  | EventOf<'VmCreationRequested', { vmId: string; spec: VmSpec }>
+  | EventOf<'VmCreationRequested', VmCreationRequestedData>
   | EventOf<'VmCreated', { vmId: string; clusterId: string; hostId: string }>
   | EventOf<'VmCreationFailed', { vmId: string; clusterId: string; reason: string; step: string }>
   | EventOf<'VmStateChanged', { vmId: string; clusterId: string; hostId: string | null; from: VmState; to: VmState; reason: string }>
@@ -24,6 +25,16 @@ export type InventoryEvent =
   | EventOf<'RuleDeleted', { ruleId: string; clusterId: string }>
   | EventOf<'ClockAdvanced', { tick: number; simTime: number; tickSeconds: number }>
   | SimClockEvent;
+
+/** A VM asked for (schema version 2: `bios` and `saved` joined; version 1 events are lifted by the upcaster in
+ *  upcasters.ts, with the BIOS the VM had: defaultVmBios). `saved` is the saved state of a VM imported suspended
+ *  (C3): the creation then ends suspended, with those CPU features, instead of stopped. */
+export interface VmCreationRequestedData {
+  vmId: string;
+  spec: VmSpec;
+  bios: VmBios;
+  saved: VmSavedState | null;
+}
 
 /** A disk or NIC added to or removed from an existing VM (schema version 1): the VM's whole disk and NIC lists
  *  after the change, and the change itself (`index` in the list of its kind; `hotPlug` when the guest was

@@ -1,4 +1,5 @@
 // Test fixtures for HA specs: given-events builders and a capacity-counting scheduler stand-in.
+import { vmCreationRequestedData } from '@virtsim/contracts';
 import type { ClusterSpec, HaEvent, HostSpec, InventoryEvent, PlacementEvent, VmSpec } from '@virtsim/contracts';
 import { spec } from '@virtsim/testing/decider';
 import { foldHa, type HaInputEvent } from './evolve.js';
@@ -43,7 +44,7 @@ export function runningVm(vmId: string, hostId: string, opts: VmOpts = {}): (Inv
   } as VmSpec;
   const numa = { nodes: [0], memoryMiBPerNode: [spec.memoryMiB], vcpusPerNode: [spec.vcpus] };
   return [
-    { type: 'VmCreationRequested', data: { vmId, spec } },
+    { type: 'VmCreationRequested', data: vmCreationRequestedData(vmId, spec) },
     { type: 'VmPlaced', data: { vmId, clusterId: CLUSTER, hostId, numa, brokenShouldRules: [], reason: 'test' } },
     { type: 'VmStateChanged', data: { vmId, clusterId: CLUSTER, hostId, from: 'starting', to: 'running', reason: 'test' } },
   ];

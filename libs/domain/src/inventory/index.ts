@@ -13,6 +13,7 @@ export * from './vm-reconfigure.js';
 export * from './maintenance-task.js';
 export * from './guest-tools.js';
 export * from './vm-devices.js';
+export * from './vm-file.js';
 export * from './rule.js';
 export * from './saga.js';
 export * from './task.js';

@@ -1,5 +1,5 @@
 // Spec builders for tests and scenarios: zod-parsed, so defaults are those of the public contract.
-import { ClusterSpec, HostSpec, RuleSpec, VmSpec } from '@virtsim/contracts';
+import { ClusterSpec, HostSpec, RuleSpec, VmSpec, vmCreationRequestedData } from '@virtsim/contracts';
 import type { InventoryEvent } from '@virtsim/contracts';
 import { IMC_LEVELS } from './imc.js';
 import { emptyInventory, evolveInventory } from './view.js';
@@ -29,7 +29,7 @@ export const given = (events: InventoryEvent[]): InventoryView => events.reduce(
 export function createdVm(vmId: string, spec: VmSpec, hostId: string, running = false): InventoryEvent[] {
   const base = { vmId, clusterId: spec.clusterId, hostId };
   const events: InventoryEvent[] = [
-    { type: 'VmCreationRequested', data: { vmId, spec } },
+    { type: 'VmCreationRequested', data: vmCreationRequestedData(vmId, spec) },
     { type: 'VmCreated', data: base },
     { type: 'VmStateChanged', data: { ...base, from: 'creating', to: 'stopped', reason: 'created' } },
   ];

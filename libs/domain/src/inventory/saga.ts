@@ -1,5 +1,6 @@
 // VM creation saga (F13) as a pure process manager: validate -> place -> reserve memory -> attach devices ->
 // power on (when spec.powerOn) -> done; on failure, compensate the completed steps in reverse order, then fail.
+// A VM imported with its saved state (C3) is never powered on: it ends suspended.
 //
 // API:
 //   creationSagas: {initialState, evolve}          projection of in-flight sagas, Record<vmId, CreationSaga>
@@ -54,6 +55,8 @@ export interface CreationSaga {
   progress: Partial<Record<VmCreationStep, SagaStep>>;
   hostId: string | null;
   status: 'running' | 'compensating';
+  /** a VM imported suspended (C3): created into its saved state */
+  restore: boolean;
   failure: { step: VmCreationStep; reason: string } | null;
 }
 
@@ -71,10 +74,10 @@ export type CreationSagas = Record<string, CreationSaga>;
 export function evolveCreationSagas(sagas: CreationSagas, event: { type: string; data: unknown }): CreationSagas {
   const e = event as VrmEvent;
   if (e.type === 'VmCreationRequested') {
-    const { vmId, spec } = e.data;
+    const { vmId, spec, saved } = e.data;
     sagas[vmId] = {
-      vmId, clusterId: spec.clusterId, steps: CREATION_STEPS.filter((s) => s !== 'power-on' || spec.powerOn),
-      progress: {}, hostId: null, status: 'running', failure: null,
+      vmId, clusterId: spec.clusterId, steps: CREATION_STEPS.filter((s) => s !== 'power-on' || (spec.powerOn && !saved)),
+      progress: {}, hostId: null, status: 'running', restore: Boolean(saved), failure: null,
     };
     return sagas;
   }
@@ -172,13 +175,16 @@ function nextCompensation(saga: CreationSaga): SagaAction {
   };
 }
 
-/** The VM exists once every step is done: created (stopped), then running when it was powered on. */
+/** The VM exists once every step is done: created (stopped), then running when it was powered on; a VM imported
+ *  suspended goes from creating to suspended. */
 function completionEvents(saga: CreationSaga, hostId: string): InventoryEvent[] {
   const { vmId, clusterId } = saga;
   const base = { vmId, clusterId, hostId };
   const events: InventoryEvent[] = [
     { type: 'VmCreated', data: { vmId, clusterId, hostId } },
-    { type: 'VmStateChanged', data: { ...base, from: 'creating', to: 'stopped', reason: 'created' } },
+    saga.restore
+      ? { type: 'VmStateChanged', data: { ...base, from: 'creating', to: 'suspended', reason: 'imported with its saved state' } }
+      : { type: 'VmStateChanged', data: { ...base, from: 'creating', to: 'stopped', reason: 'created' } },
   ];
   if (saga.steps.includes('power-on')) {
     events.push(

@@ -1,10 +1,11 @@
+import { vmCreationRequestedData } from '@virtsim/contracts';
 import type { VmCreationSagaEvent, VmCreationStep, VrmEvent } from '@virtsim/contracts';
 import { vmSpec } from './inventory.fixtures.js';
 import { creationProgress, creationSagas, evolveCreationTask, nextSagaAction, MAX_STEP_ATTEMPTS } from './saga.js';
 import { taskDecider } from './task.js';
 import type { CreationSagas, SagaAction } from './saga.js';
 
-const requested = (powerOn: boolean): VrmEvent => ({ type: 'VmCreationRequested', data: { vmId: 'vm1', spec: vmSpec('web-1', 'c1', { powerOn }) } });
+const requested = (powerOn: boolean): VrmEvent => ({ type: 'VmCreationRequested', data: vmCreationRequestedData('vm1', vmSpec('web-1', 'c1', { powerOn })) });
 const ids = { vmId: 'vm1', clusterId: 'c1' };
 const completed = (step: VmCreationStep, hostId: string | null = null): VmCreationSagaEvent => ({ type: 'VmCreationStepCompleted', data: { ...ids, step, hostId } });
 const failed = (step: VmCreationStep, reason: string): VmCreationSagaEvent => ({ type: 'VmCreationStepFailed', data: { ...ids, step, reason, uncertain: false } });

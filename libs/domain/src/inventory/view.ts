@@ -13,7 +13,8 @@
 // version with structuredClone(view). The view is JSON-able (Records, arrays, null; no Map/Set/undefined
 // of its own), sets are Records of `true` so a canonical hash does not depend on insertion order.
 import type {
-  ClusterSpec, HaEvent, HaHostFaultKind, HostPowerState, HostSpec, InventoryEvent, IoEvent, NumaPlacement, PlacementDecisionEvent, PlacementEvent, RuleSpec, VmSpec, VmState,
+  ClusterSpec, HaEvent, HaHostFaultKind, HostPowerState, HostSpec, InventoryEvent, IoEvent, NumaPlacement, PlacementDecisionEvent, PlacementEvent, RuleSpec, VmBios, VmSpec,
+  VmState,
 } from '@virtsim/contracts';
 import { imcFeatures } from './imc.js';
 
@@ -57,12 +58,15 @@ export interface VmView {
   clusterId: string;
   /** current configuration: vcpus / memoryMiB follow VmReconfigured */
   spec: VmSpec;
+  /** firmware, SMBIOS uuid, boot order (C3): fixed at creation, kept by export / import */
+  bios: VmBios;
   state: VmState;
   hostId: string | null;
   numa: NumaPlacement | null;
   /** vCPU count waiting for the next restart (F4, Windows guests) */
   pendingVcpus: number | null;
-  /** CPU features the running / suspended guest saw at power-on (F11): the IMC baseline, else its host's */
+  /** CPU features the running / suspended guest saw at power-on (F11): the IMC baseline, else its host's; a VM
+   *  imported suspended has those of its saved state from the request on */
   cpuFeatures: string[] | null;
   /** where a migration returns to */
   stateBeforeMigration: VmState | null;
@@ -139,8 +143,8 @@ const HANDLERS: Handlers = {
   VmCreationRequested: (v, d) => {
     const c = v.clusters[d.spec.clusterId];
     v.vms[d.vmId] = {
-      id: d.vmId, clusterId: d.spec.clusterId, spec: d.spec, state: 'creating', hostId: null, numa: null,
-      pendingVcpus: null, cpuFeatures: null, stateBeforeMigration: null, brokenShouldRules: [],
+      id: d.vmId, clusterId: d.spec.clusterId, spec: d.spec, bios: d.bios, state: 'creating', hostId: null, numa: null,
+      pendingVcpus: d.saved?.cpu.pendingVcpus ?? null, cpuFeatures: d.saved?.cpu.features ?? null, stateBeforeMigration: null, brokenShouldRules: [],
     };
     if (!c) return;
     c.vmIds[d.vmId] = true;

@@ -1,3 +1,4 @@
+import { vmCreationRequestedData } from '@virtsim/contracts';
 import type { InventoryEvent, NumaPlacement, PlacementEvent } from '@virtsim/contracts';
 import { clusterWithHosts, createdVm, given, vmSpec } from './inventory.fixtures.js';
 import { evolveInventory, inventoryView } from './view.js';
@@ -9,7 +10,7 @@ const canonical = (value: unknown): string => JSON.stringify(value, (_k, v) =>
 
 describe('inventory view', () => {
   it('VmPlaced on h1 then VmRelocated to h2: host counts 1/0 then 0/1, NUMA follows', () => {
-    const view = given([...clusterWithHosts(2), { type: 'VmCreationRequested', data: { vmId: 'vm1', spec: vmSpec('web-1', 'c1') } }]);
+    const view = given([...clusterWithHosts(2), { type: 'VmCreationRequested', data: vmCreationRequestedData('vm1', vmSpec('web-1', 'c1')) }]);
     const placed: PlacementEvent = { type: 'VmPlaced', data: { vmId: 'vm1', clusterId: 'c1', hostId: 'h1', numa, brokenShouldRules: ['prefer-h2'], reason: 'weighers' } };
     evolveInventory(view, placed);
     expect([view.hosts.h1!.vmCount, view.hosts.h2!.vmCount]).toEqual([1, 0]);
@@ -21,7 +22,7 @@ describe('inventory view', () => {
   });
 
   it('a failed creation (placement released, then VmCreationFailed) leaves no trace: counts 0, name free', () => {
-    const view = given([...clusterWithHosts(1), { type: 'VmCreationRequested', data: { vmId: 'vm1', spec: vmSpec('web-1', 'c1') } }]);
+    const view = given([...clusterWithHosts(1), { type: 'VmCreationRequested', data: vmCreationRequestedData('vm1', vmSpec('web-1', 'c1')) }]);
     evolveInventory(view, { type: 'VmPlaced', data: { vmId: 'vm1', clusterId: 'c1', hostId: 'h1', numa, brokenShouldRules: [], reason: 'r' } });
     evolveInventory(view, { type: 'VmPlacementReleased', data: { vmId: 'vm1', clusterId: 'c1', hostId: 'h1', reason: 'compensation' } });
     evolveInventory(view, { type: 'VmCreationFailed', data: { vmId: 'vm1', clusterId: 'c1', reason: 'no GPU', step: 'attach-devices' } });

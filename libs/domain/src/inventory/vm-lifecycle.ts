@@ -12,7 +12,8 @@ import type { InventoryEvent, VmState } from '@virtsim/contracts';
 import type { VmView } from './view.js';
 
 export const VM_TRANSITIONS: Readonly<Record<VmState, readonly VmState[]>> = Object.freeze({
-  creating: ['stopped'],
+  // a VM imported suspended (C3) is created into its saved state
+  creating: ['stopped', 'suspended'],
   stopped: ['starting', 'migrating'],
   starting: ['running', 'stopped', 'failed'],
   running: ['stopping', 'suspended', 'migrating', 'failed'],

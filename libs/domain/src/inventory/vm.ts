@@ -2,7 +2,9 @@
 // online reconfiguration, deletion.
 //
 // API: vmDecider: Decider<InventoryView, VmCommand, InventoryEvent>
-//   RequestVmCreation {vmId, spec}        -> VmCreationRequested (state creating; starts the creation saga, saga.ts)
+//   RequestVmCreation {vmId, spec, bios?, saved?} -> VmCreationRequested (state creating; starts the creation saga,
+//                                            saga.ts); bios defaults to defaultVmBios; an import (vm-file.ts) brings
+//                                            its own (one VM per uuid) and, suspended, its saved state
 //   PowerVm {vmId, action, reason?}       -> VmStateChanged per hop (start: stopped->starting->running), plus
 //                                            VmReconfigured when pending vCPUs apply (the VM passes through off)
 //   BeginVmMigration {vmId} / EndVmMigration {vmId}  -> VmStateChanged to / back from 'migrating'
@@ -15,9 +17,10 @@
 // validateVmCreation(view, vmId, spec) is the check RequestVmCreation runs; the saga's validate step reruns it.
 // Refusals: vm.exists, vm.name, cluster.maxVms (8,000), cluster.noHosts, vm.vcpusExceedHost (unprocessable),
 // vm.state (impossible transition, names from/to), host.down / host.maintenance (start on a host that cannot run it).
-import { conflict, unprocessable } from '@virtsim/contracts';
+import { conflict, defaultVmBios, unprocessable } from '@virtsim/contracts';
 import { guestOsSupport } from './guest-os.js';
-import type { InventoryEvent, VmSpec } from '@virtsim/contracts';
+import type { InventoryEvent, VmBios, VmSavedState, VmSpec } from '@virtsim/contracts';
+import { assertBiosUuidFree, assertRestorable, assertResumable } from './vm-file.js';
 import type { Decider } from '../shared/decider.js';
 import { CLUSTER_LIMITS, hostCondition, isHostDown, requireCluster, requireVm } from './lookup.js';
 import { reconfigureVm } from './vm-reconfigure.js';
@@ -30,7 +33,7 @@ import type { InventoryView, VmView } from './view.js';
 import { own } from '../shared/record.js';
 
 export type VmCommand =
-  | { type: 'RequestVmCreation'; vmId: string; spec: VmSpec }
+  | { type: 'RequestVmCreation'; vmId: string; spec: VmSpec; bios?: VmBios; saved?: VmSavedState | null }
   | { type: 'PowerVm'; vmId: string; action: PowerAction; reason?: string }
   | { type: 'BeginVmMigration'; vmId: string; reason?: string }
   | { type: 'EndVmMigration'; vmId: string; reason?: string }
@@ -48,7 +51,14 @@ export const vmDecider: Decider<InventoryView, VmCommand, InventoryEvent> = {
       case 'RequestVmCreation':
         if (own(view.vms, command.vmId)) throw conflict('vm.exists', `VM ${command.vmId} already exists`, { vmId: command.vmId });
         validateVmCreation(view, command.vmId, command.spec);
-        return [{ type: 'VmCreationRequested', data: { vmId: command.vmId, spec: command.spec } }];
+        if (command.bios) assertBiosUuidFree(view, command.bios.uuid);
+        if (command.saved) {
+          if (command.spec.powerOn) throw unprocessable('vm.powerOn', `VM ${command.spec.name} is restored suspended: resume it, it is not powered on at creation`, { vmId: command.vmId });
+          assertRestorable(view, command.spec.clusterId, command.spec.name, command.saved);
+        }
+        return [{ type: 'VmCreationRequested', data: {
+          vmId: command.vmId, spec: command.spec, bios: command.bios ?? defaultVmBios(command.vmId, command.spec.name), saved: command.saved ?? null,
+        } }];
       case 'PowerVm': return powerVm(view, requireVm(view, command.vmId), command.action, command.reason ?? command.action);
       case 'BeginVmMigration': return transitionEvents(requireVm(view, command.vmId), ['migrating'], command.reason ?? 'migration started');
       case 'EndVmMigration': {
@@ -95,6 +105,7 @@ export function validateVmCreation(view: InventoryView, vmId: string, spec: VmSp
 
 function powerVm(view: InventoryView, vm: VmView, action: PowerAction, reason: string): InventoryEvent[] {
   if (action === 'start' || action === 'restart' || action === 'resume') assertHostCanRun(view, vm);
+  if (action === 'resume') assertResumable(view, vm);
   return transitionEvents(vm, POWER_PATHS[action], reason);
 }
 

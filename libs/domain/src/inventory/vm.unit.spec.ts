@@ -1,3 +1,4 @@
+import { vmCreationRequestedData } from '@virtsim/contracts';
 import type { InventoryEvent, VmState } from '@virtsim/contracts';
 import { spec } from '@virtsim/testing/decider';
 import { clusterWithHosts, createdVm, hostSpec, vmSpec } from './inventory.fixtures.js';
@@ -18,7 +19,7 @@ describe('vm decider: creation request (P1, F2)', () => {
     const error = vms.given(clusterWithHosts(2)).when(request('vm1', 'big', { vcpus: 33 })).thenThrows('unprocessable', { rule: 'vm.vcpusExceedHost' });
     expect(error.message).toContain('32 threads');
     vms.given(clusterWithHosts(2)).when(request('vm1', 'big', { vcpus: 32 }))
-      .then([{ type: 'VmCreationRequested', data: { vmId: 'vm1', spec: vmSpec('big', 'c1', { vcpus: 32 }) } }]);
+      .then([{ type: 'VmCreationRequested', data: vmCreationRequestedData('vm1', vmSpec('big', 'c1', { vcpus: 32 })) }]);
   });
 
   it('adding a 4x8x2 = 64-thread host lets the 33-vCPU VM in', () => {

@@ -1,5 +1,5 @@
 // Test fixtures for the memory context (not a test file itself: jest runs *.unit.spec.ts only).
-import { HostSpec, VmSpec, type GuestOs, type MemoryEvent, type WorkloadProfile } from '@virtsim/contracts';
+import { HostSpec, VmSpec, type GuestOs, type MemoryEvent, type WorkloadProfile, vmCreationRequestedData } from '@virtsim/contracts';
 import { spec } from '@virtsim/testing/decider';
 import { memoryDecider, type MemoryCommand } from './decide.js';
 import { evolveAll } from './evolve.js';
@@ -33,7 +33,7 @@ export function vmRequested(vmId: string, o: VmOpts = {}, clusterId = 'c1'): Mem
     toolsInstalled: o.toolsInstalled ?? false, hugePages: o.hugePages ?? false, memoryReservationMiB: o.reservationMiB ?? 0,
     ...(o.workload ? { workload: o.workload } : {}),
   });
-  return { type: 'VmCreationRequested', data: { vmId, spec } };
+  return { type: 'VmCreationRequested', data: vmCreationRequestedData(vmId, spec) };
 }
 
 export const vmState = (vmId: string, to: 'running' | 'stopped', hostId: string | null = null): MemoryInputEvent => ({

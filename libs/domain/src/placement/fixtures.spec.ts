@@ -1,4 +1,5 @@
 // Test fixtures for the placement context (not a test file: jest runs *.unit.spec.ts only; the build skips *.spec.ts).
+import { vmCreationRequestedData } from '@virtsim/contracts';
 import type { ClusterSpec, HostSpec, InventoryEvent, NumaPlacement, PlacementEvent, RuleSpec, VmSpec } from '@virtsim/contracts';
 import { spec } from '@virtsim/testing/decider';
 import { placementDecider } from './decider.js';
@@ -35,7 +36,7 @@ export const clusterCreated = (over: Partial<ClusterSpec> = {}, clusterId = CLUS
 export const hostAdded = (hostId: string, over: Partial<HostSpec> = {}, clusterId = CLUSTER): InventoryEvent =>
   ({ type: 'HostAdded', data: { hostId, clusterId, spec: hostSpec(hostId, over) } });
 export const vmRequested = (vmId: string, over: Partial<VmSpec> = {}): InventoryEvent =>
-  ({ type: 'VmCreationRequested', data: { vmId, spec: vmSpec(vmId, over) } });
+  ({ type: 'VmCreationRequested', data: vmCreationRequestedData(vmId, vmSpec(vmId, over)) });
 export const vmRunning = (vmId: string, hostId: string | null = null): InventoryEvent =>
   ({ type: 'VmStateChanged', data: { vmId, clusterId: CLUSTER, hostId, from: 'stopped', to: 'running', reason: 'test' } });
 export const ruleCreated = (ruleId: string, spec: Omit<RuleSpec, 'name'> & { name?: string }): InventoryEvent =>

@@ -1,3 +1,4 @@
+import { vmCreationRequestedData } from '@virtsim/contracts';
 import { clusterCreated, given, hostAdded, runningVm, vmSpec } from './fixtures.spec.js';
 import { numaCostFactor, numaPlacementFor, remoteMemoryShare } from './numa.js';
 import { placeVm } from './place.js';
@@ -37,7 +38,7 @@ describe('NUMA affinity (P4 / F6)', () => {
   it('strict 1 node needs the memory free on that node: 120 GiB used on each node leaves 5,315 / 5,314 MiB: 8 GiB refused, 4 GiB fits', () => {
     const state = given(clusterCreated(), hostAdded('h1'),
       runningVm('a', 'h1', { memoryMiB: 122_880 }),
-      { type: 'VmCreationRequested', data: { vmId: 'b', spec: vmSpec('b', { memoryMiB: 122_880 }) } },
+      { type: 'VmCreationRequested', data: vmCreationRequestedData('b', vmSpec('b', { memoryMiB: 122_880 })) },
       { type: 'VmPlaced', data: { vmId: 'b', clusterId: 'c1', hostId: 'h1', numa: { nodes: [1], vcpusPerNode: [2], memoryMiBPerNode: [122_880] }, brokenShouldRules: [], reason: 't' } });
     expect(state.hosts.h1!.alloc.numaMemoryMiB).toEqual([122_880, 122_880]);
     expect(numaPlacementFor(state.hosts.h1!, vmSpec('v', { memoryMiB: 16384, numa: { policy: 'strict' } }))).toBeNull();
