@@ -27,7 +27,7 @@ export class VmCreation {
    *  its BIOS and, suspended, its saved state go with the request; `name` makes a copy (new id, new BIOS uuid) */
   async import(file: VmFile, target: { clusterId: string; name?: string }): Promise<{ vmId: string; taskId: string; copy: boolean }> {
     const r = await this.vrm.run((s) => {
-      const plan = inventory.planVmImport(s.inventory, file, { ...target, issuedVms: s.counters.vm, newVmId: nextId(s, 'vm') });
+      const plan = inventory.planVmImport(s.inventory, file, { ...target, issued: (id) => Object.hasOwn(s.vmTasks, id), newVmId: nextId(s, 'vm') });
       const taskId = nextId(s, 't');
       return { appends: requestAppends(s, plan.vmId, taskId, plan.spec, null, plan), result: { vmId: plan.vmId, taskId, copy: plan.copy } };
     });

@@ -8,8 +8,8 @@
 //                                          of a running guest changes while it is written)
 //   diskDescriptorsOf(spec disks, bios)     the disks' content descriptors (file, sectors, content id, adapter)
 //   planVmImport(view, file, target): ImportPlan   what the import asks for (RequestVmCreation's vmId, spec,
-//                                          bios, saved): the file's id unless this installation issued it already
-//                                          (then `newVmId`); with `name`, a copy beside the original: new id and
+//                                          bios, saved): the file's id unless this installation gave it already
+//                                          (then `newVmId`; ids are vm<N>); with `name`, a copy beside the original: new id and
 //                                          new BIOS uuid. Checks the disk descriptors against the BIOS (400 field
 //                                          by field) and, for a suspended VM, that the target cluster can resume it
 //   assertRestorable(view, clusterId, name, saved)  a suspended VM's CPU features against the target cluster:
@@ -56,8 +56,9 @@ export interface ImportTarget {
   clusterId: string;
   /** a copy beside the original under this name: new id, new BIOS uuid */
   name?: string;
-  /** the highest vm<N> this installation has issued: those ids are taken (by a VM or by a deleted VM's history) */
-  issuedVms: number;
+  /** an id this installation has given already (to a VM that exists, was deleted or failed to be created: its
+   *  history is under that id) */
+  issued: (vmId: string) => boolean;
   /** the id a new VM gets here */
   newVmId: string;
 }
@@ -74,7 +75,7 @@ export interface ImportPlan {
 export function planVmImport(view: InventoryView, file: VmFile, target: ImportTarget): ImportPlan {
   assertDiskContents(file);
   const copy = target.name !== undefined;
-  const idFree = !copy && issuedHere(file.vmId) > target.issuedVms && !Object.hasOwn(view.vms, file.vmId) && /^vm[1-9]\d*$/.test(file.vmId);
+  const idFree = !copy && /^vm[1-9]\d*$/.test(file.vmId) && !Object.hasOwn(view.vms, file.vmId) && !target.issued(file.vmId);
   const vmId = idFree ? file.vmId : target.newVmId;
   const name = target.name ?? file.spec.name;
   const bios: VmBios = copy ? { ...file.bios, uuid: defaultVmBios(vmId, name).uuid } : file.bios;
@@ -84,8 +85,6 @@ export function planVmImport(view: InventoryView, file: VmFile, target: ImportTa
   if (file.saved) assertRestorable(view, target.clusterId, name, file.saved);
   return { vmId, spec, bios, saved: file.saved, copy };
 }
-
-const issuedHere = (vmId: string): number => Number(/^vm(\d+)$/.exec(vmId)?.[1] ?? 0);
 
 /** each descriptor is the disk of this VM it claims to be: its content id follows the BIOS uuid */
 function assertDiskContents(file: VmFile): void {

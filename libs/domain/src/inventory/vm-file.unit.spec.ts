@@ -34,6 +34,9 @@ function elsewhere(over: { cluster?: Record<string, unknown>; host?: Record<stri
   ]);
 }
 
+const none = () => false;
+const upTo = (n: number) => (id: string) => Number(id.slice(2)) <= n;
+
 /** the file as it travels: JSON, read back through the contract */
 const roundTrip = (file: VmFile): VmFile => VmFile.parse(JSON.parse(JSON.stringify(file)));
 
@@ -67,7 +70,7 @@ describe('import: the same VM elsewhere, a copy with a name', () => {
 
   it('into another installation: its own id, BIOS and saved state; the saga ends it suspended with those features', () => {
     const there = elsewhere();
-    const plan = planVmImport(there, file(), { clusterId: 'c1', issuedVms: 0, newVmId: 'vm1' });
+    const plan = planVmImport(there, file(), { clusterId: 'c1', issued: none, newVmId: 'vm1' });
     expect(plan).toMatchObject({ vmId: 'vm1', copy: false, bios: file().bios, saved: file().saved, spec: { name: 'web', clusterId: 'c1', powerOn: false } });
     const requested = vmDecider.decide({ type: 'RequestVmCreation', vmId: plan.vmId, spec: plan.spec, bios: plan.bios, saved: plan.saved }, there);
     apply(there, requested);
@@ -85,23 +88,23 @@ describe('import: the same VM elsewhere, a copy with a name', () => {
   });
 
   it('an id this installation issued already (a VM or a deleted one) is not reused: a new id, the same BIOS', () => {
-    const plan = planVmImport(elsewhere(), file(), { clusterId: 'c1', issuedVms: 3, newVmId: 'vm4' });
+    const plan = planVmImport(elsewhere(), file(), { clusterId: 'c1', issued: upTo(3), newVmId: 'vm4' });
     expect(plan).toMatchObject({ vmId: 'vm4', copy: false, bios: file().bios });
   });
 
   it('beside the original (--name): a copy with a new id and a new BIOS uuid; without a name the same VM is refused', () => {
     const here = suspendedWeb();
-    const copy = planVmImport(here, file(), { clusterId: 'c1', name: 'web-copy', issuedVms: 1, newVmId: 'vm2' });
+    const copy = planVmImport(here, file(), { clusterId: 'c1', name: 'web-copy', issued: upTo(1), newVmId: 'vm2' });
     expect(copy).toMatchObject({ vmId: 'vm2', copy: true, spec: { name: 'web-copy' }, bios: { ...file().bios, uuid: defaultVmBios('vm2', 'web-copy').uuid } });
     expect(copy.bios.uuid).not.toBe(file().bios.uuid);
-    expect(() => planVmImport(here, file(), { clusterId: 'c1', issuedVms: 1, newVmId: 'vm2' }))
+    expect(() => planVmImport(here, file(), { clusterId: 'c1', issued: upTo(1), newVmId: 'vm2' }))
       .toThrow(expect.objectContaining({ code: 'conflict', details: expect.objectContaining({ rule: 'vm.biosUuid', vmId: 'vm1' }) }));
   });
 
   it('a disk descriptor that is not this VM\'s disk is refused field by field (400), nothing decided', () => {
     const f = file();
     f.disks[1] = { ...f.disks[1]!, contentId: '00000000' };
-    expect(() => planVmImport(elsewhere(), f, { clusterId: 'c1', issuedVms: 0, newVmId: 'vm1' }))
+    expect(() => planVmImport(elsewhere(), f, { clusterId: 'c1', issued: none, newVmId: 'vm1' }))
       .toThrow(expect.objectContaining({ code: 'invalid', details: { errors: [expect.objectContaining({ path: 'disks.1.contentId' })] } }));
     expect(VmFile.safeParse({ ...file(), disks: file().disks.slice(0, 1) }).success).toBe(false);
   });
@@ -109,12 +112,12 @@ describe('import: the same VM elsewhere, a copy with a name', () => {
   it('suspended, it needs its CPU features in the target cluster: refused (409 imc.baseline) naming those beyond; stopped it goes anywhere', () => {
     const low = { imcBaseline: { level: 'nehalem' } };
     const hostLow = { features: [...IMC_LEVELS.nehalem!.features, 'vmx', 'ept'] };
-    expect(() => planVmImport(elsewhere({ cluster: low, host: hostLow }), file(), { clusterId: 'c1', issuedVms: 0, newVmId: 'vm1' }))
+    expect(() => planVmImport(elsewhere({ cluster: low, host: hostLow }), file(), { clusterId: 'c1', issued: none, newVmId: 'vm1' }))
       .toThrow(expect.objectContaining({ code: 'conflict', details: expect.objectContaining({ rule: 'imc.baseline', beyond: expect.arrayContaining(['avx2']) }) }));
-    expect(() => planVmImport(elsewhere({ host: hostLow }), file(), { clusterId: 'c1', issuedVms: 0, newVmId: 'vm1' }))
+    expect(() => planVmImport(elsewhere({ host: hostLow }), file(), { clusterId: 'c1', issued: none, newVmId: 'vm1' }))
       .toThrow(expect.objectContaining({ details: expect.objectContaining({ rule: 'imc.baseline', hostId: 'h1' }) }));
     const stopped = roundTrip(vmFileOf(given([...clusterWithHosts(1), ...createdVm('vm1', withDisks('web'), 'h1')]).vms.vm1!));
-    expect(planVmImport(elsewhere({ cluster: low, host: hostLow }), stopped, { clusterId: 'c1', issuedVms: 0, newVmId: 'vm1' }).saved).toBeNull();
+    expect(planVmImport(elsewhere({ cluster: low, host: hostLow }), stopped, { clusterId: 'c1', issued: none, newVmId: 'vm1' }).saved).toBeNull();
   });
 });
 
