@@ -352,7 +352,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export a VM as an archive (tar) */
+        /** Export a stopped or suspended VM as files (tar: config with BIOS and saved state, disk descriptors) */
         get: operations["encapsulation_export"];
         put?: never;
         post?: never;
@@ -371,7 +371,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import a VM archive */
+        /** Import an exported VM: the same VM (its id unless taken), or a copy with name */
         post: operations["encapsulation_import"];
         delete?: never;
         options?: never;
@@ -1018,7 +1018,21 @@ export interface components {
          *       "hostId": "host-1",
          *       "vcpus": 2,
          *       "memoryMiB": 4096,
-         *       "spec": {}
+         *       "spec": {},
+         *       "bios": {
+         *         "firmware": "bios",
+         *         "uuid": "51b16457-17a4-7859-d8e7-a3d7e574fe28",
+         *         "bootOrder": [
+         *           "disk",
+         *           "cdrom",
+         *           "network"
+         *         ]
+         *       },
+         *       "cpuFeatures": [
+         *         "sse4_2",
+         *         "avx",
+         *         "avx2"
+         *       ]
          *     }
          */
         Vm: {
@@ -1033,6 +1047,15 @@ export interface components {
             spec: {
                 [key: string]: unknown;
             };
+            /** @description firmware, SMBIOS uuid and boot order: fixed at creation, kept by export and import (a copy gets a new uuid) */
+            bios: {
+                /** @enum {string} */
+                firmware: "bios" | "efi";
+                uuid: string;
+                bootOrder: ("disk" | "cdrom" | "network" | "floppy")[];
+            };
+            /** @description CPU features the running or suspended guest saw at power-on (IMC); null when off */
+            cpuFeatures: string[] | null;
         } & {
             [key: string]: unknown;
         };
@@ -3303,7 +3326,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Export a VM as an archive (tar) */
+            /** @description Export a stopped or suspended VM as files (tar: config with BIOS and saved state, disk descriptors) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3335,7 +3358,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Import a VM archive */
+            /** @description Import an exported VM: the same VM (its id unless taken), or a copy with name */
             202: {
                 headers: {
                     [name: string]: unknown;

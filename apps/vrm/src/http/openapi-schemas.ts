@@ -2,6 +2,7 @@
 // describe what apps/vrm/src/api/resources.ts and the controllers return; loose objects (more fields may come)
 // so that adding a field to an answer is not a breaking change for a client. A schema named here and used inside
 // another one is a $ref to it in the document. launcher/openapi.e2e.spec.ts checks real answers against them.
+import { VmBios } from '@virtsim/contracts';
 import { z } from 'zod';
 
 const id = z.string().describe('object id');
@@ -31,6 +32,8 @@ export const Host = z.looseObject({
 export const Vm = z.looseObject({
   id, name: z.string(), clusterId: z.string(), state: z.string(), hostId: z.string().nullable(),
   vcpus: z.number().int(), memoryMiB: z.number().int(), spec: z.record(z.string(), z.unknown()),
+  bios: VmBios.describe('firmware, SMBIOS uuid and boot order: fixed at creation, kept by export and import (a copy gets a new uuid)'),
+  cpuFeatures: z.array(z.string()).nullable().describe('CPU features the running or suspended guest saw at power-on (IMC); null when off'),
 });
 
 export const Rule = z.looseObject({ id, clusterId: z.string(), kind: z.string() });
@@ -198,7 +201,10 @@ export const EXAMPLES: Record<string, unknown> = {
   Problem: { type: 'https://virtsim.dev/problems/invalid', title: 'Bad request', status: 400, detail: 'invalid host', errors: [{ path: 'memoryMiB', message: 'Too small: expected number to be >=1024' }] },
   Cluster: { id: 'cluster-1', name: 'DC0_C0', hostCount: 4, vmCount: 8, ruleCount: 0, vmsByState: { running: 2, stopped: 6 } },
   Host: { id: 'host-1', clusterId: 'cluster-1', name: 'DC0_C0_H0', state: 'connected', power: 'on', maintenance: false, fault: null, threads: 32, vmCount: 2, vmIds: ['vm-1', 'vm-2'], spec: {} },
-  Vm: { id: 'vm-1', name: 'DC0_C0_RP0_VM0', clusterId: 'cluster-1', state: 'running', hostId: 'host-1', vcpus: 2, memoryMiB: 4096, spec: {} },
+  Vm: {
+    id: 'vm-1', name: 'DC0_C0_RP0_VM0', clusterId: 'cluster-1', state: 'running', hostId: 'host-1', vcpus: 2, memoryMiB: 4096, spec: {},
+    bios: { firmware: 'bios', uuid: '51b16457-17a4-7859-d8e7-a3d7e574fe28', bootOrder: ['disk', 'cdrom', 'network'] }, cpuFeatures: ['sse4_2', 'avx', 'avx2'],
+  },
   Task: { id: 'task-7', kind: 'vm.migrate', state: 'running', progress: 40 },
   SimClock: { simTime: 3600, tick: 360, mode: 'running', rate: 60 },
 };
@@ -230,8 +236,8 @@ export const OPERATIONS: Record<string, [string, string | null]> = {
   hosts_fault: ['Inject a host fault (power loss, isolation, crash)', 'HostFaultInjected'],
   hosts_recover: ['Recover a host from an injected fault', 'HostRecovered'],
   vmBatch_batch: ['Create many VMs as one batch task', 'Task'],
-  encapsulation_export: ['Export a VM as an archive (tar)', null],
-  encapsulation_import: ['Import a VM archive', 'Task'],
+  encapsulation_export: ['Export a stopped or suspended VM as files (tar: config with BIOS and saved state, disk descriptors)', null],
+  encapsulation_import: ['Import an exported VM: the same VM (its id unless taken), or a copy with name', 'Task'],
   vms_create: ['Create a VM (a task)', 'Task'],
   vms_list: ['List VMs', 'VmList'],
   vms_get: ['Get a VM with every service\'s view of it', 'Vm'],

@@ -61,7 +61,7 @@ const PROBLEMS = {
 /** answers that are not JSON */
 const NOT_JSON: Record<string, Record<string, unknown>> = {
   health_metrics: { 'text/plain': { schema: { type: 'string', description: 'Prometheus text exposition format' } } },
-  encapsulation_export: { 'application/x-tar': { schema: { type: 'string', format: 'binary', description: 'the VM archive (OVF-like descriptor and disks)' } } },
+  encapsulation_export: { 'application/x-tar': { schema: { type: 'string', format: 'binary', description: 'the VM folder as a tar: <name>/<name>.json (format virtsim-vm/2: spec, BIOS, state, saved CPU and memory state) and <name>/<name>-disk<i>.descriptor per disk' } } },
   events_stream: { 'text/event-stream': { schema: { type: 'string', description: 'one `data:` line per event, JSON' } } },
 };
 
