@@ -3,7 +3,7 @@
 // `<name>/<name>-disk<i>.descriptor` (VMDK-like text: content id, extent, adapter). What goes in and what an
 // import checks are the domain's (libs/domain/src/inventory/vm-file.ts); this file is the tar and the text.
 import { Readable } from 'node:stream';
-import { invalid, VM_FILE_FORMAT, VmFile, type DiskContentDescriptor, type FieldError } from '@virtsim/contracts';
+import { canonicalJson, invalid, VM_FILE_FORMAT, VmFile, type DiskContentDescriptor, type FieldError } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { parse } from '@virtsim/service-kit';
 import tar from 'tar-stream';
@@ -35,7 +35,8 @@ export async function packVm(file: VmFile): Promise<Buffer> {
   const pack = tar.pack();
   const dir = inventory.vmFolderName(file.spec.name);
   const { disks, ...config } = file;
-  pack.entry({ name: `${dir}/${dir}.json`, mtime: new Date(0) }, JSON.stringify(config, null, 2) + '\n');
+  // keys sorted: the same VM gives the same file, however its spec was put together
+  pack.entry({ name: `${dir}/${dir}.json`, mtime: new Date(0) }, JSON.stringify(JSON.parse(canonicalJson(config)), null, 2) + '\n');
   disks.forEach((d, i) => pack.entry({ name: `${dir}/${dir}-disk${i}.descriptor`, mtime: new Date(0) }, diskDescriptorText(d)));
   pack.finalize();
   const chunks: Buffer[] = [];
