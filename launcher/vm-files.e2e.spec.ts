@@ -2,7 +2,12 @@
 // /vms:import brings back the same VM in another installation: id (unless taken), spec, BIOS (uuid, boot order),
 // power state, the CPU features a suspended guest saw at power-on, and its disks' content descriptors; exported
 // again it is the same archive. `name` makes a copy beside the original (new id, new BIOS uuid).
+import { jest } from '@jest/globals';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../apps/cli/src/program.js';
 import { startSystem, type System } from './system.js';
 import { apiClient, hostSpec, vmSpec } from './test-api.js';
 
@@ -118,4 +123,37 @@ test('between clusters of one installation: the original deleted, its id is not 
   const refused = await op.post(`/vms:import?clusterId=${south}&name=other`, new Uint8Array(bad), { 'content-type': 'application/x-tar' });
   expect(refused.status).toBe(400);
   expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'disks.0.contentId' })]);
+}, 120_000);
+
+async function cli(sys: System, ...args: string[]): Promise<string> {
+  const out: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await buildProgram().parseAsync(['node', 'virtsim', '--url', sys.url, '--token', 'op-t', '--no-progress', '--json', ...args]);
+  } finally {
+    spy.mockRestore();
+    err.mockRestore();
+  }
+  return out.join('');
+}
+
+test('the CLI: `vms export` writes the archive the API answers, `vms import --name` makes a copy from it', async () => {
+  const { op, clusterId } = await setUp(b, 'cli', 'c1');
+  const id = (await op.post('/vms?wait=true', vmSpec(clusterId, 'from-cli'))).body.result.vmId as string;
+  const dir = await mkdtemp(join(tmpdir(), 'vm-files-'));
+  try {
+    const file = join(dir, 'from-cli.tar');
+    expect(JSON.parse(await cli(b, 'vms', 'export', id, '-o', file))).toMatchObject({ file });
+    const written = await readFile(file);
+    expect(Buffer.compare(written, (await op.get(`/vms/${id}/export`)).body as Buffer)).toBe(0);
+    // the CLI waits for the task and prints its result
+    const copyId = JSON.parse(await cli(b, 'vms', 'import', file, '--cluster', clusterId, '--name', 'cli-copy')).vmId as string;
+    expect(copyId).not.toBe(id);
+    const [orig, copy] = [(await op.get(`/vms/${id}`)).body, (await op.get(`/vms/${copyId}`)).body];
+    expect(copy).toMatchObject({ name: 'cli-copy', clusterId, state: 'stopped', bios: { bootOrder: orig.bios.bootOrder } });
+    expect(copy.bios.uuid).not.toBe(orig.bios.uuid);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }, 120_000);
