@@ -1,4 +1,4 @@
-import { ConcurrencyError, type RecordedEvent } from '@virtsim/contracts';
+import { ConcurrencyError, defaultVmBios, EVENT_UPCASTERS, type RecordedEvent } from '@virtsim/contracts';
 import { createTestDatabase } from '@virtsim/testing';
 import { EventStore, openDataSource, Subscription, UpcasterChain } from '@virtsim/event-store';
 
@@ -75,6 +75,18 @@ test('an upcaster lifts stored v1 events to v2 on read', async () => {
   const v2 = new EventStore(store.dataSource, new UpcasterChain([{ type: 'HostAdded', fromVersion: 1, up: (d) => ({ memoryMiB: d.mem }) }]));
   const [e] = await v2.readStream('upcast');
   expect(e).toMatchObject({ schemaVersion: 2, data: { memoryMiB: 1024 } });
+});
+
+test("the services' upcasters (EVENT_UPCASTERS): a VmCreationRequested stored at v1 reads as v2 with the BIOS the VM had; new ones are written at v2", async () => {
+  const old = new EventStore(store.dataSource);
+  const spec = { name: 'legacy', clusterId: 'c1' };
+  await old.append({ streamId: 'vm-legacy', expectedVersion: 0, events: [{ type: 'VmCreationRequested', data: { vmId: 'vm7', spec } }] });
+  const now = new EventStore(store.dataSource, new UpcasterChain([...EVENT_UPCASTERS]));
+  const [e] = await now.readStream('vm-legacy');
+  expect(e).toMatchObject({ schemaVersion: 2, data: { vmId: 'vm7', spec, bios: defaultVmBios('vm7', 'legacy'), saved: null } });
+  await now.append({ streamId: 'vm-legacy', expectedVersion: 1, events: [{ type: 'VmCreationRequested', data: { vmId: 'vm7', spec, bios: defaultVmBios('vm7', 'legacy'), saved: null } }] });
+  const rows: { schema_version: number }[] = await store.dataSource.query(`SELECT schema_version FROM events WHERE stream_id = 'vm-legacy' ORDER BY stream_version`);
+  expect(rows.map((r) => r.schema_version)).toEqual([1, 2]);
 });
 
 test('8 writers x 2,000 events while a reader follows readAll: every event exactly once, in position order', async () => {
