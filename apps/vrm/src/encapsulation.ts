@@ -79,8 +79,10 @@ export async function unpackVm(body: Buffer): Promise<VmFile> {
   try { json = JSON.parse(files.get(configs[0]!)!); } catch { throw invalid('the VM config file is not JSON', [{ path: 'config', message: 'not JSON' }]); }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalid('the VM config file is not a JSON object', [{ path: 'config', message: 'not an object' }]);
   const format = (json as { format?: unknown }).format;
+  // an export from before C3 import kept the VM: its id, spec and BIOS come back; it is imported stopped
+  if (format === inventory.VM_FILE_FORMAT_V1) return parse(VmFile, inventory.liftVmFileV1(json as Record<string, unknown>), 'VM file (virtsim-vm/1)');
   if (format !== VM_FILE_FORMAT) {
-    throw invalid(`the VM config file is format ${JSON.stringify(format)}; this version reads ${VM_FILE_FORMAT}: export the VM again`, [{ path: 'format', message: `expected ${VM_FILE_FORMAT}` }]);
+    throw invalid(`the VM config file is format ${JSON.stringify(format)}; this version reads ${VM_FILE_FORMAT} (and ${inventory.VM_FILE_FORMAT_V1})`, [{ path: 'format', message: `expected ${VM_FILE_FORMAT}` }]);
   }
   const errors: FieldError[] = [];
   const disks: unknown[] = [];

@@ -16,7 +16,10 @@
 //                                          its IMC baseline holds them, or (no baseline) every host has them (409
 //                                          imc.baseline naming the features beyond)
 //   assertBiosUuidFree(view, uuid)         one VM per BIOS uuid in an installation (409 vm.biosUuid)
-//   assertResumable(view, vm, hostId)      resume only where the saved CPU features exist (409 imc.baseline)
+//   assertResumable(view, vm)              resume only where the saved CPU features exist (409 imc.baseline)
+//   liftVmFileV1(config)                   a virtsim-vm/1 config (exports before C3 import kept the VM) as a v2
+//                                          file to validate: its vmId, spec and BIOS; stopped (v1 wrote no saved
+//                                          state, only a marker); disk descriptors recomputed (v1's named no content)
 import {
   conflict, defaultVmBios, diskContentId, invalid, SECTORS_PER_GIB, VM_FILE_FORMAT,
 } from '@virtsim/contracts';
@@ -136,4 +139,24 @@ export function assertResumable(view: InventoryView, vm: VmView): void {
   if (beyond.length === 0) return;
   throw conflict('imc.baseline', `VM ${vm.spec.name} (${vm.id}) was suspended with CPU features host ${host.spec.name} (${host.id}) lacks: ${beyond.join(', ')}; ` +
     'migrate it to a host that has them, or stop it (its saved state is lost) and start it here', { vmId: vm.id, hostId: host.id, beyond });
+}
+
+export const VM_FILE_FORMAT_V1 = 'virtsim-vm/1';
+
+/** Lifts a v1 config to the v2 shape; whatever it lacks is then reported field by field by VmFile. */
+export function liftVmFileV1(config: Record<string, unknown>): Record<string, unknown> {
+  const o = (v: unknown): Record<string, any> => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, any> : {});
+  const h = o(config.hardware), cpu = o(config.cpu), mem = o(config.memory), bios = o(config.bios);
+  const name = config.name;
+  const spec = {
+    name, guestOs: config.guestOs, toolsInstalled: config.toolsInstalled, vcpus: h.vcpus, memoryMiB: h.memoryMiB, disks: h.disks, nics: h.nics,
+    floppies: h.floppies, gpus: h.gpus, ...(h.numa ? { numa: h.numa } : {}), hugePages: h.hugePages, cpuShares: cpu.shares,
+    cpuReservationMhz: cpu.reservationMhz, ...(cpu.limitMhz ? { cpuLimitMhz: cpu.limitMhz } : {}), memoryReservationMiB: mem.reservationMiB,
+    ...(config.ha ? { ha: config.ha } : {}), ...(config.workload ? { workload: config.workload } : {}),
+  };
+  const lifted = { firmware: bios.firmware, uuid: bios.uuid, bootOrder: bios.bootOrder };
+  const disks = typeof name === 'string' && typeof lifted.uuid === 'string' && Array.isArray(h.disks) && h.disks.every((d) => Number.isInteger(o(d).sizeGiB) && o(d).bus in ADAPTERS)
+    ? diskDescriptorsOf(name, h.disks as DiskSpec[], lifted as VmBios)
+    : [];
+  return { format: VM_FILE_FORMAT, vmId: o(config.exportedFrom).vmId, spec, bios: lifted, state: 'stopped', saved: null, disks };
 }

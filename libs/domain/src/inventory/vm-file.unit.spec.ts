@@ -5,7 +5,7 @@ import { IMC_LEVELS } from './imc.js';
 import { clusterSpec, clusterWithHosts, createdVm, given, hostSpec, vmSpec } from './inventory.fixtures.js';
 import { creationSagas, evolveCreationSagas, nextSagaAction } from './saga.js';
 import { evolveInventory, type InventoryView } from './view.js';
-import { planVmImport, vmFileOf } from './vm-file.js';
+import { liftVmFileV1, planVmImport, vmFileOf } from './vm-file.js';
 import { vmDecider } from './vm.js';
 
 const withDisks = (name: string, over: Record<string, unknown> = {}): VmSpec =>
@@ -138,5 +138,34 @@ describe('VmCreationRequested v1 -> v2 (upcaster)', () => {
     expect(up.up({ vmId: 'vm9', spec })).toEqual({ vmId: 'vm9', spec, bios: defaultVmBios('vm9', 'old'), saved: null });
     const bios = { firmware: 'efi', uuid: '01234567-89ab-cdef-0123-456789abcdef', bootOrder: ['network', 'disk'] };
     expect(up.up({ vmId: 'vm9', spec, bios, saved: null })).toEqual({ vmId: 'vm9', spec, bios, saved: null });
+  });
+});
+
+describe('a virtsim-vm/1 file (exports before import kept the VM)', () => {
+  /** what the v1 export wrote (apps/vrm/src/encapsulation.ts vmConfig before C3 import kept the VM) */
+  const v1 = (s: VmSpec, vmId: string, state: string) => ({
+    format: 'virtsim-vm/1', name: s.name, guestOs: s.guestOs, toolsInstalled: s.toolsInstalled,
+    hardware: { vcpus: s.vcpus, memoryMiB: s.memoryMiB, disks: s.disks, nics: s.nics, floppies: s.floppies, gpus: s.gpus, numa: null, hugePages: s.hugePages },
+    bios: { firmware: 'bios', uuid: defaultVmBios(vmId, s.name).uuid, bootOrder: ['disk', 'cdrom', 'network'] },
+    cpu: { shares: s.cpuShares, reservationMhz: s.cpuReservationMhz, limitMhz: null, features: state === 'suspended' ? ['sse4_2'] : null, state: state === 'suspended' ? 'saved' : 'none', runtime: { whatever: 1 } },
+    memory: { reservationMiB: s.memoryReservationMiB, state: 'none', runtime: null },
+    ha: null, workload: null, exportedFrom: { vmId, clusterId: 'c9', state },
+  });
+
+  it('comes back with its id, spec and BIOS, stopped (v1 held no saved state), disks with content descriptors', () => {
+    const spec = withDisks('old-web', { cpuShares: 3000 });
+    const file = VmFile.parse(liftVmFileV1(v1(spec, 'vm12', 'suspended')));
+    const { clusterId: _c, powerOn: _p, ...hardware } = spec;
+    expect(file).toMatchObject({ vmId: 'vm12', state: 'stopped', saved: null, bios: defaultVmBios('vm12', 'old-web'), spec: hardware });
+    expect(file.disks.map((d) => d.contentId)).toEqual([diskContentId(file.bios.uuid, 0), diskContentId(file.bios.uuid, 1)]);
+    expect(planVmImport(elsewhere(), file, { clusterId: 'c1', issued: none, newVmId: 'vm1' })).toMatchObject({ vmId: 'vm12', bios: file.bios, saved: null });
+  });
+
+  it('a v1 file that lacks a field is refused naming it', () => {
+    const broken: Record<string, unknown> = v1(withDisks('x'), 'vm1', 'stopped');
+    delete (broken.hardware as Record<string, unknown>).vcpus;
+    const r = VmFile.safeParse(liftVmFileV1(broken));
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path.join('.'))).toContain('spec.vcpus');
   });
 });
