@@ -231,14 +231,17 @@ describe.each(['nats', 'in-process'] as const)('ha-monitor over %s', (transport)
 
   test('with HA off on the cluster a host fault fails its VMs at once and nothing restarts them', async () => {
     const r = await ask('ha-monitor.host-fault', { hostId: 'n1', kind: 'hypervisor-crash', idempotencyKey: 'n1:fault' });
-    expect(r).toMatchObject({ haEnabled: false, vmsDown: ['plain1'], events: 3 });
+    expect(r).toMatchObject({ haEnabled: false, vmsDown: ['plain1'], events: 4 });
     expect((await lifecycle('plain1', 'c5')).states.at(-1)).toBe('failed');
     await advance(4);
-    expect((await stream('ha-c5')).map((e) => e.type)).toEqual(['HostFaultInjected', 'VmsDownOnHost']);
+    // why not (issue 19): the VM HA will not restart is named with the reason, at once (no tick looks at it)
+    const log = await stream('ha-c5');
+    expect(log.map((e) => e.type)).toEqual(['HostFaultInjected', 'VmsDownOnHost', 'VmRestartNotAttempted']);
+    expect(log[2]!.data).toMatchObject({ vmId: 'plain1', hostId: 'n1', why: 'cluster-ha-off' });
     // idempotent repeat: first answer, nothing appended
     const again = await ask('ha-monitor.host-fault', { hostId: 'n1', kind: 'hypervisor-crash', idempotencyKey: 'n1:fault' });
     expect(again).toMatchObject({ haEnabled: false, vmsDown: ['plain1'], repeated: true, events: 0 });
-    expect(await stream('ha-c5')).toHaveLength(2);
+    expect(await stream('ha-c5')).toHaveLength(3);
     // without the key it is a conflict: the host already has a fault
     expect((await fails('ha-monitor.host-fault', { hostId: 'n1', kind: 'power-loss' })).details.rule).toBe('ha.hostFault');
   });

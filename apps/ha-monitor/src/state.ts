@@ -164,7 +164,8 @@ export const haMonitorProjection: ProjectionDef<HaMonitorState> = {
   // 2: HaVm.restartsInPlaceAt and the policy's restart window (issue 15)
   // 3: in-flight migrations for the fallback placer's anti-affinity (issue 15 item 7)
   // 4: the step answers left the state (service-kit's StepOutcomes keeps them)
-  version: 4,
+  // 5: HaState.unprotectedVms, the count HaUnprotectedVmsChanged last recorded (issue 19)
+  version: 5,
   initialState: initialHaMonitorState,
   evolve: evolveHaMonitor,
 };

@@ -104,6 +104,8 @@ const LISTED: Record<AnyEvent['type'], true> = {
   VmRelocated: true,
   VmRestartPlanned: true,
   VmRestartWaiting: true,
+  VmRestartNotAttempted: true,
+  HaUnprotectedVmsChanged: true,
   VmRestarted: true,
   VmRestartedInPlace: true,
   VmStateChanged: true,

@@ -14,6 +14,8 @@ export type HaFenceMethod = 'power-lost' | 'hypervisor-down' | 'isolation-power-
 export type HaRestartCause = 'host-failure' | 'host-isolation' | 'host-rebooted' | HaVmFaultKind;
 export type HaWaitKind = 'local-storage' | 'no-host';
 export type HaVmFailureAction = 'restart-in-place' | 'relocate' | 'needs-operator';
+/** Why HA leaves a VM of a failed host down ("why not", issue 19): the VM is not HA-protected, or HA is off on its cluster. */
+export type HaNotRestartedWhy = 'vm-not-protected' | 'cluster-ha-off';
 
 interface HaBase { clusterId: string; simTime: number }
 
@@ -49,6 +51,11 @@ export type HaEvent =
   | EventOf<'VmRestartedInPlace', HaBase & { vmId: string; hostId: string; cause: HaVmFaultKind; attempt: number; maxAttempts: number; reason: string }>
   /** Lasting state, retried each tick; emitted again only when the reason changes. hostId: the VM's home host. */
   | EventOf<'VmRestartWaiting', HaBase & { vmId: string; hostId: string; waitKind: HaWaitKind; reason: string }>
-  | EventOf<'VmFailedNeedsOperator', HaBase & { vmId: string; hostId: string; reason: string }>;
+  | EventOf<'VmFailedNeedsOperator', HaBase & { vmId: string; hostId: string; reason: string }>
+  /** "Why not": a VM that went down with its host and that HA will not restart (nothing changes; audit only). */
+  | EventOf<'VmRestartNotAttempted', HaBase & { vmId: string; hostId: string; why: HaNotRestartedWhy; reason: string }>
+  /** Warning: the number of running VMs of an HA cluster that are not HA-protected changed (0: none left, or HA
+   *  turned off). vmIds: the first of them by id (at most 20). */
+  | EventOf<'HaUnprotectedVmsChanged', HaBase & { unprotected: number; vmIds: string[]; reason: string }>;
 
 export type HaEventType = HaEvent['type'];

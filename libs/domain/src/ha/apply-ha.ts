@@ -77,7 +77,7 @@ const HA_TYPES: Record<HaEvent['type'], true> = {
   HostFaultInjected: true, HostFaultCleared: true, VmsDownOnHost: true, HostHeartbeatMissed: true, HostHeartbeatResumed: true,
   HostFailureDetected: true, HostIsolationDetected: true, HaTotalIsolationDetected: true, HaTotalIsolationEnded: true, HostFenced: true,
   HostRecovered: true, StaleVmCopyPoweredOff: true, VmFaultInjected: true, VmFailureDetected: true, VmRestartPlanned: true, VmRestarted: true,
-  VmRestartedInPlace: true, VmRestartWaiting: true, VmFailedNeedsOperator: true,
+  VmRestartedInPlace: true, VmRestartWaiting: true, VmFailedNeedsOperator: true, VmRestartNotAttempted: true, HaUnprotectedVmsChanged: true,
 };
 export const HA_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(HA_TYPES));
 
@@ -87,7 +87,11 @@ export function applyHa(d: HaDraft, e: HaEvent): void {
     d.state.totalIsolation = e.type === 'HaTotalIsolationDetected';
     return;
   }
-  if (e.type === 'VmRestartPlanned') return; // the plan is audit; VmRestarted moves the VM
+  if (e.type === 'VmRestartPlanned' || e.type === 'VmRestartNotAttempted') return; // audit only; VmRestarted moves the VM
+  if (e.type === 'HaUnprotectedVmsChanged') {
+    d.state.unprotectedVms = e.data.unprotected;
+    return;
+  }
   if (VM_EVENTS.has(e.type)) applyVmEvent(d, e);
   else applyHostEvent(d, e);
 }

@@ -4,7 +4,8 @@
 // The host is then fenced (HA.md 1) before any of its VMs may restart: restart.ts only takes VMs that
 // HostFenced (or a host that rebooted and heartbeats again) made 'waiting'.
 import type { HaFenceMethod } from '@virtsim/contracts';
-import { baseOf, emit, isDownWithHa, isRunning, stateOf, vmsOn, type TickContext } from './tick-context.js';
+import { notRestartedEvents } from './protection.js';
+import { baseOf, emit, isDownWithHa, isDownWithoutHa, isRunning, stateOf, vmsOn, type TickContext } from './tick-context.js';
 import { sortedIds, type HaHost } from './state.js';
 
 /** What the host agents send this tick. powered: the host has power (a fault-free partition keeps it true). */
@@ -40,6 +41,13 @@ function fence(ctx: TickContext, host: HaHost, method: HaFenceMethod, reason: st
   }
   const queued = vmsOn(ctx, host.hostId, isDownWithHa);
   emit(ctx, { type: 'HostFenced', data: { ...baseOf(ctx), hostId: host.hostId, method, vmIds: queued, reason } });
+  leftDown(ctx, host);
+}
+
+/** why not: the host's VMs that are down and that HA does not protect, said once when the host is fenced or back */
+function leftDown(ctx: TickContext, host: HaHost): void {
+  const unprotected = vmsOn(ctx, host.hostId, isDownWithoutHa);
+  for (const e of notRestartedEvents(stateOf(ctx), host.hostId, unprotected, 'vm-not-protected', ctx.simTime)) emit(ctx, e);
 }
 
 function declareFailed(ctx: TickContext, host: HaHost, missed: number, signal: HaHostSignal): void {
@@ -66,7 +74,8 @@ function heartbeatBack(ctx: TickContext, host: HaHost): void {
   if (host.status === 'missing') {
     const vmIds = vmsOn(ctx, host.hostId, isDownWithHa);
     const data = { ...baseOf(ctx), hostId: host.hostId, missedSeconds: ctx.simTime - ctx.tickSeconds - since, vmIds };
-    return emit(ctx, { type: 'HostHeartbeatResumed', data });
+    emit(ctx, { type: 'HostHeartbeatResumed', data });
+    return leftDown(ctx, host);
   }
   if (host.status !== 'failed' && host.status !== 'isolated') return;
   const reason = `host ${host.name} answers network heartbeats again after ${ctx.simTime - since} s`;

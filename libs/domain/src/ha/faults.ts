@@ -3,6 +3,7 @@
 // ticks, once heartbeats tell it (tick.ts). Guest-OS crash is seen only through the Tools heartbeat: a VM without
 // Tools (toolsInstalled false) hangs unnoticed until an operator acts (VmFaultInjected.detectable = false).
 import { conflict, notFound, type HaEvent, type HaHostFaultKind, type HaVmFaultKind } from '@virtsim/contracts';
+import { notRestartedEvents } from './protection.js';
 import type { HaState } from './state.js';
 
 export interface InjectHostFault { type: 'InjectHostFault'; hostId: string; kind: HaHostFaultKind; simTime: number }
@@ -28,6 +29,8 @@ export function decideInjectHostFault(cmd: InjectHostFault, state: HaState): HaE
     const what = cmd.kind === 'power-loss' ? 'lost power' : 'hypervisor crashed';
     const reason = `host ${host.name} ${what}: its ${vmIds.length} running VMs stopped with it`;
     events.push({ type: 'VmsDownOnHost', data: { ...base, vmIds, reason, staleCopies: false } });
+    // HA off on the cluster: no tick will look at them (tick.ts), so the why-not is said now
+    if (!state.policy.enabled) events.push(...notRestartedEvents(state, host.hostId, vmIds, 'cluster-ha-off', cmd.simTime));
   }
   return events;
 }

@@ -23,4 +23,5 @@ export {
   HA_DEFAULT_TICK_SECONDS, HA_DEFAULT_FAILURE_DETECTION_SECONDS, HA_DEFAULT_RESTARTS_IN_PLACE, HA_DEFAULT_RESTART_WINDOW_SECONDS, HA_DEFAULT_MAX_RELOCATIONS,
   type HaState, type HaHost, type HaVm, type HaVmFault, type HaHostStatus, type HaVmStatus, type HaPolicyState,
 } from './state.js';
+export { haProtectionWarning, UNPROTECTED_LISTED, type HaProtectionWarning, type ProtectionVm } from './protection.js';
 export { haCapacityPlacer, type HaCapacityOptions, type HaClusterRule } from './capacity-model.js';

@@ -87,6 +87,8 @@ export interface HaState {
   /** VM-VM affinity rules (ruleId -> VM ids): their VMs are recovered together on one host (HA.md 5) */
   affinityGroups: Record<string, string[]>;
   totalIsolation: boolean;
+  /** running VMs HA does not protect, as last recorded by HaUnprotectedVmsChanged (protection.ts) */
+  unprotectedVms: number;
 }
 
 export const haInitialState = (): HaState => ({
@@ -107,6 +109,7 @@ export const haInitialState = (): HaState => ({
   vms: {},
   affinityGroups: {},
   totalIsolation: false,
+  unprotectedVms: 0,
 });
 
 export const PRIORITY_RANK: Record<HaPriority, number> = { high: 0, medium: 1, low: 2 };

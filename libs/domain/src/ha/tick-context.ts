@@ -60,3 +60,4 @@ export function vmsOn(ctx: TickContext, hostId: string, match: (vm: HaVm) => boo
 
 export const isRunning = (vm: HaVm) => vm.status === 'running';
 export const isDownWithHa = (vm: HaVm) => vm.status === 'down' && vm.haEnabled;
+export const isDownWithoutHa = (vm: HaVm) => vm.status === 'down' && !vm.haEnabled;

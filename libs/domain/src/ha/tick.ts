@@ -7,7 +7,8 @@ import { runDetection, type HaSignals } from './detection.js';
 import { draftOf } from './draft.js';
 import { runRestarts, type HaPlacer } from './restart.js';
 import { HA_DEFAULT_TICK_SECONDS, type HaState } from './state.js';
-import { indexVms, type TickContext } from './tick-context.js';
+import { emit, indexVms, type TickContext } from './tick-context.js';
+import { protectionChange } from './protection.js';
 import { runVmMonitoring } from './vm-monitoring.js';
 
 export interface HaTick {
@@ -28,13 +29,19 @@ export function haTick(state: HaState, cmd: Omit<HaTick, 'type'>): HaTickResult 
   if (!(tickSeconds > 0) || !Number.isFinite(cmd.simTime)) {
     throw invalid(`HA tick needs a finite simTime and tickSeconds > 0 (got ${cmd.simTime}, ${tickSeconds})`);
   }
-  if (!state.policy.enabled) return { events: [], state };
+  if (!state.policy.enabled) {
+    // HA turned off: a standing unprotected-VMs warning ends; nothing else is monitored
+    const ended = protectionChange(state, cmd.simTime);
+    return ended ? { events: [ended], state: { ...state, unprotectedVms: 0 } } : { events: [], state };
+  }
   const ctx: TickContext = { d: draftOf(state), events: [], simTime: cmd.simTime, tickSeconds, index: indexVms(state), queued: [] };
   const totalIsolation = runDetection(ctx, cmd.signals);
   if (!totalIsolation) {
     runVmMonitoring(ctx);
     runRestarts(ctx, cmd.place);
   }
+  const change = protectionChange(ctx.d.state, cmd.simTime);
+  if (change) emit(ctx, change);
   return { events: ctx.events, state: ctx.d.state };
 }
 
