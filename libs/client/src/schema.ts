@@ -946,6 +946,16 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description cluster HA is on but some running VMs are not HA-protected: a host failure leaves them down */
+        HaProtectionWarning: {
+            /** @description running VMs HA does not protect */
+            unprotected: number;
+            /** @description the first 20 of them by id */
+            vmIds: string[];
+            message: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * @example {
          *       "id": "cluster-1",
@@ -969,6 +979,7 @@ export interface components {
             vmsByState: {
                 [key: string]: number;
             };
+            haProtection?: components["schemas"]["HaProtectionWarning"] | null;
         } & {
             [key: string]: unknown;
         };
@@ -1527,6 +1538,10 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
+            /** @description what happened (or did not, and why) in words */
+            sentence: string;
+            /** @description true: the entry says what an automatic decision did NOT do, and why */
+            whyNot: boolean;
         } & {
             [key: string]: unknown;
         };
@@ -4178,6 +4193,7 @@ export interface operations {
                 to?: number;
                 after?: number;
                 limit?: number;
+                whyNot?: "true" | "false";
             };
             header?: never;
             path?: never;

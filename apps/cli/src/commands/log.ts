@@ -217,15 +217,16 @@ export function verifyCommand(): Command {
 
 export function auditCommand(): Command {
   return new Command('audit')
-    .description('why automatic actions happened (DRS moves, HA restarts, balloons...)')
+    .description('why automatic actions happened (DRS moves, HA restarts, balloons...), and why some did not')
     .option('--vm <id>')
     .option('--host <id>')
     .option('--from <time>', 'simulated time from (300, 5m)')
     .option('--to <time>', 'simulated time to')
     .option('--limit <n>', 'at most n entries', int('--limit'))
-    .action(act(async (ctx, o: { vm?: string; host?: string; from?: string; to?: string; limit?: number }) => {
+    .option('--why-not', 'only what was not done, and why (a VM HA does not restart, unprotected VMs)')
+    .action(act(async (ctx, o: { vm?: string; host?: string; from?: string; to?: string; limit?: number; whyNot?: boolean }) => {
       const client = await ctx.client();
-      const q = { vm: o.vm, host: o.host, from: o.from ? parseDuration(o.from) : undefined, to: o.to ? parseDuration(o.to) : undefined };
+      const q = { vm: o.vm, host: o.host, from: o.from ? parseDuration(o.from) : undefined, to: o.to ? parseDuration(o.to) : undefined, whyNot: o.whyNot ? 'true' : undefined };
       const items: Record<string, unknown>[] = [];
       for await (const it of client.paginate<Record<string, unknown>>('/audit', q, { cursorParam: 'after' })) {
         items.push(it);
@@ -239,7 +240,7 @@ export function auditCommand(): Command {
         { header: 'vm', key: 'vmId' },
         { header: 'host', key: 'hostId' },
         { header: 'from', key: 'fromHostId' },
-        { header: 'rationale', get: (r) => r.rationale, maxWidth: 100 },
+        { header: 'what happened', get: (r) => (r.whyNot ? `NOT DONE: ${r.sentence}` : r.sentence ?? r.rationale), maxWidth: 120 },
       ]) : 'no audit entries'));
     }));
 }

@@ -26,19 +26,19 @@ export class ClustersController {
       const events = inventory.clusterDecider.decide({ type: 'CreateCluster', clusterId, spec }, s.inventory);
       return { appends: [{ streamId: streams.cluster(clusterId), events }], result: { clusterId } };
     });
-    return clusterResource(this.cluster(clusterId));
+    return clusterResource(this.cluster(clusterId), this.vrm.state.inventory.vms);
   }
 
   @Get()
   @QueryDoc(ListQuery)
   list(@Query(zodPipe(ListQuery, 'query')) q: z.infer<typeof ListQuery>) {
     const p = page(Object.values(this.vrm.state.inventory.clusters), q);
-    return { items: p.items.map(clusterResource), nextCursor: p.nextCursor };
+    return { items: p.items.map((c) => clusterResource(c, this.vrm.state.inventory.vms)), nextCursor: p.nextCursor };
   }
 
   @Get(':id')
   get(@Param('id') id: string) {
-    return clusterResource(this.cluster(id));
+    return clusterResource(this.cluster(id), this.vrm.state.inventory.vms);
   }
 
   @Patch(':id')
@@ -49,7 +49,7 @@ export class ClustersController {
       const events = inventory.clusterDecider.decide({ type: 'ChangeClusterPolicy', clusterId: id, patch }, s.inventory);
       return { appends: [{ streamId: streams.cluster(id), events }], result: {} };
     });
-    return clusterResource(this.cluster(id));
+    return clusterResource(this.cluster(id), this.vrm.state.inventory.vms);
   }
 
   @Post(':id/hosts')

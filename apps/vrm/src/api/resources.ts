@@ -1,6 +1,6 @@
 // API shapes of inventory objects, and the {items, nextCursor} list convention.
 import { hostState } from '@virtsim/contracts';
-import type { inventory } from '@virtsim/domain';
+import { ha, type inventory } from '@virtsim/domain';
 import { z } from 'zod';
 
 export const ListQuery = z.strictObject({
@@ -24,10 +24,15 @@ export function page<T extends { id: string }>(all: T[], q: { limit: number; cur
   return { items, nextCursor };
 }
 
-export function clusterResource(c: inventory.ClusterView) {
+/** vms: the inventory's, for the HA protection warning (running VMs of an HA cluster that HA does not protect) */
+export function clusterResource(c: inventory.ClusterView, vms: Readonly<Record<string, inventory.VmView>>) {
+  const members = Object.keys(c.vmIds).flatMap((id) => {
+    const vm = vms[id];
+    return vm ? [{ vmId: id, running: vm.state === 'running', haEnabled: vm.spec.ha?.enabled ?? false }] : [];
+  });
   return {
     id: c.id, ...c.spec, hostCount: c.hostCount, vmCount: c.vmCount, ruleCount: c.ruleCount, vmsByState: c.vmsByState,
-    maxHostThreads: c.maxHostThreads,
+    maxHostThreads: c.maxHostThreads, haProtection: ha.haProtectionWarning(c.spec.ha?.enabled ?? false, members),
   };
 }
 

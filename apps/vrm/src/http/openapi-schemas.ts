@@ -17,9 +17,17 @@ export const Problem = z.looseObject({
   leader: z.string().optional().describe('on a standby vrm\'s 503: the leader\'s address'),
 }).describe('an RFC 9457 problem document (application/problem+json)');
 
+export const HaProtectionWarning = z.looseObject({
+  unprotected: z.number().int().min(1).describe('running VMs HA does not protect'),
+  vmIds: z.array(z.string()).describe('the first 20 of them by id'),
+  message: z.string(),
+}).describe('cluster HA is on but some running VMs are not HA-protected: a host failure leaves them down');
+
 export const Cluster = z.looseObject({
   id, name: z.string(), hostCount: z.number().int(), vmCount: z.number().int(), ruleCount: z.number().int(),
   vmsByState: z.record(z.string(), z.number().int()),
+  // null: HA is off, or every running VM is protected (optional in the document only: its example leaves it out)
+  haProtection: HaProtectionWarning.nullable().optional(),
 });
 
 export const Host = z.looseObject({
@@ -167,6 +175,8 @@ export const AuditEntry = z.looseObject({
   position: z.number().int(), simTime: z.number().nullable(), type: z.string(), action: z.string().describe('drs, dpm, ha, memory, migration, placement, refusal, rules, ...'),
   vmId: z.string().nullable(), hostId: z.string().nullable().describe('of a move: where the VM went'), fromHostId: z.string().nullable(),
   rationale: z.unknown(), correlationId: z.string().nullable(), causationId: z.string().nullable(), data: anyRecord,
+  sentence: z.string().describe('what happened (or did not, and why) in words'),
+  whyNot: z.boolean().describe('true: the entry says what an automatic decision did NOT do, and why'),
 });
 
 export const Invariant = z.looseObject({
@@ -188,7 +198,7 @@ export const WhatIfJob = z.looseObject({
 
 /** every named response schema: components.schemas.<name> */
 export const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
-  Problem, Cluster, Host, Vm, Rule, Task, SimClock, Leader,
+  Problem, HaProtectionWarning, Cluster, Host, Vm, Rule, Task, SimClock, Leader,
   ClusterList: pageOf(Cluster), HostList: pageOf(Host), VmList: pageOf(Vm), RuleList: pageOf(Rule), TaskList: pageOf(Task),
   Health, Me, RecordedEvent, EventList: pageOf(RecordedEvent), DrsRecommendation, DrsRecommendations, DrsApplied,
   CpuModeRun, CpuModeRefused, HostCpuModes, CpuMixRun, InstructionCatalogue, InstructionCatalogueList: z.object({ items: z.array(InstructionCatalogue) }),

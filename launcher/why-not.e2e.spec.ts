@@ -1,0 +1,100 @@
+// "Why not" in the audit (issue 19): what an automatic decision did NOT do, and why, through the REST API and
+// `virtsim audit`. A VM on a failed host that is not HA-protected stays down and the audit says so; an HA
+// cluster running unprotected VMs carries a warning (event, audit entry, GET /clusters/:id); with HA off on
+// the cluster the VMs of a failed host are named at once.
+import { jest } from '@jest/globals';
+import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { buildProgram } from '../apps/cli/src/program.js';
+import { startSystem, type System } from './system.js';
+import { apiClient, hostSpec, vmSpec } from './test-api.js';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let sys: System;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  db = await createTestDatabase('why_not_e2e');
+  sys = await startSystem({ DATABASE_URL: db.url, NATS_URL: natsUrl(), VIRTSIM_SUBJECT_PREFIX: uniqueName('whynot'), VIRTSIM_API_TOKENS: 'admin:adm' });
+  api = apiClient(sys.url, 'adm');
+});
+afterAll(async () => {
+  await sys?.stop();
+  await db?.drop();
+});
+
+/** the CLI's human output (a table: not a terminal, no colour) */
+async function cliTable(...args: string[]): Promise<string> {
+  const out: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await buildProgram().parseAsync(['node', 'virtsim', '--url', sys.url, '--token', 'adm', '--no-progress', ...args]);
+  } finally {
+    spy.mockRestore();
+    err.mockRestore();
+  }
+  return out.join('');
+}
+
+const advance = (seconds: number) => api.post('/sim/advance', { seconds });
+const vm = async (clusterId: string, name: string, over: Record<string, unknown> = {}) => {
+  const t = await api.post('/vms?wait=true', vmSpec(clusterId, name, { powerOn: true, ...over }));
+  expect(t.body).toMatchObject({ state: 'succeeded' });
+  return t.body.result.vmId as string;
+};
+
+test('HA on: the unprotected VM is warned of, then left down with a reason the audit and the CLI show', async () => {
+  const c = (await api.post('/clusters', { name: 'prot', ha: { enabled: true, hostFailuresTolerated: 0 } })).body.id as string;
+  const h1 = (await api.post(`/clusters/${c}/hosts`, hostSpec('p-1'))).body.id as string;
+  const web = await vm(c, 'web', { ha: { enabled: true, priority: 'high' } });
+  const batch = await vm(c, 'batch');
+  const h2 = (await api.post(`/clusters/${c}/hosts`, hostSpec('p-2'))).body.id as string;
+
+  // the warning: on the cluster at once, as an event and a why-not audit entry at the next HA tick
+  const cluster = (await api.get(`/clusters/${c}`)).body;
+  expect(cluster.haProtection).toEqual({
+    unprotected: 1, vmIds: [batch],
+    message: `cluster HA is on but 1 running VM is not HA-protected (${batch}): a host failure leaves them down; set ha.enabled on them to protect them`,
+  });
+  await advance(10);
+  const warned = (await api.get('/audit?whyNot=true')).body.items;
+  expect(warned.map((i: any) => [i.type, i.action, i.whyNot, i.data.unprotected])).toEqual([['HaUnprotectedVmsChanged', 'ha', true, 1]]);
+  expect(warned[0].sentence).toBe(cluster.haProtection.message);
+
+  // h1 fails: web restarts on h2, batch stays down and the audit says why
+  expect((await api.post(`/hosts/${h1}/faults`, { kind: 'power-loss' })).status).toBe(202);
+  await advance(60);
+  expect((await api.get(`/vms/${web}`)).body).toMatchObject({ state: 'running', hostId: h2 });
+  expect((await api.get(`/vms/${batch}`)).body.state).not.toBe('running');
+  const whyNot = (await api.get(`/audit?vm=${batch}&whyNot=true`)).body.items;
+  expect(whyNot).toEqual([expect.objectContaining({
+    type: 'VmRestartNotAttempted', action: 'ha', whyNot: true, vmId: batch, hostId: h1,
+    sentence: 'VM batch went down with host p-1 and is not restarted: it is not HA-protected (ha.enabled is not set on the VM); start it by hand',
+  })]);
+  expect((await api.get(`/audit?vm=${web}&whyNot=true`)).body.items).toEqual([]);
+  // batch is no longer running: the warning ends, on the cluster and in the audit
+  expect((await api.get(`/clusters/${c}`)).body.haProtection).toBeNull();
+  const ended = (await api.get('/audit?whyNot=true')).body.items.filter((i: any) => i.type === 'HaUnprotectedVmsChanged');
+  expect(ended.map((i: any) => i.data.unprotected)).toEqual([1, 0]);
+
+  // every audit entry has a sentence; done actions are not why-not entries
+  const all = (await api.get(`/audit?vm=${web}`)).body.items;
+  expect(all.every((i: any) => typeof i.sentence === 'string' && i.sentence.length > 0)).toBe(true);
+  expect(all.find((i: any) => i.type === 'VmRestarted')).toMatchObject({ whyNot: false });
+
+  const table = await cliTable('audit', '--vm', batch, '--why-not');
+  expect(table).toContain('WHAT HAPPENED');
+  expect(table).toContain('NOT DONE: VM batch went down with host p-1 and is not restarted');
+  expect(table).not.toContain('VmPlaced');
+}, 120_000);
+
+test('HA off: the VMs of a failed host are named at once, HA being off on their cluster; no warning', async () => {
+  const c = (await api.post('/clusters', { name: 'noha' })).body.id as string;
+  const h = (await api.post(`/clusters/${c}/hosts`, hostSpec('n-1'))).body.id as string;
+  const app = await vm(c, 'app', { ha: { enabled: true } });
+  expect((await api.get(`/clusters/${c}`)).body.haProtection).toBeNull();
+  expect((await api.post(`/hosts/${h}/faults`, { kind: 'hypervisor-crash' })).status).toBe(202);
+  const items = (await api.get(`/audit?vm=${app}&whyNot=true`)).body.items;
+  expect(items.map((i: any) => [i.type, i.data.why])).toEqual([['VmRestartNotAttempted', 'cluster-ha-off']]);
+  expect(items[0].sentence).toContain('HA is off on its cluster');
+}, 60_000);
