@@ -98,3 +98,15 @@ test('HA off: the VMs of a failed host are named at once, HA being off on their 
   expect(items.map((i: any) => [i.type, i.data.why])).toEqual([['VmRestartNotAttempted', 'cluster-ha-off']]);
   expect(items[0].sentence).toContain('HA is off on its cluster');
 }, 60_000);
+
+test('DPM: an idle cluster whose only spare host is HA\'s reserve keeps it on, and says so once', async () => {
+  const c = (await api.post('/clusters', { name: 'idle', ha: { enabled: true, hostFailuresTolerated: 1 }, dpm: { enabled: true, automation: 'automatic' } })).body.id as string;
+  await api.post(`/clusters/${c}/hosts`, hostSpec('i-1'));
+  await api.post(`/clusters/${c}/hosts`, hostSpec('i-2'));
+  await vm(c, 'idle-vm', { ha: { enabled: true } });
+  await advance(2500);
+  const held = (await api.get('/audit?whyNot=true&limit=50')).body.items.filter((i: any) => i.type === 'DpmHostPowerOffHeld' && i.data.clusterId === c);
+  expect(held).toEqual([expect.objectContaining({ action: 'dpm', whyNot: true, data: expect.objectContaining({ why: 'ha-reserve' }) })]);
+  expect(held[0].sentence).toMatch(/but no host goes to standby: without i-[12] HA admission control would not hold \(1 host failure tolerated\)$/);
+  expect((await api.get(`/clusters/${c}/hosts`)).body.items.map((h: any) => h.power)).toEqual(['on', 'on']);
+}, 120_000);

@@ -2,7 +2,8 @@
 // changes, IMC and placement refusals, migrations, rule compliance changes) with the rationale recorded in the event and the
 // command or fault that caused them (correlation / causation ids). Each entry says what happened in a sentence;
 // "why not" entries (whyNot: true) say what an automatic decision did NOT do and why (issue 19): a VM of a failed
-// host that HA does not restart, a restart waiting for a host, an HA cluster running unprotected VMs.
+// host that HA does not restart, a restart waiting for a host, an HA cluster running unprotected VMs, an idle
+// cluster where DPM may power no host off.
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { RecordedEvent } from '@virtsim/contracts';
@@ -70,7 +71,7 @@ export class AuditController {
 }
 
 /** events that record what an automatic decision did not do, and why */
-const WHY_NOT = new Set(['VmRestartNotAttempted', 'VmRestartWaiting', 'HaUnprotectedVmsChanged']);
+const WHY_NOT = new Set(['VmRestartNotAttempted', 'VmRestartWaiting', 'HaUnprotectedVmsChanged', 'DpmHostPowerOffHeld']);
 
 const ACRONYMS: Record<string, string> = { Vm: 'VM', Vms: 'VMs', Drs: 'DRS', Dpm: 'DPM', Ha: 'HA', Imc: 'IMC', Numa: 'NUMA' };
 /** `VmRestartNotAttempted` -> `VM restart not attempted` */

@@ -105,6 +105,7 @@ const LISTED: Record<AnyEvent['type'], true> = {
   VmRestartPlanned: true,
   VmRestartWaiting: true,
   VmRestartNotAttempted: true,
+  DpmHostPowerOffHeld: true,
   HaUnprotectedVmsChanged: true,
   VmRestarted: true,
   VmRestartedInPlace: true,

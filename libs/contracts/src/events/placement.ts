@@ -30,6 +30,7 @@ export interface DrsMoveRationale {
 
 /** Where cluster CPU utilization sits relative to the DPM band lowPercent..highPercent. */
 export type DpmBand = 'below' | 'within' | 'above';
+export type DpmHeldWhy = 'ha-reserve' | 'evacuation' | 'capacity';
 
 export interface DpmEvacuation { vmId: string; toHostId: string }
 
@@ -48,6 +49,11 @@ export type PlacementDecisionEvent =
   | EventOf<'DpmBandChanged', { clusterId: string; band: DpmBand; since: number; utilizationPercent: number; memoryPercent?: number }>
   | EventOf<'DpmHostPowerOffRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; memoryPercent?: number; evacuations: DpmEvacuation[]; reason: string }>
   | EventOf<'DpmHostPowerOnRecommended', { clusterId: string; hostId: string; simTime: number; utilizationPercent: number; memoryPercent?: number; reason: string }>
+  /** "why not" (issue 19): the cluster has been idle long enough but DPM powers no host off. why: ha-reserve (the
+   *  host it would choose is needed for HA admission control), evacuation (its VMs cannot all move), capacity (the
+   *  other hosts would be over highPercent). hostId: the host DPM would have chosen (null: no host). Said once
+   *  until the band, the reason or the host changes. */
+  | EventOf<'DpmHostPowerOffHeld', { clusterId: string; hostId: string | null; simTime: number; utilizationPercent: number; memoryPercent: number; why: DpmHeldWhy; reason: string }>
   /** automatic DPM gave up powering the host off (evacuation refused, cluster left the low band) */
   | EventOf<'DpmHostPowerOffCancelled', { clusterId: string; hostId: string; simTime: number; reason: string }>
   /** F12: a rule's compliance changed (the scheduler checks every rule each tick): compliant false names the VMs

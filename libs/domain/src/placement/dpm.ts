@@ -20,7 +20,9 @@
 // largest remaining hosts gone, the others still hold the CPU demand and the configured memory.
 // Power-on candidate = the smallest standby host that brings CPU and memory back under highPercent, else the
 // largest. Hosts in maintenance are never chosen (HA.md 7).
-import type { DpmBand, DpmEvacuation, PlacementDecisionEvent } from '@virtsim/contracts';
+// Why not (issue 19): idle long enough but no host may go: DpmHostPowerOffHeld names the host DPM would prefer and
+// what holds it (HA admission control before the rest: the reason a user is least likely to guess), once per window.
+import type { DpmBand, DpmEvacuation, DpmHeldWhy, PlacementDecisionEvent } from '@virtsim/contracts';
 import { attachVm, scratchCopy } from './accounting.js';
 import { DEFAULT_WORKLOAD } from '../shared/workload.js';
 import { ACTIVE_VM_STATES, clusterLoad } from './drs-load.js';
@@ -122,21 +124,42 @@ function placedVmsByHost(state: PlacementState, clusterId: string): Record<strin
   return out;
 }
 
-function powerOffCandidate(state: PlacementState, options: DpmOptions, cd: ClusterDemand, high: number, failures: number) {
+interface Held { why: DpmHeldWhy; host: PlacementHost | null }
+const HELD_RANK: Record<DpmHeldWhy, number> = { 'ha-reserve': 0, evacuation: 1, capacity: 2 };
+
+function powerOffCandidate(state: PlacementState, options: DpmOptions, cd: ClusterDemand, high: number, failures: number): { host: PlacementHost; evacuations: DpmEvacuation[] } | { held: Held } {
   const order = [...cd.usable].sort((a, b) => a.alloc.vmCount - b.alloc.vmCount || cd.mhzByHost[a.id]! - cd.mhzByHost[b.id]! || byNameThenId(a, b));
   const capacity = mhzOf(cd.usable);
   const memory = memOf(cd.usable);
   const placed = placedVmsByHost(state, options.clusterId);
+  let held: Held = { why: 'capacity', host: order[0] ?? null };
+  const hold = (why: DpmHeldWhy, host: PlacementHost) => { if (HELD_RANK[why] < HELD_RANK[held.why]) held = { why, host }; };
   for (const host of order) {
     const rest = capacity - host.mhz;
     if (rest <= 0 || percent(cd.demandMhz, rest) > high || percent(cd.memoryMiB, memory - host.usableMemoryMiB) > high) continue;
     const plan = planEvacuation(state, host, placed[host.id] ?? [], options.migrations ?? []);
-    if (!plan) continue;
+    if (!plan) {
+      hold('evacuation', host);
+      continue;
+    }
     const remaining = cd.usable.filter((h) => h.id !== host.id).map((h) => plan.after.hosts[h.id]!);
-    if (!admissionHolds(state, remaining, cd.demandMhz, failures)) continue;
+    if (!admissionHolds(state, remaining, cd.demandMhz, failures)) {
+      hold('ha-reserve', host);
+      continue;
+    }
     return { host, evacuations: plan.evacuations };
   }
-  return null;
+  return { held };
+}
+
+function heldReason(held: Held, figures: string, low: number, high: number, elapsed: number, failures: number): string {
+  const idle = `${figures}: both < ${low}% for ${elapsed} s, but no host goes to standby`;
+  if (!held.host) return `${idle}: the cluster has no host DPM may power off`;
+  switch (held.why) {
+    case 'ha-reserve': return `${idle}: without ${held.host.name} HA admission control would not hold (${failures} host failure${failures === 1 ? '' : 's'} tolerated)`;
+    case 'evacuation': return `${idle}: the VMs of ${held.host.name} cannot all move elsewhere (placement rules, passthrough devices or room)`;
+    default: return `${idle}: without ${held.host.name} the other hosts would be over ${high}%`;
+  }
 }
 
 function powerOnCandidate(state: PlacementState, clusterId: string, cd: ClusterDemand, high: number): PlacementHost | null {
@@ -170,10 +193,14 @@ export function evaluateDpm(state: PlacementState, options: DpmOptions): DpmResu
   const events: PlacementDecisionEvent[] = [];
   const figures = `cluster CPU at ${utilizationPercent}%, memory at ${memoryPercent}%`;
   if (band === 'below' && elapsed >= (options.belowSeconds ?? DPM_BELOW_SECONDS)) {
-    const c = powerOffCandidate(state, options, cd, high, options.hostFailuresTolerated ?? policy.hostFailuresTolerated);
-    if (c) {
+    const failures = options.hostFailuresTolerated ?? policy.hostFailuresTolerated;
+    const c = powerOffCandidate(state, options, cd, high, failures);
+    if ('host' in c) {
       const reason = `${figures}: both < ${low}% for ${elapsed} s: ${c.host.name} can be evacuated`;
       events.push({ type: 'DpmHostPowerOffRecommended', data: { clusterId, hostId: c.host.id, simTime, ...load, evacuations: c.evacuations, reason } });
+    } else if (cluster.dpm.held !== `${c.held.why}:${c.held.host?.id ?? ''}`) {
+      const reason = heldReason(c.held, figures, low, high, elapsed, failures);
+      events.push({ type: 'DpmHostPowerOffHeld', data: { clusterId, hostId: c.held.host?.id ?? null, simTime, ...load, why: c.held.why, reason } });
     }
   }
   if (band === 'above' && elapsed >= (options.aboveSeconds ?? DPM_ABOVE_SECONDS)) {

@@ -47,7 +47,14 @@ describe('DPM (F10)', () => {
     const hosts = [hostAdded('host-a'), hostAdded('host-b'), hostAdded('host-c'), vms('host-a', 4), vms('host-b', 4), vms('host-c', 4)];
     const withHa = given(dpmOn(haOne), ...hosts);
     tick(withHa, 0);
-    expect(evaluateDpm(withHa, { clusterId: 'c1', simTime: 2400 })).toMatchObject({ utilizationPercent: 40, band: 'below', events: [] });
+    // why not (issue 19): DPM says what holds host-a on, once
+    const held = tick(withHa, 2400);
+    expect(held).toEqual([{ type: 'DpmHostPowerOffHeld', data: {
+      clusterId: 'c1', hostId: 'host-a', simTime: 2400, utilizationPercent: 40, memoryPercent: expect.any(Number), why: 'ha-reserve',
+      reason: expect.stringMatching(/^cluster CPU at 40%, memory at [\d.]+%: both < 45% for 2400 s, but no host goes to standby: without host-a HA admission control would not hold \(1 host failure tolerated\)$/),
+    } }]);
+    expect(tick(withHa, 2410)).toEqual([]);
+    expect(evaluateDpm(withHa, { clusterId: 'c1', simTime: 3000 })).toMatchObject({ utilizationPercent: 40, band: 'below', events: [] });
     const withoutHa = given(dpmOn(), ...hosts);
     tick(withoutHa, 0);
     expect(tick(withoutHa, 2400)).toMatchObject([{ type: 'DpmHostPowerOffRecommended', data: { hostId: 'host-a' } }]);
@@ -113,7 +120,32 @@ describe('DPM (F10)', () => {
       const three = (host: string) => Array.from({ length: 3 }, (_, i) => runningVm(`${host}-${i}`, host, spec)).flat();
       const state = given(dpmOn(), hostAdded('host-a'), hostAdded('host-b'), three('host-a'), three('host-b'));
       expect(tick(state, 0)).toMatchObject([{ data: { band: 'below', utilizationPercent: 30, memoryPercent: 42.54 } }]);
-      expect(tick(state, 2400)).toEqual([]);
+      expect(tick(state, 2400)).toMatchObject([{ type: 'DpmHostPowerOffHeld', data: { hostId: 'host-a', why: 'capacity', reason: expect.stringContaining('without host-a the other hosts would be over 81%') } }]);
+      expect(tick(state, 2410)).toEqual([]);
     });
+  });
+});
+
+describe('DPM says why it powers nothing off (issue 19)', () => {
+  it('given an idle cluster whose VMs are pinned to their hosts by must rules, when the window ends, then DpmHostPowerOffHeld evacuation', () => {
+    const state = given(dpmOn(), hostAdded('host-a'), hostAdded('host-b'), vms('host-a', 1), vms('host-b', 1));
+    evolvePlacement(state, ruleCreated('pin-a', { kind: 'vm-host-must', vms: ['host-a-0'], hosts: ['host-a'] }));
+    evolvePlacement(state, ruleCreated('pin-b', { kind: 'vm-host-must', vms: ['host-b-0'], hosts: ['host-b'] }));
+    tick(state, 0);
+    const held = tick(state, 2400);
+    expect(held.map((e) => [e.type, (e.data as { why?: string }).why, (e.data as { hostId?: string }).hostId])).toEqual([['DpmHostPowerOffHeld', 'evacuation', 'host-a']]);
+    expect((held[0]!.data as { reason: string }).reason).toContain('the VMs of host-a cannot all move elsewhere');
+    expect(tick(state, 2410)).toEqual([]);
+  });
+
+  it('given a held power-off, when the band changes and comes back, then it is said again in the new window', () => {
+    const hosts = [hostAdded('host-a'), hostAdded('host-b'), hostAdded('host-c'), vms('host-a', 4), vms('host-b', 4), vms('host-c', 4)];
+    const state = given(dpmOn(haOne), ...hosts);
+    tick(state, 0);
+    expect(tick(state, 2400).map((e) => e.type)).toEqual(['DpmHostPowerOffHeld']);
+    evolvePlacement(state, { type: 'DpmBandChanged', data: { clusterId: 'c1', band: 'within', since: 2500, utilizationPercent: 50, memoryPercent: 2 } });
+    expect(state.clusters['c1']!.dpm).toEqual({ band: 'within', since: 2500 });
+    evolvePlacement(state, { type: 'DpmBandChanged', data: { clusterId: 'c1', band: 'below', since: 2600, utilizationPercent: 40, memoryPercent: 2 } });
+    expect(tick(state, 5000).map((e) => e.type)).toEqual(['DpmHostPowerOffHeld']);
   });
 });

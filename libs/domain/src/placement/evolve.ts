@@ -136,7 +136,12 @@ export function evolvePlacement(state: PlacementState, event: PlacementInput): P
     case 'DpmHostPowerOnRecommended': {
       // Restart the band timer so the next recommendation waits a full window (hysteresis).
       const c = state.clusters[event.data.clusterId];
-      if (c) c.dpm = { ...c.dpm, since: event.data.simTime };
+      if (c) c.dpm = { band: c.dpm.band, since: event.data.simTime };
+      break;
+    }
+    case 'DpmHostPowerOffHeld': {
+      const c = state.clusters[event.data.clusterId];
+      if (c) c.dpm = { ...c.dpm, held: `${event.data.why}:${event.data.hostId ?? ''}` };
       break;
     }
     default:

@@ -80,7 +80,8 @@ export interface PlacementRule {
   compliance: { compliant: boolean; vmIds: string[] };
 }
 
-export interface DpmTimers { band: DpmBand; since: number }
+/** held: `<why>:<hostId>` of the last DpmHostPowerOffHeld in this band window (absent: none), so it is not repeated */
+export interface DpmTimers { band: DpmBand; since: number; held?: string }
 
 export interface PlacementCluster {
   id: string;
