@@ -4,6 +4,7 @@
 import { VmSpec } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
+import { MemoryManager } from '../apps/memory-manager/src/commands.js';
 import { Watchdog } from '../apps/vrm/src/watchdog.js';
 import { nextId, streams } from '../apps/vrm/src/state.js';
 import { Vrm } from '../apps/vrm/src/vrm.service.js';
@@ -143,6 +144,29 @@ test('migration down when a host enters maintenance: the evacuation waits for it
   expect(progress).toEqual([...progress].sort((a, b) => a - b));
   expect((await api.get(`/hosts/${source}`)).body).toMatchObject({ state: 'maintenance', vmCount: 0 });
   await api.post(`/hosts/${source}/maintenance`, { enter: false });
+});
+
+// A clock tick whose answer is lost is sent again (issue 14): the service answers the repeat from its log.
+test('a memory tick carried out whose answer is lost: the clock sends it again, answered from the log, nothing done twice', async () => {
+  expect((await api.post('/vms?wait=true', vmSpec(clusterId, 'tick01', { powerOn: true }))).body).toMatchObject({ state: 'succeeded' });
+  const memory = sys.services.get('memory-manager')!.app.get(MemoryManager);
+  const tick = memory.tick.bind(memory);
+  const answers: { tick: number; simTime: number; answer: Awaited<ReturnType<typeof tick>> }[] = [];
+  memory.tick = async (req) => {
+    const answer = await tick(req);
+    answers.push({ tick: req.tick, simTime: req.simTime, answer });
+    // the first answer never reaches the vrm
+    if (answers.length === 1) throw new Error('connection reset while answering');
+    return answer;
+  };
+  try {
+    expect((await api.post('/sim/advance', { seconds: 10 })).status).toBe(200);
+  } finally {
+    memory.tick = tick;
+  }
+  expect(answers).toHaveLength(2);
+  expect(answers[1]).toMatchObject({ tick: answers[0]!.tick, simTime: answers[0]!.simTime, answer: { repeated: true, events: answers[0]!.answer.events } });
+  expect(answers[0]!.answer.events).toBeGreaterThan(0);
 });
 
 // Tasks always end (issue 14 item 5): a compensation whose service stays away past its window does not keep the

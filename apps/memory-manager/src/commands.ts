@@ -7,7 +7,7 @@ import {
 } from '@virtsim/contracts';
 import { memory } from '@virtsim/domain';
 import type { AppendBatch, NewEvent } from '@virtsim/event-store';
-import { ServiceContext, type Decision, type StepDecisions, type StepEventOut } from '@virtsim/service-kit';
+import { onFirstEvent, ServiceContext, tickKey, type Decision, type StepDecisions, type StepEventOut } from '@virtsim/service-kit';
 import { memoryStream, type MemoryManagerState } from './state.js';
 import { clusterOf, fitNuma, planTick } from './tick.js';
 import { requireMemVm, translationView } from './views.js';
@@ -132,12 +132,18 @@ export class MemoryManager {
 
   // ---------------------------------------------------------------- tick
 
+  /** One tick, an idempotent step under the tick's key: a repeat (the vrm asks again when the answer was lost) is
+   *  answered from the log with the first answer and decides nothing. A tick that decided no event records
+   *  nothing: a repeat decides again, and finds nothing to do again unless something else changed meanwhile. */
   async tick(req: PayloadOf<Mm['tick']>) {
-    const r = await this.ctx.commands.run((s): Decision<Omit<ReturnType<typeof planTick>, 'appends'>> => {
-      const plan = planTick(s, req);
-      const { appends, ...result } = plan;
-      return { appends: this.batches(appends), result, metadata: this.metadata(req.simTime, req) };
+    const r = await this.ctx.runSteps(async (s, steps): Promise<Decision<Omit<ReturnType<typeof planTick>, 'appends'> & { repeated?: true }>> => {
+      const d = await steps.decision(tickKey(req), () => {
+        const { appends, ...result } = planTick(s, req);
+        return { appends: this.batches(appends), result };
+      });
+      return { appends: onFirstEvent(d.appends, d.metadata), result: d.result, metadata: this.metadata(req.simTime, req) };
     });
+    if (r.repeated) return { events: r.events, moved: r.moved, resized: r.resized, refused: r.refused, stats: r.stats, position: r.position, repeated: true as const };
     for (const f of r.refused) {
       const k = `${f.vmId}:${f.action}:${f.message}`;
       if (this.logged.has(k)) continue;

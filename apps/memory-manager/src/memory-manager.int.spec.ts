@@ -41,6 +41,8 @@ describe.each(['nats', 'in-process'] as const)('memory-manager over %s', (transp
   const fail = (pattern: string, data: unknown) => ask(pattern, data).then(() => { throw new Error(`${pattern} answered`); }, (e) => e as VirtsimError);
   const stream = async (streamId: string): Promise<RecordedEvent<any>[]> => rt.store.readStream(streamId);
   let clock = 0;
+  /** a tick that reclaimed memory, asked again later */
+  let repeatedTick: { tick: number; simTime: number; tickSeconds: number };
   const tick = async () => {
     clock++;
     await seed('clock', [{ type: 'ClockAdvanced', data: { tick: clock, simTime: clock * 10, tickSeconds: 10 } }], clock * 10);
@@ -196,6 +198,12 @@ describe.each(['nats', 'in-process'] as const)('memory-manager over %s', (transp
     const t2 = await tick();
     const second = (await stream('memory-c2')).filter((e) => e.metadata.simTime === clock * 10);
     expect(t2.events).toBe(second.length);
+    // the vrm asks again (the answer was lost): the first answer, from the log; nothing ballooned or swapped twice
+    const logged = (await stream('memory-c2')).length;
+    repeatedTick = { tick: clock, simTime: clock * 10, tickSeconds: 10 };
+    const { position: _p, ...answer } = t2;
+    expect(await ask('memory-manager.tick', repeatedTick)).toEqual({ ...answer, position: expect.any(Number), repeated: true });
+    expect(await stream('memory-c2')).toHaveLength(logged);
     expect(second[0]!).toMatchObject({ type: 'HostMemoryStateChanged', data: { hostId: 'o1', from: 'high', to: 'low' } });
     const types = second.map((e) => e.type);
     expect(types.lastIndexOf('PagesShared')).toBeLessThan(types.indexOf('BalloonInflated'));
@@ -228,6 +236,10 @@ describe.each(['nats', 'in-process'] as const)('memory-manager over %s', (transp
     await svc.stop();
     svc = await bootService(rt, memoryManagerDefinition);
     expect(await ask('memory-manager.hash', {})).toEqual(before);
+    // after the restart a repeated tick is still answered from the log, appending nothing
+    const logged = (await stream('memory-c2')).length;
+    expect(await ask('memory-manager.tick', repeatedTick)).toMatchObject({ repeated: true });
+    expect(await stream('memory-c2')).toHaveLength(logged);
   });
 
   test('reserve-memory-many: later VMs see the earlier reservations; refusals are per item', async () => {

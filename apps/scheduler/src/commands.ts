@@ -7,7 +7,7 @@ import {
 } from '@virtsim/contracts';
 import { placement } from '@virtsim/domain';
 import type { AppendBatch } from '@virtsim/event-store';
-import { ServiceContext, type Decision, type StepDecisions, type StepEventOut } from '@virtsim/service-kit';
+import { onFirstEvent, ServiceContext, tickKey, type Decision, type StepDecisions, type StepEventOut } from '@virtsim/service-kit';
 import { migrationsOf, streams, type SchedulerState } from './state.js';
 import { selectHostGrants } from './select-hosts.js';
 import { hostsReadyToPowerOff, planTick, type AutoMove } from './tick.js';
@@ -120,14 +120,20 @@ export class Scheduler {
 
   // ---------------------------------------------------------------- tick
 
+  /** One tick in two idempotent steps under the tick's key (tickKey): the plan (samples, DRS / DPM decisions), then,
+   *  after the automatic moves and evacuations were handed to the migration service, their outcomes. A repeated
+   *  tick (the vrm asks again when the answer was lost, or this process died half-way) takes the first plan from the
+   *  log and hands the same moves over again with the same keys (the migration service answers a repeat with its
+   *  first migration), so the tick's DRS moves are carried out once, as a unit. */
   async tick(req: PayloadOf<Sch['tick']>) {
-    const first = await this.run(req, (state) => {
+    const key = tickKey(req);
+    const first = await this.tickStep(req, key, (state) => {
       const plan = planTick(state, req);
       let events = 0;
       for (const list of plan.appends.values()) events += list.length;
       return { appends: plan.appends, result: { moves: plan.moves, evacuations: plan.evacuations, stats: plan.stats, events } };
     });
-    if (first.stats.computeMs > 50) this.ctx.log.warn({ stats: first.stats, tick: req.tick }, 'scheduler tick compute above 50 ms');
+    if (!first.repeated && first.stats.computeMs > 50) this.ctx.log.warn({ stats: first.stats, tick: req.tick }, 'scheduler tick compute above 50 ms');
     // the tick's calls ride through a restarting migration service (asked again, same key) until one deadline
     const deadline = performance.now() + Math.min(this.ctx.config.VIRTSIM_STEP_RETRY_SECONDS, TICK_CALLS_SECONDS) * 1000;
     // automatic DRS: hand each move to the migration service
@@ -149,7 +155,7 @@ export class Scheduler {
         else cancelled.push({ ...ev, reason: `evacuation refused: ${err.message}` });
       }
     }
-    const second = await this.run(req, (state) => {
+    const second = await this.tickStep(req, `${key}:outcomes`, (state) => {
       const appends = outcomeEvents(state, outcomes, true, req.simTime);
       const add = (streamId: string, e: EventOf) => appends.set(streamId, [...(appends.get(streamId) ?? []), e]);
       for (const c of cancelled) add(streams.placement(c.clusterId), { type: 'DpmHostPowerOffCancelled', data: { ...c, simTime: req.simTime } });
@@ -161,7 +167,7 @@ export class Scheduler {
       for (const list of appends.values()) events += list.length;
       return { appends, result: { events } };
     });
-    return { events: first.events + second.events, stats: first.stats };
+    return { events: first.events + second.events, stats: first.stats, ...(first.repeated ? { repeated: true as const } : {}) };
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -205,21 +211,36 @@ export class Scheduler {
   /** a command of idempotent steps (ctx.runSteps; commands without a key just run): events by stream, a step's
    *  first event carrying its answer's metadata, refusals to `steps-scheduler` in the same append */
   private run<T extends object>(trace: Trace, decide: (state: SchedulerState, steps: StepDecisions) => { appends: Map<string, StepEventOut<EventOf>[]>; result: T }): Promise<T & { position: number }> {
-    const metadata = (state: SchedulerState): EventMetadata => ({
-      simTime: state.clock.simTime, actor: 'scheduler',
-      ...(trace.correlationId ? { correlationId: trace.correlationId } : {}), ...(trace.causationId ? { causationId: trace.causationId } : {}),
-    });
+    const metadata = metadataOf(trace);
     return this.ctx.runSteps((state, steps): Decision<T> => {
       const d = decide(state, steps);
-      const appends: AppendBatch[] = [...d.appends].filter(([, events]) => events.length > 0).map(([streamId, events]) => ({
-        streamId, expectedVersion: this.ctx.commands.expected(streamId),
-        events: events.map((e) => ({ type: e.type, data: e.data, ...(e.metadata ? { metadata: e.metadata } : {}) })),
-      }));
-      return { appends, result: d.result, metadata: metadata(state) };
+      return { appends: this.batches(d.appends), result: d.result, metadata: metadata(state) };
     }, { metadata });
   }
 
+  /** one part of a tick as a whole, an idempotent step under `key`: a repeat is answered from the log with the
+   *  first answer and decides nothing (a part that decided no event records nothing and is decided again) */
+  private tickStep<T extends object>(trace: Trace, key: string, decide: (state: SchedulerState) => { appends: Map<string, EventOf[]>; result: T }): Promise<T & { repeated?: true; position: number }> {
+    const metadata = metadataOf(trace);
+    return this.ctx.runSteps(async (state, steps): Promise<Decision<T & { repeated?: true }>> => {
+      const d = await steps.decision(key, () => { const x = decide(state); return { appends: this.batches(x.appends), result: x.result }; });
+      return { appends: onFirstEvent(d.appends, d.metadata), result: d.result, metadata: metadata(state) };
+    }, { metadata });
+  }
+
+  private batches(appends: Map<string, StepEventOut<EventOf>[]>): AppendBatch[] {
+    return [...appends].filter(([, events]) => events.length > 0).map(([streamId, events]) => ({
+      streamId, expectedVersion: this.ctx.commands.expected(streamId),
+      events: events.map((e) => ({ type: e.type, data: e.data, ...(e.metadata ? { metadata: e.metadata } : {}) })),
+    }));
+  }
+
 }
+
+const metadataOf = (trace: Trace) => (state: SchedulerState): EventMetadata => ({
+  simTime: state.clock.simTime, actor: 'scheduler',
+  ...(trace.correlationId ? { correlationId: trace.correlationId } : {}), ...(trace.causationId ? { causationId: trace.causationId } : {}),
+});
 
 type Outcome =
   | { move: AutoMove; migrationId: string | null }

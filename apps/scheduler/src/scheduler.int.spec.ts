@@ -312,4 +312,34 @@ describe.each(['nats', 'in-process'] as const)('scheduler over %s', (transport) 
     const starts = migrationCalls.slice(calls).filter((c) => c.pattern === 'migration.start' && made.some((e) => e.data.vmId === c.data.vmId)).map((c) => c.data);
     expect(starts.map((d) => d.idempotencyKey)).toEqual(made.map((e) => `drs:${e.data.recommendationId}`));
   });
+
+  test('a repeated tick is answered from the log and carries its DRS moves out as a unit: moves its first attempt could not hand over are handed over', async () => {
+    await seed('cluster-c7', [cluster('c7', { drs: { enabled: true, automation: 'automatic', threshold: 3 } }), host('u', 'c7'), host('v', 'c7'), host('w', 'c7')]);
+    for (const [h, n] of [['u', 9], ['v', 1], ['w', 2]] as const) for (let i = 0; i < n; i++) await seed(`vm-${h}${i}`, runningVm(`${h}${i}`, 'c7', h));
+    await mig.stop(); // nobody answers migration.start for longer than the scheduler asks within one tick
+    const config = rt.config as { VIRTSIM_STEP_RETRY_SECONDS: number };
+    const window = config.VIRTSIM_STEP_RETRY_SECONDS;
+    config.VIRTSIM_STEP_RETRY_SECONDS = 1;
+    let first;
+    try { first = await tick(1200, 12000); } finally { config.VIRTSIM_STEP_RETRY_SECONDS = window; }
+    const made = (await stream('placement-c7')).filter((e) => e.type === 'DrsRecommendationMade');
+    expect(made.length).toBeGreaterThan(0);
+    expect((await stream('placement-c7')).filter((e) => e.type === 'DrsRecommendationApplied')).toHaveLength(0);
+    // the vrm did not get that answer (lost) and sends the same tick again, the migration service back meanwhile
+    mig = await bootService(rt, fakeMigration);
+    const samples = (await stream('cpu-c7')).length;
+    const calls = migrationCalls.length;
+    const again = await ask('scheduler.tick', { tick: 1200, simTime: 12000, tickSeconds: 10 });
+    expect(again).toMatchObject({ repeated: true, stats: first.stats });
+    // no second pass, no second sample: the first plan's moves handed over with their keys, each applied once
+    const drs = (await stream('placement-c7')).filter((e) => e.type.startsWith('Drs'));
+    expect(drs.filter((e) => e.type === 'DrsRecommendationMade')).toHaveLength(made.length);
+    expect(drs.filter((e) => e.type === 'DrsRecommendationApplied').map((e) => e.data.recommendationId)).toEqual(made.map((e) => e.data.recommendationId));
+    expect(await stream('cpu-c7')).toHaveLength(samples);
+    const starts = migrationCalls.slice(calls).filter((c) => c.pattern === 'migration.start' && made.some((e) => e.data.vmId === c.data.vmId));
+    expect(starts.map((c) => c.data.idempotencyKey)).toEqual(made.map((e) => `drs:${e.data.recommendationId}`));
+    // a third time: nothing more (the outcomes are in the log too)
+    await ask('scheduler.tick', { tick: 1200, simTime: 12000, tickSeconds: 10 });
+    expect((await stream('placement-c7')).filter((e) => e.type.startsWith('Drs'))).toHaveLength(drs.length);
+  });
 });

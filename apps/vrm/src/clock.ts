@@ -5,11 +5,12 @@ import { protocol, TICK_PHASES } from '@virtsim/contracts';
 import { inventory } from '@virtsim/domain';
 import { notDelivered, withRetry } from '@virtsim/messaging';
 import { streams } from './state.js';
-import { stepPolicy } from './step-retry.js';
+import { stepAttemptMs, stepPolicy } from './step-retry.js';
 import { Tasks } from './tasks.js';
 import { Vrm } from './vrm.service.js';
 
 export const PHASES = TICK_PHASES;
+/** the longest one tick phase may take, faults and retries included */
 const PHASE_TIMEOUT_MS = 120_000;
 
 @Injectable()
@@ -58,10 +59,15 @@ export class Clock {
         return { appends: [{ streamId: streams.clock, events: [{ type: 'ClockAdvanced', data: next }] }], result: next, metadata: { simTime: next.simTime } };
       });
       for (const phase of PHASES) {
-        // a phase whose service is restarting waits for it; only an undelivered tick is sent again (not every
-        // service recognizes a repeated tick)
-        const r = await withRetry(() => this.vrm.ctx.call(protocol[phase].tick, { tick, simTime, tickSeconds: step }, PHASE_TIMEOUT_MS),
-          { ...stepPolicy(this.vrm, phase, { tick }), retryable: notDelivered });
+        // a phase whose service is restarting waits for it: the tick is sent again through any fault (no
+        // responder, a lost or late answer, a database error), same tick and simTime; every service answers a
+        // repeated tick from its log instead of acting twice (the tick subjects are declared idempotent)
+        // A lost answer is asked again after one step attempt's wait; a tick slower than that is answered to the
+        // repeat once it ends (the repeat waits behind it), so a phase may take up to PHASE_TIMEOUT_MS.
+        const rpc = protocol[phase].tick;
+        const policy = stepPolicy(this.vrm, phase, { tick });
+        const r = await withRetry(() => this.vrm.ctx.call(rpc, { tick, simTime, tickSeconds: step }, rpc.idempotent ? stepAttemptMs(this.vrm) : PHASE_TIMEOUT_MS),
+          { ...policy, windowMs: Math.max(policy.windowMs, PHASE_TIMEOUT_MS), ...(rpc.idempotent ? {} : { retryable: notDelivered }) });
         events += r?.events ?? 0;
       }
       // each tick, not once per advance: a task ends at the simulated time its migration ended, whatever

@@ -122,3 +122,16 @@ export class StepDecisions {
     return [{ streamId, expectedVersion: expected(streamId), events: this.refused }];
   }
 }
+
+/** the idempotency key of one clock tick at one service: its number and simulated time (a clock that was reset
+ *  and counts again from 1 makes new keys) */
+export const tickKey = (tick: { tick: number; simTime: number }): string => `tick-${tick.tick}@${tick.simTime}`;
+
+/** `metadata` (a decision's recorded answer, see StepDecisions.decision) on the first event of the append only:
+ *  one copy of the answer in the log, however many events the decision wrote */
+export function onFirstEvent(appends: AppendBatch[], metadata: EventMetadata): AppendBatch[] {
+  if (Object.keys(metadata).length === 0) return appends;
+  const first = appends.findIndex((a) => a.events.length > 0);
+  if (first < 0) return appends;
+  return appends.map((a, i) => (i !== first ? a : { ...a, events: a.events.map((e, j) => (j === 0 ? { ...e, metadata: { ...e.metadata, ...metadata } } : e)) }));
+}

@@ -27,7 +27,7 @@ export const haMonitor = {
   hostFault: rpc('ha-monitor.host-fault', HostFaultRequest, { reply: reply<HostFaultAnswer>(), errors: ['not-found', 'conflict'], idempotent: true }),
   hostRecover: rpc('ha-monitor.host-recover', HostRecoverRequest, { reply: reply<HostRecoverAnswer>(), errors: ['not-found', 'conflict'], idempotent: true }),
   vmFault: rpc('ha-monitor.vm-fault', VmFaultRequest, { reply: reply<VmFaultAnswer>(), errors: ['not-found', 'conflict'], idempotent: true }),
-  tick: rpc('ha-monitor.tick', TickRequest, { reply: reply<HaTickAnswer>() }),
+  tick: rpc('ha-monitor.tick', TickRequest, { reply: reply<HaTickAnswer>(), idempotent: true }),
   cluster: rpc('ha-monitor.cluster', ClusterQuery, { reply: reply<ViewAnswer>(), errors: ['not-found'], idempotent: true }),
   ...viewSubjects('ha-monitor'),
   ...stateSubjects('ha-monitor'),

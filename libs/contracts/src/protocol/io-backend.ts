@@ -44,7 +44,7 @@ export const ioBackend = {
   checkPowerOn: rpc('io-backend.check-power-on', CheckPowerOnRequest, { reply: reply<PowerOnCheck>(), errors: ['not-found', 'unprocessable'], idempotent: true }),
   canMigrate: rpc('io-backend.can-migrate', CanMigrateRequest, { reply: reply<CanMigrateAnswer>(), errors: ['not-found'], idempotent: true }),
   equivalentFree: rpc('io-backend.equivalent-free', EquivalentFreeRequest, { reply: reply<EquivalentFreeAnswer>(), errors: ['not-found'], idempotent: true }),
-  tick: rpc('io-backend.tick', TickRequest, { reply: reply<IoTickAnswer>() }),
+  tick: rpc('io-backend.tick', TickRequest, { reply: reply<IoTickAnswer>(), idempotent: true }),
   ...viewSubjects('io-backend'),
   ...stateSubjects('io-backend'),
 } as const;

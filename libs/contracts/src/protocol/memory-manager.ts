@@ -51,7 +51,7 @@ export const memoryManager = {
   grow: rpc('memory-manager.grow', GrowMemoryRequest, { reply: reply<GrowMemoryAnswer>(), errors: ['not-found', 'conflict', 'unprocessable'] }),
   /** a view for one address, or memory.PackedTranslations for a list (the TLB carries over: not idempotent) */
   translate: rpc('memory-manager.translate', TranslateRequest, { reply: reply<ViewAnswer>(), errors: ['not-found', 'conflict', 'unprocessable'] }),
-  tick: rpc('memory-manager.tick', TickRequest, { reply: reply<MemoryTickAnswer>() }),
+  tick: rpc('memory-manager.tick', TickRequest, { reply: reply<MemoryTickAnswer>(), idempotent: true }),
   ...viewSubjects('memory-manager'),
   ...stateSubjects('memory-manager'),
 } as const;

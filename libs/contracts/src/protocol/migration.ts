@@ -78,7 +78,7 @@ export const migration = {
   evacuate: rpc('migration.evacuate', EvacuateRequest, { reply: reply<EvacuateAnswer>(), errors: ['not-found', 'conflict', 'unprocessable'], idempotent: true }),
   cancel: rpc('migration.cancel', CancelMigrationRequest, { reply: reply<CancelMigrationAnswer>(), errors: ['not-found', 'conflict'] }),
   status: rpc('migration.status', MigrationStatusRequest, { reply: reply<MigrationStatusAnswer>(), errors: ['not-found'], idempotent: true }),
-  tick: rpc('migration.tick', TickRequest, { reply: reply<MigrationTickAnswer>() }),
+  tick: rpc('migration.tick', TickRequest, { reply: reply<MigrationTickAnswer>(), idempotent: true }),
   ...viewSubjects('migration'),
   ...stateSubjects('migration'),
 } as const;

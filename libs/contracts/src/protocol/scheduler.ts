@@ -70,7 +70,7 @@ export const scheduler = {
   drsRecommendations: rpc('scheduler.drs-recommendations', ClusterQuery, { reply: reply<ViewAnswer>(), errors: ['not-found'], idempotent: true }),
   drsApply: rpc('scheduler.drs-apply', DrsApplyRequest, { reply: reply<DrsApplyAnswer>(), errors: ['not-found', 'conflict', 'unprocessable'], idempotent: true }),
   cpuModes: rpc('scheduler.cpu-modes', CpuModesRequest, { reply: reply<ViewAnswer>(), errors: ['not-found'], idempotent: true }),
-  tick: rpc('scheduler.tick', TickRequest, { reply: reply<SchedulerTickAnswer>() }),
+  tick: rpc('scheduler.tick', TickRequest, { reply: reply<SchedulerTickAnswer>(), idempotent: true }),
   ...viewSubjects('scheduler'),
   ...stateSubjects('scheduler'),
 } as const;
