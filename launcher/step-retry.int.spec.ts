@@ -146,6 +146,22 @@ test('migration down when a host enters maintenance: the evacuation waits for it
   await api.post(`/hosts/${source}/maintenance`, { enter: false });
 });
 
+// The migration service's own questions to its peers ride through a restarting peer (issue 14): one
+// migration.start, asked once, waits for the scheduler and io-backend to come back instead of answering 503.
+test('scheduler and io-backend down when migration.start is asked once: it waits for them and starts the migration', async () => {
+  const r = await api.post('/vms?wait=true', vmSpec(clusterId, 'mig01', { powerOn: true }));
+  expect(r.body).toMatchObject({ state: 'succeeded' });
+  const vrm = sys.services.get('vrm')!.app.get(Vrm);
+  await sys.stop('scheduler');
+  await sys.stop('io-backend');
+  const started = vrm.ctx.request<{ migrationId: string; vmId: string }>('migration.start', { vmId: r.body.result.vmId, live: true, idempotencyKey: 'mig01:peers-down' }, 20_000);
+  await sleep(500);
+  await sys.start('io-backend');
+  await sleep(300);
+  await sys.start('scheduler');
+  expect(await started).toMatchObject({ vmId: r.body.result.vmId, migrationId: expect.any(String) });
+});
+
 // A clock tick whose answer is lost is sent again (issue 14): the service answers the repeat from its log.
 test('a memory tick carried out whose answer is lost: the clock sends it again, answered from the log, nothing done twice', async () => {
   expect((await api.post('/vms?wait=true', vmSpec(clusterId, 'tick01', { powerOn: true }))).body).toMatchObject({ state: 'succeeded' });

@@ -55,6 +55,8 @@ const MOVABLE_ORDER = (a: { memoryMiB: number; name: string; id: string }, b: { 
   b.memoryMiB - a.memoryMiB || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 const MAX_EXCLUDE = 1024;
+/** the longest one command asks io-backend / the scheduler again through faults (see peerDeadline) */
+const PEER_CALLS_SECONDS = 30;
 
 @Injectable()
 export class Migrations {
@@ -112,10 +114,17 @@ export class Migrations {
     };
   }
 
+  /** How long one command asks io-backend / the scheduler again through faults (a restarting peer, a lost answer;
+   *  the questions are idempotent): the step retry window, at most PEER_CALLS_SECONDS, since the command holds this
+   *  service's command queue meanwhile. Past it the command answers 503 naming the peer (the vrm asks again). */
+  private peerDeadline(): number {
+    return performance.now() + Math.min(this.ctx.config.VIRTSIM_STEP_RETRY_SECONDS, PEER_CALLS_SECONDS) * 1000;
+  }
+
   /** io-backend's passthrough / vGPU devices of the VM; the spec's when io does not know the VM; 503 when io is down */
   private async passthrough(vmId: string, vm: VmFacts, trace: Trace): Promise<string[]> {
     try {
-      const r = await this.ctx.call(protocol['io-backend'].canMigrate, { vmId, ...traceOf(trace) });
+      const r = await this.ctx.callPersistently(protocol['io-backend'].canMigrate, { vmId, ...traceOf(trace) }, { deadline: this.peerDeadline() });
       return (r?.blockingDevices ?? []).map((d) => `${d.guestName ?? d.deviceId ?? 'device'} (${[d.mode, d.hostModel].filter(Boolean).join(' ')})`);
     } catch (err) {
       const e = VirtsimError.from(err);
@@ -137,9 +146,9 @@ export class Migrations {
     }
     let grant: Grant;
     try {
-      grant = await this.ctx.call(protocol.scheduler.selectHost, {
+      grant = await this.ctx.callPersistently(protocol.scheduler.selectHost, {
         vmId, excludeHosts, ...(clusterId !== vm.clusterId ? { clusterId } : {}), ...(targetHostId !== undefined ? { preferHost: targetHostId } : {}), ...traceOf(trace),
-      });
+      }, { deadline: this.peerDeadline() });
     } catch (err) {
       const e = VirtsimError.from(err);
       if (e.code === 'unavailable') {
@@ -255,7 +264,7 @@ export class Migrations {
     const s = this.ctx.state;
     const requests = vms.map((v) => ({ key: v.id, vmIds: [v.id], vcpus: s.vms[v.id]?.vcpus ?? 1, memoryMiB: v.memoryMiB, excludeHosts: [hostId] }));
     try {
-      const r = await this.ctx.call(protocol.scheduler.selectHosts, { clusterId, requests, ...traceOf(trace) });
+      const r = await this.ctx.callPersistently(protocol.scheduler.selectHosts, { clusterId, requests, ...traceOf(trace) }, { deadline: this.peerDeadline() });
       return r?.grants ?? {};
     } catch (err) {
       const e = VirtsimError.from(err);
