@@ -110,3 +110,21 @@ test('DPM: an idle cluster whose only spare host is HA\'s reserve keeps it on, a
   expect(held[0].sentence).toMatch(/but no host goes to standby: without i-[12] HA admission control would not hold \(1 host failure tolerated\)$/);
   expect((await api.get(`/clusters/${c}/hosts`)).body.items.map((h: any) => h.power)).toEqual(['on', 'on']);
 }, 120_000);
+
+test('DRS manual: the moves it recommends wait for an operator, and the audit says so', async () => {
+  const c = (await api.post('/clusters', { name: 'manual', drs: { enabled: true, automation: 'manual' } })).body.id as string;
+  await api.post(`/clusters/${c}/hosts`, hostSpec('m-1'));
+  const ids: string[] = [];
+  for (const n of ['apart-1', 'apart-2']) ids.push(await vm(c, n, { powerOn: false }));
+  expect((await api.post(`/clusters/${c}/rules`, { name: 'apart', kind: 'vm-anti-affinity', vms: ids })).status).toBe(201);
+  await api.post(`/clusters/${c}/hosts`, hostSpec('m-2'));
+  for (const id of ids) expect((await api.post(`/vms/${id}/power`, { action: 'start' })).status).toBeLessThan(300);
+  await advance(310);
+  const recs = (await api.get(`/clusters/${c}/drs/recommendations`)).body.items;
+  expect(recs).toHaveLength(1);
+  const waiting = (await api.get('/audit?whyNot=true&limit=100')).body.items.filter((i: any) => i.type === 'DrsMovesAwaitOperator' && i.data.clusterId === c);
+  expect(waiting.at(-1)).toMatchObject({ action: 'drs', whyNot: true, data: { recommendationIds: [recs[0].id] } });
+  expect(waiting.at(-1).sentence).toBe(`DRS automation is manual: 1 recommended move waits for an operator (${recs[0].id}); apply one with POST /clusters/${c}/drs/recommendations/<id>/apply, or set drs.automation to automatic`);
+  // not moved until an operator applies it
+  expect((await api.get(`/vms/${recs[0].vmId}`)).body.hostId).toBe(recs[0].fromHostId);
+}, 120_000);

@@ -162,6 +162,7 @@ export function planTick(state: SchedulerState, req: TickRequest): TickPlan {
         add(appends, streams.placement(clusterId), [{ type: 'DrsRecommendationsSuperseded', data: { clusterId, recommendationIds: pending, simTime } }]);
       }
       add(appends, streams.placement(clusterId), events);
+      add(appends, streams.placement(clusterId), placement.drsAwaitingOperator(events, clusterId, simTime, spec.drs.automation ?? 'manual'));
       if ((spec.drs.automation ?? 'manual') === 'automatic') {
         for (const e of events) moves.push({ clusterId, recommendationId: e.data.recommendationId, vmId: e.data.vmId, fromHostId: e.data.fromHostId, toHostId: e.data.toHostId });
       }

@@ -223,7 +223,7 @@ export function auditCommand(): Command {
     .option('--from <time>', 'simulated time from (300, 5m)')
     .option('--to <time>', 'simulated time to')
     .option('--limit <n>', 'at most n entries', int('--limit'))
-    .option('--why-not', 'only what was not done, and why (a VM HA does not restart, unprotected VMs, a host DPM keeps on)')
+    .option('--why-not', 'only what was not done, and why (a VM HA does not restart, unprotected VMs, a host DPM keeps on, DRS moves waiting)')
     .action(act(async (ctx, o: { vm?: string; host?: string; from?: string; to?: string; limit?: number; whyNot?: boolean }) => {
       const client = await ctx.client();
       const q = { vm: o.vm, host: o.host, from: o.from ? parseDuration(o.from) : undefined, to: o.to ? parseDuration(o.to) : undefined, whyNot: o.whyNot ? 'true' : undefined };

@@ -3,7 +3,7 @@
 // command or fault that caused them (correlation / causation ids). Each entry says what happened in a sentence;
 // "why not" entries (whyNot: true) say what an automatic decision did NOT do and why (issue 19): a VM of a failed
 // host that HA does not restart, a restart waiting for a host, an HA cluster running unprotected VMs, an idle
-// cluster where DPM may power no host off.
+// cluster where DPM may power no host off, DRS moves waiting for an operator (manual automation).
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { RecordedEvent } from '@virtsim/contracts';
@@ -71,7 +71,7 @@ export class AuditController {
 }
 
 /** events that record what an automatic decision did not do, and why */
-const WHY_NOT = new Set(['VmRestartNotAttempted', 'VmRestartWaiting', 'HaUnprotectedVmsChanged', 'DpmHostPowerOffHeld']);
+const WHY_NOT = new Set(['VmRestartNotAttempted', 'VmRestartWaiting', 'HaUnprotectedVmsChanged', 'DpmHostPowerOffHeld', 'DrsMovesAwaitOperator']);
 
 const ACRONYMS: Record<string, string> = { Vm: 'VM', Vms: 'VMs', Drs: 'DRS', Dpm: 'DPM', Ha: 'HA', Imc: 'IMC', Numa: 'NUMA' };
 /** `VmRestartNotAttempted` -> `VM restart not attempted` */

@@ -106,6 +106,7 @@ const LISTED: Record<AnyEvent['type'], true> = {
   VmRestartWaiting: true,
   VmRestartNotAttempted: true,
   DpmHostPowerOffHeld: true,
+  DrsMovesAwaitOperator: true,
   HaUnprotectedVmsChanged: true,
   VmRestarted: true,
   VmRestartedInPlace: true,

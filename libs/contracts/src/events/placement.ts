@@ -42,6 +42,9 @@ export type PlacementDecisionEvent =
   | EventOf<'DrsRecommendationApplied', { clusterId: string; recommendationId: string; vmId: string; fromHostId: string; toHostId: string; migrationId: string | null; automatic: boolean; simTime: number }>
   /** the migration service refused it */
   | EventOf<'DrsRecommendationFailed', { clusterId: string; recommendationId: string; vmId: string; reason: string; simTime: number }>
+  /** "why not" (issue 19): DRS automation is manual, so the moves this pass recommended are not made until an
+   *  operator applies them (one per pass that recommends any) */
+  | EventOf<'DrsMovesAwaitOperator', { clusterId: string; simTime: number; recommendationIds: string[]; reason: string }>
   /** a DRS pass found nothing to do: the previous pass's pending recommendations are void */
   | EventOf<'DrsRecommendationsSuperseded', { clusterId: string; recommendationIds: string[]; simTime: number }>
   // utilizationPercent is CPU; memoryPercent (memory demand / memory for VMs) is absent from events written before

@@ -196,6 +196,15 @@ export function recommendDrs(state: PlacementState, options: DrsOptions): DrsRec
 /** Deterministic id of the n-th (1-based) recommendation of the pass at simTime. */
 export const drsRecommendationId = (clusterId: string, simTime: number, n: number): string => `drs-${clusterId}-${simTime}-${n}`;
 
+/** Why not (issue 19): under manual automation the pass's recommendations are not made as moves; one event says so. */
+export function drsAwaitingOperator(made: readonly { data: { recommendationId: string } }[], clusterId: string, simTime: number, automation: 'manual' | 'automatic'): PlacementDecisionEvent[] {
+  if (automation !== 'manual' || made.length === 0) return [];
+  const ids = made.map((e) => e.data.recommendationId);
+  const reason = `DRS automation is manual: ${ids.length} recommended move${ids.length === 1 ? ' waits' : 's wait'} for an operator (${ids.join(', ')}); `
+    + `apply one with POST /clusters/${clusterId}/drs/recommendations/<id>/apply, or set drs.automation to automatic`;
+  return [{ type: 'DrsMovesAwaitOperator', data: { clusterId, simTime, recommendationIds: ids, reason } }];
+}
+
 export function drsRecommendationEvents(recs: readonly DrsRecommendation[], clusterId: string, simTime: number): Extract<PlacementDecisionEvent, EventOf<'DrsRecommendationMade', unknown>>[] {
   return recs.map((r, i) => ({ type: 'DrsRecommendationMade', data: { clusterId, recommendationId: drsRecommendationId(clusterId, simTime, i + 1), vmId: r.vmId, fromHostId: r.fromHostId, toHostId: r.toHostId, simTime, rationale: r.rationale } }));
 }

@@ -5,7 +5,7 @@
 import type { VmSpec } from '@virtsim/contracts';
 import { placementDecider } from './decider.js';
 import { balancePriority, clusterLoad, hostLoadOf, imbalanceOf, targetImbalance } from './drs-load.js';
-import { recommendDrs } from './drs.js';
+import { drsAwaitingOperator, drsRecommendationEvents, recommendDrs } from './drs.js';
 import { evolvePlacement, setHostAvailable } from './evolve.js';
 import { clusterCreated, given, hostAdded, placements, ruleCreated, runningVm, vmSpec } from './fixtures.spec.js';
 
@@ -108,5 +108,24 @@ describe('DRS pass (F9)', () => {
     expect(events).toHaveLength(4);
     expect(events[0]).toMatchObject({ type: 'DrsRecommendationMade', data: { clusterId: 'c1', vmId: 'host-a-0', fromHostId: 'host-a', toHostId: 'host-b', simTime: 300 } });
     expect(JSON.stringify(state)).toBe(before);
+  });
+});
+
+describe('DRS says why a move is not made (issue 19)', () => {
+  const made = drsRecommendationEvents([
+    { vmId: 'vm-1', fromHostId: 'h-1', toHostId: 'h-2', rationale: {} as never },
+    { vmId: 'vm-2', fromHostId: 'h-1', toHostId: 'h-3', rationale: {} as never },
+  ], 'c1', 300);
+
+  it('given manual automation and two recommendations, then one DrsMovesAwaitOperator naming both and how to apply them', () => {
+    expect(drsAwaitingOperator(made, 'c1', 300, 'manual')).toEqual([{ type: 'DrsMovesAwaitOperator', data: {
+      clusterId: 'c1', simTime: 300, recommendationIds: ['drs-c1-300-1', 'drs-c1-300-2'],
+      reason: 'DRS automation is manual: 2 recommended moves wait for an operator (drs-c1-300-1, drs-c1-300-2); apply one with POST /clusters/c1/drs/recommendations/<id>/apply, or set drs.automation to automatic',
+    } }]);
+  });
+
+  it('given automatic automation, or nothing recommended, then nothing is said', () => {
+    expect(drsAwaitingOperator(made, 'c1', 300, 'automatic')).toEqual([]);
+    expect(drsAwaitingOperator([], 'c1', 300, 'manual')).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ export { PLACEMENT_FILTERS, checkHost, type FilterContext, type HostCheck } from
 export { breaksMustRule, brokenShouldRules, hostRuleVerdict, ruleViolations, violations, ruleSeverity, type RuleViolation, type RuleSeverity } from './rules.js';
 export { placeVm, vmPlacedEvent, loadAfterPlacement, type PlaceVmRequest, type PlacementDecision, type PlacementWeigher } from './place.js';
 export * from './drs-load.js';
-export { recommendDrs, drsRecommendationEvents, drsRecommendationId, type DrsOptions, type DrsRecommendation } from './drs.js';
+export { recommendDrs, drsAwaitingOperator, drsRecommendationEvents, drsRecommendationId, type DrsOptions, type DrsRecommendation } from './drs.js';
 export { evaluateDpm, dpmMemoryDemandMiB, DPM_BELOW_SECONDS, DPM_ABOVE_SECONDS, DPM_IDLE_MEMORY_SHARE, type DpmOptions, type DpmResult } from './dpm.js';
 export { placementDecider, decidePlacement, type PlacementCommand, type PlacementOutput } from './decider.js';
 export { holdsHost, ruleComplianceEvents, type RuleComplianceChanged } from './compliance.js';
