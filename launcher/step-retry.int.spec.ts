@@ -199,9 +199,20 @@ test('memory-manager never answers the compensation: the task ends failed naming
   expect(vrm.state.sagas[vmId]?.status).toBe('compensating');
   const audit = (await api.get(`/audit?vm=${vmId}`)).body.items as { type: string; action: string }[];
   expect(audit.filter((e) => e.type === 'VmCreationCompensationRequested').length).toBeGreaterThanOrEqual(1);
+  // /health says degraded meanwhile and names the pending compensation
+  const health = await api.get('/health');
+  expect(health.status).toBe(503);
+  expect(health.body.detail).toMatch(/^degraded: compensations: degraded: 1 saga\(s\) being undone/);
+  expect(health.body.checks.compensations).toMatchObject({
+    status: 'down', pending: 1, sagas: [{ vmId, failedStep: 'reserve-memory', steps: expect.arrayContaining(['reserve-memory']), services: expect.arrayContaining(['memory-manager']) }],
+    message: expect.stringMatching(/1 saga\(s\) being undone; waiting for .*memory-manager/),
+  });
   // the service comes back: the compensation is done and the saga ends, the task stays as it ended
   await sys.start('memory-manager');
   await until(() => Promise.resolve(vrm.state.sagas[vmId]), (s) => s === undefined);
+  const healthy = await api.get('/health');
+  expect(healthy.body.info.compensations).toEqual({ status: 'up', pending: 0 });
+  expect(healthy.status).toBe(200);
   expect((await api.get(`/vms/${vmId}`)).status).toBe(404);
   expect((await task(r.body.id)).state).toBe('failed');
 });

@@ -5,6 +5,7 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { CREATION_STEP_SUBJECTS, VirtsimError, type EventOf, type ReplyOf, type SagaStepRpc } from '@virtsim/contracts';
 import { isTransient } from '@virtsim/messaging';
 import { inventory } from '@virtsim/domain';
+import { addHealthReport } from '@virtsim/service-kit';
 import { streams } from './state.js';
 import { PowerOn } from './power-on.js';
 import { StepBatcher } from './step-batcher.js';
@@ -27,6 +28,13 @@ export class SagaRunner implements OnApplicationBootstrap {
   constructor(private readonly vrm: Vrm, private readonly powerOn: PowerOn, private readonly steps: StepBatcher) {}
 
   onApplicationBootstrap(): void {
+    // /health: degraded while a saga's compensation has not completed (something reserved is not released yet)
+    addHealthReport(this.vrm.ctx.runtime, 'compensations', () => {
+      const pending = inventory.pendingCompensations(this.vrm.state.sagas);
+      return Promise.resolve(pending.length === 0
+        ? { up: true, details: { pending: 0 } }
+        : { up: false, details: { pending: pending.length, sagas: pending.slice(0, 20), message: `degraded: ${pending.length} saga(s) being undone; waiting for ${[...new Set(pending.flatMap((p) => p.services))].join(', ')}` } });
+    });
     // resume what a previous vrm (or leader) left unfinished, whenever this one leads
     this.vrm.leader.on('elected', () => void this.resumeAll());
     if (this.vrm.leader.isLeader) void this.resumeAll();

@@ -14,11 +14,21 @@ export function toVirtsimError(err: unknown): VirtsimError {
   const parser = bodyParserError(err);
   if (parser) return parser;
   if (err instanceof HttpException) {
+    const degraded = healthDegraded(err.getResponse());
+    if (degraded) return degraded;
     const status = err.getStatus();
     const code = (Object.entries(HTTP_STATUS).find(([, s]) => s === status)?.[0] ?? 'internal') as ErrorCode;
     return new VirtsimError(code, err.message);
   }
   return VirtsimError.from(err);
+}
+
+/** a failed health check (terminus: {status: 'error', error, details}): 503 naming what is down, every check's status in `checks` */
+function healthDegraded(body: unknown): VirtsimError | null {
+  const b = body as { status?: unknown; error?: Record<string, { message?: unknown }>; details?: Record<string, unknown> } | null;
+  if (!b || typeof b !== 'object' || b.status !== 'error' || !b.error || !b.details) return null;
+  const why = Object.entries(b.error).map(([name, v]) => `${name}: ${typeof v?.message === 'string' ? v.message : 'down'}`);
+  return new VirtsimError('unavailable', `degraded: ${why.join('; ')}`, { rule: 'health.degraded', checks: b.details });
 }
 
 /** body-parser's refusals (http-errors with a `type`): client errors by their own status, never a 500 */

@@ -16,6 +16,14 @@ export function addReadinessCheck(rt: Runtime, check: ReadinessCheck): void {
   readinessChecks.set(rt, [...(readinessChecks.get(rt) ?? []), check]);
 }
 
+/** what a service adds to /health: its state as one more indicator, `up: false` saying degraded (e.g. the vrm's
+ *  sagas whose compensation has not completed) */
+export type HealthReport = () => Promise<{ up: boolean; details: Record<string, unknown> }>;
+const healthReports = new WeakMap<Runtime, [string, HealthReport][]>();
+export function addHealthReport(rt: Runtime, name: string, report: HealthReport): void {
+  healthReports.set(rt, [...(healthReports.get(rt) ?? []), [name, report]]);
+}
+
 @Controller()
 @SetMetadata(PUBLIC_ROUTE, true)
 export class HealthController {
@@ -46,6 +54,11 @@ export class HealthController {
         const behind = Object.entries(status).filter(([, v]) => !v.caughtUp && v.lag > 0).map(([k]) => k);
         return behind.length === 0 ? s.up(status) : s.down({ ...status, message: `catching up: ${behind.join(', ')}` });
       },
+      ...(healthReports.get(this.runtime) ?? []).map(([name, report]) => async () => {
+        const r = await report();
+        const s = this.indicators.check(name);
+        return r.up ? s.up(r.details) : s.down(r.details);
+      }),
     ]);
   }
 

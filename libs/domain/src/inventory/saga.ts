@@ -118,6 +118,23 @@ export function creationProgress(saga: CreationSaga): number {
   return Math.floor((100 * done) / saga.steps.length);
 }
 
+/** A saga being undone: the steps whose compensation has not completed yet (the last first), and the services
+ *  that must undo them. */
+export interface PendingCompensation { vmId: string; failedStep: VmCreationStep | null; steps: VmCreationStep[]; services: string[] }
+
+/** The sagas whose compensation has not completed, by VM id (what /health reports while any is pending). */
+export function pendingCompensations(sagas: CreationSagas): PendingCompensation[] {
+  return Object.keys(sagas).sort().flatMap((vmId) => {
+    const saga = sagas[vmId]!;
+    if (saga.status !== 'compensating') return [];
+    const steps = [...saga.steps].reverse().filter((st) => {
+      const p = saga.progress[st];
+      return p !== undefined && STEP_TARGETS[st].compensation !== null && p.status !== 'compensated';
+    });
+    return [{ vmId, failedStep: saga.failure?.step ?? null, steps, services: [...new Set(steps.map((st) => STEP_TARGETS[st].target))] }];
+  });
+}
+
 /** The creation task's progress follows from its saga's step records, so it is derived here rather than recorded
  *  (logs before this also hold a TaskProgressed beside each step request, with the same value): after
  *  `evolveCreationSagas` applied `event`, a step requested or completed sets the VM's open task running at

@@ -1,7 +1,7 @@
 import { vmCreationRequestedData } from '@virtsim/contracts';
 import type { VmCreationSagaEvent, VmCreationStep, VrmEvent } from '@virtsim/contracts';
 import { vmSpec } from './inventory.fixtures.js';
-import { creationProgress, creationSagas, evolveCreationTask, nextSagaAction, MAX_STEP_ATTEMPTS } from './saga.js';
+import { creationProgress, creationSagas, evolveCreationTask, nextSagaAction, pendingCompensations, MAX_STEP_ATTEMPTS } from './saga.js';
 import { taskDecider } from './task.js';
 import type { CreationSagas, SagaAction } from './saga.js';
 
@@ -117,5 +117,18 @@ describe('VM creation saga (F13)', () => {
     expect(tasks.t1).toMatchObject({ state: 'running', progress: 50 });
     apply(failed('reserve-memory', 'no memory'));
     expect(tasks.t1!.progress).toBe(50);
+  });
+});
+
+describe('pending compensations (/health)', () => {
+  test('given a running saga: none pending', () => {
+    expect(pendingCompensations(start(true, [completed('validate'), completed('place', 'h1')]))).toEqual([]);
+  });
+
+  test('given reserve-memory failed after place: place and reserve-memory are pending, undone by their services, until compensated', () => {
+    const sagas = start(true, [completed('validate'), completed('place', 'h1'), failed('reserve-memory', 'no memory')]);
+    expect(pendingCompensations(sagas)).toEqual([{ vmId: 'vm1', failedStep: 'reserve-memory', steps: ['reserve-memory', 'place'], services: ['memory-manager', 'scheduler'] }]);
+    creationSagas.evolve(sagas, compensated('reserve-memory'));
+    expect(pendingCompensations(sagas)).toEqual([{ vmId: 'vm1', failedStep: 'reserve-memory', steps: ['place'], services: ['scheduler'] }]);
   });
 });
