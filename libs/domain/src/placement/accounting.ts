@@ -6,6 +6,7 @@ import type { GpuAssignment, PlacementHost, PlacementState, PlacementVm } from '
 import { numaCostFactor, numaPlacementFor } from './numa.js';
 import { vmChargedDemand } from '../cpu/charged-overhead.js';
 import { DEFAULT_WORKLOAD } from '../shared/workload.js';
+import { vmOverheadMiB } from '../memory/overhead.js';
 
 /** Issue 15 (placement sees the charge): a VM's nominal CPU on a host, its workload profile at load factor 1 plus
  *  what virtualization adds there (cpu/charged-overhead.ts) and the Dom0 back-end work of its I/O. */
@@ -22,6 +23,11 @@ export function nominalChargedMhz(host: PlacementHost, spec: VmSpec, numa: NumaP
  *  pages only goes to such hosts (filter in filters.ts). */
 export const hugePagesDemandMiB = (host: PlacementHost, spec: VmSpec): number => (host.spec.hugePagesMiB > 0 ? spec.memoryMiB : 0);
 
+/** M4 (one truth with memory-manager): the memory overhead a VM holds on a host, with the page tables of the pages
+ *  it is backed by there (huge on a pool host); admission asks for the 4 KiB figure (`admittedOverheadMiB`). */
+export const heldOverheadMiB = (host: PlacementHost, spec: VmSpec): number => vmOverheadMiB(spec.vcpus, spec.memoryMiB, host.spec.hugePagesMiB > 0);
+export const admittedOverheadMiB = (spec: VmSpec): number => vmOverheadMiB(spec.vcpus, spec.memoryMiB);
+
 function addToHost(host: PlacementHost, vm: PlacementVm, sign: 1 | -1): void {
   const a = host.alloc;
   const s = vm.spec;
@@ -31,6 +37,7 @@ function addToHost(host: PlacementHost, vm: PlacementVm, sign: 1 | -1): void {
   a.memoryMiB += sign * s.memoryMiB;
   a.reservedMemoryMiB += sign * (s.memoryReservationMiB ?? 0);
   a.hugePagesMiB += sign * hugePagesDemandMiB(host, s);
+  a.overheadMiB += sign * heldOverheadMiB(host, s);
   const numa = vm.numa;
   if (numa) {
     numa.nodes.forEach((node, i) => {

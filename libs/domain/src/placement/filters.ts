@@ -5,7 +5,7 @@
 import type { NumaPlacement, PlacementFilterName, VmSpec } from '@virtsim/contracts';
 import { hostCpuCapacity } from '../cpu/capacity.js';
 import { checkCpuModeSupported } from '../cpu/executor.js';
-import { hugePagesDemandMiB } from './accounting.js';
+import { admittedOverheadMiB, hugePagesDemandMiB } from './accounting.js';
 import { missingFeatures } from '../inventory/imc.js';
 import { assignGpus } from './devices.js';
 import { passthroughDisksFit } from './passthrough-disks.js';
@@ -38,7 +38,7 @@ export const FILTER_REASONS: Partial<Record<PlacementFilterName, string>> = {
   'cpu-mode': 'a paravirtual host needs a modified guest kernel, and Windows cannot be modified (C5)',
   // the owners' rules these filters apply (issue 15: placement accepts nothing the owner then refuses)
   'cpu-capacity': 'vCPUs over the overcommit ratio, or MHz reservations over availableMhz (cpu.reservation)',
-  memory: 'configured memory or reservations over the host less its hypervisor reserve (memory-manager)',
+  memory: 'configured memory or reservations, with every VM\'s memory overhead, over the host less its hypervisor reserve (memory-manager)',
   imc: 'the host lacks a feature of the cluster IMC baseline (imc.baseline)',
   devices: 'no free GPU / vGPU slice / passthrough function, or no IOMMU for passthrough (io-backend planPci)',
 };
@@ -61,11 +61,19 @@ function cpuFits(host: PlacementHost, spec: VmSpec, policy: ClusterPolicy): bool
     && a.reservedMhz + (spec.cpuReservationMhz ?? 0) <= Math.min(host.mhz, reservableMhz(host));
 }
 
-/** M4: configured memory up to usable memory (x ratio with overcommit); reservations never overcommitted. */
+/** M4, as memory-manager admits (memory/admission.ts): configured memory plus every VM's overhead up to the memory
+ *  for VMs (x ratio with overcommit); reservations plus overheads never overcommitted. On a huge-page pool host the
+ *  guests' memory is the pool's (huge-pages filter); only the overheads come from the rest. */
 function memoryFits(host: PlacementHost, spec: VmSpec, policy: ClusterPolicy): boolean {
   const a = host.alloc;
-  return a.memoryMiB + spec.memoryMiB <= memoryCapacityMiB(host, policy)
-    && a.reservedMemoryMiB + (spec.memoryReservationMiB ?? 0) <= host.usableMemoryMiB;
+  const pool = host.spec.hugePagesMiB ?? 0;
+  const overheads = a.overheadMiB + admittedOverheadMiB(spec);
+  if (pool > 0) {
+    const rest = Math.max(0, host.usableMemoryMiB - pool);
+    return overheads <= Math.min(rest, memoryCapacityMiB({ ...host, usableMemoryMiB: rest }, policy));
+  }
+  return a.memoryMiB + spec.memoryMiB + overheads <= memoryCapacityMiB(host, policy)
+    && a.reservedMemoryMiB + (spec.memoryReservationMiB ?? 0) + overheads <= host.usableMemoryMiB;
 }
 
 /** M3: a VM asking for huge pages needs a pool; on a pool host every VM draws from it, pinned, never overcommitted. */

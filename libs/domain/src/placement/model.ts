@@ -30,6 +30,8 @@ export interface HostAllocation {
   memoryMiB: number;
   reservedMemoryMiB: number;
   hugePagesMiB: number;
+  /** M4 / issue 15: the VMs' memory overhead as memory-manager charges it (memory/overhead.ts vmOverheadMiB) */
+  overheadMiB: number;
   numaVcpus: number[];
   numaMemoryMiB: number[];
   gpus: GpuSlot[];
@@ -118,7 +120,7 @@ export function emptyAllocation(spec: HostSpec): HostAllocation {
   const gpus: GpuSlot[] = [];
   (spec.pciDevices ?? []).forEach((d, pciIndex) => { if (d.kind === 'gpu') gpus.push({ pciIndex, owner: null, profile: null, vms: [] }); });
   return {
-    vmCount: 0, vcpus: 0, reservedMhz: 0, memoryMiB: 0, reservedMemoryMiB: 0, hugePagesMiB: 0,
+    vmCount: 0, vcpus: 0, reservedMhz: 0, memoryMiB: 0, reservedMemoryMiB: 0, hugePagesMiB: 0, overheadMiB: 0,
     numaVcpus: new Array<number>(nodes).fill(0), numaMemoryMiB: new Array<number>(nodes).fill(0), gpus, chargedMhz: 0,
   };
 }

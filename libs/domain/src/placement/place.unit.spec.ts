@@ -45,11 +45,22 @@ describe('placeVm capacity filters (P1, M3, M4)', () => {
     expect(placeVm(state, { vmId: 'y', spec: vmSpec('y', { cpuReservationMhz: 1536 }) }).hostId).toBe('h1');
   });
 
-  it('no overcommit: 256 GiB kvm host keeps 512 MiB + 2% = 5,755 MiB (memory-manager\'s reserve) -> 256,389 MiB fits, 256,390 MiB is rejected by memory', () => {
+  it('no overcommit: 256 GiB kvm host keeps 512 MiB + 2% = 5,755 MiB (memory-manager\'s reserve) and a VM\'s overhead (18.4 + 4 per extra vCPU + 0.74 %) -> 254,483 + 1,906 MiB fits, 254,484 MiB is rejected by memory', () => {
     const state = given(clusterCreated(), hostAdded('h1', { numaNodes: 1 }));
     expect(state.hosts.h1!.usableMemoryMiB).toBe(256_389);
-    expect(placeVm(state, { vmId: 'a', spec: vmSpec('a', { memoryMiB: 256_389 }) }).hostId).toBe('h1');
-    expect(refusedPlacing(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 256_390 }) }).details.filters)
+    expect(placeVm(state, { vmId: 'a', spec: vmSpec('a', { memoryMiB: 254_483 }) }).hostId).toBe('h1');
+    expect(refusedPlacing(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: 254_484 }) }).details.filters)
+      .toEqual([{ filter: 'memory', rejected: 1 }]);
+  });
+
+  it('the overheads of the VMs already there count too (as memory-manager charges them): the last MiB a VM could take without them is refused', () => {
+    const state = given(clusterCreated(), hostAdded('h1', { numaNodes: 1 }), runningVm('a', 'h1', { memoryMiB: 100_000 }));
+    expect(state.hosts.h1!.alloc.overheadMiB).toBe(763); // ceil(18.4 + 4 + 740)
+    const roomWithoutOverheads = 256_389 - 100_000;
+    expect(refusedPlacing(state, { vmId: 'b', spec: vmSpec('b', { memoryMiB: roomWithoutOverheads }) }).details.filters)
+      .toEqual([{ filter: 'memory', rejected: 1 }]);
+    expect(placeVm(state, { vmId: 'c', spec: vmSpec('c', { memoryMiB: 154_460 }) }).hostId).toBe('h1');
+    expect(refusedPlacing(state, { vmId: 'd', spec: vmSpec('d', { memoryMiB: 154_461 }) }).details.filters)
       .toEqual([{ filter: 'memory', rejected: 1 }]);
   });
 
