@@ -59,3 +59,38 @@ test('add a host and create a VM from flags', async () => {
   expect(refused.failed).toBe(true);
   expect(refused.err).toMatch(/400 .*\n.*vcpus/);
 });
+
+test('lists for people: usage columns and a summary, -o wide|json|yaml, lookup by name, a shared name refused', async () => {
+  const api = apiClient(sys.url, 'adm');
+  const cluster = (await api.post('/clusters', { name: 'views' })).body;
+  expect((await cli('clusters', 'add-host', 'views', '--name', 'hv1', '--cpu', '1x8x2', '--mem', '64G')).failed).toBe(false);
+  expect((await cli('vms', 'create', 'app', '--cluster', 'views', '--vcpus', '4', '--mem', '8G', '--power-on')).failed).toBe(false);
+  // names are unique within a cluster, not across them
+  const other = (await api.post('/clusters', { name: 'views-2' })).body;
+  expect((await cli('clusters', 'add-host', 'views-2', '--name', 'hv2', '--cpu', '1x4x2', '--mem', '16G')).failed).toBe(false);
+  expect((await cli('vms', 'create', 'twin', '--cluster', cluster.id, '--vcpus', '1', '--mem', '1G')).failed).toBe(false);
+  const t2 = await cli('vms', 'create', 'twin', '--cluster', other.id, '--vcpus', '1', '--mem', '1G');
+  expect(t2.err).toBe('');
+
+  const hosts = await cli('hosts', 'list', '--cluster', 'views');
+  expect(hosts.out).toMatch(/^NAME +STATE +CLUSTER +VMS +CPU USED +MEMORY USED\n/);
+  expect(hosts.out).toMatch(/^hv1 +connected +views +2 +4\/16 \(25%\) +8 GiB\/64 GiB \(13%\)$/m);
+  expect(hosts.out).toMatch(/^1 host: 1 connected$/m);
+  expect(hosts.out).not.toContain('\u001b['); // not a terminal: no colour
+
+  const vms = await cli('vms', 'ls', '--cluster', 'views', '-o', 'wide');
+  expect(vms.out).toMatch(/^NAME +ID +POWER +HOST +VCPU +MEMORY +CLUSTER/);
+  expect(vms.out).toMatch(/^app +vm\S+ +running +hv1 +4 +8 GiB +views/m);
+  expect(vms.out).toMatch(/^2 VMs: 1 running, 1 stopped$/m);
+
+  const app = await cli('vms', 'get', 'app', '-o', 'json');
+  expect(JSON.parse(app.out)).toMatchObject({ name: 'app', vcpus: 4, memoryMiB: 8192, clusterId: cluster.id });
+  const yaml = await cli('clusters', 'get', 'views', '-o', 'yaml');
+  expect(yaml.out).toMatch(/^name: views$/m);
+  expect((await cli('vms', 'get', 'app')).out).toMatch(/^Name +app\nPower +running\nHost +hv1\nvCPU +4\nMemory +8 GiB$/m);
+
+  const twin = await cli('vms', 'get', 'twin');
+  expect(twin.failed).toBe(true);
+  expect(twin.err).toContain('2 vms are named "twin": give the id');
+  expect((await cli('vms', 'get', 'nothing-like-it')).err).toContain('no vm with id or name "nothing-like-it"');
+});

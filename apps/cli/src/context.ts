@@ -8,6 +8,9 @@ import { ApiClient, DEFAULT_TIMEOUT_MS } from './http.js';
 import { loadConnection, type Connection } from './config.js';
 import { UsageError } from './errors.js';
 import { settle, type WaitOptions } from './tasks.js';
+import { colourWanted, painter, type Paint } from './style.js';
+import { choose, type Kind } from './lookup.js';
+import type { Cluster, Host, Vm } from './views.js';
 
 export interface GlobalOptions {
   url?: string;
@@ -15,12 +18,19 @@ export interface GlobalOptions {
   timeout?: string;
   json?: boolean;
   progress?: boolean;
+  output?: string;
 }
+
+const LIST_PATH = { host: '/hosts', vm: '/vms', cluster: '/clusters' } as const;
+type ItemOf<K extends Kind> = K extends 'host' ? Host : K extends 'vm' ? Vm : Cluster;
 
 export class Ctx {
   readonly json: boolean;
   readonly progress: boolean;
   private clientP?: Promise<ApiClient>;
+  private lists = new Map<Kind, Promise<unknown[]>>();
+  /** colour for stdout: a terminal, NO_COLOR unset (FORCE_COLOR forces it) */
+  readonly paint: Paint = painter(colourWanted({ isTTY: process.stdout.isTTY }));
 
   constructor(readonly opts: GlobalOptions) {
     this.json = !!opts.json;
@@ -34,6 +44,22 @@ export class Ctx {
   client(): Promise<ApiClient> {
     this.clientP ??= this.connection().then((c) => new ApiClient(c.apiBase, c.token, globalThis.fetch, timeoutMs(this.opts.timeout ?? process.env.VIRTSIM_TIMEOUT_SECONDS)));
     return this.clientP;
+  }
+
+  /** every host, VM or cluster (asked once per command) */
+  all<K extends Kind>(kind: K): Promise<ItemOf<K>[]> {
+    if (!this.lists.has(kind)) this.lists.set(kind, this.client().then((c) => c.list<ItemOf<K>>(LIST_PATH[kind])));
+    return this.lists.get(kind) as Promise<ItemOf<K>[]>;
+  }
+
+  /** the id of a host, VM or cluster given by id or name (an ambiguous name is refused, listing the matches) */
+  async resolve(kind: Kind, ref: string): Promise<string> {
+    return choose(kind, ref, await this.all(kind)).id;
+  }
+
+  /** Writes text whose server-supplied parts are already printable (it may carry this CLI's colour codes). */
+  render(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** Prints JSON in --json mode, else the rendered text. */

@@ -1,4 +1,5 @@
 // Table and value formatting (pure).
+import type { Paint, Style } from './style.js';
 
 export interface Column<T = Record<string, unknown>> {
   header: string;
@@ -6,6 +7,8 @@ export interface Column<T = Record<string, unknown>> {
   get?: (row: T) => unknown;
   align?: 'left' | 'right';
   maxWidth?: number;
+  /** colour of a cell, from its shown text (applied only when painting) */
+  style?: (shown: string) => Style | undefined;
 }
 
 /** Server data shown on a terminal: C0 / C1 control codes (escape sequences, bells, carriage returns) become
@@ -43,18 +46,25 @@ function truncate(s: string, max?: number): string {
 }
 
 /** Renders rows as an aligned text table with a header line. */
-export function formatTable<T>(rows: T[], columns: Column<T>[]): string {
+export function formatTable<T>(rows: T[], columns: Column<T>[], paint?: Paint): string {
   const cells = rows.map((r) =>
     columns.map((c) => truncate(formatCell(c.get ? c.get(r) : pick(r, c.key ?? c.header)), c.maxWidth)),
   );
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]) =>
+  const line = (vals: string[], styleOf: (v: string, i: number) => Style | undefined) =>
     vals
-      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .map((v, i) => {
+        const padded = columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!);
+        const style = paint ? styleOf(v, i) : undefined;
+        if (!style || !paint) return padded;
+        // colour the text, not the padding, so trimEnd still trims
+        const at = padded.indexOf(v);
+        return padded.slice(0, at) + paint(style, v) + padded.slice(at + v.length);
+      })
       .join('  ')
       .trimEnd();
-  const out = [line(columns.map((c) => c.header.toUpperCase()))];
-  for (const row of cells) out.push(line(row));
+  const out = [line(columns.map((c) => c.header.toUpperCase()), () => 'bold')];
+  for (const row of cells) out.push(line(row, (v, i) => columns[i]!.style?.(v)));
   return out.join('\n');
 }
 

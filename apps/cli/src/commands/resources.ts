@@ -10,13 +10,12 @@ import { parseDuration } from '../simtime.js';
 import { HOST_FAULTS, RULE_KINDS, VM_FAULTS, VM_POWER_ACTIONS } from '../scenario/schema.js';
 import { hostSpecFromFlags, vmSpecFromFlags } from '../quick-specs.js';
 import { unwrap } from '../http.js';
+import { clusterColumns, hostColumns, outputOf, outputOption, renderList, renderOne, summary, vmColumns, type Cluster, type Host, type Output, type Vm } from '../views.js';
+import type { Kind } from '../lookup.js';
 
 const e = encodeURIComponent;
 
 const COLUMNS = {
-  clusters: ['id', 'name', 'hostCount', 'vmCount', 'drs.enabled', 'drs.automation', 'ha.enabled', 'memoryOvercommit', 'cpuOvercommitRatio'],
-  hosts: ['id', 'name', 'clusterId', 'state', 'powerState', 'maintenance', 'vmCount', 'capacity.vcpus', 'capacity.memoryMiB'],
-  vms: ['id', 'name', 'state', 'hostId', 'clusterId', 'vcpus', 'memoryMiB', 'guestOs.family'],
   rules: ['id', 'name', 'kind', 'vms', 'hosts'],
   tasks: ['id', 'kind', 'state', 'progress', 'target', 'error'],
   recommendations: ['id', 'vmId', 'fromHostId', 'toHostId', 'reason', 'rationale'],
@@ -25,6 +24,57 @@ const COLUMNS = {
 export function showList(ctx: Ctx, items: unknown[], kind: keyof typeof COLUMNS): void {
   ctx.emit({ items }, () => (items.length ? formatTable(items as Record<string, unknown>[], autoColumns(items, COLUMNS[kind])) : `no ${kind}`));
 }
+
+/** json and yaml go through out() (server text made printable); tables are already printable and may be coloured */
+function emitView(ctx: Ctx, output: Output, text: string): void {
+  if (output === 'json' || output === 'yaml') ctx.out(text);
+  else ctx.render(text);
+}
+
+async function showHosts(ctx: Ctx, o: { output?: string; cluster?: string }, ref?: string): Promise<void> {
+  const output = outputOf({ output: o.output, json: ctx.json });
+  const [hosts, vms, clusters] = await Promise.all([ctx.all('host'), ctx.all('vm'), ctx.all('cluster')]);
+  const cols = hostColumns(vms, clusters, output === 'wide');
+  if (ref !== undefined) {
+    // the single host's answer carries more than the list's (shown with -o wide|json|yaml)
+    const one = await (await ctx.client()).get<Host>(`/hosts/${e(await ctx.resolve('host', ref))}`);
+    return emitView(ctx, output, renderOne(one, output, cols, ctx.paint));
+  }
+  const clusterId = o.cluster === undefined ? undefined : await ctx.resolve('cluster', o.cluster);
+  const items = hosts.filter((h) => clusterId === undefined || h.clusterId === clusterId);
+  emitView(ctx, output, renderList(items, output, cols, summary('host', items.map((h) => h.state)), ctx.paint));
+}
+
+async function showVms(ctx: Ctx, o: { output?: string; cluster?: string; host?: string }, ref?: string): Promise<void> {
+  const output = outputOf({ output: o.output, json: ctx.json });
+  const [hosts, vms, clusters] = await Promise.all([ctx.all('host'), ctx.all('vm'), ctx.all('cluster')]);
+  const cols = vmColumns(hosts, clusters, output === 'wide');
+  if (ref !== undefined) {
+    // the single VM's answer carries NUMA, memory, devices and CPU ready (shown with -o wide|json|yaml)
+    const one = await (await ctx.client()).get<Vm>(`/vms/${e(await ctx.resolve('vm', ref))}`);
+    return emitView(ctx, output, renderOne(one, output, cols, ctx.paint));
+  }
+  const clusterId = o.cluster === undefined ? undefined : await ctx.resolve('cluster', o.cluster);
+  const hostId = o.host === undefined ? undefined : await ctx.resolve('host', o.host);
+  const items = vms.filter((v) => (clusterId === undefined || v.clusterId === clusterId) && (hostId === undefined || v.hostId === hostId));
+  emitView(ctx, output, renderList(items, output, cols, summary('VM', items.map((v) => v.state)), ctx.paint));
+}
+
+async function showClusters(ctx: Ctx, o: { output?: string }, ref?: string): Promise<void> {
+  const output = outputOf({ output: o.output, json: ctx.json });
+  const cols = clusterColumns(output === 'wide');
+  if (ref !== undefined) {
+    const id = await ctx.resolve('cluster', ref);
+    // the single cluster's answer carries more than the list's (policies, HA protection)
+    const one = await (await ctx.client()).get<Cluster>(`/clusters/${e(id)}`);
+    return emitView(ctx, output, renderOne(one, output, cols, ctx.paint));
+  }
+  const items = await ctx.all('cluster');
+  emitView(ctx, output, renderList(items, output, cols, `${items.length} cluster${items.length === 1 ? '' : 's'}, ${items.reduce((n, c) => n + c.hostCount, 0)} hosts, ${items.reduce((n, c) => n + c.vmCount, 0)} VMs`, ctx.paint));
+}
+
+/** an id argument given by id or name */
+const ref = (ctx: Ctx, kind: Kind, idOrName: string) => ctx.resolve(kind, idOrName);
 
 function showOne(ctx: Ctx, item: unknown): void {
   ctx.emit(item, () => formatObject(item));
@@ -51,8 +101,10 @@ const driveOpt = () => new Option('--drive <duration>', 'while waiting, advance 
 
 export function clustersCommand(): Command {
   const c = new Command('clusters').alias('cluster').description('clusters, their policies and DRS recommendations');
-  c.command('list').alias('ls').description('list clusters').action(act(async (ctx) => showList(ctx, await (await ctx.client()).list('/clusters'), 'clusters')));
-  c.command('get <id>').description('show a cluster').action(act(async (ctx, id: string) => showOne(ctx, await (await ctx.client()).get(`/clusters/${e(id)}`))));
+  c.command('list').alias('ls').description('list clusters: hosts, VMs, running VMs, HA and DRS').addOption(outputOption())
+    .action(act(async (ctx, o: { output?: string }) => showClusters(ctx, o)));
+  c.command('get <cluster>').description('show a cluster (by name or id)').addOption(outputOption())
+    .action(act(async (ctx, id: string, o: { output?: string }) => showClusters(ctx, o, id)));
   c.command('create')
     .description('create a cluster (from a spec file and/or flags)')
     .option('-f, --file <file>', 'cluster spec (YAML or JSON, - for stdin)')
@@ -80,6 +132,7 @@ export function clustersCommand(): Command {
     .option('-f, --file <file>', 'patch (YAML or JSON)')
     .option('--set <key=value...>', 'e.g. --set drs.threshold=2 --set memoryOvercommit=true')
     .action(act(async (ctx, id: string, o: { file?: string; set?: string[] }) => {
+      id = await ref(ctx, 'cluster', id);
       const patch = (o.file ? await readSpec(o.file) : {}) as Record<string, unknown>;
       for (const s of o.set ?? []) applySet(patch, s);
       if (!Object.keys(patch).length) throw new UsageError('nothing to change: give --file or --set');
@@ -94,6 +147,7 @@ export function clustersCommand(): Command {
     .addOption(waitOpt())
     .addHelpText('after', '\nExample:\n  virtsim clusters add-host DC0_C0 --name h5 --cpu 2x8x2 --mem 256G')
     .action(act(async (ctx, id: string, o: { file?: string; name?: string; cpu?: string; mem?: string; wait?: boolean }) => {
+      id = await ref(ctx, 'cluster', id);
       if (!o.file && !o.name) throw new UsageError('give --name (with --cpu / --mem) or --file');
       const spec = (o.file ? await readSpec(o.file) : hostSpecFromFlags({ name: o.name!, cpu: o.cpu, mem: o.mem })) as Record<string, unknown>;
       if (o.name) spec.name = o.name;
@@ -103,12 +157,16 @@ export function clustersCommand(): Command {
     }));
   c.command('drs <clusterId>')
     .description('list DRS recommendations')
-    .action(act(async (ctx, id: string) => showList(ctx, await (await ctx.client()).list(`/clusters/${e(id)}/drs/recommendations`), 'recommendations')));
+    .action(act(async (ctx, id: string) => {
+    id = await ref(ctx, 'cluster', id);
+    showList(ctx, await (await ctx.client()).list(`/clusters/${e(id)}/drs/recommendations`), 'recommendations');
+  }));
   c.command('drs-apply <clusterId> <recommendationId>')
     .description('apply a DRS recommendation')
     .addOption(waitOpt())
     .addOption(driveOpt())
     .action(act(async (ctx, id: string, rid: string, o: { wait?: boolean; drive?: string }) => {
+      id = await ref(ctx, 'cluster', id);
       await showResult(ctx, await (await ctx.client()).post(`/clusters/${e(id)}/drs/recommendations/${e(rid)}/apply`, {}), o, 'drs');
     }));
   return c;
@@ -116,7 +174,10 @@ export function clustersCommand(): Command {
 
 export function rulesCommand(): Command {
   const c = new Command('rules').alias('rule').description('VM-VM and VM-host rules of a cluster');
-  c.command('list <clusterId>').alias('ls').action(act(async (ctx, id: string) => showList(ctx, await (await ctx.client()).list(`/clusters/${e(id)}/rules`), 'rules')));
+  c.command('list <clusterId>').alias('ls').action(act(async (ctx, id: string) => {
+    id = await ref(ctx, 'cluster', id);
+    showList(ctx, await (await ctx.client()).list(`/clusters/${e(id)}/rules`), 'rules');
+  }));
   c.command('create <clusterId>')
     .description('create a rule')
     .option('-f, --file <file>', 'rule spec (YAML or JSON)')
@@ -125,6 +186,7 @@ export function rulesCommand(): Command {
     .option('--vms <ids>', 'comma-separated VM ids')
     .option('--hosts <ids>', 'comma-separated host ids')
     .action(act(async (ctx, id: string, o: { file?: string; name?: string; kind?: string; vms?: string; hosts?: string }) => {
+      id = await ref(ctx, 'cluster', id);
       const spec = (o.file ? await readSpec(o.file) : {}) as Record<string, unknown>;
       if (o.name) spec.name = o.name;
       if (o.kind) spec.kind = o.kind;
@@ -134,6 +196,7 @@ export function rulesCommand(): Command {
       showOne(ctx, await (await ctx.client()).post(`/clusters/${e(id)}/rules`, spec));
     }));
   c.command('delete <clusterId> <ruleId>').alias('rm').action(act(async (ctx, id: string, rid: string) => {
+      id = await ref(ctx, 'cluster', id);
     await (await ctx.client()).delete(`/clusters/${e(id)}/rules/${e(rid)}`);
     ctx.emit({ ok: true }, () => `rule ${rid} deleted`);
   }));
@@ -142,15 +205,17 @@ export function rulesCommand(): Command {
 
 export function hostsCommand(): Command {
   const c = new Command('hosts').alias('host').description('hosts: state, maintenance, power, faults');
-  c.command('list').alias('ls').option('--cluster <id>', 'only this cluster').action(act(async (ctx, o: { cluster?: string }) => {
-    showList(ctx, await (await ctx.client()).list('/hosts', { clusterId: o.cluster }), 'hosts');
-  }));
-  c.command('get <id>').action(act(async (ctx, id: string) => showOne(ctx, await (await ctx.client()).get(`/hosts/${e(id)}`))));
+  c.command('list').alias('ls').description('list hosts: state, VMs, CPU and memory used of capacity')
+    .option('--cluster <cluster>', 'only this cluster (name or id)').addOption(outputOption())
+    .action(act(async (ctx, o: { cluster?: string; output?: string }) => showHosts(ctx, o)));
+  c.command('get <host>').description('show a host (by name or id)').addOption(outputOption())
+    .action(act(async (ctx, id: string, o: { output?: string }) => showHosts(ctx, o, id)));
   c.command('maintenance <id> <enter|exit>')
     .description('enter or exit maintenance mode')
     .addOption(waitOpt())
     .addOption(driveOpt())
     .action(act(async (ctx, id: string, what: string, o: { wait?: boolean; drive?: string }) => {
+      id = await ref(ctx, 'host', id);
       if (what !== 'enter' && what !== 'exit') throw new UsageError('maintenance takes enter or exit');
       const client = await ctx.client();
       const answer = await client.post<{ task?: unknown }>(`/hosts/${e(id)}/maintenance`, { enter: what === 'enter' });
@@ -165,16 +230,19 @@ export function hostsCommand(): Command {
     .addOption(waitOpt())
     .addOption(driveOpt())
     .action(act(async (ctx, id: string, what: string, o: { wait?: boolean; drive?: string }) => {
+      id = await ref(ctx, 'host', id);
       if (what !== 'on' && what !== 'off') throw new UsageError('power takes on or off');
       await showResult(ctx, await (await ctx.client()).post(`/hosts/${e(id)}/power`, { on: what === 'on' }), o, `power ${what}`);
     }));
   c.command('fault <id> <kind>')
     .description(`inject a host fault: ${HOST_FAULTS.join(', ')}`)
     .action(act(async (ctx, id: string, kind: string) => {
+      id = await ref(ctx, 'host', id);
       if (!(HOST_FAULTS as readonly string[]).includes(kind)) throw new UsageError(`fault kind is one of ${HOST_FAULTS.join(', ')}`);
       await showResult(ctx, await (await ctx.client()).post(`/hosts/${e(id)}/faults`, { kind }), { wait: false });
     }));
   c.command('recover <id>').description('clear a host fault').action(act(async (ctx, id: string) => {
+      id = await ref(ctx, 'host', id);
     await showResult(ctx, await (await ctx.client()).post(`/hosts/${e(id)}/recover`, {}), { wait: false });
   }));
   return c;
@@ -182,10 +250,11 @@ export function hostsCommand(): Command {
 
 export function vmsCommand(): Command {
   const c = new Command('vms').alias('vm').description('virtual machines');
-  c.command('list').alias('ls').option('--cluster <id>').option('--host <id>').action(act(async (ctx, o: { cluster?: string; host?: string }) => {
-    showList(ctx, await (await ctx.client()).list('/vms', { clusterId: o.cluster, hostId: o.host }), 'vms');
-  }));
-  c.command('get <id>').action(act(async (ctx, id: string) => showOne(ctx, await (await ctx.client()).get(`/vms/${e(id)}`))));
+  c.command('list').alias('ls').description('list VMs: power state, host, vCPUs, memory')
+    .option('--cluster <cluster>', 'only this cluster (name or id)').option('--host <host>', 'only this host (name or id)').addOption(outputOption())
+    .action(act(async (ctx, o: { cluster?: string; host?: string; output?: string }) => showVms(ctx, o)));
+  c.command('get <vm>').description('show a VM (by name or id)').addOption(outputOption())
+    .action(act(async (ctx, id: string, o: { output?: string }) => showVms(ctx, o, id)));
   c.command('create [name]')
     .description('create a VM, from flags or a spec file')
     .option('-f, --file <file>', 'VM spec (YAML or JSON)')
@@ -199,6 +268,7 @@ export function vmsCommand(): Command {
     .addHelpText('after', '\nExample:\n  virtsim vms create web1 --cluster cluster-1 --vcpus 2 --mem 4G --os ubuntu/22.04 --power-on')
     .action(act(async (ctx, name: string | undefined, o: { file?: string; cluster?: string; name?: string; vcpus?: number; mem?: string; os?: string; powerOn?: boolean; wait?: boolean }) => {
       const vmName = o.name ?? name;
+      if (o.cluster) o.cluster = await ref(ctx, 'cluster', o.cluster);
       if (!o.file && (!vmName || !o.cluster)) throw new UsageError('give a name and --cluster (with --vcpus / --mem / --os), or --file');
       const spec = (o.file ? await readSpec(o.file) : vmSpecFromFlags({ name: vmName!, clusterId: o.cluster!, vcpus: o.vcpus, mem: o.mem, os: o.os })) as Record<string, unknown>;
       if (o.cluster) spec.clusterId = o.cluster;
@@ -227,6 +297,7 @@ export function vmsCommand(): Command {
     .option('--vcpus <n>', 'vCPUs', int('--vcpus'))
     .option('--memory <MiB>', 'memory in MiB', int('--memory'))
     .action(act(async (ctx, id: string, o: { vcpus?: number; memory?: number }) => {
+      id = await ref(ctx, 'vm', id);
       if (o.vcpus === undefined && o.memory === undefined) throw new UsageError('give --vcpus and/or --memory');
       await showResult(ctx, await (await ctx.client()).patch(`/vms/${e(id)}`, { vcpus: o.vcpus, memoryMiB: o.memory }), {});
     }));
@@ -235,6 +306,7 @@ export function vmsCommand(): Command {
     .addOption(waitOpt())
     .addOption(driveOpt())
     .action(act(async (ctx, id: string, action: string, o: { wait?: boolean; drive?: string }) => {
+      id = await ref(ctx, 'vm', id);
       if (!(VM_POWER_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`action is one of ${VM_POWER_ACTIONS.join(', ')}`);
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/power`, { action }), o, `${action} ${id}`);
     }));
@@ -246,7 +318,8 @@ export function vmsCommand(): Command {
     .addOption(waitOpt())
     .addOption(driveOpt())
     .action(act(async (ctx, id: string, o: { to?: string; toCluster?: string; cold?: boolean; wait?: boolean; drive?: string }) => {
-      const body = { targetHostId: o.to, targetClusterId: o.toCluster, ...(o.cold ? { live: false } : {}) };
+      id = await ref(ctx, 'vm', id);
+      const body = { targetHostId: o.to === undefined ? undefined : await ref(ctx, 'host', o.to), targetClusterId: o.toCluster === undefined ? undefined : await ref(ctx, 'cluster', o.toCluster), ...(o.cold ? { live: false } : {}) };
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/migrate`, body), o, `migrate ${id}`);
     }));
   // devices on an existing VM: hot-plugged where the bus and the guest allow it, else the VM must be stopped
@@ -256,29 +329,35 @@ export function vmsCommand(): Command {
     .option('--bus <bus>', 'ide | sata | scsi | virtio | xen', 'virtio')
     .option('--datastore <name>', 'datastore')
     .action(act(async (ctx, id: string, o: { size: number; bus: string; datastore?: string }) => {
+      id = await ref(ctx, 'vm', id);
       showOne(ctx, await (await ctx.client()).post(`/vms/${e(id)}/disks`, { sizeGiB: o.size, bus: o.bus, datastore: o.datastore }));
     }));
   disks.command('remove <id> <index>').alias('rm').action(act(async (ctx, id: string, index: string) => {
+      id = await ref(ctx, 'vm', id);
     showOne(ctx, await (await ctx.client()).delete(`/vms/${e(id)}/disks/${e(index)}`));
   }));
   const nics = c.command('nics').description('add or remove a NIC (eth0, eth1... / Ethernet, Ethernet 2...)');
   nics.command('add <id>')
     .option('--model <model>', 'e1000 | virtio', 'virtio')
     .action(act(async (ctx, id: string, o: { model: string }) => {
+      id = await ref(ctx, 'vm', id);
       showOne(ctx, await (await ctx.client()).post(`/vms/${e(id)}/nics`, { model: o.model }));
     }));
   nics.command('remove <id> <index>').alias('rm').action(act(async (ctx, id: string, index: string) => {
+      id = await ref(ctx, 'vm', id);
     showOne(ctx, await (await ctx.client()).delete(`/vms/${e(id)}/nics/${e(index)}`));
   }));
   const tools = c.command('tools').description('guest Tools (PV drivers: a Windows virtio NIC works once they are in)');
   tools.command('install <id>')
     .description('install guest Tools in a running VM')
     .action(act(async (ctx, id: string) => {
+      id = await ref(ctx, 'vm', id);
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/tools:install`, {}), {}, `install Tools in ${id}`);
     }));
   c.command('fault <id> <kind>')
     .description(`inject a VM fault: ${VM_FAULTS.join(', ')}`)
     .action(act(async (ctx, id: string, kind: string) => {
+      id = await ref(ctx, 'vm', id);
       if (!(VM_FAULTS as readonly string[]).includes(kind)) throw new UsageError(`fault kind is one of ${VM_FAULTS.join(', ')}`);
       await showResult(ctx, await (await ctx.client()).post(`/vms/${e(id)}/faults`, { kind }), { wait: false });
     }));
@@ -286,6 +365,7 @@ export function vmsCommand(): Command {
     .description('export a stopped or suspended VM as a tar (config with BIOS and saved state, disk descriptors)')
     .option('-o, --output <file>', 'file to write (- for stdout; default <id>.tar)')
     .action(act(async (ctx, id: string, o: { output?: string }) => {
+      id = await ref(ctx, 'vm', id);
       const res = await (await ctx.client()).request<Response>('GET', `/vms/${e(id)}/export`, { raw: true, accept: 'application/x-tar' });
       const buf = new Uint8Array(await res.arrayBuffer());
       const file = o.output ?? `${id}.tar`;
@@ -312,9 +392,11 @@ export function vmsCommand(): Command {
       await showResult(ctx, answer, o, 'import');
     }));
   c.command('delete <id>').alias('rm').addOption(waitOpt()).action(act(async (ctx, id: string, o: { wait?: boolean }) => {
+      id = await ref(ctx, 'vm', id);
     await showResult(ctx, await (await ctx.client()).delete(`/vms/${e(id)}`), o, `delete ${id}`);
   }));
   c.command('history <id>').description("a VM's events").action(act(async (ctx, id: string) => {
+      id = await ref(ctx, 'vm', id);
     const items = await (await ctx.client()).list<Record<string, unknown>>(`/vms/${e(id)}/history`, {}, { cursorParam: 'after' });
     ctx.emit({ items }, () => formatTable(items, [
       { header: 'position', key: 'position', align: 'right' },
