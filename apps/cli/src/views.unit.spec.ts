@@ -10,6 +10,7 @@ const host = (id: string, name: string, state = 'connected'): Host => ({
 });
 const vm = (id: string, hostId: string | null, state: string, vcpus: number, memoryMiB: number): Vm => ({
   id, name: `web-${id}`, clusterId: 'cluster-1', state, hostId, vcpus, memoryMiB, spec: { guestOs: { family: 'linux', distro: 'ubuntu', version: '22.04' } },
+  bios: { firmware: 'bios', uuid: `uuid-${id}`, bootOrder: ['disk'] }, cpuFeatures: null,
 });
 const hosts = [host('host-1', 'h1'), host('host-2', 'h2', 'maintenance')];
 const vms = [vm('vm-1', 'host-1', 'running', 4, 8192), vm('vm-2', 'host-1', 'running', 8, 49152), vm('vm-3', 'host-2', 'stopped', 2, 2048)];
