@@ -4,6 +4,7 @@
 import { jest } from '@jest/globals';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { buildProgram } from '../apps/cli/src/program.js';
+import { main } from '../apps/cli/src/cli-main.js';
 import { startSystem, type System } from './system.js';
 import { apiClient } from './test-api.js';
 
@@ -93,4 +94,30 @@ test('lists for people: usage columns and a summary, -o wide|json|yaml, lookup b
   expect(twin.failed).toBe(true);
   expect(twin.err).toContain('2 vms are named "twin": give the id');
   expect((await cli('vms', 'get', 'nothing-like-it')).err).toContain('no vm with id or name "nothing-like-it"');
+});
+
+test('--json: a failure is a problem document on stderr (the API\'s, or the CLI\'s own), exit codes kept', async () => {
+  const err: string[] = [];
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const run = async (...args: string[]) => {
+    err.length = 0;
+    const code = await main(['node', 'virtsim', '--url', sys.url, '--token', 'adm', '--no-progress', ...args]);
+    return { code, problem: JSON.parse(err.join('')) as Record<string, unknown> };
+  };
+  try {
+    const cluster = (await apiClient(sys.url, 'adm').post('/clusters', { name: 'problems' })).body;
+    const refused = await run('--json', 'vms', 'create', 'big', '--cluster', cluster.id, '--vcpus', '9999');
+    expect(refused.code).toBe(1);
+    expect(refused.problem).toMatchObject({ status: 400, title: expect.any(String), instance: 'POST /vms' });
+    expect(String(refused.problem.type)).toMatch(/^https:\/\/virtsim\.dev\/problems\//);
+    const missing = await run('vms', 'get', 'no-such-vm', '-o', 'json');
+    expect(missing).toEqual({ code: 2, problem: { type: 'https://virtsim.dev/problems/cli/usage', title: 'Invalid command line', detail: 'no vm with id or name "no-such-vm"' } });
+    const badFlag = await run('--json', 'hosts', 'list', '--nope');
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.problem).toMatchObject({ type: 'https://virtsim.dev/problems/cli/usage', detail: "unknown option '--nope'" });
+  } finally {
+    e.mockRestore();
+    o.mockRestore();
+  }
 });

@@ -7,6 +7,7 @@ import { cpuCommand } from './commands/cpu.js';
 import { invariantsCommand } from './commands/invariants.js';
 import { whatifCommand } from './commands/whatif.js';
 import { demoCommand } from './commands/demo.js';
+import { completionCommand } from './completion.js';
 
 export function buildProgram(): Command {
   const program = new Command('virtsim')
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
   for (const c of [
     clustersCommand(), hostsCommand(), vmsCommand(), rulesCommand(), tasksCommand(),
     eventsCommand(), simCommand(), stateCommand(), verifyCommand(), auditCommand(), invariantsCommand(), whatifCommand(), cpuCommand(),
-    scenarioCommand(), configCommand(), demoCommand(),
+    scenarioCommand(), configCommand(), demoCommand(), completionCommand(),
   ]) program.addCommand(c);
   // subcommands report usage errors through the same override
   const override = (cmd: Command) => {
