@@ -8,6 +8,7 @@ import { invariantsCommand } from './commands/invariants.js';
 import { whatifCommand } from './commands/whatif.js';
 import { demoCommand } from './commands/demo.js';
 import { completionCommand } from './completion.js';
+import { addExamples } from './examples.js';
 
 export function buildProgram(): Command {
   const program = new Command('virtsim')
@@ -32,5 +33,5 @@ export function buildProgram(): Command {
     cmd.commands.forEach(override);
   };
   program.commands.forEach(override);
-  return program;
+  return addExamples(program);
 }
