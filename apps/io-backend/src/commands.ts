@@ -50,7 +50,9 @@ export class IoBackend {
    *  idempotent per item as attach is (ctx.runSteps: the first answer rides in its first event's metadata) */
   attachMany(req: StepBatchRequest) {
     return this.ctx.runSteps((s, steps): Decision<{ outcomes: StepOutcome<StepAnswer<AttachAnswer>>[] }> => {
-      let view: IoBackendState = s;
+      // later items see the earlier ones' devices: one overlay for the batch (copy-on-write), not a copy per event
+      const ov = io.overlay(s.io);
+      const view: IoBackendState = { ...s, io: ov.state };
       const byCluster = new Map<string, NewEvent[]>();
       const outcomes = req.items.map((item) => stepOutcome(() => {
         let clusterId = '';
@@ -60,7 +62,7 @@ export class IoBackend {
           return { events: o.events, result: o.answer };
         });
         if (d.events.length) {
-          view = { ...view, io: d.events.reduce((state, e) => io.evolveIo(state, e), view.io) };
+          ov.apply(d.events);
           listOf(byCluster, clusterId).push(...d.events.map(plain));
         }
         return { ...d.result, events: d.events.length };

@@ -20,7 +20,8 @@ const CONCURRENCY = 1024;
 @Injectable()
 export class SagaRunner implements OnApplicationBootstrap {
   private readonly active = new Map<string, Promise<void>>();
-  private readonly waiting: string[] = [];
+  /** in start order (a Set: ten clusters' batches queue 80,000 sagas, and each start asks whether it is queued) */
+  private readonly waiting = new Set<string>();
   /** the typed error of a failed step, so the task error keeps its rule and details (e.g. placement filters) */
   private readonly errors = new Map<string, VirtsimError>();
   private running = 0;
@@ -46,16 +47,17 @@ export class SagaRunner implements OnApplicationBootstrap {
   }
 
   start(vmId: string): void {
-    if (this.active.has(vmId) || this.waiting.includes(vmId)) return;
-    this.waiting.push(vmId);
+    if (this.active.has(vmId) || this.waiting.has(vmId)) return;
+    this.waiting.add(vmId);
     this.pump();
   }
 
-  get inFlight(): number { return this.running + this.waiting.length; }
+  get inFlight(): number { return this.running + this.waiting.size; }
 
   private pump(): void {
-    while (this.running < CONCURRENCY && this.waiting.length > 0) {
-      const vmId = this.waiting.shift()!;
+    while (this.running < CONCURRENCY && this.waiting.size > 0) {
+      const vmId = this.waiting.values().next().value!;
+      this.waiting.delete(vmId);
       this.running++;
       const p = this.drive(vmId)
         .catch((err) => this.vrm.ctx.log.error({ err, vmId }, 'saga stopped; it resumes at the next start'))

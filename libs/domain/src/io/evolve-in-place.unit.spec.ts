@@ -1,5 +1,5 @@
 import type { IoCommand } from './decider.js';
-import { evolveIo, evolveIoInPlace, type IoInputEvent } from './evolve.js';
+import { evolveIo, evolveIoInPlace, overlay, type IoInputEvent } from './evolve.js';
 import { attach, hostAdded, hostSpec, io, vmSpec } from './fixtures.spec.js';
 import { initialIoState } from './state.js';
 
@@ -57,5 +57,15 @@ describe('evolveIoInPlace', () => {
       expect(JSON.stringify(state)).toBe(before);
       state = next;
     }
+  });
+
+  it('overlay: the events applied onto it read as the pure fold, and its base state is never touched', () => {
+    const { log: events } = io.given([hostAdded('h1', h), hostAdded('h2', h)]).when(...commands).result();
+    const base = events.slice(0, 2).reduce(evolveIo, initialIoState());
+    const before = JSON.stringify(base);
+    const ov = overlay(base);
+    for (const e of events.slice(2)) ov.apply([e as IoInputEvent]);
+    expect(JSON.parse(JSON.stringify(ov.state))).toEqual(events.reduce(evolveIo, initialIoState()));
+    expect(JSON.stringify(base)).toBe(before);
   });
 });

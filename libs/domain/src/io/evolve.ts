@@ -6,6 +6,7 @@ import { replugged } from './devices.js';
 import { vgpuSlicesPerGpu } from './host-pci.js';
 import { hostRegistration, newHostState, type IoHostState, type IoState, type IoVmState, vmBucket, vmOf } from './state.js';
 import { closed, connected } from './xenbus.js';
+import { cowRecord } from '../shared/record.js';
 
 export type IoInputEvent = IoEvent | Extract<InventoryEvent, { type: 'HostAdded' | 'VmDevicesChanged' }>;
 
@@ -32,8 +33,8 @@ function inPlaceDraft(state: IoState): IoDraft {
 
 const copyHost = (h: IoHostState): IoHostState => ({ ...h, pci: h.pci.map((p) => ({ ...p })), vmIds: [...h.vmIds], reportedVms: { ...h.reportedVms } });
 
-function copyDraft(base: IoState): IoDraft {
-  const state: IoState = { ...base, hosts: { ...base.hosts }, vmBuckets: { ...base.vmBuckets } };
+function copyDraft(base: IoState, copyOnWrite: <T>(r: Record<string, T>) => Record<string, T> = (r) => ({ ...r })): IoDraft {
+  const state: IoState = { ...base, hosts: copyOnWrite(base.hosts), vmBuckets: copyOnWrite(base.vmBuckets) };
   const hosts = new Set<string>();
   const buckets = new Set<string>();
   const bucket = (key: string) => {
@@ -58,6 +59,15 @@ export function evolveIo(state: IoState, event: IoInputEvent): IoState {
   const d = copyDraft(state);
   applyIo(d, event);
   return d.state;
+}
+
+/** A copy-on-write overlay of `state` for a decision that must see its own earlier events (a batch of attach
+ *  steps): `apply` as often as needed, `state` is never touched. O(1) to make (the host and bucket maps copy by
+ *  key, cowRecord), then O(devices + host VMs) per event; evolveIo per event copied every host map (1,280 hosts
+ *  in ten clusters) each time. The overlay's state is for reading during the decision, not for keeping. */
+export function overlay(state: IoState): { state: IoState; apply: (events: readonly IoInputEvent[]) => void } {
+  const d = copyDraft(state, cowRecord);
+  return { state: d.state, apply: (events) => { for (const e of events) applyIo(d, e); } };
 }
 
 /** The same fold on `state` itself (mutates and returns it): the io-backend projection, which owns its state.

@@ -21,7 +21,7 @@ export { specDevices, bindPci, diskMode, nicMode } from './devices.js';
 export { XENBUS_STATE_VALUE, frontendPath, backendPath, registryOf, connectWalk, closeWalk, type XenstoreEntry, type XenbusWalk } from './xenbus.js';
 export { devicePathCost, deviceLoad, contentionFactor, nativeLatencyUs, nativeCapacityIops, virtioBatchSize, type DevicePathCost, type DeviceLoadFigures, type IoRequestLoad } from './cost-model.js';
 export { ioTick, hostIoFigures, vmIoDemand, clusterIoFigures, vmFiguresChanged, hostFiguresChanged, type IoTickInput, type HostIoFigures } from './tick.js';
-export { evolveIo, evolveIoInPlace, type IoInputEvent } from './evolve.js';
+export { evolveIo, evolveIoInPlace, overlay, type IoInputEvent } from './evolve.js';
 export { ioDecider, decideIo, canLiveMigrate, type IoCommand, type BlockingDevice } from './decider.js';
 export { initialIoState, hostRegistration, vmOf, allVms, vmBucket, VM_BUCKETS, type IoState, type IoHostState, type IoVmState, type IoPciFunctionState, type IoVgpuState } from './state.js';
 
