@@ -1,9 +1,8 @@
 // Guest devices through the API and the CLI: Guest Tools on a running Windows VM make its virtio NIC work
 // (F1, I3: the seed's fix), a host's physical disk or NVMe device passed through to one VM (I4), disks and NICs
 // added to and removed from an existing VM with guest names by the bus rules (I5).
-import { jest } from '@jest/globals';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
-import { buildProgram } from '../apps/cli/src/program.js';
+import { runCli } from './test-cli.js';
 import { startSystem, type System } from './system.js';
 import { apiClient, hostSpec, vmSpec } from './test-api.js';
 
@@ -25,16 +24,7 @@ afterAll(async () => {
 });
 
 async function cli(...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await buildProgram().parseAsync(['node', 'virtsim', '--url', sys.url, '--token', 'adm', '--no-progress', '--json', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return out.join('');
+  return runCli(sys.url, 'adm', '--json', ...args);
 }
 
 const create = async (spec: Record<string, unknown>): Promise<string> => {

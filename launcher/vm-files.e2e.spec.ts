@@ -2,12 +2,11 @@
 // /vms:import brings back the same VM in another installation: id (unless taken), spec, BIOS (uuid, boot order),
 // power state, the CPU features a suspended guest saw at power-on, and its disks' content descriptors; exported
 // again it is the same archive. `name` makes a copy beside the original (new id, new BIOS uuid).
-import { jest } from '@jest/globals';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../apps/cli/src/program.js';
+import { runCli } from './test-cli.js';
 import { startSystem, type System } from './system.js';
 import { apiClient, hostSpec, vmSpec } from './test-api.js';
 
@@ -126,16 +125,7 @@ test('between clusters of one installation: the original deleted, its id is not 
 }, 120_000);
 
 async function cli(sys: System, ...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await buildProgram().parseAsync(['node', 'virtsim', '--url', sys.url, '--token', 'op-t', '--no-progress', '--json', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return out.join('');
+  return runCli(sys.url, 'op-t', '--json', ...args);
 }
 
 test('the CLI: `vms export` writes the archive the API answers, `vms import --name` makes a copy from it', async () => {

@@ -3,9 +3,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
-import { buildProgram } from '../apps/cli/src/program.js';
+import { runCli } from './test-cli.js';
 import { startSystem, type System } from './system.js';
 
 let sys: System;
@@ -46,16 +45,7 @@ variants:
 `;
 
 async function cli(...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await buildProgram().parseAsync(['node', 'virtsim', '--url', sys.url, '--token', 'adm', '--no-progress', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return out.join('');
+  return runCli(sys.url, 'adm', ...args);
 }
 
 test('virtsim whatif prints the side-by-side table; virtsim invariants says they hold', async () => {

@@ -2,9 +2,8 @@
 // `virtsim audit`. A VM on a failed host that is not HA-protected stays down and the audit says so; an HA
 // cluster running unprotected VMs carries a warning (event, audit entry, GET /clusters/:id); with HA off on
 // the cluster the VMs of a failed host are named at once.
-import { jest } from '@jest/globals';
 import { createTestDatabase, natsUrl, uniqueName } from '@virtsim/testing';
-import { buildProgram } from '../apps/cli/src/program.js';
+import { runCli } from './test-cli.js';
 import { startSystem, type System } from './system.js';
 import { apiClient, hostSpec, vmSpec } from './test-api.js';
 
@@ -24,16 +23,7 @@ afterAll(async () => {
 
 /** the CLI's human output (a table: not a terminal, no colour) */
 async function cliTable(...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await buildProgram().parseAsync(['node', 'virtsim', '--url', sys.url, '--token', 'adm', '--no-progress', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return out.join('');
+  return runCli(sys.url, 'adm', ...args);
 }
 
 const advance = (seconds: number) => api.post('/sim/advance', { seconds });

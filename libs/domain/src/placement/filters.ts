@@ -68,10 +68,8 @@ function memoryFits(host: PlacementHost, spec: VmSpec, policy: ClusterPolicy): b
   const a = host.alloc;
   const pool = host.spec.hugePagesMiB ?? 0;
   const overheads = a.overheadMiB + admittedOverheadMiB(spec);
-  if (pool > 0) {
-    const rest = Math.max(0, host.usableMemoryMiB - pool);
-    return overheads <= Math.min(rest, memoryCapacityMiB({ ...host, usableMemoryMiB: rest }, policy));
-  }
+  // reservations are never overcommitted (ratio >= 1), so their bound is the one that holds here
+  if (pool > 0) return overheads <= Math.max(0, host.usableMemoryMiB - pool);
   return a.memoryMiB + spec.memoryMiB + overheads <= memoryCapacityMiB(host, policy)
     && a.reservedMemoryMiB + (spec.memoryReservationMiB ?? 0) + overheads <= host.usableMemoryMiB;
 }
