@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@virtsim/service-kit';
+import { ConfigError, parseApiTokens } from '@virtsim/service-kit';
 import { buildDemo, DEMO } from '../apps/cli/src/demo.js';
 import { ApiClient } from '../apps/cli/src/http.js';
 import { settle } from '../apps/cli/src/tasks.js';
@@ -30,8 +30,8 @@ export function presetOf(argv: string[], env: NodeJS.ProcessEnv): Preset | undef
 
 /** an admin token of this installation: the first admin entry of VIRTSIM_API_TOKENS, else the data folder's */
 export async function adminToken(env: NodeJS.ProcessEnv, dataDir: string): Promise<string> {
-  const configured = env.VIRTSIM_API_TOKENS?.split(',').find((e) => e.startsWith('admin:'));
-  if (configured) return configured.slice('admin:'.length);
+  const configured = env.VIRTSIM_API_TOKENS ? [...parseApiTokens(env.VIRTSIM_API_TOKENS)].find(([, role]) => role === 'admin') : undefined;
+  if (configured) return configured[0];
   return (await readFile(join(resolve(dataDir), 'admin-token'), 'utf8')).trim();
 }
 
